@@ -1,0 +1,198 @@
+# cleanroom: one static musl binary (libyaml, libcap, nettle linked in).
+#
+#   make            build/cleanroom (bootstraps the machine and the deps once)
+#   make check      every test suite, against that exact binary and the
+#                   ASan/UBSan build; the README's test command
+#   make demo       run cleanroom on a bundled example
+#   make asan       build/asan/cleanroom: dynamic glibc build with sanitizers
+#   make fuzz       long fuzzing (FUZZ_SECONDS, default 600)
+#   make bench      benchmarks (printed ratios, never asserted)
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# DEPS=debian (default): libyaml, libcap and nettle are compiled from
+# Debian's source packages with musl-gcc into build/deps, once.
+# DEPS=system: the system's static libraries and compiler (Alpine: musl is
+# the system libc); see Dockerfile.example.
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+DEPS ?= debian
+B := build
+
+CFLAGS ?= -O2 -g
+# CI sets CI=true: warnings are errors there.
+WERROR := $(if $(CI),-Werror,)
+WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Wvla \
+	-Wpointer-arith -Wcast-qual $(WERROR)
+HARDEN := -fstack-protector-strong -fno-strict-aliasing
+LDHARDEN := -Wl,-z,relro,-z,now,-z,noexecstack
+
+SRCS := $(sort $(wildcard src/*.c))
+MAIN := cmd/cleanroom/main.c
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+
+ifeq ($(DEPS),debian)
+DEPDIR := $(B)/deps
+DEPS_STAMP := $(DEPDIR)/.stamp
+SCC := musl-gcc
+# musl ships no Linux uapi headers; deps.sh copies Debian's.
+SCPPFLAGS := -isystem $(DEPDIR)/uapi -I$(DEPDIR)/include
+SLIBS := $(DEPDIR)/lib/libyaml.a $(DEPDIR)/lib/libcap.a \
+	$(DEPDIR)/lib/libnettle.a
+else ifeq ($(DEPS),system)
+DEPS_STAMP :=
+SCC ?= cc
+SCPPFLAGS := $(shell pkg-config --cflags yaml-0.1 libcap nettle)
+SLIBS := $(shell pkg-config --static --libs yaml-0.1 libcap nettle)
+else
+$(error DEPS must be debian or system)
+endif
+
+BOOTSTRAP := $(B)/.bootstrap-build
+BOOTSTRAP_CHECK := $(B)/.bootstrap-check
+
+CPPFLAGS_ALL := -D_GNU_SOURCE -Isrc -DCLEANROOM_VERSION='"$(VERSION)"'
+
+# The library versions each build was compiled against, for --version:
+# from the Debian source packages deps.sh built, or from pkg-config. These
+# are expanded in recipes, after the deps exist.
+ifeq ($(DEPS),debian)
+SVER = $(shell sed -n 's/^$(1)_VERSION = //p' $(DEPDIR)/versions.mk)
+else
+SVER = $(shell pkg-config --modversion $(2))
+endif
+AVER = $(shell pkg-config --modversion $(2))
+define versions_h
+	@mkdir -p $(@D)
+	@printf '#define CLEANROOM_LIBYAML_VERSION "%s"\n#define CLEANROOM_LIBCAP_VERSION "%s"\n#define CLEANROOM_NETTLE_VERSION "%s"\n' \
+		"$(call $(1),LIBYAML,yaml-0.1)" "$(call $(1),LIBCAP,libcap)" \
+		"$(call $(1),NETTLE,nettle)" > $@.tmp
+	@mv $@.tmp $@
+endef
+
+# The product: static, no program interpreter (-static, not -static-pie:
+# musl-gcc's -static-pie still asks for the dynamic loader).
+SOBJS := $(SRCS:%.c=$(B)/obj/%.o)
+SMAIN := $(MAIN:%.c=$(B)/obj/%.o)
+
+# The sanitizer build: ASan and UBSan cannot link statically.
+ACC := gcc
+AFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined -D_FORTIFY_SOURCE=0
+AOBJS := $(SRCS:%.c=$(B)/asan/obj/%.o)
+AMAIN := $(MAIN:%.c=$(B)/asan/obj/%.o)
+ALIBS := -lyaml -lcap -lnettle
+
+.PHONY: all check asan fuzz bench demo install clean lint unit-tools
+all: $(B)/cleanroom
+
+$(BOOTSTRAP): scripts/bootstrap.sh
+	@mkdir -p $(B)
+	@if [ "$(DEPS)" = debian ]; then bash scripts/bootstrap.sh build; fi
+	@touch $@
+
+$(BOOTSTRAP_CHECK): scripts/bootstrap.sh
+	@mkdir -p $(B)
+	@bash scripts/bootstrap.sh check
+	@touch $@
+
+$(DEPDIR)/.stamp: scripts/deps.sh | $(BOOTSTRAP)
+	bash scripts/deps.sh $(DEPDIR)
+
+$(B)/gen/versions.h: $(DEPS_STAMP) | $(BOOTSTRAP)
+	$(call versions_h,SVER)
+
+$(B)/asan/gen/versions.h: | $(BOOTSTRAP_CHECK)
+	$(call versions_h,AVER)
+
+$(B)/obj/src/version.o: $(B)/gen/versions.h
+$(B)/asan/obj/src/version.o: $(B)/asan/gen/versions.h
+
+$(B)/obj/%.o: %.c | $(BOOTSTRAP) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(SCC) $(CFLAGS) $(HARDEN) $(WARN) $(CPPFLAGS_ALL) -I$(B)/gen \
+		$(SCPPFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/cleanroom: $(SOBJS) $(SMAIN)
+	$(SCC) -static $(LDHARDEN) -o $@ $^ $(SLIBS)
+
+$(B)/asan/obj/%.o: %.c | $(BOOTSTRAP_CHECK)
+	@mkdir -p $(@D)
+	$(ACC) $(AFLAGS) $(WARN) $(CPPFLAGS_ALL) -I$(B)/asan/gen -MMD -MP \
+		-c $< -o $@
+
+$(B)/asan/cleanroom: $(AOBJS) $(AMAIN)
+	$(ACC) $(AFLAGS) -o $@ $^ $(ALIBS)
+
+asan: $(B)/asan/cleanroom $(B)/asan/unit-tests
+
+# Unit tests link every module but main, for both libcs.
+UOBJS := $(UNIT_SRCS:%.c=$(B)/obj/%.o)
+AUOBJS := $(UNIT_SRCS:%.c=$(B)/asan/obj/%.o)
+
+$(B)/unit-tests: $(UOBJS) $(SOBJS)
+	$(SCC) -static -o $@ $^ $(SLIBS)
+
+$(B)/asan/unit-tests: $(AUOBJS) $(AOBJS)
+	$(ACC) $(AFLAGS) -o $@ $^ $(ALIBS)
+
+# Test tools: plain host-compiled helpers.
+TOOLCC := gcc -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra $(WERROR)
+$(B)/tools/diff-gen: tests/diff/gen.c | $(BOOTSTRAP_CHECK)
+	@mkdir -p $(@D)
+	$(TOOLCC) -o $@ $<
+
+$(B)/tools/diff-run: tests/diff/run.c | $(BOOTSTRAP_CHECK)
+	@mkdir -p $(@D)
+	$(TOOLCC) -o $@ $<
+
+FUZZ_SRCS := src/envfile.c src/vars.c src/envfmt.c src/err.c src/buf.c \
+	src/io.c
+$(B)/fuzz/fuzz_envfile: tests/fuzz/fuzz_envfile.c $(FUZZ_SRCS) \
+		| $(BOOTSTRAP_CHECK)
+	@mkdir -p $(@D)
+	clang -g -O1 -D_GNU_SOURCE -Isrc \
+		-fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -o $@ $^
+
+unit-tools: $(B)/tools/diff-gen $(B)/tools/diff-run $(B)/fuzz/fuzz_envfile
+
+check: $(B)/cleanroom $(B)/unit-tests asan unit-tools
+	@CLEANROOM=$(B)/cleanroom ASAN_CLEANROOM=$(B)/asan/cleanroom \
+		UNIT=$(B)/unit-tests ASAN_UNIT=$(B)/asan/unit-tests \
+		DIFF_GEN=$(B)/tools/diff-gen DIFF_RUN=$(B)/tools/diff-run \
+		FUZZ_ENVFILE=$(B)/fuzz/fuzz_envfile BUILD=$(B) \
+		bash tests/check.sh
+
+FUZZ_SECONDS ?= 600
+fuzz: $(B)/fuzz/fuzz_envfile
+	@mkdir -p $(B)/fuzz/corpus-envfile
+	$(B)/fuzz/fuzz_envfile -max_total_time=$(FUZZ_SECONDS) \
+		-timeout=10 $(B)/fuzz/corpus-envfile tests/fuzz/corpus/envfile
+
+bench: $(B)/cleanroom
+	@bash scripts/bootstrap.sh bench
+	bash scripts/bench-envfile.sh $(B)/cleanroom
+
+demo: $(B)/cleanroom
+	bash scripts/demo.sh $(B)/cleanroom
+
+install: $(B)/cleanroom
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(B)/cleanroom $(DESTDIR)$(PREFIX)/bin/cleanroom
+
+lint:
+	clang-format --dry-run --Werror $(SRCS) $(MAIN) src/*.h
+
+clean:
+	rm -rf $(B)/obj $(B)/asan $(B)/tools $(B)/fuzz $(B)/cleanroom \
+		$(B)/unit-tests
+
+# `make clean` keeps the dependency cache (build/deps); this drops it too.
+distclean:
+	rm -rf $(B)
+
+-include $(SOBJS:.o=.d) $(SMAIN:.o=.d) $(AOBJS:.o=.d) $(AMAIN:.o=.d) \
+	$(UOBJS:.o=.d) $(AUOBJS:.o=.d)

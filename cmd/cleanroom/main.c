@@ -1,0 +1,100 @@
+/*
+ * cleanroom's entry point: parse the command line, dispatch to the
+ * command, and turn its error value into the exit status of DESIGN.md's
+ * table. Nothing else lives here.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "err.h"
+#include "io.h"
+#include "msg.h"
+#include "version.h"
+
+enum {
+	EXIT_USAGE = 64,
+	EXIT_CONFIG = 78,
+	EXIT_INTERNAL = 125,
+};
+
+static int exit_status(const struct err *e)
+{
+	switch (e->kind) {
+	case ERR_USAGE:
+		return EXIT_USAGE;
+	case ERR_CONFIG:
+		return EXIT_CONFIG;
+	case ERR_NONE:
+	case ERR_SYSTEM:
+	case ERR_UNIMPL:
+		break;
+	}
+	return EXIT_INTERNAL;
+}
+
+static int print_buf(int (*fill)(struct buf *, int), int arg,
+		     struct err *e)
+{
+	struct buf out = {0};
+	int rc = 0;
+
+	if (fill(&out, arg) < 0)
+		rc = err_sys(e, ENOMEM, "formatting output");
+	else if (io_write_all(STDOUT_FILENO, out.p, out.len) < 0)
+		rc = err_sys(e, errno, "writing to standard output");
+	buf_free(&out);
+	return rc;
+}
+
+static int fill_usage(struct buf *out, int cmd)
+{
+	return cli_usage(out, (enum cmd)cmd);
+}
+
+static int fill_version(struct buf *out, int unused)
+{
+	(void)unused;
+	return version_text(out);
+}
+
+static int dispatch(const struct cli *c, struct err *e)
+{
+	switch (c->cmd) {
+	case CMD_ENV:
+		return cmd_env(c, e);
+	default:
+		return cmd_unimplemented(c, e);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct err e = {0};
+	struct cli c;
+	int rc;
+
+	if (cli_parse(argc, argv, &c, &e) < 0) {
+		msg_error(&e);
+		cli_free(&c);
+		return exit_status(&e);
+	}
+	msg_set_level(c.quiet ? MSG_QUIET : c.verbose ? MSG_VERBOSE
+						       : MSG_NORMAL);
+	if (c.help)
+		rc = print_buf(fill_usage, (int)c.help_for, &e);
+	else if (c.version)
+		rc = print_buf(fill_version, 0, &e);
+	else if (c.dir != NULL && chdir(c.dir) < 0)
+		rc = err_set(&e, ERR_USAGE, NULL, 0, 0, "-C %s: %s", c.dir,
+			     strerror(errno));
+	else
+		rc = dispatch(&c, &e);
+	if (rc < 0)
+		msg_error(&e);
+	cli_free(&c);
+	return rc < 0 ? exit_status(&e) : 0;
+}

@@ -1,0 +1,26 @@
+/*
+ * A growable byte buffer, always NUL-terminated after its data so that text
+ * can be handed to C string functions. buf_free wipes the bytes before
+ * freeing them: buffers carry env values, which may be secrets.
+ */
+#ifndef CLEANROOM_BUF_H
+#define CLEANROOM_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+	char *p;	/* NULL until the first byte is added */
+	size_t len, cap;
+};
+
+void buf_free(struct buf *b);
+/* Empties the buffer, keeping (and wiping) its storage. */
+void buf_reset(struct buf *b);
+/* Appends len bytes. Returns 0, or -1 with errno ENOMEM. */
+int buf_add(struct buf *b, const void *data, size_t len);
+int buf_addc(struct buf *b, char c);
+int buf_adds(struct buf *b, const char *s);
+int buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

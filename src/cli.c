@@ -1,0 +1,494 @@
+/*
+ * Command-line parsing. One table lists every option with the commands
+ * that take it, so parsing, validation of where an option may appear, and
+ * the help text cannot drift apart.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BIT(c) (1u << (c))
+#define ALL 0xffffu
+/* Commands that load the spec and so take its flags. */
+#define SPEC                                                                \
+	(BIT(CMD_RUN) | BIT(CMD_START) | BIT(CMD_VERIFY) | BIT(CMD_LOCK) |  \
+	 BIT(CMD_ENV) | BIT(CMD_DOCTOR) | BIT(CMD_REPRODUCE))
+
+enum kind { FLAG, STR, LIST };
+
+struct opt {
+	const char *name;   /* long name without "--" */
+	char shrt;          /* short letter or 0 */
+	enum kind kind;
+	size_t off;         /* offsetof the field in struct cli */
+	unsigned cmds;      /* BIT()s of the commands that accept it */
+	const char *arg;    /* argument name in help */
+	const char *help;
+	const char *choices;/* space-separated allowed values, or NULL */
+};
+
+#define F(field) offsetof(struct cli, field)
+
+static const struct opt opts[] = {
+	{"quiet", 'q', FLAG, F(quiet), ALL, NULL,
+	 "print only errors and warnings", NULL},
+	{"verbose", 'v', FLAG, F(verbose), ALL, NULL,
+	 "print more about each phase", NULL},
+	{"directory", 'C', STR, F(dir), ALL, "DIR",
+	 "change to DIR first (the spec's workdir)", NULL},
+	{"file", 'f', STR, F(spec), ALL & ~BIT(CMD_DIFF), "SPEC",
+	 "read the spec from SPEC (default: cleanroom.yml)", NULL},
+	{"help", 'h', FLAG, F(help), ALL, NULL, "show help and exit", NULL},
+	{"version", 0, FLAG, F(version), ALL, NULL,
+	 "print the version and the library versions", NULL},
+
+	{"framework", 0, STR, F(framework), SPEC | BIT(CMD_INIT), "NAME",
+	 "rails, django, vite, webpack or none (default: detected)",
+	 "rails django vite webpack none"},
+	{"env", 0, LIST, F(env_files), SPEC, "FILE",
+	 "read variables from env FILE (default: .aptible.env)",
+	 NULL},
+	{"inherit", 0, LIST, F(inherit), SPEC, "NAME",
+	 "pass NAME (or a glob such as LC_*) from the caller", NULL},
+	{"pass", 0, LIST, F(pass), SPEC, "NAME",
+	 "let the build see secret NAME", NULL},
+	{"set", 0, LIST, F(set), SPEC, "NAME=VALUE",
+	 "set a fixed value for the build", NULL},
+	{"require", 0, LIST, F(require), SPEC, "NAME",
+	 "fail (78) when NAME is missing", NULL},
+	{"secret", 0, LIST, F(secret), SPEC, "NAME",
+	 "treat NAME (or a glob) as secret", NULL},
+	{"network", 0, STR, F(network), SPEC, "MODE",
+	 "deny (default) or allow network access", "deny allow"},
+	{"allow-write", 0, LIST, F(allow_write), SPEC, "PATH",
+	 "let the build write PATH besides its outputs", NULL},
+	{"timeout", 0, STR, F(timeout), SPEC, "DURATION",
+	 "kill the build after DURATION (90s, 15m, 1h)", NULL},
+	{"limit", 0, LIST, F(limits), SPEC, "X=VALUE",
+	 "resource limit: cpu, memory, files, processes, file_size", NULL},
+	{"user", 0, STR, F(user), SPEC, "NAME",
+	 "run the build as NAME (when started as root)", NULL},
+	{"strict", 0, FLAG, F(strict), SPEC, NULL,
+	 "fail (71) when a sandbox layer is unavailable", NULL},
+	{"output", 0, LIST, F(outputs), SPEC, "DIR",
+	 "an output root", NULL},
+	{"manifest", 0, STR, F(manifest), SPEC, "KIND",
+	 "auto, sprockets, propshaft, django, vite, webpack or none",
+	 "auto sprockets propshaft django vite webpack none"},
+	{"require-file", 0, LIST, F(require_files), SPEC, "GLOB",
+	 "an output matching GLOB must exist", NULL},
+	{"forbid", 0, LIST, F(forbid), SPEC, "GLOB",
+	 "no output may match GLOB", NULL},
+	{"min-files", 0, STR, F(min_files), SPEC, "N",
+	 "at least N output files", NULL},
+	{"max-bytes", 0, STR, F(max_bytes), SPEC, "SIZE",
+	 "at most SIZE bytes of outputs (512M, 4G)", NULL},
+	{"lock", 0, STR, F(lock), SPEC, "FILE",
+	 "the lock file (default: cleanroom.lock in the output root)",
+	 NULL},
+	{"input", 0, LIST, F(inputs), SPEC, "PATH",
+	 "a path whose content decides freshness (start)", NULL},
+
+	{"report", 0, STR, F(report),
+	 BIT(CMD_RUN) | BIT(CMD_VERIFY) | BIT(CMD_REPRODUCE), "FILE",
+	 "write a JSON report to FILE", NULL},
+	{"expect-lock", 0, FLAG, F(expect_lock), BIT(CMD_RUN), NULL,
+	 "fail (65) when the outputs differ from the existing lock", NULL},
+	{"verify", 0, STR, F(verify), BIT(CMD_START), "MODE",
+	 "how a fresh output set is checked: sizes (default) or full",
+	 "sizes full"},
+	{"serve-stale", 0, FLAG, F(serve_stale), BIT(CMD_START), NULL,
+	 "start the server on the previous outputs when the build fails",
+	 NULL},
+	{"files-only", 0, FLAG, F(files_only), BIT(CMD_ENV), NULL,
+	 "print only what the env files define, with values", NULL},
+	{"show-secrets", 0, FLAG, F(show_secrets), BIT(CMD_ENV), NULL,
+	 "print secret values instead of ***", NULL},
+	{"format", 0, STR, F(format), BIT(CMD_ENV), "FORMAT",
+	 "output format: sh (default), json or nul", "sh json nul"},
+};
+
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+struct cmdinfo {
+	const char *name;
+	const char *synopsis;
+	const char *summary;
+};
+
+static const struct cmdinfo cmds[CMD_COUNT] = {
+	[CMD_RUN] = {"run", "[OPTIONS] [-- COMMAND [ARG...]]",
+		     "build in the sandbox, verify, write the lock"},
+	[CMD_START] = {"start", "[OPTIONS] -- SERVER [ARG...]",
+		       "build if inputs changed, verify, exec SERVER"},
+	[CMD_VERIFY] = {"verify", "[OPTIONS]",
+			"verify the outputs against the spec and the lock"},
+	[CMD_LOCK] = {"lock", "[OPTIONS]",
+		      "write the lock of the current outputs"},
+	[CMD_DIFF] = {"diff", "A.lock B.lock",
+		      "what differs between two output sets"},
+	[CMD_ENV] = {"env", "[OPTIONS] [--format sh|json|nul]",
+		     "print the exact child environment"},
+	[CMD_DOCTOR] = {"doctor", "[OPTIONS]",
+			"kernel sandbox features and spec/env lint"},
+	[CMD_INIT] = {"init", "[--framework NAME]",
+		      "write a starter cleanroom.yml"},
+	[CMD_REPRODUCE] = {"reproduce", "[OPTIONS]",
+			   "build twice under varied conditions, diff"},
+	[CMD_HELP] = {"help", "[COMMAND]", "show help for a command"},
+};
+
+const char *cli_cmd_name(enum cmd cmd)
+{
+	if (cmd <= CMD_NONE || cmd >= CMD_COUNT)
+		return "cleanroom";
+	return cmds[cmd].name;
+}
+
+static enum cmd find_cmd(const char *s)
+{
+	for (int i = CMD_NONE + 1; i < CMD_COUNT; i++)
+		if (strcmp(cmds[i].name, s) == 0)
+			return (enum cmd)i;
+	return CMD_NONE;
+}
+
+static int list_add(struct strlist *l, const char *s)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4;
+		const char **v = realloc(l->v, cap * sizeof *v);
+
+		if (v == NULL)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = s;
+	return 0;
+}
+
+static int in_choices(const char *choices, const char *v)
+{
+	size_t n = strlen(v);
+
+	for (const char *p = choices; *p != '\0';) {
+		size_t w = strcspn(p, " ");
+
+		if (w == n && strncmp(p, v, n) == 0)
+			return 1;
+		p += w;
+		p += *p == ' ';
+	}
+	return 0;
+}
+
+static int usage_err(struct err *e, const struct cli *c, const char *fmt,
+		     ...) __attribute__((format(printf, 3, 4)));
+
+static int usage_err(struct err *e, const struct cli *c, const char *fmt,
+		     ...)
+{
+	va_list ap;
+
+	if (e == NULL)
+		return -1;
+	err_set(e, ERR_USAGE, NULL, 0, 0, "%s", "");
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	err_hint(e, "see 'cleanroom help%s%s'", c->cmd ? " " : "",
+		 c->cmd ? cli_cmd_name(c->cmd) : "");
+	return -1;
+}
+
+/* Stores one option. value is NULL for flags. */
+static int store(struct cli *c, const struct opt *o, const char *value,
+		 struct err *e)
+{
+	char *field = (char *)c + o->off;
+
+	if (o->choices != NULL && !in_choices(o->choices, value))
+		return usage_err(e, c, "--%s: '%s' is not one of: %s",
+				 o->name, value, o->choices);
+	switch (o->kind) {
+	case FLAG:
+		*(int *)(void *)field = 1;
+		return 0;
+	case STR:
+		*(const char **)(void *)field = value;
+		return 0;
+	case LIST:
+		if (list_add((struct strlist *)(void *)field, value) < 0)
+			return err_sys(e, ENOMEM, "parsing arguments");
+		return 0;
+	}
+	return 0;
+}
+
+static const struct opt *find_long(const char *name, size_t n)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (strlen(opts[i].name) == n &&
+		    strncmp(opts[i].name, name, n) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static const struct opt *find_short(char ch)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opts[i].shrt == ch)
+			return &opts[i];
+	return NULL;
+}
+
+/* Options are checked against the command after the whole line is read,
+ * since global options may come before the command name. */
+struct seen {
+	const struct opt *o;
+	const char *spelled;
+};
+
+static int parse_option(int argc, char **argv, int *i, struct cli *c,
+			struct seen *seen, size_t *nseen, struct err *e)
+{
+	const char *a = argv[*i];
+	const struct opt *o;
+	const char *value = NULL;
+
+	if (a[1] == '-') {
+		const char *eq = strchr(a + 2, '=');
+		size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+
+		o = find_long(a + 2, n);
+		if (o == NULL)
+			return usage_err(e, c, "unknown option '%s'", a);
+		if (eq != NULL) {
+			if (o->kind == FLAG)
+				return usage_err(e, c,
+						 "option '--%s' takes no "
+						 "value",
+						 o->name);
+			value = eq + 1;
+		}
+	} else {
+		o = find_short(a[1]);
+		if (o == NULL)
+			return usage_err(e, c, "unknown option '%s'", a);
+		if (o->kind == FLAG) {
+			/* Bundled flags such as -qv. */
+			for (const char *p = a + 1; *p != '\0'; p++) {
+				const struct opt *f = find_short(*p);
+
+				if (f == NULL || f->kind != FLAG)
+					return usage_err(e, c,
+							 "unknown option "
+							 "'%s'",
+							 a);
+				seen[(*nseen)++] = (struct seen){f, a};
+				if (store(c, f, NULL, e) < 0)
+					return -1;
+			}
+			return 0;
+		}
+		if (a[2] != '\0')
+			value = a + 2;
+	}
+	if (o->kind != FLAG && value == NULL) {
+		if (*i + 1 >= argc)
+			return usage_err(e, c, "option '%s' needs %s", a,
+					 o->arg);
+		value = argv[++*i];
+	}
+	seen[(*nseen)++] = (struct seen){o, a};
+	return store(c, o, value, e);
+}
+
+int cli_parse(int argc, char **argv, struct cli *c, struct err *e)
+{
+	struct seen *seen;
+	size_t nseen = 0;
+	int rc = -1;
+
+	memset(c, 0, sizeof *c);
+	/* Each argument is at most one option, or a bundle of flags. */
+	seen = calloc((size_t)argc * NOPTS + 1, sizeof *seen);
+	if (seen == NULL)
+		return err_sys(e, ENOMEM, "parsing arguments");
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			c->argv = argv + i + 1;
+			c->argc = argc - i - 1;
+			break;
+		}
+		if (a[0] == '-' && a[1] != '\0') {
+			if (parse_option(argc, argv, &i, c, seen, &nseen, e) <
+			    0)
+				goto out;
+			continue;
+		}
+		if (c->cmd == CMD_NONE) {
+			c->cmd = find_cmd(a);
+			if (c->cmd == CMD_NONE) {
+				usage_err(e, c, "unknown command '%s'", a);
+				goto out;
+			}
+			continue;
+		}
+		if (c->cmd == CMD_HELP && c->help_for == CMD_NONE) {
+			c->help_for = find_cmd(a);
+			if (c->help_for == CMD_NONE) {
+				usage_err(e, c, "no help for '%s': not a "
+						"command", a);
+				goto out;
+			}
+			continue;
+		}
+		if (c->cmd == CMD_DIFF) {
+			const char **p = realloc(c->positional,
+						 (c->npositional + 1) *
+							 sizeof *p);
+
+			if (p == NULL) {
+				err_sys(e, ENOMEM, "parsing arguments");
+				goto out;
+			}
+			c->positional = p;
+			c->positional[c->npositional++] = a;
+			continue;
+		}
+		usage_err(e, c, "unexpected argument '%s'%s", a,
+			  c->cmd == CMD_RUN || c->cmd == CMD_START
+				  ? "; put the command after --"
+				  : "");
+		goto out;
+	}
+	if (c->help || c->cmd == CMD_HELP) {
+		if (c->cmd != CMD_HELP)
+			c->help_for = c->cmd;
+		c->help = 1;
+		rc = 0;
+		goto out;
+	}
+	if (c->version) {
+		rc = 0;
+		goto out;
+	}
+	for (size_t i = 0; i < nseen; i++) {
+		if (c->cmd == CMD_NONE) {
+			usage_err(e, c, "option '%s' needs a command",
+				  seen[i].spelled);
+			goto out;
+		}
+		if (!(seen[i].o->cmds & BIT(c->cmd))) {
+			usage_err(e, c, "option '%s' does not apply to '%s'",
+				  seen[i].spelled, cli_cmd_name(c->cmd));
+			goto out;
+		}
+	}
+	if (c->cmd == CMD_NONE) {
+		usage_err(e, c, "no command given");
+		goto out;
+	}
+	if (c->argv != NULL && c->cmd != CMD_RUN && c->cmd != CMD_START &&
+	    c->cmd != CMD_REPRODUCE) {
+		usage_err(e, c, "'%s' takes no command after --",
+			  cli_cmd_name(c->cmd));
+		goto out;
+	}
+	if (c->cmd == CMD_START && c->argc == 0) {
+		usage_err(e, c, "'start' needs the server command after --");
+		goto out;
+	}
+	if (c->cmd == CMD_DIFF && c->npositional != 2) {
+		usage_err(e, c, "'diff' takes two lock files");
+		goto out;
+	}
+	if (c->cmd == CMD_ENV && c->show_secrets && c->files_only) {
+		usage_err(e, c,
+			  "--files-only always prints values; --show-secrets "
+			  "applies to the policy view");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(seen);
+	return rc;
+}
+
+void cli_free(struct cli *c)
+{
+	struct strlist *lists[] = {
+		&c->env_files, &c->inherit, &c->pass, &c->set,
+		&c->require, &c->secret, &c->allow_write, &c->limits,
+		&c->outputs, &c->require_files, &c->forbid, &c->inputs,
+	};
+
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+		free(lists[i]->v);
+	free(c->positional);
+	memset(c, 0, sizeof *c);
+}
+
+static int usage_opts(struct buf *out, unsigned mask)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &opts[i];
+		char left[64];
+
+		if (!(o->cmds & mask))
+			continue;
+		if (o->shrt)
+			snprintf(left, sizeof left, "-%c, --%s%s%s", o->shrt,
+				 o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof left, "    --%s%s%s", o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
+		if (buf_printf(out, "  %-28s %s%s\n", left, o->help,
+			       o->kind == LIST ? " [repeatable]" : "") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int cli_usage(struct buf *out, enum cmd cmd)
+{
+	if (cmd != CMD_NONE && cmd != CMD_HELP) {
+		if (buf_printf(out, "usage: cleanroom %s %s\n\n%s.\n\n"
+				    "options:\n",
+			       cmds[cmd].name, cmds[cmd].synopsis,
+			       cmds[cmd].summary) < 0)
+			return -1;
+		return usage_opts(out, BIT(cmd));
+	}
+	if (buf_adds(out, "usage: cleanroom [-q|-v] [-C DIR] [-f SPEC] "
+			  "COMMAND [OPTIONS] [-- COMMAND...]\n\n"
+			  "cleanroom runs a web framework's asset build in a "
+			  "sandbox and verifies\nits output before the image "
+			  "layer is kept.\n\ncommands:\n") < 0)
+		return -1;
+	for (int i = CMD_NONE + 1; i < CMD_COUNT; i++)
+		if (buf_printf(out, "  %-10s %-36s %s\n", cmds[i].name,
+			       cmds[i].synopsis, cmds[i].summary) < 0)
+			return -1;
+	if (buf_adds(out, "\noptions (each command lists those it takes: "
+			  "cleanroom help COMMAND):\n") < 0)
+		return -1;
+	if (usage_opts(out, ALL) < 0)
+		return -1;
+	return buf_adds(out, "\nexit status: 0 ok, 64 usage, 65 verification "
+			     "failed, 71 sandbox layer missing (--strict),\n"
+			     "78 bad spec or env file, 124 timeout, 125 "
+			     "cleanroom failed, 126/127 command not\n"
+			     "executable/found, otherwise the build's own "
+			     "status (128+N for signal N).\n");
+}

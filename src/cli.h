@@ -1,0 +1,80 @@
+/*
+ * The command line: DESIGN.md "Command line" as one table of options, each
+ * with the commands that accept it, parsed into a plain struct. Global
+ * options may stand before or after the command name; `--` ends the options
+ * and starts the build or server command. Nothing here touches the files
+ * the options name: that is the commands' job.
+ */
+#ifndef CLEANROOM_CLI_H
+#define CLEANROOM_CLI_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+
+enum cmd {
+	CMD_NONE = 0,
+	CMD_RUN,
+	CMD_START,
+	CMD_VERIFY,
+	CMD_LOCK,
+	CMD_DIFF,
+	CMD_ENV,
+	CMD_DOCTOR,
+	CMD_INIT,
+	CMD_REPRODUCE,
+	CMD_HELP,
+	CMD_COUNT
+};
+
+/* A list of option values in command-line order; it points into argv. */
+struct strlist {
+	const char **v;
+	size_t n, cap;
+};
+
+struct cli {
+	enum cmd cmd;
+	int help;          /* --help, or `help` with no topic */
+	int version;       /* --version */
+	enum cmd help_for; /* `help COMMAND` or `COMMAND --help` */
+	int quiet, verbose;
+	const char *dir;   /* -C */
+	const char *spec;  /* -f */
+
+	/* spec keys (DESIGN.md's flag table); NULL or empty when not given */
+	const char *framework, *network, *timeout, *user, *manifest, *lock,
+		*min_files, *max_bytes;
+	int strict;
+	struct strlist env_files, inherit, pass, set, require, secret,
+		allow_write, limits, outputs, require_files, forbid, inputs;
+
+	/* command-specific */
+	const char *report;   /* run, verify, reproduce: --report FILE */
+	const char *format;   /* env: --format */
+	const char *verify;   /* start: --verify sizes|full */
+	int files_only;       /* env */
+	int show_secrets;     /* env */
+	int expect_lock;      /* run */
+	int serve_stale;      /* start */
+
+	const char **positional; /* diff: A.lock B.lock */
+	size_t npositional;
+	char **argv;          /* after `--`: the build or server command */
+	int argc;
+};
+
+/* Parses argv (argv[0] is the program). Returns 0, or -1 with e filled
+ * (ERR_USAGE, or ERR_SYSTEM on allocation failure). The struct points into
+ * argv; cli_free releases the lists. */
+int cli_parse(int argc, char **argv, struct cli *c, struct err *e);
+void cli_free(struct cli *c);
+
+const char *cli_cmd_name(enum cmd cmd);
+
+/* Appends the usage text: the overview when cmd is CMD_NONE, else that
+ * command's synopsis and every option it accepts. */
+int cli_usage(struct buf *out, enum cmd cmd);
+
+#endif

@@ -1,0 +1,17 @@
+/*
+ * The subcommands. Each takes the parsed command line, does its work
+ * (printing its own output on stdout) and returns 0, or -1 with e filled;
+ * main maps the error to the exit status.
+ */
+#ifndef CLEANROOM_COMMANDS_H
+#define CLEANROOM_COMMANDS_H
+
+#include "cli.h"
+#include "err.h"
+
+int cmd_env(const struct cli *c, struct err *e);
+
+/* For commands this build does not implement yet: says so (ERR_UNIMPL). */
+int cmd_unimplemented(const struct cli *c, struct err *e);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * Formats a set of variables for output: `nul` (NAME=VALUE\0 records),
+ * `sh` (one `export NAME='VALUE'` line per variable, itself a valid env
+ * file that cleanroom and sh read back to the same values) and `json`
+ * (an object in assignment order). Pure: writes into a growable buffer,
+ * never to a file descriptor.
+ */
+#ifndef CLEANROOM_ENVFMT_H
+#define CLEANROOM_ENVFMT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "vars.h"
+
+enum envfmt { ENVFMT_NUL, ENVFMT_SH, ENVFMT_JSON };
+
+/* Parses "nul" | "sh" | "json"; returns 0 or -1. */
+int envfmt_parse(const char *s, enum envfmt *out);
+
+/* Appends the formatted variables (assignment order) to out. A variable
+ * whose value should be hidden is printed as `***` when mask(v, arg)
+ * returns non-zero; mask may be NULL. Returns 0 or -1 (ENOMEM). */
+int envfmt_write(struct buf *out, enum envfmt fmt, const struct vars *vs,
+		 int (*mask)(const struct var *v, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * Whole-file reads and full writes with EINTR retried, the two I/O loops
+ * every command needs.
+ */
+#ifndef CLEANROOM_IO_H
+#define CLEANROOM_IO_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* Appends the file at path to out, refusing files larger than max bytes.
+ * Returns 0, or -1 with errno set (EFBIG past max, EISDIR for a
+ * directory). */
+int io_read_file(const char *path, size_t max, struct buf *out);
+
+/* Writes all len bytes to fd. Returns 0, or -1 with errno set. */
+int io_write_all(int fd, const void *p, size_t len);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * An ordered set of environment variables: name, value and where the value
+ * came from. Names are unique; assigning an existing name replaces its value
+ * and moves it to the end of the order, so iteration (vars_sorted) gives the
+ * order of each name's last assignment, as DESIGN.md asks of
+ * `env --files-only --format nul`. Lookups are hashed, so parsing a large
+ * env file stays linear.
+ *
+ * Ownership: the set owns copies of every name, value and origin string;
+ * vars_free releases them and wipes values (they may be secrets).
+ */
+#ifndef CLEANROOM_VARS_H
+#define CLEANROOM_VARS_H
+
+#include <stddef.h>
+
+struct var {
+	char *name;
+	char *value;      /* NUL-terminated; never contains NUL */
+	size_t len;       /* strlen(value) */
+	const char *file; /* origin file (interned in the set), or NULL */
+	unsigned line;    /* origin line, 0 when not from a file */
+	unsigned long seq;/* order of the last assignment */
+};
+
+struct vars {
+	struct var *v;    /* dense array, not in assignment order */
+	size_t n, cap;
+	size_t *slots;    /* open-addressing index into v; 0 = empty, i+1 */
+	size_t nslots;
+	unsigned long seq;
+	char **files;     /* interned origin file names */
+	size_t nfiles;
+};
+
+void vars_init(struct vars *vs);
+void vars_free(struct vars *vs);
+
+/* Sets name (nlen bytes) to value (vlen bytes). file may be NULL.
+ * Returns 0, or -1 with errno ENOMEM. */
+int vars_set(struct vars *vs, const char *name, size_t nlen,
+	     const char *value, size_t vlen, const char *file, unsigned line);
+
+/* Returns the variable or NULL. The pointer is valid until the next
+ * vars_set or vars_free. */
+const struct var *vars_get(const struct vars *vs, const char *name,
+			   size_t nlen);
+
+/* Fills a caller-allocated array of vs->n pointers in assignment order. */
+void vars_sorted(const struct vars *vs, const struct var **out);
+
+/* Adds every "NAME=VALUE" entry of an environ-style array; entries without
+ * '=' are skipped. Returns 0 or -1 (ENOMEM). */
+int vars_from_environ(struct vars *vs, char *const *envp);
+
+#endif
