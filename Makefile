@@ -98,7 +98,9 @@ $(BOOTSTRAP_CHECK): scripts/bootstrap.sh
 	@bash scripts/bootstrap.sh check
 	@touch $@
 
+# An edited deps.sh rebuilds the libraries.
 $(DEPDIR)/.stamp: scripts/deps.sh | $(BOOTSTRAP)
+	@rm -f $@
 	bash scripts/deps.sh $(DEPDIR)
 
 $(B)/gen/versions.h: $(DEPS_STAMP) | $(BOOTSTRAP)

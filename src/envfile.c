@@ -244,6 +244,11 @@ static void word_excerpt(const struct parser *p, size_t off, char *out,
 	out[n] = '\0';
 }
 
+static int unterminated_brace(struct parser *p, size_t off)
+{
+	return fail_at(p, off, "close it with '}'", "unterminated ${");
+}
+
 /* ${NAME op word}: the word must be literal text. The read position is just
  * after the operator; on return it is after the closing brace. */
 static int braced_word(struct parser *p, size_t open, const char *op,
@@ -254,9 +259,7 @@ static int braced_word(struct parser *p, size_t open, const char *op,
 
 		switch (c) {
 		case END:
-			return fail_at(p, open,
-				       "close it with '}'",
-				       "unterminated ${");
+			return unterminated_brace(p, open);
 		case '}':
 			p->pos++;
 			return 0;
@@ -308,17 +311,18 @@ static int braced(struct parser *p, size_t dollar)
 
 	p->pos++;
 	c = peek(p);
-	if (c == END)
-		return fail_at(p, dollar, "close it with '}'",
-			       "unterminated ${");
-	if (c == '#') {
+	if (c == END || c == '\n')
+		return unterminated_brace(p, dollar);
+	if (c >= '0' && c <= '9')
+		return reject_special(p, dollar, c);
+	if (is_special(c)) {
+		/* ${#} and ${!} are parameters; ${#NAME} and ${!NAME}
+		 * are forms (length, bash's indirection). */
 		p->pos++;
 		if (peek(p) == '}')
-			return reject_special(p, dollar, '#');
+			return reject_special(p, dollar, c);
 		return reject_brace_form(p, dollar);
 	}
-	if (is_special(c))
-		return reject_special(p, dollar, c);
 	if (!is_name_start(c))
 		return reject_brace_form(p, dollar);
 	if (scan_name(p) < 0)
@@ -336,10 +340,10 @@ static int braced(struct parser *p, size_t dollar)
 		p->pos++;
 		c = peek(p);
 	}
+	if (c == END || c == '\n')
+		return unterminated_brace(p, dollar);
 	if (c != '-' && c != '+')
-		return c == END ? fail_at(p, dollar, "close it with '}'",
-					  "unterminated ${")
-				: reject_brace_form(p, dollar);
+		return reject_brace_form(p, dollar);
 	op[op[0] ? 1 : 0] = (char)c;
 	p->pos++;
 	/* The name is in p->word; braced_word must not disturb it. */

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# `make check`: every suite, against the static product and the ASan/UBSan
+# build. Each suite's output goes to build/test-logs/; its summary line is
+# shown, and the failures of a failing suite are printed. The last line is
+# the total, `N passed, N failed`, and the exit status is non-zero when
+# anything failed.
+set -u
+cd "$(dirname "$0")/.." || exit 125
+
+: "${BUILD:=build}"
+LOGS=$BUILD/test-logs
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+export MUST_WORK=${MUST_WORK:-${CI:+1}}
+TOTAL_PASS=0
+TOTAL_FAIL=0
+FAILED_SUITES=()
+
+# suite NAME CMD...: runs CMD, whose last line is `N passed, N failed`.
+suite() {
+	local name=$1 log=$LOGS/$1.log start end summary p f
+	shift
+	start=$(date +%s.%N)
+	"$@" >"$log" 2>&1
+	local rc=$?
+	end=$(date +%s.%N)
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [ -z "$summary" ]; then
+		summary="0 passed, 1 failed"
+		echo "# $name: no summary line (exit $rc); see $log"
+	fi
+	p=${summary%% passed*}
+	f=${summary#*passed, }
+	f=${f%% failed*}
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		f=1
+		echo "# $name: exit status $rc with no failed test"
+	fi
+	TOTAL_PASS=$((TOTAL_PASS + p))
+	TOTAL_FAIL=$((TOTAL_FAIL + f))
+	printf '%-28s %6s passed, %s failed  (%.1fs)\n' "$name" "$p" "$f" \
+		"$(awk "BEGIN{print $end - $start}")"
+	if [ "$f" != 0 ]; then
+		FAILED_SUITES+=("$name")
+		grep -E -A4 '^not ok' "$log" | head -n 60
+	fi
+}
+
+# integration NAME BINARY: every tests/integration/t-*.sh against BINARY.
+integration() {
+	local binary=$1 t rc=0 p=0 f=0 s
+	local out
+	out=$(mktemp)
+	for t in tests/integration/t-*.sh; do
+		[ "$(basename "$t")" = t-static.sh ] && continue
+		CLEANROOM=$binary UNIT=${UNIT_FOR_IT:-$UNIT} bash "$t" >"$out" 2>&1
+		cat "$out"
+		s=$(tail -n 1 "$out")
+		case "$s" in
+		*" passed, "*" failed") ;;
+		*) s="0 passed, 1 failed" ;;
+		esac
+		p=$((p + ${s%% passed*}))
+		s=${s#*passed, }
+		f=$((f + ${s%% failed*}))
+	done
+	rm -f "$out"
+	echo "$p passed, $f failed"
+	[ "$f" = 0 ]
+}
+
+suite unit "$UNIT"
+suite unit-asan "$ASAN_UNIT"
+suite integration integration "$CLEANROOM"
+UNIT_FOR_IT=$ASAN_UNIT suite integration-asan integration "$ASAN_CLEANROOM"
+suite static-binary env CLEANROOM="$CLEANROOM" bash tests/integration/t-static.sh
+if [ -n "${DIFF_RUN:-}" ] && [ -x "$DIFF_RUN" ]; then
+	suite differential "$DIFF_RUN" "$CLEANROOM" "${DIFF_FILES:-10000}"
+fi
+if [ -n "${FUZZ_ENVFILE:-}" ] && [ -x "$FUZZ_ENVFILE" ]; then
+	suite fuzz-envfile bash tests/fuzz/smoke.sh "$FUZZ_ENVFILE" \
+		tests/fuzz/corpus/envfile "${FUZZ_SECONDS:-30}"
+fi
+
+if [ "${#FAILED_SUITES[@]}" -gt 0 ]; then
+	echo "# failed suites: ${FAILED_SUITES[*]} (logs in $LOGS)"
+fi
+echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
+[ "$TOTAL_FAIL" = 0 ]
