@@ -16,6 +16,8 @@ struct buf {
 void buf_free(struct buf *b);
 /* Empties the buffer, keeping (and wiping) its storage. */
 void buf_reset(struct buf *b);
+/* Makes room for extra more bytes without appending. Returns 0 or -1. */
+int buf_reserve(struct buf *b, size_t extra);
 /* Appends len bytes. Returns 0, or -1 with errno ENOMEM. */
 int buf_add(struct buf *b, const void *data, size_t len);
 int buf_addc(struct buf *b, char c);

@@ -8,15 +8,39 @@
 #include "commands.h"
 
 #include <errno.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "envfile.h"
 #include "envfmt.h"
 #include "io.h"
+#include "msg.h"
 
 extern char **environ;
 
 #define DEFAULT_ENV_FILE ".aptible.env"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Loads one env file, reporting its size and parse time with -v. */
+static int load_timed(const char *path, const struct vars *base,
+		      struct vars *defined, struct err *e)
+{
+	double t0 = now_ms();
+	size_t before = defined->n;
+
+	if (envfile_load(path, base, defined, e) < 0)
+		return -1;
+	msg_debug("env: %s: %zu new variables (%zu in all) in %.3f ms", path,
+		  defined->n - before, defined->n, now_ms() - t0);
+	return 0;
+}
 
 int cmd_env(const struct cli *c, struct err *e)
 {
@@ -44,11 +68,11 @@ int cmd_env(const struct cli *c, struct err *e)
 			err_hint(e, "cleanroom env --files-only --env FILE");
 			goto out;
 		}
-		if (envfile_load(DEFAULT_ENV_FILE, &base, &defined, e) < 0)
+		if (load_timed(DEFAULT_ENV_FILE, &base, &defined, e) < 0)
 			goto out;
 	}
 	for (size_t i = 0; i < c->env_files.n; i++)
-		if (envfile_load(c->env_files.v[i], &base, &defined, e) < 0)
+		if (load_timed(c->env_files.v[i], &base, &defined, e) < 0)
 			goto out;
 	if (envfmt_write(&out, fmt, &defined, NULL, NULL) < 0) {
 		err_sys(e, errno, "formatting the environment");

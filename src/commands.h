@@ -10,6 +10,7 @@
 #include "err.h"
 
 int cmd_env(const struct cli *c, struct err *e);
+int cmd_init(const struct cli *c, struct err *e);
 
 /* For commands this build does not implement yet: says so (ERR_UNIMPL). */
 int cmd_unimplemented(const struct cli *c, struct err *e);

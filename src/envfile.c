@@ -149,15 +149,23 @@ static int is_special(int c)
 	       c == '?' || c == '-' || c == '$' || c == '!';
 }
 
-/* Scans a name at the read position into p->word (possibly empty). */
+/* Scans a name at the read position into p->word (possibly empty). Runs
+ * of name bytes are copied at once; peek() is needed only where a
+ * backslash-newline may split the name. */
 static int scan_name(struct parser *p)
 {
 	buf_reset(&p->word);
 	if (!is_name_start(peek(p)))
 		return 0;
-	while (is_name_char(peek(p)))
-		if (buf_addc(&p->word, (char)p->s[p->pos++]) < 0)
+	while (is_name_char(peek(p))) {
+		size_t end = p->pos + 1;
+
+		while (end < p->len && is_name_char(p->s[end]))
+			end++;
+		if (buf_add(&p->word, p->s + p->pos, end - p->pos) < 0)
 			return nomem(p);
+		p->pos = end;
+	}
 	return 0;
 }
 
@@ -504,6 +512,21 @@ static int tilde(struct parser *p)
 		       "user database");
 }
 
+/* Bytes that stand for themselves in an unquoted value: everything but
+ * blanks, newline, quotes, backslash, '$', '`', operators, ':' and '~'
+ * (tilde rules) and CR. */
+static int is_plain(unsigned char c)
+{
+	switch (c) {
+	case ' ': case '\t': case '\n': case '\r': case '\\': case '\'':
+	case '"': case '$': case '`': case ';': case '&': case '|': case '<':
+	case '>': case '(': case ')': case ':': case '~': case '\0':
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 /* The value after NAME= up to the end of the word, into p->val. */
 static int value(struct parser *p)
 {
@@ -512,6 +535,19 @@ static int value(struct parser *p)
 	buf_reset(&p->val);
 	for (;;) {
 		int c = peek(p);
+
+		if (c != END && is_plain((unsigned char)c)) {
+			/* Copy a run of plain bytes at once. */
+			size_t end = p->pos + 1;
+
+			while (end < p->len && is_plain(p->s[end]))
+				end++;
+			if (buf_add(&p->val, p->s + p->pos, end - p->pos) < 0)
+				return nomem(p);
+			p->pos = end;
+			tilde_ok = 0;
+			continue;
+		}
 
 		if (c == '~' && tilde_ok) {
 			if (tilde(p) < 0)

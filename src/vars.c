@@ -6,9 +6,63 @@
 #include "vars.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define CHUNK_SIZE (64u << 10)
+
+struct vars_chunk {
+	struct vars_chunk *next;
+	size_t used, cap;
+	max_align_t align[]; /* data follows */
+};
+
+/* n bytes from the arena; a request larger than a chunk gets a chunk of
+ * its own, placed second so the current chunk keeps filling. */
+static char *arena_alloc(struct vars *vs, size_t n)
+{
+	struct vars_chunk *c = vs->arena;
+
+	if (c == NULL || c->cap - c->used < n) {
+		size_t cap = n > CHUNK_SIZE ? n : CHUNK_SIZE;
+		struct vars_chunk *nc;
+
+		if (n > (size_t)-1 - sizeof *nc) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		nc = malloc(sizeof *nc + cap);
+		if (nc == NULL)
+			return NULL;
+		nc->used = 0;
+		nc->cap = cap;
+		if (c != NULL && n > CHUNK_SIZE) {
+			nc->next = c->next;
+			c->next = nc;
+		} else {
+			nc->next = c;
+			vs->arena = nc;
+		}
+		c = nc;
+	}
+	char *p = (char *)c->align + c->used;
+
+	c->used += n;
+	return p;
+}
+
+static char *arena_dup(struct vars *vs, const char *s, size_t n)
+{
+	char *p = arena_alloc(vs, n + 1);
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
 
 static size_t hash(const char *s, size_t n)
 {
@@ -28,13 +82,15 @@ void vars_init(struct vars *vs)
 
 void vars_free(struct vars *vs)
 {
-	for (size_t i = 0; i < vs->n; i++) {
-		explicit_bzero(vs->v[i].value, vs->v[i].len);
-		free(vs->v[i].value);
-		free(vs->v[i].name);
+	struct vars_chunk *c = vs->arena;
+
+	while (c != NULL) {
+		struct vars_chunk *next = c->next;
+
+		explicit_bzero(c->align, c->used);
+		free(c);
+		c = next;
 	}
-	for (size_t i = 0; i < vs->nfiles; i++)
-		free(vs->files[i]);
 	free(vs->files);
 	free(vs->v);
 	free(vs->slots);
@@ -83,10 +139,9 @@ static int rehash(struct vars *vs)
 
 static const char *intern_file(struct vars *vs, const char *file)
 {
-	char **files;
+	const char **files;
+	const char *copy;
 
-	if (file == NULL)
-		return NULL;
 	for (size_t i = vs->nfiles; i-- > 0;)
 		if (strcmp(vs->files[i], file) == 0)
 			return vs->files[i];
@@ -94,21 +149,11 @@ static const char *intern_file(struct vars *vs, const char *file)
 	if (files == NULL)
 		return NULL;
 	vs->files = files;
-	files[vs->nfiles] = strdup(file);
-	if (files[vs->nfiles] == NULL)
+	copy = arena_dup(vs, file, strlen(file));
+	if (copy == NULL)
 		return NULL;
-	return files[vs->nfiles++];
-}
-
-static char *dupn(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-
-	if (p == NULL)
-		return NULL;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
+	files[vs->nfiles++] = copy;
+	return copy;
 }
 
 int vars_set(struct vars *vs, const char *name, size_t nlen,
@@ -123,28 +168,29 @@ int vars_set(struct vars *vs, const char *name, size_t nlen,
 		return -1;
 	if ((vs->n + 1) * 2 > vs->nslots && rehash(vs) < 0)
 		return -1;
-	val = dupn(value, vlen);
+	slot = find_slot(vs, name, nlen);
+	if (vs->slots[slot] == 0 && vs->n == vs->cap) {
+		size_t cap = vs->cap ? vs->cap * 2 : 16;
+		struct var *nv = realloc(vs->v, cap * sizeof *nv);
+
+		if (nv == NULL)
+			return -1;
+		vs->v = nv;
+		vs->cap = cap;
+	}
+	val = arena_dup(vs, value, vlen);
 	if (val == NULL)
 		return -1;
-	slot = find_slot(vs, name, nlen);
 	if (vs->slots[slot] != 0) {
 		v = &vs->v[vs->slots[slot] - 1];
+		/* The old value stays in the arena until vars_free; wipe it
+		 * now, it may be a secret. */
 		explicit_bzero(v->value, v->len);
-		free(v->value);
 	} else {
-		if (vs->n == vs->cap) {
-			size_t cap = vs->cap ? vs->cap * 2 : 16;
-			struct var *nv = realloc(vs->v, cap * sizeof *nv);
-
-			if (nv == NULL)
-				goto fail;
-			vs->v = nv;
-			vs->cap = cap;
-		}
 		v = &vs->v[vs->n];
-		v->name = dupn(name, nlen);
+		v->name = arena_dup(vs, name, nlen);
 		if (v->name == NULL)
-			goto fail;
+			return -1;
 		vs->slots[slot] = ++vs->n;
 	}
 	v->value = val;
@@ -153,10 +199,6 @@ int vars_set(struct vars *vs, const char *name, size_t nlen,
 	v->line = line;
 	v->seq = ++vs->seq;
 	return 0;
-fail:
-	free(val);
-	errno = ENOMEM;
-	return -1;
 }
 
 const struct var *vars_get(const struct vars *vs, const char *name,

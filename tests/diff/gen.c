@@ -250,6 +250,7 @@ struct gen {
 	struct sbuf out;
 	struct model m;
 	int sw_plus;            /* this file's Shellwords also keeps '+' */
+	int home_ok;            /* this file may assign HOME */
 	struct pending *pend;   /* `export` lines assign after expanding all */
 	size_t npend, cappend;
 };
@@ -318,7 +319,7 @@ static void assign_name(struct gen *g, char *out, size_t size)
 	if (r < 30 && g->m.n) {
 		snprintf(out, size, "%s", g->m.v[rng_below(&g->r,
 			 (unsigned)g->m.n)].name);
-	} else if (r < 31) {
+	} else if (r < 32 && g->home_ok) {
 		snprintf(out, size, "HOME");
 	} else if (r < 55) {
 		snprintf(out, size, "%s", rng_pick(&g->r, names_real));
@@ -1295,6 +1296,7 @@ static int gen_make(uint64_t seed, unsigned long index, struct gen_file *f)
 	memset(f, 0, sizeof(*f));
 	g.r.s = file_seed(seed, index);
 	g.sw_plus = rng_pct(&g.r, 50);
+	g.home_ok = rng_pct(&g.r, 10);
 	enum special sp = choose_special(&g);
 	gen_body(&g, f, sp);
 	finish_special(&g, f, sp);

@@ -1,0 +1,149 @@
+/*
+ * The spec (`cleanroom.yml`, DESIGN.md "The spec") as plain structs, loaded
+ * with libyaml. Every key is optional: a key that is absent is marked unset
+ * (`set == 0`, or the UNSET value of its enum, or -1 for numbers) so that
+ * presets and command-line flags can fill or override it later
+ * (config.h). The loader never prints and never exits; errors carry the
+ * file, line and column of the offending node (libyaml's marks, 1-based).
+ *
+ * Ownership: spec_load/spec_parse fill a caller-owned struct spec whose
+ * strings the spec owns; spec_free releases them. Every string value
+ * remembers where it was written (line, col; 0 when it came from a flag or
+ * a preset) so later stages can point at it.
+ */
+#ifndef CLEANROOM_SPEC_H
+#define CLEANROOM_SPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+enum framework {
+	FW_UNSET = 0,
+	FW_NONE,
+	FW_RAILS,
+	FW_DJANGO,
+	FW_VITE,
+	FW_WEBPACK,
+};
+
+enum manifest_kind {
+	MF_UNSET = 0,
+	MF_AUTO,
+	MF_NONE,
+	MF_SPROCKETS,
+	MF_PROPSHAFT,
+	MF_DJANGO,
+	MF_VITE,
+	MF_WEBPACK,
+};
+
+enum network { NET_UNSET = 0, NET_DENY, NET_ALLOW };
+enum sourcemaps { SM_UNSET = 0, SM_ALLOW, SM_FORBID };
+
+struct spec_str {
+	char *s;
+	unsigned line, col; /* where it was written; 0 when not from a file */
+};
+
+struct spec_list {
+	struct spec_str *v;
+	size_t n, cap;
+	int set; /* the key was given (possibly as an empty list) */
+};
+
+struct spec_kv {
+	struct spec_str name;
+	struct spec_str value;
+};
+
+struct spec_map {
+	struct spec_kv *v;
+	size_t n, cap;
+	int set;
+};
+
+/* Resource limits; -1 when unset. */
+struct spec_limits {
+	int64_t cpu_ms;      /* cpu: a duration */
+	int64_t memory;      /* bytes */
+	int64_t files;       /* open files */
+	int64_t processes;
+	int64_t file_size;   /* bytes */
+};
+
+struct spec {
+	char *path;                 /* the spec file, or NULL when none */
+	enum framework framework;
+	struct spec_list command;   /* one entry when given as a string */
+	int command_shell;          /* 1: string form, run under /bin/sh -c */
+	struct spec_str workdir;
+
+	struct {
+		struct spec_list files, inherit, pass, require, secret;
+		struct spec_map set;
+	} env;
+
+	struct {
+		enum network network;
+		struct spec_list writable;
+		struct spec_str user;
+		int64_t timeout_ms;         /* -1 when unset */
+		struct spec_limits limits;
+		int strict;                 /* -1 when unset, else 0/1 */
+	} sandbox;
+
+	struct {
+		struct spec_list roots;     /* `root:` string or list */
+		enum manifest_kind manifest;
+		enum sourcemaps sourcemaps;
+		struct spec_list require, forbid;
+		int64_t min_files;          /* -1 when unset */
+		int64_t max_bytes;          /* -1 when unset */
+		struct spec_str lock;
+	} outputs;
+
+	struct spec_list inputs;
+};
+
+/* An empty spec: everything unset. */
+void spec_init(struct spec *s);
+void spec_free(struct spec *s);
+
+/* Parses buf (len bytes) as the spec named `name` into s (which must be
+ * spec_init'ed). Returns 0, or -1 with e filled: ERR_CONFIG with
+ * name:line:col for every problem in the text (syntax, unknown key,
+ * duplicate key, wrong type, bad duration/size/enum value), ERR_SYSTEM on
+ * allocation failure. */
+int spec_parse(const char *name, const char *buf, size_t len, struct spec *s,
+	       struct err *e);
+
+/* Reads the file at path and parses it. A missing file is ERR_CONFIG. */
+int spec_load(const char *path, struct spec *s, struct err *e);
+
+/* "90s", "15m", "1h", "1h30m", "500ms", a bare number of seconds. Returns
+ * 0 and the milliseconds, or -1 (overflow, unknown unit, empty). */
+int spec_parse_duration(const char *text, int64_t *ms);
+
+/* "512M", "4G", "1024", "64K", "2T" (binary units; an optional trailing
+ * "B" or "iB" is accepted). Returns 0 and the bytes, or -1. */
+int spec_parse_size(const char *text, int64_t *bytes);
+
+/* Names for messages and for `init`; NULL for UNSET. */
+const char *spec_framework_name(enum framework f);
+const char *spec_manifest_name(enum manifest_kind m);
+/* Parses a name; returns 0, or -1 when unknown. */
+int spec_framework_parse(const char *name, enum framework *out);
+int spec_manifest_parse(const char *name, enum manifest_kind *out);
+
+/* List helpers shared with config.c: append a copy of s (line/col may be
+ * 0). Return 0 or -1 (ENOMEM). */
+int spec_list_add(struct spec_list *l, const char *s, unsigned line,
+		  unsigned col);
+int spec_map_put(struct spec_map *m, const char *name, const char *value,
+		 unsigned line, unsigned col);
+int spec_str_set(struct spec_str *dst, const char *s, unsigned line,
+		 unsigned col);
+
+#endif
