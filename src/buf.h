@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 struct buf {
-	char *p;	/* NULL until the first byte is added */
+	char *p; /* NULL until the first byte is added */
 	size_t len, cap;
 };
 

@@ -13,23 +13,23 @@
 #include <string.h>
 
 #define BIT(c) (1u << (c))
-#define ALL 0xffffu
+#define ALL    0xffffu
 /* Commands that load the spec and so take its flags. */
-#define SPEC                                                                \
-	(BIT(CMD_RUN) | BIT(CMD_START) | BIT(CMD_VERIFY) | BIT(CMD_LOCK) |  \
+#define SPEC                                                                   \
+	(BIT(CMD_RUN) | BIT(CMD_START) | BIT(CMD_VERIFY) | BIT(CMD_LOCK) |     \
 	 BIT(CMD_ENV) | BIT(CMD_DOCTOR) | BIT(CMD_REPRODUCE))
 
 enum kind { FLAG, STR, LIST };
 
 struct opt {
-	const char *name;   /* long name without "--" */
-	char shrt;          /* short letter or 0 */
+	const char *name; /* long name without "--" */
+	char shrt;	  /* short letter or 0 */
 	enum kind kind;
-	size_t off;         /* offsetof the field in struct cli */
-	unsigned cmds;      /* BIT()s of the commands that accept it */
-	const char *arg;    /* argument name in help */
+	size_t off;	 /* offsetof the field in struct cli */
+	unsigned cmds;	 /* BIT()s of the commands that accept it */
+	const char *arg; /* argument name in help */
 	const char *help;
-	const char *choices;/* space-separated allowed values, or NULL */
+	const char *choices; /* space-separated allowed values, or NULL */
 };
 
 #define F(field) offsetof(struct cli, field)
@@ -51,8 +51,7 @@ static const struct opt opts[] = {
 	 "rails, django, vite, webpack or none (default: detected)",
 	 "rails django vite webpack none"},
 	{"env", 0, LIST, F(env_files), SPEC, "FILE",
-	 "read variables from env FILE (default: .aptible.env)",
-	 NULL},
+	 "read variables from env FILE (default: .aptible.env)", NULL},
 	{"inherit", 0, LIST, F(inherit), SPEC, "NAME",
 	 "pass NAME (or a glob such as LC_*) from the caller", NULL},
 	{"pass", 0, LIST, F(pass), SPEC, "NAME",
@@ -75,22 +74,20 @@ static const struct opt opts[] = {
 	 "run the build as NAME (when started as root)", NULL},
 	{"strict", 0, FLAG, F(strict), SPEC, NULL,
 	 "fail (71) when a sandbox layer is unavailable", NULL},
-	{"output", 0, LIST, F(outputs), SPEC, "DIR",
-	 "an output root", NULL},
+	{"output", 0, LIST, F(outputs), SPEC, "DIR", "an output root", NULL},
 	{"manifest", 0, STR, F(manifest), SPEC, "KIND",
 	 "auto, sprockets, propshaft, django, vite, webpack or none",
 	 "auto sprockets propshaft django vite webpack none"},
 	{"require-file", 0, LIST, F(require_files), SPEC, "GLOB",
 	 "an output matching GLOB must exist", NULL},
-	{"forbid", 0, LIST, F(forbid), SPEC, "GLOB",
-	 "no output may match GLOB", NULL},
+	{"forbid", 0, LIST, F(forbid), SPEC, "GLOB", "no output may match GLOB",
+	 NULL},
 	{"min-files", 0, STR, F(min_files), SPEC, "N",
 	 "at least N output files", NULL},
 	{"max-bytes", 0, STR, F(max_bytes), SPEC, "SIZE",
 	 "at most SIZE bytes of outputs (512M, 4G)", NULL},
 	{"lock", 0, STR, F(lock), SPEC, "FILE",
-	 "the lock file (default: cleanroom.lock in the output root)",
-	 NULL},
+	 "the lock file (default: cleanroom.lock in the output root)", NULL},
 	{"input", 0, LIST, F(inputs), SPEC, "PATH",
 	 "a path whose content decides freshness (start)", NULL},
 
@@ -103,8 +100,7 @@ static const struct opt opts[] = {
 	 "how a fresh output set is checked: sizes (default) or full",
 	 "sizes full"},
 	{"serve-stale", 0, FLAG, F(serve_stale), BIT(CMD_START), NULL,
-	 "start the server on the previous outputs when the build fails",
-	 NULL},
+	 "start the server on the previous outputs when the build fails", NULL},
 	{"files-only", 0, FLAG, F(files_only), BIT(CMD_ENV), NULL,
 	 "print only what the env files define, with values", NULL},
 	{"show-secrets", 0, FLAG, F(show_secrets), BIT(CMD_ENV), NULL,
@@ -188,11 +184,10 @@ static int in_choices(const char *choices, const char *v)
 	return 0;
 }
 
-static int usage_err(struct err *e, const struct cli *c, const char *fmt,
-		     ...) __attribute__((format(printf, 3, 4)));
+static int usage_err(struct err *e, const struct cli *c, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static int usage_err(struct err *e, const struct cli *c, const char *fmt,
-		     ...)
+static int usage_err(struct err *e, const struct cli *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -214,15 +209,11 @@ static int store(struct cli *c, const struct opt *o, const char *value,
 	char *field = (char *)c + o->off;
 
 	if (o->choices != NULL && !in_choices(o->choices, value))
-		return usage_err(e, c, "--%s: '%s' is not one of: %s",
-				 o->name, value, o->choices);
+		return usage_err(e, c, "--%s: '%s' is not one of: %s", o->name,
+				 value, o->choices);
 	switch (o->kind) {
-	case FLAG:
-		*(int *)(void *)field = 1;
-		return 0;
-	case STR:
-		*(const char **)(void *)field = value;
-		return 0;
+	case FLAG: *(int *)(void *)field = 1; return 0;
+	case STR: *(const char **)(void *)field = value; return 0;
 	case LIST:
 		if (list_add((struct strlist *)(void *)field, value) < 0)
 			return err_sys(e, ENOMEM, "parsing arguments");
@@ -346,16 +337,18 @@ int cli_parse(int argc, char **argv, struct cli *c, struct err *e)
 		if (c->cmd == CMD_HELP && c->help_for == CMD_NONE) {
 			c->help_for = find_cmd(a);
 			if (c->help_for == CMD_NONE) {
-				usage_err(e, c, "no help for '%s': not a "
-						"command", a);
+				usage_err(e, c,
+					  "no help for '%s': not a "
+					  "command",
+					  a);
 				goto out;
 			}
 			continue;
 		}
 		if (c->cmd == CMD_DIFF) {
-			const char **p = realloc(c->positional,
-						 (c->npositional + 1) *
-							 sizeof *p);
+			const char **p =
+				realloc(c->positional,
+					(c->npositional + 1) * sizeof *p);
 
 			if (p == NULL) {
 				err_sys(e, ENOMEM, "parsing arguments");
@@ -427,9 +420,9 @@ out:
 void cli_free(struct cli *c)
 {
 	struct strlist *lists[] = {
-		&c->env_files, &c->inherit, &c->pass, &c->set,
-		&c->require, &c->secret, &c->allow_write, &c->limits,
-		&c->outputs, &c->require_files, &c->forbid, &c->inputs,
+		&c->env_files, &c->inherit,	  &c->pass,	   &c->set,
+		&c->require,   &c->secret,	  &c->allow_write, &c->limits,
+		&c->outputs,   &c->require_files, &c->forbid,	   &c->inputs,
 	};
 
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
@@ -463,8 +456,9 @@ static int usage_opts(struct buf *out, unsigned mask)
 int cli_usage(struct buf *out, enum cmd cmd)
 {
 	if (cmd != CMD_NONE && cmd != CMD_HELP) {
-		if (buf_printf(out, "usage: cleanroom %s %s\n\n%s.\n\n"
-				    "options:\n",
+		if (buf_printf(out,
+			       "usage: cleanroom %s %s\n\n%s.\n\n"
+			       "options:\n",
 			       cmds[cmd].name, cmds[cmd].synopsis,
 			       cmds[cmd].summary) < 0)
 			return -1;

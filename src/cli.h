@@ -36,12 +36,12 @@ struct strlist {
 
 struct cli {
 	enum cmd cmd;
-	int help;          /* --help, or `help` with no topic */
-	int version;       /* --version */
+	int help;	   /* --help, or `help` with no topic */
+	int version;	   /* --version */
 	enum cmd help_for; /* `help COMMAND` or `COMMAND --help` */
 	int quiet, verbose;
-	const char *dir;   /* -C */
-	const char *spec;  /* -f */
+	const char *dir;  /* -C */
+	const char *spec; /* -f */
 
 	/* spec keys (DESIGN.md's flag table); NULL or empty when not given */
 	const char *framework, *network, *timeout, *user, *manifest, *lock,
@@ -51,17 +51,17 @@ struct cli {
 		allow_write, limits, outputs, require_files, forbid, inputs;
 
 	/* command-specific */
-	const char *report;   /* run, verify, reproduce: --report FILE */
-	const char *format;   /* env: --format */
-	const char *verify;   /* start: --verify sizes|full */
-	int files_only;       /* env */
-	int show_secrets;     /* env */
-	int expect_lock;      /* run */
-	int serve_stale;      /* start */
+	const char *report; /* run, verify, reproduce: --report FILE */
+	const char *format; /* env: --format */
+	const char *verify; /* start: --verify sizes|full */
+	int files_only;	    /* env */
+	int show_secrets;   /* env */
+	int expect_lock;    /* run */
+	int serve_stale;    /* start */
 
 	const char **positional; /* diff: A.lock B.lock */
 	size_t npositional;
-	char **argv;          /* after `--`: the build or server command */
+	char **argv; /* after `--`: the build or server command */
 	int argc;
 };
 

@@ -64,7 +64,8 @@ int cmd_env(const struct cli *c, struct err *e)
 		if (access(DEFAULT_ENV_FILE, F_OK) != 0) {
 			err_set(e, ERR_USAGE, NULL, 0, 0,
 				"no env file: %s is not here and no --env was "
-				"given", DEFAULT_ENV_FILE);
+				"given",
+				DEFAULT_ENV_FILE);
 			err_hint(e, "cleanroom env --files-only --env FILE");
 			goto out;
 		}

@@ -38,12 +38,12 @@ struct parser {
 	const struct vars *base;
 	struct vars *defined;
 	struct err *e;
-	struct buf val;   /* value being built */
-	struct buf word;  /* name being scanned */
-	struct buf lhs;   /* name being assigned */
+	struct buf val;	      /* value being built */
+	struct buf word;      /* name being scanned */
+	struct buf lhs;	      /* name being assigned */
 	struct pending *pend; /* an `export` line's assignments */
 	size_t npend, cappend;
-	size_t line_off;  /* line_of() cache: offset and its line number */
+	size_t line_off; /* line_of() cache: offset and its line number */
 	unsigned line_no;
 };
 
@@ -202,11 +202,13 @@ static int reject_meta(struct parser *p, int c)
 	case '>':
 		return fail_at(p, p->pos, quote_hint,
 			       "unquoted '%c' is a redirection: sh would "
-			       "open a file", c);
+			       "open a file",
+			       c);
 	default:
 		return fail_at(p, p->pos, quote_hint,
 			       "unquoted '%c' would start or end a "
-			       "subshell", c);
+			       "subshell",
+			       c);
 	}
 }
 
@@ -266,11 +268,8 @@ static int braced_word(struct parser *p, size_t open, const char *op,
 		int c = peek(p);
 
 		switch (c) {
-		case END:
-			return unterminated_brace(p, open);
-		case '}':
-			p->pos++;
-			return 0;
+		case END: return unterminated_brace(p, open);
+		case '}': p->pos++; return 0;
 		case '$':
 		case '`':
 		case '\'':
@@ -283,7 +282,8 @@ static int braced_word(struct parser *p, size_t open, const char *op,
 				       "write the default as plain text, or "
 				       "assign it on a line of its own",
 				       "only literal text is accepted in "
-				       "${NAME%sword}, not '%c'", op, c);
+				       "${NAME%sword}, not '%c'",
+				       op, c);
 		default:
 			if (buf_addc(w, (char)c) < 0)
 				return nomem(p);
@@ -412,8 +412,7 @@ static int dollar(struct parser *p, int quoted)
 	if (is_special(c))
 		return reject_special(p, at, c);
 	if (c == '\'' && !quoted)
-		return fail_at(p, at,
-			       "use '...' or backslash escapes instead",
+		return fail_at(p, at, "use '...' or backslash escapes instead",
 			       "$'...' quoting is not POSIX sh: dash keeps "
 			       "the '$' where bash decodes escapes");
 	/* Anything else: the '$' is literal and the byte after it is read
@@ -452,13 +451,9 @@ static int double_quoted(struct parser *p)
 			return fail_at(p, open,
 				       "the quote opened here is never closed",
 				       "unterminated double quote");
-		case '"':
-			p->pos++;
-			return 0;
-		case '\r':
-			return reject_cr(p);
-		case '`':
-			return reject_backtick(p);
+		case '"': p->pos++; return 0;
+		case '\r': return reject_cr(p);
+		case '`': return reject_backtick(p);
 		case '$':
 			if (dollar(p, 1) < 0)
 				return -1;
@@ -469,8 +464,8 @@ static int double_quoted(struct parser *p)
 			 * other backslash stays. */
 			if (p->pos + 1 < p->len &&
 			    strchr("$`\"\\", p->s[p->pos + 1]) != NULL) {
-				if (buf_addc(&p->val,
-					     (char)p->s[p->pos + 1]) < 0)
+				if (buf_addc(&p->val, (char)p->s[p->pos + 1]) <
+				    0)
 					return nomem(p);
 				p->pos += 2;
 				continue;
@@ -500,7 +495,7 @@ static int tilde(struct parser *p)
 		if (home == NULL)
 			return buf_addc(&p->val, '~') < 0 ? nomem(p) : 0;
 		return buf_add(&p->val, home->value, home->len) < 0 ? nomem(p)
-								     : 0;
+								    : 0;
 	}
 	if (c == '\\' || c == '\'' || c == '"' || c == '$' || c == '`') {
 		/* A quoted or expanded prefix is never a user name in dash:
@@ -518,12 +513,26 @@ static int tilde(struct parser *p)
 static int is_plain(unsigned char c)
 {
 	switch (c) {
-	case ' ': case '\t': case '\n': case '\r': case '\\': case '\'':
-	case '"': case '$': case '`': case ';': case '&': case '|': case '<':
-	case '>': case '(': case ')': case ':': case '~': case '\0':
-		return 0;
-	default:
-		return 1;
+	case ' ':
+	case '\t':
+	case '\n':
+	case '\r':
+	case '\\':
+	case '\'':
+	case '"':
+	case '$':
+	case '`':
+	case ';':
+	case '&':
+	case '|':
+	case '<':
+	case '>':
+	case '(':
+	case ')':
+	case ':':
+	case '~':
+	case '\0': return 0;
+	default: return 1;
 	}
 }
 
@@ -560,20 +569,16 @@ static int value(struct parser *p)
 		case END:
 		case ' ':
 		case '\t':
-		case '\n':
-			return 0;
+		case '\n': return 0;
 		case ';':
 		case '&':
 		case '|':
 		case '<':
 		case '>':
 		case '(':
-		case ')':
-			return reject_meta(p, c);
-		case '\r':
-			return reject_cr(p);
-		case '`':
-			return reject_backtick(p);
+		case ')': return reject_meta(p, c);
+		case '\r': return reject_cr(p);
+		case '`': return reject_backtick(p);
 		case '\'':
 			if (single_quoted(p) < 0)
 				return -1;
@@ -593,9 +598,7 @@ static int value(struct parser *p)
 				p->pos++;
 			c = p->s[p->pos];
 			break;
-		case ':':
-			tilde_ok = 1;
-			break;
+		case ':': tilde_ok = 1; break;
 		}
 		if (buf_addc(&p->val, (char)c) < 0)
 			return nomem(p);
@@ -632,8 +635,7 @@ static void skip_blanks(struct parser *p)
 /* A comment runs to the end of the line; backslashes in it are plain. */
 static void skip_comment(struct parser *p)
 {
-	const unsigned char *nl =
-		memchr(p->s + p->pos, '\n', p->len - p->pos);
+	const unsigned char *nl = memchr(p->s + p->pos, '\n', p->len - p->pos);
 
 	p->pos = nl ? (size_t)(nl - p->s) : p->len;
 }
@@ -725,8 +727,8 @@ static int command(struct parser *p)
 			 * assigns any; plain assignments take effect one by
 			 * one (dash). */
 			if (export ? pending_add(p, line)
-				   : assign(p, p->lhs.p, p->lhs.len,
-					    p->val.p, p->val.len, line))
+				   : assign(p, p->lhs.p, p->lhs.len, p->val.p,
+					    p->val.len, line))
 				return -1;
 			continue;
 		}
@@ -744,7 +746,8 @@ static int command(struct parser *p)
 				       "quote the value if the space belongs "
 				       "to it: NAME='a b'",
 				       "'%s' would run as a command with the "
-				       "assignments before it", w);
+				       "assignments before it",
+				       w);
 		return fail_at(p, line_start,
 			       "an env file may hold only NAME=VALUE lines, "
 			       "optionally after 'export'",
@@ -796,8 +799,7 @@ static int check_bytes(struct parser *p)
 }
 
 int envfile_parse(const char *name, const char *buf, size_t len,
-		  const struct vars *base, struct vars *defined,
-		  struct err *e)
+		  const struct vars *base, struct vars *defined, struct err *e)
 {
 	struct parser p = {
 		.name = name,
@@ -860,8 +862,8 @@ int envfile_load(const char *path, const struct vars *base,
 				    "env.files");
 		return -1;
 	}
-	rc = envfile_parse(path, data.p ? data.p : "", data.len, base,
-			   defined, e);
+	rc = envfile_parse(path, data.p ? data.p : "", data.len, base, defined,
+			   e);
 	buf_free(&data);
 	return rc;
 }

@@ -23,8 +23,7 @@
  * should be discarded.
  */
 int envfile_parse(const char *name, const char *buf, size_t len,
-		  const struct vars *base, struct vars *defined,
-		  struct err *e);
+		  const struct vars *base, struct vars *defined, struct err *e);
 
 /* Reads the file at path and parses it as above. I/O errors are
  * ERR_CONFIG with the file named (a missing env file is the user's). */

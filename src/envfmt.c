@@ -107,8 +107,9 @@ static int write_json_string(struct buf *out, const char *str, size_t len)
 			}
 			n = 1;
 		} else if (s[i] == '"' || s[i] == '\\') {
-			rc = buf_addc(out, '\\') < 0 ? -1
-						      : buf_addc(out, (char)s[i]);
+			rc = buf_addc(out, '\\') < 0
+				     ? -1
+				     : buf_addc(out, (char)s[i]);
 		} else {
 			rc = buf_add(out, s + i, n);
 		}

@@ -19,8 +19,8 @@ static void copy(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
-int err_set(struct err *e, enum err_kind kind, const char *file,
-	    unsigned line, unsigned col, const char *fmt, ...)
+int err_set(struct err *e, enum err_kind kind, const char *file, unsigned line,
+	    unsigned col, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -10,25 +10,25 @@
 
 enum err_kind {
 	ERR_NONE = 0,
-	ERR_USAGE,    /* bad command line: exit 64 */
-	ERR_CONFIG,   /* bad spec or env file: exit 78 */
-	ERR_SYSTEM,   /* cleanroom itself failed: exit 125 */
-	ERR_UNIMPL,   /* command not implemented yet: exit 125 */
+	ERR_USAGE,  /* bad command line: exit 64 */
+	ERR_CONFIG, /* bad spec or env file: exit 78 */
+	ERR_SYSTEM, /* cleanroom itself failed: exit 125 */
+	ERR_UNIMPL, /* command not implemented yet: exit 125 */
 };
 
 struct err {
 	enum err_kind kind;
-	char file[512];  /* empty when the error has no location */
-	unsigned line;   /* 1-based; 0 when unknown */
-	unsigned col;    /* 1-based byte column; 0 when unknown */
+	char file[512]; /* empty when the error has no location */
+	unsigned line;	/* 1-based; 0 when unknown */
+	unsigned col;	/* 1-based byte column; 0 when unknown */
 	char msg[512];
-	char hint[512];  /* empty when there is nothing useful to add */
+	char hint[512]; /* empty when there is nothing useful to add */
 };
 
 /* Fills e (when non-NULL) and returns -1, so callers can write
  * `return err_set(e, ...)`. file may be NULL. */
-int err_set(struct err *e, enum err_kind kind, const char *file,
-	    unsigned line, unsigned col, const char *fmt, ...)
+int err_set(struct err *e, enum err_kind kind, const char *file, unsigned line,
+	    unsigned col, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
 /* Sets the hint of an error already filled by err_set. */

@@ -29,7 +29,8 @@ int io_read_file(const char *path, size_t max, struct buf *out)
 	}
 	/* One allocation of the right size for a regular file: growing by
 	 * doubling would touch (and fault in) twice the memory. */
-	if (S_ISREG(st.st_mode) && st.st_size > 0 && (size_t)st.st_size <= max &&
+	if (S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (size_t)st.st_size <= max &&
 	    buf_reserve(out, (size_t)st.st_size) < 0) {
 		saved = ENOMEM;
 		goto out;

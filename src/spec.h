@@ -66,18 +66,18 @@ struct spec_map {
 
 /* Resource limits; -1 when unset. */
 struct spec_limits {
-	int64_t cpu_ms;      /* cpu: a duration */
-	int64_t memory;      /* bytes */
-	int64_t files;       /* open files */
+	int64_t cpu_ms; /* cpu: a duration */
+	int64_t memory; /* bytes */
+	int64_t files;	/* open files */
 	int64_t processes;
-	int64_t file_size;   /* bytes */
+	int64_t file_size; /* bytes */
 };
 
 struct spec {
-	char *path;                 /* the spec file, or NULL when none */
+	char *path; /* the spec file, or NULL when none */
 	enum framework framework;
-	struct spec_list command;   /* one entry when given as a string */
-	int command_shell;          /* 1: string form, run under /bin/sh -c */
+	struct spec_list command; /* one entry when given as a string */
+	int command_shell;	  /* 1: string form, run under /bin/sh -c */
 	struct spec_str workdir;
 
 	struct {
@@ -89,18 +89,18 @@ struct spec {
 		enum network network;
 		struct spec_list writable;
 		struct spec_str user;
-		int64_t timeout_ms;         /* -1 when unset */
+		int64_t timeout_ms; /* -1 when unset */
 		struct spec_limits limits;
-		int strict;                 /* -1 when unset, else 0/1 */
+		int strict; /* -1 when unset, else 0/1 */
 	} sandbox;
 
 	struct {
-		struct spec_list roots;     /* `root:` string or list */
+		struct spec_list roots; /* `root:` string or list */
 		enum manifest_kind manifest;
 		enum sourcemaps sourcemaps;
 		struct spec_list require, forbid;
-		int64_t min_files;          /* -1 when unset */
-		int64_t max_bytes;          /* -1 when unset */
+		int64_t min_files; /* -1 when unset */
+		int64_t max_bytes; /* -1 when unset */
 		struct spec_str lock;
 	} outputs;
 

@@ -156,8 +156,8 @@ static const char *intern_file(struct vars *vs, const char *file)
 	return copy;
 }
 
-int vars_set(struct vars *vs, const char *name, size_t nlen,
-	     const char *value, size_t vlen, const char *file, unsigned line)
+int vars_set(struct vars *vs, const char *name, size_t nlen, const char *value,
+	     size_t vlen, const char *file, unsigned line)
 {
 	const char *origin = NULL;
 	char *val;
@@ -201,8 +201,7 @@ int vars_set(struct vars *vs, const char *name, size_t nlen,
 	return 0;
 }
 
-const struct var *vars_get(const struct vars *vs, const char *name,
-			   size_t nlen)
+const struct var *vars_get(const struct vars *vs, const char *name, size_t nlen)
 {
 	size_t k;
 

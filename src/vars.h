@@ -20,17 +20,17 @@
 
 struct var {
 	char *name;
-	char *value;      /* NUL-terminated; never contains NUL */
-	size_t len;       /* strlen(value) */
-	const char *file; /* origin file (interned in the set), or NULL */
-	unsigned line;    /* origin line, 0 when not from a file */
-	unsigned long seq;/* order of the last assignment */
+	char *value;	   /* NUL-terminated; never contains NUL */
+	size_t len;	   /* strlen(value) */
+	const char *file;  /* origin file (interned in the set), or NULL */
+	unsigned line;	   /* origin line, 0 when not from a file */
+	unsigned long seq; /* order of the last assignment */
 };
 
 struct vars {
-	struct var *v;    /* dense array, not in assignment order */
+	struct var *v; /* dense array, not in assignment order */
 	size_t n, cap;
-	size_t *slots;    /* open-addressing index into v; 0 = empty, i+1 */
+	size_t *slots; /* open-addressing index into v; 0 = empty, i+1 */
 	size_t nslots;
 	unsigned long seq;
 	const char **files; /* interned origin file names (in the arena) */
@@ -43,8 +43,8 @@ void vars_free(struct vars *vs);
 
 /* Sets name (nlen bytes) to value (vlen bytes). file may be NULL.
  * Returns 0, or -1 with errno ENOMEM. */
-int vars_set(struct vars *vs, const char *name, size_t nlen,
-	     const char *value, size_t vlen, const char *file, unsigned line);
+int vars_set(struct vars *vs, const char *name, size_t nlen, const char *value,
+	     size_t vlen, const char *file, unsigned line);
 
 /* Returns the variable or NULL. The pointer is valid until the next
  * vars_set or vars_free. */

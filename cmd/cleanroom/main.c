@@ -24,20 +24,16 @@ enum {
 static int exit_status(const struct err *e)
 {
 	switch (e->kind) {
-	case ERR_USAGE:
-		return EXIT_USAGE;
-	case ERR_CONFIG:
-		return EXIT_CONFIG;
+	case ERR_USAGE: return EXIT_USAGE;
+	case ERR_CONFIG: return EXIT_CONFIG;
 	case ERR_NONE:
 	case ERR_SYSTEM:
-	case ERR_UNIMPL:
-		break;
+	case ERR_UNIMPL: break;
 	}
 	return EXIT_INTERNAL;
 }
 
-static int print_buf(int (*fill)(struct buf *, int), int arg,
-		     struct err *e)
+static int print_buf(int (*fill)(struct buf *, int), int arg, struct err *e)
 {
 	struct buf out = {0};
 	int rc = 0;
@@ -64,10 +60,8 @@ static int fill_version(struct buf *out, int unused)
 static int dispatch(const struct cli *c, struct err *e)
 {
 	switch (c->cmd) {
-	case CMD_ENV:
-		return cmd_env(c, e);
-	default:
-		return cmd_unimplemented(c, e);
+	case CMD_ENV: return cmd_env(c, e);
+	default: return cmd_unimplemented(c, e);
 	}
 }
 
@@ -82,8 +76,9 @@ int main(int argc, char **argv)
 		cli_free(&c);
 		return exit_status(&e);
 	}
-	msg_set_level(c.quiet ? MSG_QUIET : c.verbose ? MSG_VERBOSE
-						       : MSG_NORMAL);
+	msg_set_level(c.quiet	  ? MSG_QUIET
+		      : c.verbose ? MSG_VERBOSE
+				  : MSG_NORMAL);
 	if (c.help)
 		rc = print_buf(fill_usage, (int)c.help_for, &e);
 	else if (c.version)

@@ -12,12 +12,12 @@
 
 void tap_register(const char *name, void (*fn)(void));
 
-#define TAP_SUITE(name)                                                     \
-	static void suite_##name(void);                                     \
-	__attribute__((constructor)) static void register_##name(void)      \
-	{                                                                   \
-		tap_register(#name, suite_##name);                          \
-	}                                                                   \
+#define TAP_SUITE(name)                                                        \
+	static void suite_##name(void);                                        \
+	__attribute__((constructor)) static void register_##name(void)         \
+	{                                                                      \
+		tap_register(#name, suite_##name);                             \
+	}                                                                      \
 	static void suite_##name(void)
 
 /* Records one result; returns ok. */
@@ -36,12 +36,12 @@ int tap_str_eq(const char *got, const char *want, const char *file, int line,
 /* Byte-string equality. */
 int tap_mem_eq(const void *got, size_t glen, const void *want, size_t wlen,
 	       const char *file, int line, const char *what);
-#define T_MEM(got, glen, want, wlen, what)                                  \
+#define T_MEM(got, glen, want, wlen, what)                                     \
 	tap_mem_eq(got, glen, want, wlen, __FILE__, __LINE__, what)
 
-#define T_INT(got, want, what)                                              \
-	tap_ok((long long)(got) == (long long)(want), __FILE__, __LINE__,   \
-	       "%s (got %lld, want %lld)", what, (long long)(got),         \
+#define T_INT(got, want, what)                                                 \
+	tap_ok((long long)(got) == (long long)(want), __FILE__, __LINE__,      \
+	       "%s (got %lld, want %lld)", what, (long long)(got),             \
 	       (long long)(want))
 
 #endif

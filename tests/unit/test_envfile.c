@@ -16,7 +16,7 @@
 /* The caller's environment for every case. */
 static char *base_env[] = {
 	"HOME=/home/u", "PATH=/usr/bin:/bin", "FOO=foo", "EMPTY=",
-	"SPACED=a  b", "COLON=x:y", NULL,
+	"SPACED=a  b",	"COLON=x:y",	      NULL,
 };
 
 struct bytes {
@@ -75,8 +75,7 @@ static const struct ok_case ok_cases[] = {
 	{"escaped backslash before newline", B("A=a\\\\\nB=b\n"),
 	 B("A=a\\\0B=b\0")},
 	{"backslash at end of file stays", B("A=x\\"), B("A=x\\\0")},
-	{"single quotes", B("A='a b $FOO \\ \"'\n"),
-	 B("A=a b $FOO \\ \"\0")},
+	{"single quotes", B("A='a b $FOO \\ \"'\n"), B("A=a b $FOO \\ \"\0")},
 	{"single quotes span lines", B("A='line1\nline2'\nB=2\n"),
 	 B("A=line1\nline2\0B=2\0")},
 	{"single quotes keep backslash-newline", B("A='a\\\nb'\n"),
@@ -91,8 +90,7 @@ static const struct ok_case ok_cases[] = {
 	{"double quotes span lines", B("A=\"a\nb\"\n"), B("A=a\nb\0")},
 	{"backslash-newline in double quotes", B("A=\"a\\\nb\"\n"),
 	 B("A=ab\0")},
-	{"single quote inside double quotes", B("A=\"it's\"\n"),
-	 B("A=it's\0")},
+	{"single quote inside double quotes", B("A=\"it's\"\n"), B("A=it's\0")},
 	{"$NAME from environment", B("A=$FOO\n"), B("A=foo\0")},
 	{"${NAME} from environment", B("A=${FOO}bar\n"), B("A=foobar\0")},
 	{"$NAME from an earlier line", B("A=1\nB=$A\n"), B("A=1\0B=1\0")},
@@ -104,8 +102,7 @@ static const struct ok_case ok_cases[] = {
 	{"expansion keeps spaces (no splitting)", B("A=$SPACED\n"),
 	 B("A=a  b\0")},
 	{"expansion in double quotes", B("A=\"<$FOO>\"\n"), B("A=<foo>\0")},
-	{"same line sees earlier assignment", B("A=1 B=$A\n"),
-	 B("A=1\0B=1\0")},
+	{"same line sees earlier assignment", B("A=1 B=$A\n"), B("A=1\0B=1\0")},
 	{"export expands before assigning", B("export A=1 B=$A\n"),
 	 B("A=1\0B=\0")},
 	{"self reference", B("PATH=$PATH:/opt\n"),
@@ -119,11 +116,10 @@ static const struct ok_case ok_cases[] = {
 	{"${NAME:+w} empty", B("A=${EMPTY:+alt}\n"), B("A=\0")},
 	{"${NAME+w} empty", B("A=${EMPTY+alt}\n"), B("A=alt\0")},
 	{"${NAME+w} unset", B("A=${NOPE+alt}\n"), B("A=\0")},
-	{"default word with spaces and punctuation",
-	 B("A=${NOPE:-a b;c|d}\n"), B("A=a b;c|d\0")},
+	{"default word with spaces and punctuation", B("A=${NOPE:-a b;c|d}\n"),
+	 B("A=a b;c|d\0")},
 	{"empty default word", B("A=${NOPE:-}\n"), B("A=\0")},
-	{"default in double quotes", B("A=\"${NOPE:-x y}\"\n"),
-	 B("A=x y\0")},
+	{"default in double quotes", B("A=\"${NOPE:-x y}\"\n"), B("A=x y\0")},
 	{"dollar before a non-name char", B("A=$/ B=a$.b C=$%\n"),
 	 B("A=$/\0B=a$.b\0C=$%\0")},
 	{"dollar at end of word", B("A=cost$ B=$\n"), B("A=cost$\0B=$\0")},
@@ -134,23 +130,19 @@ static const struct ok_case ok_cases[] = {
 	{"backslash-newline after dollar", B("A=$\\\nFOO\n"), B("A=foo\0")},
 	{"tilde alone", B("A=~\n"), B("A=/home/u\0")},
 	{"tilde slash", B("A=~/bin\n"), B("A=/home/u/bin\0")},
-	{"tilde after colon", B("A=/x:~/b:~\n"),
-	 B("A=/x:/home/u/b:/home/u\0")},
-	{"tilde not after other chars", B("A=a~ B=a=~\n"),
-	 B("A=a~\0B=a=~\0")},
+	{"tilde after colon", B("A=/x:~/b:~\n"), B("A=/x:/home/u/b:/home/u\0")},
+	{"tilde not after other chars", B("A=a~ B=a=~\n"), B("A=a~\0B=a=~\0")},
 	{"quoted tilde is literal", B("A=\"~\" B='~' C=\\~\n"),
 	 B("A=~\0B=~\0C=~\0")},
-	{"tilde before quoted text is literal", B("A=~\"x\"\n"),
-	 B("A=~x\0")},
-	{"tilde after quoted colon is literal", B("A=\"a:\"~\n"),
-	 B("A=a:~\0")},
+	{"tilde before quoted text is literal", B("A=~\"x\"\n"), B("A=~x\0")},
+	{"tilde after quoted colon is literal", B("A=\"a:\"~\n"), B("A=a:~\0")},
 	{"tilde uses HOME from the file", B("HOME=/h\nA=~/x\n"),
 	 B("HOME=/h\0A=/h/x\0")},
 	{"tilde with empty HOME", B("HOME=\nA=~/x\n"), B("HOME=\0A=/x\0")},
 	{"tilde in export", B("export A=~ B=x:~\n"),
 	 B("A=/home/u\0B=x:/home/u\0")},
-	{"tilde expansion after expansion colon is literal",
-	 B("A=${COLON}~\n"), B("A=x:y~\0")},
+	{"tilde expansion after expansion colon is literal", B("A=${COLON}~\n"),
+	 B("A=x:y~\0")},
 	{"non-ASCII bytes", B("A=caf\xc3\xa9 B='\xff\xfe'\n"),
 	 B("A=caf\xc3\xa9\0B=\xff\xfe\0")},
 	{"CR inside single quotes", B("A='a\rb'\n"), B("A=a\rb\0")},
@@ -161,8 +153,7 @@ static const struct ok_case ok_cases[] = {
 	/* What Aptible writes: Ruby's Shellwords.escape. */
 	{"aptible: space", B("A=two\\ words\n"), B("A=two words\0")},
 	{"aptible: empty", B("A=''\n"), B("A=\0")},
-	{"aptible: newline", B("A=line1'\n'line2\n"),
-	 B("A=line1\nline2\0")},
+	{"aptible: newline", B("A=line1'\n'line2\n"), B("A=line1\nline2\0")},
 	{"aptible: punctuation",
 	 B("A=p\\@ss\\$w0rd\\!\\&\\;\\|\\<\\>\\(\\)\\*\\?\\[\\]\\{\\}\\~"
 	   "\\'\\\"\\`\\#\\=\\%\\^\n"),
@@ -267,7 +258,9 @@ static const struct bad_case bad_cases[] = {
 	 "2:3: unterminated single quote"},
 	{"unterminated double quote", B("A=\"abc\n"),
 	 "1:3: unterminated double quote"},
-	{"byte-order mark", B("\xef\xbb\xbf" "A=1\n"),
+	{"byte-order mark",
+	 B("\xef\xbb\xbf"
+	   "A=1\n"),
 	 "1:1: byte-order mark: sh would read it as part of the first word"},
 	{"NUL byte", B("A=1\nB=a\0b\n"),
 	 "2:4: NUL byte: sh cannot pass it in a value"},
@@ -366,11 +359,12 @@ TAP_SUITE(envfile_rejected)
 TAP_SUITE(envfile_distinct_messages)
 {
 	static const char *const one_each[] = {
-		"echo hi\n", "A=a b\n", "export\n", "export -p\n",
-		"A=$(id)\n", "A=`id`\n", "A=$((1))\n", "A=1;\n", "A=1&\n",
-		"A=1|x\n", "A=<x\n", "A=(\n", "A=$'x'\n", "A=$1\n",
-		"A=${#A}\n", "A=${\n", "A=${X:-$Y}\n", "A=~u\n", "A='\n",
-		"A=\"\n", "\xef\xbb\xbf\n", "A=\rb\n", "A=1\r\n",
+		"echo hi\n",	  "A=a b\n",  "export\n",   "export -p\n",
+		"A=$(id)\n",	  "A=`id`\n", "A=$((1))\n", "A=1;\n",
+		"A=1&\n",	  "A=1|x\n",  "A=<x\n",	    "A=(\n",
+		"A=$'x'\n",	  "A=$1\n",   "A=${#A}\n",  "A=${\n",
+		"A=${X:-$Y}\n",	  "A=~u\n",   "A='\n",	    "A=\"\n",
+		"\xef\xbb\xbf\n", "A=\rb\n",  "A=1\r\n",
 	};
 	size_t n = sizeof one_each / sizeof one_each[0];
 	char msgs[sizeof one_each / sizeof one_each[0]][512];
@@ -405,8 +399,7 @@ TAP_SUITE(envfile_distinct_messages)
 				distinct = 0;
 		buf_free(&out);
 	}
-	T_OK(distinct, "%zu rejected constructs have distinct messages",
-	     n + 1);
+	T_OK(distinct, "%zu rejected constructs have distinct messages", n + 1);
 }
 
 /* Several files: later files see and override earlier ones. */
@@ -421,11 +414,9 @@ TAP_SUITE(envfile_several_files)
 	vars_init(&base);
 	vars_init(&defined);
 	vars_from_environ(&base, base_env);
-	T_OK(envfile_parse("one", f1, sizeof f1 - 1, &base, &defined, &e) ==
-		     0,
+	T_OK(envfile_parse("one", f1, sizeof f1 - 1, &base, &defined, &e) == 0,
 	     "first file");
-	T_OK(envfile_parse("two", f2, sizeof f2 - 1, &base, &defined, &e) ==
-		     0,
+	T_OK(envfile_parse("two", f2, sizeof f2 - 1, &base, &defined, &e) == 0,
 	     "second file");
 	envfmt_write(&out, ENVFMT_NUL, &defined, NULL, NULL);
 	T_MEM(out.p, out.len, "B=foo\0C=1foo\0A=2\0", 17,
@@ -490,9 +481,24 @@ TAP_SUITE(envfile_long_values)
 TAP_SUITE(envfmt_sh_round_trip)
 {
 	static const char *const values[] = {
-		"", "plain", "two words", "it's", "'", "''", "a\nb",
-		"a\r\nb", "\r\n", "$FOO `x` $(y) \\ \"", "~", "~/x",
-		"#hash", "\xff\xfe\x80", "caf\xc3\xa9", "*", "a=b", "-x",
+		"",
+		"plain",
+		"two words",
+		"it's",
+		"'",
+		"''",
+		"a\nb",
+		"a\r\nb",
+		"\r\n",
+		"$FOO `x` $(y) \\ \"",
+		"~",
+		"~/x",
+		"#hash",
+		"\xff\xfe\x80",
+		"caf\xc3\xa9",
+		"*",
+		"a=b",
+		"-x",
 	};
 	struct vars in, back;
 	struct buf out = {0};
