@@ -30,7 +30,7 @@ static int sh_plain(unsigned char c)
 	       (c >= '0' && c <= '9') || strchr("_./:@%+,-=", c) != NULL;
 }
 
-static int write_sh_value(struct buf *out, const char *v, size_t len)
+int envfmt_sh_word(struct buf *out, const char *v, size_t len)
 {
 	size_t i;
 
@@ -88,7 +88,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 /* A JSON string. Bytes that are not valid UTF-8 are written as the code
  * point of the same number (\u00XX), so no byte is dropped; --format nul
  * gives the exact bytes. */
-static int write_json_string(struct buf *out, const char *str, size_t len)
+int envfmt_json_string(struct buf *out, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
 
@@ -134,15 +134,15 @@ static int write_one(struct buf *out, enum envfmt fmt, const struct var *v,
 		return buf_addc(out, '\0');
 	case ENVFMT_SH:
 		if (buf_printf(out, "export %s=", v->name) < 0 ||
-		    write_sh_value(out, val, len) < 0)
+		    envfmt_sh_word(out, val, len) < 0)
 			return -1;
 		return buf_addc(out, '\n');
 	case ENVFMT_JSON:
 		if (buf_adds(out, first ? "\n  " : ",\n  ") < 0 ||
-		    write_json_string(out, v->name, strlen(v->name)) < 0 ||
+		    envfmt_json_string(out, v->name, strlen(v->name)) < 0 ||
 		    buf_add(out, ": ", 2) < 0)
 			return -1;
-		return write_json_string(out, val, len);
+		return envfmt_json_string(out, val, len);
 	}
 	return -1;
 }

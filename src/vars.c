@@ -198,6 +198,7 @@ int vars_set(struct vars *vs, const char *name, size_t nlen, const char *value,
 	v->file = origin;
 	v->line = line;
 	v->seq = ++vs->seq;
+	v->tag = 0;
 	return 0;
 }
 
@@ -206,6 +207,16 @@ const struct var *vars_get(const struct vars *vs, const char *name, size_t nlen)
 	size_t k;
 
 	if (vs == NULL || vs->nslots == 0)
+		return NULL;
+	k = vs->slots[find_slot(vs, name, nlen)];
+	return k ? &vs->v[k - 1] : NULL;
+}
+
+struct var *vars_find(struct vars *vs, const char *name, size_t nlen)
+{
+	size_t k;
+
+	if (vs->nslots == 0)
 		return NULL;
 	k = vs->slots[find_slot(vs, name, nlen)];
 	return k ? &vs->v[k - 1] : NULL;

@@ -25,6 +25,7 @@ struct var {
 	const char *file;  /* origin file (interned in the set), or NULL */
 	unsigned line;	   /* origin line, 0 when not from a file */
 	unsigned long seq; /* order of the last assignment */
+	int tag;	   /* free for the owner (policy: the source) */
 };
 
 struct vars {
@@ -50,6 +51,9 @@ int vars_set(struct vars *vs, const char *name, size_t nlen, const char *value,
  * vars_set or vars_free. */
 const struct var *vars_get(const struct vars *vs, const char *name,
 			   size_t nlen);
+
+/* The same, for changing the tag. */
+struct var *vars_find(struct vars *vs, const char *name, size_t nlen);
 
 /* Fills a caller-allocated array of vs->n pointers in assignment order. */
 void vars_sorted(const struct vars *vs, const struct var **out);

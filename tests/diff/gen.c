@@ -42,11 +42,14 @@ struct gen_file {
 	char reason[64];    /* why rejected / which edge; "" when accepted */
 	char snippet[256];  /* the rejected or edge line as written */
 	unsigned line;      /* GEN_REJECT: 1-based line of the construct */
+	int base;           /* which gen_bases[] environment to run with */
 };
 
-/* The environment both programs run with, apart from PATH (the runner adds
- * its own). Names outside this list are unset unless a file assigns them. */
-static const char *const gen_base_env[] = {
+/* The environments both programs run with, apart from PATH (the runner
+ * adds its own). Names outside a list are unset unless a file assigns
+ * them. Most files run with the first; the second has no HOME (a tilde
+ * then stays as it is) and other values for the same names. */
+static const char *const gen_base_main[] = {
 	"HOME=/home/u",
 	"LANG=C",
 	"FOO=foo",
@@ -60,6 +63,22 @@ static const char *const gen_base_env[] = {
 	"TILDE=~/x",
 	NULL,
 };
+
+static const char *const gen_base_alt[] = {
+	"LANG=C.UTF-8",
+	"FOO=",
+	"BAR=x",
+	"EMPTY=not empty",
+	"STAR=**",
+	"U=set here",
+	"COLON=:",
+	"NL=\n",
+	NULL,
+};
+
+#define GEN_NBASES 2
+static const char *const *const gen_bases[GEN_NBASES] = {gen_base_main,
+							 gen_base_alt};
 
 /* Commands a rejected file may name. The runner installs a spy executable
  * under each name in a PATH of its own, so dash running one is visible. */
@@ -152,6 +171,7 @@ struct model {
 	struct mvar *v;
 	size_t n, cap;
 	unsigned long seq;
+	const char *const *base; /* the environment expansions fall back to */
 };
 
 static struct mvar *model_find(const struct model *m, const char *name)
@@ -198,7 +218,7 @@ static int model_lookup(const struct model *m, const char *name,
 		return 1;
 	}
 	size_t nl = strlen(name);
-	for (const char *const *e = gen_base_env; *e; e++) {
+	for (const char *const *e = m->base; *e; e++) {
 		if (strncmp(*e, name, nl) == 0 && (*e)[nl] == '=') {
 			*val = *e + nl + 1;
 			*len = strlen(*val);
@@ -210,6 +230,7 @@ static int model_lookup(const struct model *m, const char *name,
 
 static void model_free(struct model *m)
 {
+	/* base is borrowed */
 	for (size_t i = 0; i < m->n; i++) {
 		free(m->v[i].name);
 		free(m->v[i].val.p);
@@ -251,6 +272,9 @@ struct gen {
 	struct model m;
 	int sw_plus;            /* this file's Shellwords also keeps '+' */
 	int home_ok;            /* this file may assign HOME */
+	int big;                /* many lines, long values, many names */
+	size_t long_left;       /* bytes piece_long may still add: exec
+	                           limits the environment dash passes on */
 	struct pending *pend;   /* `export` lines assign after expanding all */
 	size_t npend, cappend;
 };
@@ -263,8 +287,11 @@ struct wctx {
 	int must_end;  /* a bare ~ or $ was emitted: the word ends here */
 };
 
+/* Unset names, some a prefix or an extension of a set one, so that a
+ * name must be read to its last character. */
 static const char *const names_unset[] = {"U", "UNSET", "_nope", "u2",
-					  NULL};
+					  "FOO_", "FOOBAR", "FO", "HOMEx",
+					  "LANGUAGE", "EMPTY1", NULL};
 static const char *const names_base[] = {"HOME", "LANG", "FOO", "BAR",
 					 "EMPTY", "STAR", "SPECIAL", "COLON",
 					 "HIGH", "NL", "TILDE", NULL};
@@ -448,6 +475,7 @@ static void piece_squote(struct gen *g, struct sbuf *val, struct wctx *w)
 {
 	static const char chars[] = "abcXYZ019 \t\"\\$`#;&|<>()~:*{}=!";
 	unsigned n = rng_below(&g->r, 8);
+	int cr = 0;
 	sb_putc(&g->out, '\'');
 	for (unsigned i = 0; i < n; i++) {
 		char s[8];
@@ -455,13 +483,16 @@ static void piece_squote(struct gen *g, struct sbuf *val, struct wctx *w)
 		unsigned r = rng_below(&g->r, 100);
 		if (r < 85)
 			s[0] = chars[rng_below(&g->r, sizeof(chars) - 1)];
-		else if (r < 90)
+		else if (r < 90 && !cr)
 			s[0] = '\n';
-		else if (r < 98)
+		else if (r < 97)
 			k = high_char(g, s);
-		else
+		else if (r < 99)
 			s[0] = controls[rng_below(&g->r, sizeof(controls) - 1)];
+		else
+			s[0] = '\r'; /* accepted here, unless a LF follows */
 		put_both(g, val, s, k);
+		cr = k == 1 && s[0] == '\r';
 	}
 	sb_putc(&g->out, '\'');
 	w->colon = 0;
@@ -628,7 +659,10 @@ static void piece_tilde(struct gen *g, struct sbuf *val, struct wctx *w)
 {
 	const char *home = "";
 	size_t hl = 0;
-	(void)gen_lookup(g, "HOME", &home, &hl);
+	if (!gen_lookup(g, "HOME", &home, &hl)) {
+		home = "~"; /* HOME unset: the tilde stays */
+		hl = 1;
+	}
 	sb_putc(&g->out, '~');
 	sb_putn(val, home, hl);
 	unsigned r = rng_below(&g->r, 3);
@@ -743,6 +777,41 @@ static void aptible_value(struct gen *g, struct sbuf *val)
 	shellwords_escape(g, val->p ? val->p : "", val->len);
 }
 
+/* A long run of one kind, for the parser's bulk paths and buffer growth:
+ * plain text, single-quoted text or double-quoted text with escapes. */
+static void piece_long(struct gen *g, struct sbuf *val, struct wctx *w)
+{
+	static const char plain[] = "abcdefXYZ0123456789_-./,@%+:";
+	unsigned n = 100 + rng_below(&g->r, g->big ? 20000 : 3000);
+	if (n > g->long_left)
+		n = (unsigned)g->long_left;
+	g->long_left -= n;
+	if (n == 0)
+		return;
+	char c = 0;
+	unsigned kind = rng_below(&g->r, 3); /* unquoted, '...', "..." */
+	if (kind == 0 && w->after_var)
+		kind = 1; /* a name character would lengthen the name */
+	if (kind)
+		sb_putc(&g->out, kind == 1 ? '\'' : '"');
+	for (unsigned i = 0; i < n; i++) {
+		c = plain[rng_below(&g->r, sizeof(plain) - 1)];
+		if (kind == 2 && rng_pct(&g->r, 1)) {
+			sb_puts(&g->out, "\\$");
+			sb_putc(val, '$');
+			continue;
+		}
+		if (kind && rng_pct(&g->r, 1))
+			c = ' ';
+		put_both(g, val, &c, 1);
+	}
+	if (kind)
+		sb_putc(&g->out, kind == 1 ? '\'' : '"');
+	w->start = 0;
+	w->after_var = 0;
+	w->colon = kind == 0 && c == ':';
+}
+
 /* One assignment's WORD; the value it will have goes to val. */
 static void gen_word(struct gen *g, struct sbuf *val, struct wctx *w)
 {
@@ -760,7 +829,9 @@ static void gen_word(struct gen *g, struct sbuf *val, struct wctx *w)
 			piece_tilde(g, val, w);
 			continue;
 		}
-		if (r < 30)
+		if (rng_pct(&g->r, g->big ? 5 : 1))
+			piece_long(g, val, w);
+		else if (r < 30)
 			piece_plain(g, val, w);
 		else if (r < 38)
 			piece_escape(g, val, w);
@@ -943,6 +1014,11 @@ static const struct tmpl rejects[] = {
 	{"command", "! %N=%V"},
 	{"command", "{ %N=%V; }"},
 	{"command", "alias %N=%V"},
+	{"command", "readonly %N=%V"},
+	{"command", "local %N=%V"},
+	{"command", "unset %N"},
+	{"command", "export -p"},
+	{"command", "export -n %N"},
 	{"bare word", "%N=%V %C"},
 	{"bare word", "%N=%V %M=1 %C arg"},
 	{"bare word", "%N=%V '%V'"},
@@ -951,6 +1027,7 @@ static const struct tmpl rejects[] = {
 	{"bare word", "%N=%V $FOO"},
 	{"bare word", "%N= %C"},
 	{"bare word", "export %N=%V; %C"},
+	{"bare word", "%N=%V export %M=1"},
 	{"command substitution", "%N=$(%C)"},
 	{"command substitution", "%N=\"a$(%C)b\""},
 	{"command substitution", "%N=x$( %C )"},
@@ -1052,6 +1129,11 @@ static const struct tmpl edges[] = {
 	{"brace in ${:-w}", "%N=${U:-{}}"},
 	{"$' inside double quotes", "%N=\"$'\""},
 	{"$' inside double quotes", "%N=\"x$'y'\""},
+	{"carriage return in a comment", "# x\ry"},
+	{"export with --", "export -- %N=%V"},
+	{"export alone", "export"},
+	{"export alone", "export  # nothing"},
+	{"carriage return in a comment", "%N=%V #\r"},
 	{NULL, NULL},
 };
 
@@ -1122,12 +1204,19 @@ static void put_template_line(struct gen *g, struct gen_file *f,
 	f->line = line_at(&g->out, at);
 }
 
-/* A NUL or a carriage return in some spot of an otherwise fine line. */
+/* A NUL or a carriage return in some spot of an otherwise fine line. A
+ * carriage return is rejected unquoted, in double quotes and before a line
+ * feed anywhere; inside single quotes it is accepted (the sh format of
+ * envfmt.h writes it there, so it must read back). */
 static void put_bad_byte_line(struct gen *g, struct gen_file *f, char c)
 {
-	static const char *const forms[] = {"%N=a@b", "# x@y", "%N='a@b'",
-					    "%N=\"a@\"", "%N=ab@", "@", NULL};
-	const char *form = rng_pick(&g->r, forms);
+	static const char *const nul_forms[] = {
+		"%N=a@b", "# x@y", "%N='a@b'", "%N=\"a@\"", "%N=ab@", "@", NULL,
+	};
+	static const char *const cr_forms[] = {
+		"%N=a@b", "%N=\"a@\"", "%N=ab@", "@", "%N='a@\nb'", NULL,
+	};
+	const char *form = rng_pick(&g->r, c ? cr_forms : nul_forms);
 	size_t at = g->out.len;
 	for (const char *p = form; *p; p++) {
 		if (*p == '@') {
@@ -1170,7 +1259,7 @@ static uint64_t file_seed(uint64_t seed, unsigned long index)
 }
 
 enum special { SP_NONE, SP_TMPL, SP_LAST, SP_BOM, SP_NUL, SP_CR, SP_CRLF,
-	       SP_EDGE, SP_EDGE_EOF };
+	       SP_EDGE, SP_EDGE_EOF, SP_SOUP };
 
 static enum special choose_special(struct gen *g)
 {
@@ -1191,6 +1280,8 @@ static enum special choose_special(struct gen *g)
 		return SP_EDGE;
 	if (r < 145)
 		return SP_EDGE_EOF;
+	if (r < 185)
+		return SP_SOUP;
 	return SP_NONE;
 }
 
@@ -1230,10 +1321,44 @@ static void put_special(struct gen *g, struct gen_file *f, enum special sp)
 	}
 }
 
+/* Random text from the characters that matter to the shell, mostly after
+ * NAME=, to find what cleanroom accepts with another meaning than dash.
+ * Letters are few so that no builtin can be named, '.' is left out (the
+ * dot command), and so are '<' and '>': a redirection could write
+ * anywhere. */
+static void gen_soup(struct gen *g, struct gen_file *f)
+{
+	static const char *const heads[] = {"A=", "B=", "x=", "_x=", "A=1 B=",
+					    "export A=", NULL};
+	static const char chars[] =
+		"ABBx_x_1=======$$$$$$${{}}}::--++~~//''\"\"\\\\\\"
+		"     \n\n\n##;&|()`*?\t";
+	unsigned lines = 1 + rng_below(&g->r, 6);
+	for (unsigned i = 0; i < lines; i++) {
+		if (rng_pct(&g->r, 75))
+			sb_puts(&g->out, rng_pick(&g->r, heads));
+		unsigned n = rng_below(&g->r, 14);
+		for (unsigned k = 0; k < n; k++) {
+			char c = chars[rng_below(&g->r, sizeof(chars) - 1)];
+			if (rng_pct(&g->r, 2))
+				c = (char)(0x80 + rng_below(&g->r, 0x80));
+			sb_putc(&g->out, c);
+		}
+		if (rng_pct(&g->r, 90))
+			sb_putc(&g->out, '\n');
+	}
+	snprintf(f->reason, sizeof(f->reason), "random soup");
+}
+
 static void gen_body(struct gen *g, struct gen_file *f, enum special sp)
 {
+	if (sp == SP_SOUP) {
+		gen_soup(g, f);
+		return;
+	}
 	int aptible = rng_pct(&g->r, 15);
-	unsigned lines = rng_below(&g->r, 15);
+	unsigned lines = g->big ? 200 + rng_below(&g->r, 1500)
+				: rng_below(&g->r, 15);
 	unsigned where = rng_below(&g->r, lines + 1);
 	for (unsigned i = 0; i < lines; i++) {
 		if (i == where)
@@ -1288,6 +1413,50 @@ static void finish_special(struct gen *g, struct gen_file *f,
 	}
 }
 
+/* Whether dash could pass the modelled environment to a program: execve
+ * limits one string to 128 KiB and all of them to a quarter of the stack
+ * limit (2 MiB by default). Values copied by $NAME can grow past both. */
+static int model_fits(const struct model *m)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		size_t n = strlen(m->v[i].name) + m->v[i].val.len + 2;
+		if (n > 100000)
+			return 0;
+		total += n;
+	}
+	return total < 800000;
+}
+
+/* One attempt at a file: the text in g->out, the model in g->m. */
+static void gen_fill(struct gen *g, struct gen_file *f)
+{
+	g->sw_plus = rng_pct(&g->r, 50);
+	g->home_ok = rng_pct(&g->r, 10);
+	g->big = rng_pct(&g->r, 2);
+	g->long_left = 200000;
+	f->base = rng_pct(&g->r, 20) ? 1 : 0;
+	g->m.base = gen_bases[f->base];
+	enum special sp = choose_special(g);
+	gen_body(g, f, sp);
+	finish_special(g, f, sp);
+	if (sp == SP_NONE)
+		f->kind = GEN_ACCEPT;
+	else if (sp == SP_EDGE || sp == SP_EDGE_EOF || sp == SP_SOUP)
+		f->kind = GEN_EDGE;
+	else
+		f->kind = GEN_REJECT;
+}
+
+static void gen_reset(struct gen *g, struct gen_file *f)
+{
+	free(g->out.p);
+	model_free(&g->m);
+	free(g->pend);
+	memset(g, 0, sizeof(*g));
+	memset(f, 0, sizeof(*f));
+}
+
 /* Makes file number `index` of the run with this seed. Returns 0. */
 static int gen_make(uint64_t seed, unsigned long index, struct gen_file *f)
 {
@@ -1295,22 +1464,13 @@ static int gen_make(uint64_t seed, unsigned long index, struct gen_file *f)
 	memset(&g, 0, sizeof(g));
 	memset(f, 0, sizeof(*f));
 	g.r.s = file_seed(seed, index);
-	g.sw_plus = rng_pct(&g.r, 50);
-	g.home_ok = rng_pct(&g.r, 10);
-	enum special sp = choose_special(&g);
-	gen_body(&g, f, sp);
-	finish_special(&g, f, sp);
-	switch (sp) {
-	case SP_NONE:
-		f->kind = GEN_ACCEPT;
-		break;
-	case SP_EDGE:
-	case SP_EDGE_EOF:
-		f->kind = GEN_EDGE;
-		break;
-	default:
-		f->kind = GEN_REJECT;
-		break;
+	for (;;) {
+		gen_fill(&g, f);
+		if (model_fits(&g.m))
+			break;
+		uint64_t next = rng_u64(&g.r); /* draw again, same index */
+		gen_reset(&g, f);
+		g.r.s = next;
 	}
 	if (f->kind == GEN_ACCEPT) {
 		struct sbuf e = {0};

@@ -398,8 +398,9 @@ static int parse_records(const char *p, size_t len, struct kvlist *l,
 
 struct ctx {
 	const struct opts *o;
-	char **envp;          /* base environment with PATH */
-	struct kvlist base;   /* the same, split */
+	char **envps[GEN_NBASES];          /* base environments with PATH */
+	struct kvlist bases[GEN_NBASES];   /* the same, split */
+	int cur;                           /* the base of the file at hand */
 	char **ignore;        /* names dash adds on its own */
 	size_t nignore;
 	char dir[4096];       /* this worker's scratch directory */
@@ -419,7 +420,7 @@ static void run_cleanroom(const struct ctx *x, struct capture *c)
 {
 	char *argv[] = {"cleanroom", "env", "--files-only", "--env", "in.env",
 			"--format", "nul", NULL};
-	run_capture(x->o->cleanroom, argv, x->envp, c);
+	run_capture(x->o->cleanroom, argv, x->envps[x->cur], c);
 }
 
 static int spy_ran(void)
@@ -438,7 +439,7 @@ static int run_dash(const struct ctx *x, struct capture *c)
 	char *argv[] = {"dash", "-c",
 			"set -a; . ./in.env; exec /usr/bin/env -0", NULL};
 	(void)spy_ran();
-	run_capture(x->o->dash, argv, x->envp, c);
+	run_capture(x->o->dash, argv, x->envps[x->cur], c);
 	int spied = spy_ran();
 	return c->exited && c->code == 0 && c->err.len == 0 && !spied &&
 	       !c->timed_out;
@@ -449,12 +450,14 @@ static int run_dash(const struct ctx *x, struct capture *c)
 static int env_equal(const struct ctx *x, const struct kvlist *recs,
 		     const struct capture *dash, struct sbuf *why)
 {
+	const char *who = x->o->dash_only ? "model" : "cleanroom";
 	struct kvlist want = {0}, got = {0};
 	const char *err = NULL;
 	int equal = 1;
-	for (size_t i = 0; i < x->base.n; i++)
-		kv_add(&want, x->base.v[i].name, x->base.v[i].nlen,
-		       x->base.v[i].val, x->base.v[i].vlen);
+	const struct kvlist *base = &x->bases[x->cur];
+	for (size_t i = 0; i < base->n; i++)
+		kv_add(&want, base->v[i].name, base->v[i].nlen,
+		       base->v[i].val, base->v[i].vlen);
 	for (size_t i = 0; i < recs->n; i++)
 		kv_set(&want, &recs->v[i]);
 	if (parse_records(dash->out.p, dash->out.len, &got, 0, &err) != 0) {
@@ -482,10 +485,14 @@ static int env_equal(const struct ctx *x, const struct kvlist *recs,
 			if (pass) {
 				sb_puts(why, ": dash ");
 				put_cstr(why, e->val, e->vlen, 300);
-				sb_puts(why, ", cleanroom: unset\n");
+				sb_puts(why, ", ");
+				sb_puts(why, who);
+				sb_puts(why, " unset\n");
 				continue;
 			}
-			sb_puts(why, ": cleanroom ");
+			sb_puts(why, ": ");
+			sb_puts(why, who);
+			sb_puts(why, " ");
 			put_cstr(why, e->val, e->vlen, 300);
 			sb_puts(why, ", dash ");
 			if (f)
@@ -701,6 +708,7 @@ static enum cat check_file(struct ctx *x, const struct gen_file *f,
 			   struct result *r)
 {
 	memset(r, 0, sizeof(*r));
+	x->cur = f->base;
 	put_file(f->data, f->len);
 	if (x->o->dash_only)
 		return r->cat = check_dash_only(x, f, r);
@@ -737,6 +745,7 @@ static void shrink(struct ctx *x, struct sbuf *file, enum cat want)
 					file->len - at - chunk);
 				memset(&probe, 0, sizeof(probe));
 				probe.kind = GEN_ACCEPT;
+				probe.base = x->cur;
 				probe.data = c.p ? c.p : "";
 				probe.len = c.len;
 				runs++;
@@ -835,7 +844,7 @@ static void report(struct ctx *x, unsigned long index,
 	struct sbuf b = {0}, min = {0};
 	char t[512];
 	int have_min = 0;
-	snprintf(t, sizeof(t), "FAIL seed %llu index %lu: %s\n",
+	snprintf(t, sizeof(t), "not ok - seed %llu index %lu: %s\n",
 		 (unsigned long long)x->o->seed, index, cat_names[r->cat]);
 	sb_puts(&b, t);
 	snprintf(t, sizeof(t), "  label: %s%s%s", gen_kind_name(f->kind),
@@ -866,6 +875,7 @@ static void report(struct ctx *x, unsigned long index,
 		struct gen_file probe = {0};
 		struct result m;
 		probe.kind = GEN_ACCEPT;
+		probe.base = f->base;
 		probe.data = min.p ? min.p : "";
 		probe.len = min.len;
 		check_file(x, &probe, &m);
@@ -988,28 +998,30 @@ static void make_spies(const char *dir)
 	}
 }
 
-static void make_env(struct ctx *x, const char *spydir)
+static void make_env(struct ctx *x, int b, const char *spydir)
 {
+	const char *const *env = gen_bases[b];
 	size_t n = 0;
-	while (gen_base_env[n])
+	while (env[n])
 		n++;
-	x->envp = calloc(n + 2, sizeof(char *));
-	if (!x->envp)
+	char **envp = calloc(n + 2, sizeof(char *));
+	if (!envp)
 		gen_oom();
 	for (size_t i = 0; i < n; i++) {
-		x->envp[i] = strdup(gen_base_env[i]);
-		if (!x->envp[i])
+		envp[i] = strdup(env[i]);
+		if (!envp[i])
 			gen_oom();
 	}
 	struct sbuf p = {0};
 	sb_puts(&p, "PATH=");
 	sb_puts(&p, spydir);
-	x->envp[n] = p.p;
+	envp[n] = p.p;
 	for (size_t i = 0; i <= n; i++) {
-		const char *eq = strchr(x->envp[i], '=');
-		kv_add(&x->base, x->envp[i], (size_t)(eq - x->envp[i]), eq + 1,
+		const char *eq = strchr(envp[i], '=');
+		kv_add(&x->bases[b], envp[i], (size_t)(eq - envp[i]), eq + 1,
 		       strlen(eq + 1));
 	}
+	x->envps[b] = envp;
 }
 
 /* Names dash adds by itself (PWD) are found with an empty file. */
@@ -1028,7 +1040,7 @@ static void find_dash_names(struct ctx *x)
 	if (!x->ignore)
 		gen_oom();
 	for (size_t i = 0; i < got.n; i++) {
-		if (kv_find(&x->base, got.v[i].name, got.v[i].nlen))
+		if (kv_find(&x->bases[0], got.v[i].name, got.v[i].nlen))
 			continue;
 		x->ignore[x->nignore] = strndup(got.v[i].name, got.v[i].nlen);
 		if (!x->ignore[x->nignore++])
@@ -1061,7 +1073,7 @@ static char *make_scratch(void)
 static void usage(void)
 {
 	fputs("usage: run [-j JOBS] [-n COUNT] [-s SEED] [-i INDEX] [-k DIR]"
-	      " [-d DASH] [-v] [-D] [CLEANROOM]\n"
+	      " [-d DASH] [-v] [-D] [CLEANROOM [COUNT [SEED]]]\n"
 	      "  CLEANROOM defaults to $CLEANROOM; -D checks the generator "
 	      "against dash alone\n", stderr);
 	exit(64);
@@ -1091,7 +1103,13 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	int ch;
 	memset(o, 0, sizeof(*o));
 	o->dash = "/usr/bin/dash";
-	o->keep = "build/diff/failures";
+	o->keep = "build/diff-failures";
+	if (getenv("BUILD") && *getenv("BUILD")) {
+		static char keep[4096];
+		snprintf(keep, sizeof(keep), "%s/diff-failures",
+			 getenv("BUILD"));
+		o->keep = keep;
+	}
 	o->count = 10000;
 	o->jobs = 2;
 	o->only = -1;
@@ -1131,6 +1149,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		o->cleanroom = argv[optind++];
 	else
 		o->cleanroom = getenv("CLEANROOM");
+	if (optind < argc)
+		o->count = parse_num(argv[optind++]);
+	if (optind < argc && parse_u64_opt(argv[optind++], &o->seed) != 0)
+		usage();
 	if (optind != argc || o->jobs < 1 || o->jobs > 64 ||
 	    (!o->dash_only && (!o->cleanroom || !*o->cleanroom)))
 		usage();
@@ -1188,7 +1210,8 @@ int main(int argc, char **argv)
 	char spydir[4200];
 	snprintf(spydir, sizeof(spydir), "%s/spy", scratch);
 	make_spies(spydir);
-	make_env(&x, spydir);
+	for (int b = 0; b < GEN_NBASES; b++)
+		make_env(&x, b, spydir);
 	snprintf(x.dir, sizeof(x.dir), "%s/w0", scratch);
 	if (mkdir(x.dir, 0755) != 0 || chdir(x.dir) != 0)
 		die(x.dir);

@@ -1,0 +1,88 @@
+/*
+ * The environment policy (DESIGN.md "The environment"): which variables
+ * the build gets, from where, and which are secret. Sources, later wins:
+ * preset defaults, then variables inherited from the caller (only names
+ * matching `inherit`), then the env files, then the spec's `set`, then
+ * `--set`. A variable is secret when its name matches a secret pattern
+ * (the defaults below plus `secret:`) or its value is a URL with a
+ * password. A secret whose value comes from an env file is withheld from
+ * the build unless named in `pass`; it is then absent from the child's
+ * environment altogether (an inherited value of the same name does not
+ * show through: the file said what the value is, and it is withheld).
+ *
+ * The result is one struct: every name considered, with its source and
+ * classification, and the child's environment built from scratch.
+ * Ownership: policy_build fills a caller-owned struct policy; policy_free
+ * releases and wipes it.
+ */
+#ifndef CLEANROOM_POLICY_H
+#define CLEANROOM_POLICY_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "err.h"
+#include "vars.h"
+
+enum var_source {
+	SRC_PRESET,  /* the framework preset's default */
+	SRC_INHERIT, /* the caller's environment, named by inherit */
+	SRC_FILE,    /* an env file */
+	SRC_SPEC,    /* the spec's env.set */
+	SRC_FLAG,    /* --set */
+};
+
+struct policy_var {
+	const char *name;
+	const char *value;   /* NULL for a withheld variable's value in
+				views; the real value stays in `all` */
+	size_t len;
+	enum var_source source;
+	const char *file;    /* env file or spec file, NULL otherwise */
+	unsigned line;       /* 0 when unknown */
+	int secret;          /* masked in every output */
+	int withheld;        /* not given to the build */
+	const char *why;     /* why it is secret: the pattern, "URL with a
+				password" or "secret:"; NULL when not */
+};
+
+struct policy {
+	struct policy_var *v; /* every variable, in the order of the child's
+				 environment (assignment order), withheld
+				 ones included */
+	size_t n;
+	char **envp;          /* the child's environment: NAME=VALUE,
+				 NULL-terminated; withheld names absent */
+	struct vars all;      /* owns every name and value */
+	const char **missing; /* required names that no source defines */
+	size_t nmissing;
+};
+
+/* The default secret name patterns (fnmatch), NULL-terminated. */
+extern const char *const policy_default_secret[];
+
+/*
+ * Builds the policy from the effective configuration and the caller's
+ * environment (environ-style). Env files are read here. Returns 0, or -1
+ * with e filled: ERR_CONFIG for a bad env file (file:line:col) or for
+ * required variables that are missing (every missing name listed, with a
+ * hint saying where each could come from). On success with nothing
+ * missing, out->nmissing is 0.
+ */
+int policy_build(const struct config *cfg, char *const *caller_env,
+		 struct policy *out, struct err *e);
+void policy_free(struct policy *p);
+
+/* Classification alone, for tests and for the secret scanner: returns the
+ * reason (pattern or "URL with a password") or NULL. extra are the spec's
+ * `secret:` patterns (may be NULL, n = 0). */
+const char *policy_secret_reason(const char *name, const char *value,
+				 const struct spec_list *extra);
+
+/* 1 when value looks like scheme://user:password@host... with a non-empty
+ * password. */
+int policy_url_has_password(const char *value);
+
+const char *policy_source_name(enum var_source s);
+
+#endif
