@@ -26,12 +26,12 @@
 #include "spec.h"
 
 #define SPEC_NAME "cleanroom.yml"
-#define WIDTH 78
+#define WIDTH	  78
 
 /* The names every build inherits (DESIGN.md "The environment"); presets
  * add theirs after these. */
-static const char *const base_inherit[] = {"PATH", "HOME", "LANG", "LC_*",
-					   "TZ", NULL};
+static const char *const base_inherit[] = {"PATH", "HOME", "LANG",
+					   "LC_*", "TZ",   NULL};
 
 /* The text being built. Formatting failures are remembered and reported
  * once at the end rather than checked after every line. */
@@ -80,17 +80,17 @@ static void putf(struct out *o, const char *fmt, ...)
 static int plain_ok(const char *s)
 {
 	static const char *const words[] = {
-		"null", "true", "false", "yes", "no", "on", "off", "y", "n",
-		NULL,
+		"null", "true", "false", "yes", "no",
+		"on",	"off",	"y",	 "n",	NULL,
 	};
 	size_t len = strlen(s);
 
 	if (len == 0 || s[len - 1] == ' ' ||
 	    strchr("-?:,[]{}#&*!|>'\"%@` +", s[0]) != NULL ||
 	    (s[0] >= '0' && s[0] <= '9') ||
-	    (s[0] == '.' && ((s[1] >= '0' && s[1] <= '9') ||
-			     strncasecmp(s, ".inf", 4) == 0 ||
-			     strncasecmp(s, ".nan", 4) == 0)))
+	    (s[0] == '.' &&
+	     ((s[1] >= '0' && s[1] <= '9') || strncasecmp(s, ".inf", 4) == 0 ||
+	      strncasecmp(s, ".nan", 4) == 0)))
 		return 0;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -136,6 +136,19 @@ static void scalar_text(char *dst, size_t size, const char *s)
 	buf_free(&t.b);
 }
 
+/* The length of the word at p. A `quoted span` counts as one word, so
+ * that a command such as `/bin/sh -c` is never split across lines. */
+static size_t word_len(const char *p)
+{
+	size_t n = 0;
+	int quoted = 0;
+
+	for (; p[n] != '\0' && (quoted || p[n] != ' '); n++)
+		if (p[n] == '`')
+			quoted = !quoted;
+	return n;
+}
+
 /* Comment text, word-wrapped at WIDTH after prefix. */
 static void put_wrapped(struct out *o, const char *prefix, const char *text)
 {
@@ -149,7 +162,7 @@ static void put_wrapped(struct out *o, const char *prefix, const char *text)
 			p++;
 		if (*p == '\0')
 			break;
-		wl = strcspn(p, " ");
+		wl = word_len(p);
 		if (col > 0 && col + 1 + wl > WIDTH) {
 			put(o, "\n");
 			col = 0;
@@ -174,14 +187,12 @@ static void note(struct out *o, const struct at *a, const char *text)
 {
 	char prefix[32];
 
-	snprintf(prefix, sizeof prefix, "%s%s# ", a->on ? "" : "# ",
-		 a->indent);
+	snprintf(prefix, sizeof prefix, "%s%s# ", a->on ? "" : "# ", a->indent);
 	put_wrapped(o, prefix, text);
 }
 
 /* The start of a key's line: written out (active) or commented. */
-static void key_prefix(char *dst, size_t size, const struct at *a,
-		       int active)
+static void key_prefix(char *dst, size_t size, const struct at *a, int active)
 {
 	if (!a->on)
 		snprintf(dst, size, "# %s", a->indent);
@@ -189,8 +200,8 @@ static void key_prefix(char *dst, size_t size, const struct at *a,
 		snprintf(dst, size, "%s%s", a->indent, active ? "" : "# ");
 }
 
-static void key(struct out *o, const struct at *a, int active,
-		const char *name, const char *value)
+static void key(struct out *o, const struct at *a, int active, const char *name,
+		const char *value)
 {
 	char prefix[32];
 
@@ -264,24 +275,18 @@ static size_t count(const char *const *v)
 static const char *example_pass(enum framework fw)
 {
 	switch (fw) {
-	case FW_RAILS:
-		return "RAILS_MASTER_KEY";
-	case FW_DJANGO:
-		return "SECRET_KEY";
-	default:
-		return "SENTRY_AUTH_TOKEN";
+	case FW_RAILS: return "RAILS_MASTER_KEY";
+	case FW_DJANGO: return "SECRET_KEY";
+	default: return "MY_BUILD_SECRET";
 	}
 }
 
 static const char *example_require_file(enum framework fw)
 {
 	switch (fw) {
-	case FW_RAILS:
-		return "application-*.css";
-	case FW_DJANGO:
-		return "admin/css/base.*.css";
-	default:
-		return "assets/index-*.js";
+	case FW_RAILS: return "application-*.css";
+	case FW_DJANGO: return "admin/css/base.*.css";
+	default: return "assets/index-*.js";
 	}
 }
 
@@ -289,22 +294,27 @@ static void put_header(struct out *o, const struct preset *p,
 		       const struct detection *d)
 {
 	static const struct at top = {"", 1};
-	char who[512];
+	char text[768];
 
-	put(o, "# cleanroom.yml: how `cleanroom run` builds this app's assets "
-	       "in a clean room\n# and verifies them before they are kept.\n");
 	if (p != NULL)
-		snprintf(who, sizeof who, "Written by `cleanroom init` for %s "
-			 "(%s).", p->name, d->reason);
+		snprintf(text, sizeof text,
+			 "cleanroom.yml: how `cleanroom run` builds this app's "
+			 "assets in a clean room and verifies them before they "
+			 "are kept. Written by `cleanroom init` for %s (%s).",
+			 p->name, d->reason);
 	else
-		snprintf(who, sizeof who, "Written by `cleanroom init` with "
-			 "no framework preset: fill in the command and "
+		snprintf(text, sizeof text,
+			 "cleanroom.yml: how `cleanroom run` builds this app's "
+			 "assets in a clean room and verifies them before they "
+			 "are kept. Written by `cleanroom init` with no "
+			 "framework preset: fill in the command and "
 			 "outputs.root.");
-	note(o, &top, who);
+	note(o, &top, text);
 	put(o, "#\n");
-	note(o, &top, "Every key is optional. A key that is commented out "
-		      "keeps the default shown with it; a command-line flag "
-		      "overrides a key (see `cleanroom help run`).");
+	note(o, &top,
+	     "Every key is optional. A key that is commented out keeps the "
+	     "default shown with it; a command-line flag overrides a key "
+	     "(see `cleanroom help run`).");
 	if (p != NULL && p->notes != NULL) {
 		put(o, "#\n");
 		note(o, &top, p->notes);
@@ -316,18 +326,21 @@ static void put_top(struct out *o, const struct preset *p)
 {
 	static const struct at top = {"", 1};
 
-	note(o, &top, "rails | django | vite | webpack | none; default: "
-		      "detected from the files in the workdir.");
+	note(o, &top,
+	     "rails | django | vite | webpack | none; default: "
+	     "detected from the files in the workdir.");
 	key(o, &top, 1, "framework", p != NULL ? p->name : "none");
 	put(o, "\n");
 	if (p != NULL)
-		note(o, &top, "A string runs under /bin/sh -c (as Docker's "
-			      "shell form); a list is exec'd directly. A "
-			      "command after `--` replaces it.");
+		note(o, &top,
+		     "A string runs under `/bin/sh -c` (as Docker's "
+		     "shell form); a list is exec'd directly. A "
+		     "command after `--` replaces it.");
 	else
-		note(o, &top, "The build command, required here or after `--`. "
-			      "A string runs under /bin/sh -c (as Docker's "
-			      "shell form); a list is exec'd directly.");
+		note(o, &top,
+		     "The build command, required here or after `--`. "
+		     "A string runs under `/bin/sh -c` (as Docker's "
+		     "shell form); a list is exec'd directly.");
 	key(o, &top, p != NULL, "command",
 	    p != NULL ? p->command : "npm run build");
 	put(o, "\n");
@@ -351,20 +364,24 @@ static void put_env(struct out *o, const struct preset *p)
 	inherit[n] = NULL;
 
 	key(o, &top, a.on, "env", NULL);
-	note(o, &a, "Env files, read as `set -a; . FILE` would but without a "
-		    "shell. Default: .aptible.env when it is present.");
+	note(o, &a,
+	     "Env files, read as `set -a; . FILE` would but without a "
+	     "shell. Default: .aptible.env when it is present.");
 	ex[0] = ".aptible.env";
 	flow(o, &a, 0, "files", ex, 0, "[", "]");
-	note(o, &a, "Variables passed on from cleanroom's own environment "
-		    "(globs allowed). Default: PATH, HOME, LANG, LC_*, TZ and "
-		    "the framework preset's names.");
+	note(o, &a,
+	     "Variables passed on from cleanroom's own environment "
+	     "(globs allowed). Default: PATH, HOME, LANG, LC_*, TZ and "
+	     "the framework preset's names.");
 	flow(o, &a, p != NULL, "inherit", inherit, 0, "[", "]");
-	note(o, &a, "Secrets from the env files that the build may see; the "
-		    "others are withheld from it.");
+	note(o, &a,
+	     "Secrets from the env files that the build may see; the "
+	     "others are withheld from it.");
 	ex[0] = example_pass(p != NULL ? p->framework : FW_NONE);
 	flow(o, &a, 0, "pass", ex, 0, "[", "]");
-	note(o, &a, "Fixed values; they win over inherited variables and env "
-		    "files.");
+	note(o, &a,
+	     "Fixed values; they win over inherited variables and env "
+	     "files.");
 	if (p != NULL && p->set[0].name != NULL) {
 		const struct at in = {"    ", 1};
 
@@ -378,13 +395,15 @@ static void put_env(struct out *o, const struct preset *p)
 
 		flow(o, &a, 0, "set", kv, 1, "{", "}");
 	}
-	note(o, &a, "Names that must be set, or cleanroom stops with exit 78 "
-		    "before building.");
-	ex[0] = p != NULL ? p->inherit[0] : "NODE_ENV";
+	note(o, &a,
+	     "Names that must be set, or cleanroom stops with exit 78 "
+	     "before building.");
+	ex[0] = p != NULL && p->inherit[0] != NULL ? p->inherit[0] : "NODE_ENV";
 	flow(o, &a, 0, "require", ex, 0, "[", "]");
-	note(o, &a, "More names (globs allowed) to treat as secret, besides "
-		    "*SECRET*, *PASSWORD*, *PASSWD*, *TOKEN*, *_KEY, "
-		    "*KEY_BASE, *CREDENTIALS*, *PRIVATE* and DATABASE_URL.");
+	note(o, &a,
+	     "More names (globs allowed) to treat as secret, besides "
+	     "*SECRET*, *PASSWORD*, *PASSWD*, *TOKEN*, *_KEY, "
+	     "*KEY_BASE, *CREDENTIALS*, *PRIVATE* and DATABASE_URL.");
 	ex[0] = "MY_*_THING";
 	flow(o, &a, 0, "secret", ex, 0, "[", "]");
 	put(o, "\n");
@@ -393,8 +412,8 @@ static void put_env(struct out *o, const struct preset *p)
 static void put_sandbox(struct out *o, const struct preset *p)
 {
 	static const char *const limits[] = {
-		"cpu: 30m", "memory: 4G", "files: 4096", "processes: 1024",
-		"file_size: 2G", NULL,
+		"cpu: 30m",	   "memory: 4G",    "files: 4096",
+		"processes: 1024", "file_size: 2G", NULL,
 	};
 	int has_writable = p != NULL && p->writable[0].path != NULL;
 	const struct at top = {"", 1}, a = {"  ", has_writable};
@@ -406,9 +425,10 @@ static void put_sandbox(struct out *o, const struct preset *p)
 	if (has_writable) {
 		const struct at in = {"    ", 1};
 
-		note(o, &a, "Where the build may write besides the outputs and "
-			    "a private TMPDIR, relative to the workdir; above "
-			    "each entry, why the framework needs it.");
+		note(o, &a,
+		     "Where the build may write besides the outputs and "
+		     "a private TMPDIR, relative to the workdir; above "
+		     "each entry, why the framework needs it.");
 		key(o, &a, 1, "writable", NULL);
 		for (size_t i = 0; p->writable[i].path != NULL; i++) {
 			char line[300];
@@ -418,25 +438,28 @@ static void put_sandbox(struct out *o, const struct preset *p)
 			putf(o, "%s- %s\n", in.indent, line);
 		}
 	} else {
-		note(o, &a, p != NULL ? "Where the build may write besides the "
-					"outputs and a private TMPDIR, relative "
-					"to the workdir. This framework needs "
-					"nothing more."
-				      : "Where the build may write besides the "
-					"outputs and a private TMPDIR, relative "
-					"to the workdir.");
+		note(o, &a,
+		     p != NULL ? "Where the build may write besides the "
+				 "outputs and a private TMPDIR, relative "
+				 "to the workdir. This framework needs "
+				 "nothing more."
+			       : "Where the build may write besides the "
+				 "outputs and a private TMPDIR, relative "
+				 "to the workdir.");
 		ex[0] = "tmp/cache";
 		flow(o, &a, 0, "writable", ex, 0, "[", "]");
 	}
-	note(o, &a, "Run the build as this user; only when cleanroom is "
-		    "started as root.");
+	note(o, &a,
+	     "Run the build as this user; only when cleanroom is "
+	     "started as root.");
 	key_raw(o, &a, 0, "user", "nobody");
 	note(o, &a, "Then the whole process tree is killed (exit 124).");
 	key_raw(o, &a, 0, "timeout", "15m");
 	note(o, &a, "Resource limits of the build.");
 	flow(o, &a, 0, "limits", limits, 1, "{", "}");
-	note(o, &a, "When true, a sandbox layer that the kernel or the "
-		    "container lacks is an error (exit 71), not a warning.");
+	note(o, &a,
+	     "When true, a sandbox layer that the kernel or the "
+	     "container lacks is an error (exit 71), not a warning.");
 	key_raw(o, &a, 0, "strict", "false");
 	put(o, "\n");
 }
@@ -450,35 +473,41 @@ static void put_outputs(struct out *o, const struct preset *p,
 	const char *first = p != NULL ? p->outputs[0] : "dist";
 
 	key(o, &top, a.on, "outputs", NULL);
-	note(o, &a, p != NULL ? "Where the build writes its outputs: a "
-				"directory or a list, relative to the workdir."
-			      : "Where the build writes its outputs: a "
-				"directory or a list, relative to the "
-				"workdir. Required.");
+	note(o, &a,
+	     p != NULL ? "Where the build writes its outputs: a "
+			 "directory or a list, relative to the workdir."
+		       : "Where the build writes its outputs: a "
+			 "directory or a list, relative to the "
+			 "workdir. Required.");
 	if (p != NULL && count(p->outputs) > 1)
 		flow(o, &a, 1, "root", p->outputs, 0, "[", "]");
 	else
 		key(o, &a, p != NULL, "root", first);
-	note(o, &a, "auto | sprockets | propshaft | django | vite | webpack | "
-		    "none: the manifest checked against the files.");
+	note(o, &a,
+	     "auto | sprockets | propshaft | django | vite | webpack | "
+	     "none: the manifest checked against the files.");
 	key(o, &a, p != NULL, "manifest",
 	    p != NULL ? spec_manifest_name(d->manifest) : "auto");
 	note(o, &a, "allow | forbid: with forbid, *.map files are an error.");
 	key(o, &a, 0, "sourcemaps", "allow");
-	note(o, &a, "Globs, relative to the root, that must each match an "
-		    "output file.");
+	note(o, &a,
+	     "Globs, relative to the root, that must each match an "
+	     "output file.");
 	ex[0] = example_require_file(p != NULL ? p->framework : FW_NONE);
 	flow(o, &a, 0, "require", ex, 0, "[", "]");
-	note(o, &a, "Globs no output file may match, besides .env*, *.pem and "
-		    "the env files, which are always forbidden.");
+	note(o, &a,
+	     "Globs no output file may match, besides .env*, *.pem and "
+	     "the env files, which are always forbidden.");
 	ex[0] = "*.map";
 	flow(o, &a, 0, "forbid", ex, 0, "[", "]");
-	note(o, &a, "Bounds on the number of output files and their total "
-		    "size.");
+	note(o, &a,
+	     "Bounds on the number of output files and their total "
+	     "size.");
 	key_raw(o, &a, 0, "min_files", "1");
 	key_raw(o, &a, 0, "max_bytes", "512M");
-	note(o, &a, "The lock of the output set, in sha256sum format. "
-		    "Default: cleanroom.lock in the first root.");
+	note(o, &a,
+	     "The lock of the output set, in sha256sum format. "
+	     "Default: cleanroom.lock in the first root.");
 	snprintf(lock, sizeof lock, "%s/cleanroom.lock", first);
 	key(o, &a, 0, "lock", lock);
 	put(o, "\n");
@@ -489,8 +518,9 @@ static void put_inputs(struct out *o, const struct preset *p)
 	static const char *const ex[] = {"src", "package-lock.json", NULL};
 	const struct at top = {"", 1};
 
-	note(o, &top, "What `cleanroom start` hashes to decide whether to "
-			"rebuild (globs allowed).");
+	note(o, &top,
+	     "What `cleanroom start` hashes to decide whether to "
+	     "rebuild (globs allowed).");
 	flow(o, &top, p != NULL, "inputs", p != NULL ? p->inputs : ex, 0, "[",
 	     "]");
 }
@@ -565,8 +595,8 @@ static int write_new(const char *path, const char *text, size_t len,
 	fd = -1;
 	if (link(tmp, path) < 0) {
 		if (errno == EEXIST) {
-			err_set(e, ERR_CONFIG, NULL, 0, 0,
-				"%s already exists", path);
+			err_set(e, ERR_CONFIG, NULL, 0, 0, "%s already exists",
+				path);
 			err_hint(e, "edit it, or remove it and run "
 				    "'cleanroom init' again");
 		} else {
@@ -611,8 +641,9 @@ int cmd_init(const struct cli *c, struct err *e)
 		if (d.framework == FW_NONE) {
 			err_set(e, ERR_CONFIG, NULL, 0, 0,
 				"no framework detected in %s", cwd);
-			err_hint(e, "found %s; name one with --framework "
-				    "rails|django|vite|webpack|none",
+			err_hint(e,
+				 "found %s; name one with --framework "
+				 "rails|django|vite|webpack|none",
 				 d.reason);
 			goto out;
 		}
@@ -631,7 +662,8 @@ int cmd_init(const struct cli *c, struct err *e)
 		msg_info("wrote %s for %s (%s)", target, p->name, d.reason);
 	else
 		msg_info("wrote %s with no framework preset: fill in the "
-			 "command and outputs.root", target);
+			 "command and outputs.root",
+			 target);
 	rc = 0;
 out:
 	buf_free(&o.b);

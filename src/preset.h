@@ -70,7 +70,7 @@ int preset_detect(const char *dir, struct detection *out, struct err *e);
  * manifest kind (rails: from Gemfile.lock, as preset_detect does) and a
  * reason that says the framework was named. For FW_NONE: MF_NONE. Returns
  * 0, or -1 with e filled as preset_detect does. */
-int preset_detect_as(const char *dir, enum framework fw,
-		     struct detection *out, struct err *e);
+int preset_detect_as(const char *dir, enum framework fw, struct detection *out,
+		     struct err *e);
 
 #endif
