@@ -35,6 +35,8 @@ enum gen_kind { GEN_ACCEPT, GEN_REJECT, GEN_EDGE };
 struct gen_file {
 	char *data;         /* the env file */
 	size_t len;
+	char *data2;        /* a second file read after it, or NULL */
+	size_t len2;
 	char *expect;       /* GEN_ACCEPT: NAME=VALUE\0 records, last-assignment
 	                       order; NULL otherwise */
 	size_t elen;
@@ -1439,6 +1441,17 @@ static void gen_fill(struct gen *g, struct gen_file *f)
 	g->m.base = gen_bases[f->base];
 	enum special sp = choose_special(g);
 	gen_body(g, f, sp);
+	if (sp == SP_NONE && rng_pct(&g->r, 8)) {
+		/* a second file: it sees the first one's assignments */
+		struct sbuf first = g->out;
+		memset(&g->out, 0, sizeof(g->out));
+		gen_body(g, f, sp);
+		if (!g->out.p)
+			sb_putn(&g->out, "", 0);
+		f->data2 = g->out.p;
+		f->len2 = g->out.len;
+		g->out = first;
+	}
 	finish_special(g, f, sp);
 	if (sp == SP_NONE)
 		f->kind = GEN_ACCEPT;
@@ -1451,6 +1464,7 @@ static void gen_fill(struct gen *g, struct gen_file *f)
 static void gen_reset(struct gen *g, struct gen_file *f)
 {
 	free(g->out.p);
+	free(f->data2);
 	model_free(&g->m);
 	free(g->pend);
 	memset(g, 0, sizeof(*g));
@@ -1492,6 +1506,7 @@ static int gen_make(uint64_t seed, unsigned long index, struct gen_file *f)
 static void gen_file_free(struct gen_file *f)
 {
 	free(f->data);
+	free(f->data2);
 	free(f->expect);
 	memset(f, 0, sizeof(*f));
 }
@@ -1541,6 +1556,11 @@ static int write_one(const char *dir, unsigned long i,
 	snprintf(path, sizeof(path), "%s/%05lu.meta", dir, i);
 	if (write_file(path, meta, (size_t)n) != 0)
 		return -1;
+	if (f->data2) {
+		snprintf(path, sizeof(path), "%s/%05lu.env2", dir, i);
+		if (write_file(path, f->data2, f->len2) != 0)
+			return -1;
+	}
 	if (f->expect) {
 		snprintf(path, sizeof(path), "%s/%05lu.expect", dir, i);
 		if (write_file(path, f->expect, f->elen) != 0)

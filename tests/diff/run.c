@@ -60,6 +60,7 @@ struct opts {
 
 enum cat {
 	C_EQUAL,          /* accepted, same environment as dash */
+	C_EQUAL_EDGE,     /* the same, for a construct left open */
 	C_REJ_LABELLED,   /* rejected a labelled construct */
 	C_REJ_DASH,       /* rejected what dash fails on or runs */
 	C_REJ_EDGE,       /* rejected a construct the design leaves open */
@@ -82,6 +83,7 @@ enum cat {
 
 static const char *const cat_names[C_NALL] = {
 	"accepted, same as dash",
+	"accepted construct left open, same as dash",
 	"rejected, labelled construct",
 	"rejected, dash fails or runs a command",
 	"rejected, construct left open by the design",
@@ -416,11 +418,13 @@ static int ignored(const struct ctx *x, const char *name, size_t n)
 	return 0;
 }
 
-static void run_cleanroom(const struct ctx *x, struct capture *c)
+static void run_cleanroom(const struct ctx *x, int two, struct capture *c)
 {
-	char *argv[] = {"cleanroom", "env", "--files-only", "--env", "in.env",
-			"--format", "nul", NULL};
-	run_capture(x->o->cleanroom, argv, x->envps[x->cur], c);
+	char *one[] = {"cleanroom", "env", "--files-only", "--env", "in.env",
+		       "--format", "nul", NULL};
+	char *both[] = {"cleanroom", "env", "--files-only", "--env", "in.env",
+			"--env", "in2.env", "--format", "nul", NULL};
+	run_capture(x->o->cleanroom, two ? both : one, x->envps[x->cur], c);
 }
 
 static int spy_ran(void)
@@ -434,12 +438,15 @@ static int spy_ran(void)
 
 /* Runs dash on in.env. Returns 1 when dash accepted it cleanly: exit 0,
  * nothing on stderr, no command run. */
-static int run_dash(const struct ctx *x, struct capture *c)
+static int run_dash(const struct ctx *x, int two, struct capture *c)
 {
-	char *argv[] = {"dash", "-c",
-			"set -a; . ./in.env; exec /usr/bin/env -0", NULL};
+	char *one[] = {"dash", "-c",
+		       "set -a; . ./in.env; exec /usr/bin/env -0", NULL};
+	char *both[] = {"dash", "-c",
+			"set -a; . ./in.env; . ./in2.env; exec /usr/bin/env -0",
+			NULL};
 	(void)spy_ran();
-	run_capture(x->o->dash, argv, x->envps[x->cur], c);
+	run_capture(x->o->dash, two ? both : one, x->envps[x->cur], c);
 	int spied = spy_ran();
 	return c->exited && c->code == 0 && c->err.len == 0 && !spied &&
 	       !c->timed_out;
@@ -534,12 +541,15 @@ static int parse_message(const struct capture *c, unsigned *line)
 	size_t i = sizeof(pre) - 1;
 	if (n < i || memcmp(s, pre, i) != 0)
 		return -1;
-	while (i + sizeof(file) - 1 <= n &&
-	       memcmp(s + i, file, sizeof(file) - 1) != 0)
+	size_t flen = sizeof(file) - 1;
+	while (i + flen <= n && memcmp(s + i, file, flen) != 0 &&
+	       (i + flen + 1 > n || memcmp(s + i, "in2.env:", flen + 1) != 0))
 		i++;
-	if (i + sizeof(file) - 1 > n)
+	if (i + flen > n)
 		return -1;
-	const char *p = s + i + sizeof(file) - 1, *end = s + n;
+	if (s[i + 2] == '2')
+		flen++;
+	const char *p = s + i + flen, *end = s + n;
 	unsigned long l, col;
 	if (read_uint(&p, end, &l) != 0 || p == end || *p++ != ':' ||
 	    read_uint(&p, end, &col) != 0 || end - p < 3 || p[0] != ':' ||
@@ -594,10 +604,10 @@ static void result_free(struct result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static void put_file(const char *data, size_t len)
+static void put_file(const char *path, const char *data, size_t len)
 {
-	if (write_path("in.env", data, len) != 0)
-		die("in.env");
+	if (write_path(path, data, len) != 0)
+		die(path);
 }
 
 /* -D: the generator checked against dash alone. */
@@ -605,7 +615,7 @@ static enum cat check_dash_only(struct ctx *x, const struct gen_file *f,
 				struct result *r)
 {
 	r->have_dash = 1;
-	int clean = run_dash(x, &r->dash);
+	int clean = run_dash(x, f->data2 != NULL, &r->dash);
 	if (f->kind == GEN_REJECT)
 		return C_DASH_ONLY_OK;
 	if (!clean) {
@@ -649,7 +659,7 @@ static enum cat check_rejected(struct ctx *x, const struct gen_file *f,
 		return F_WRONG_LINE;
 	}
 	r->have_dash = 1;
-	if (!run_dash(x, &r->dash)) {
+	if (!run_dash(x, f->data2 != NULL, &r->dash)) {
 		if (f->kind == GEN_ACCEPT && f->expect)
 			r->genwarn = 1;
 		return C_REJ_DASH;
@@ -673,7 +683,7 @@ static enum cat check_accepted(struct ctx *x, const struct gen_file *f,
 		goto out;
 	}
 	r->have_dash = 1;
-	int clean = run_dash(x, &r->dash);
+	int clean = run_dash(x, f->data2 != NULL, &r->dash);
 	if (f->kind == GEN_REJECT) {
 		cat = F_ACCEPTED_REJECT;
 		goto out;
@@ -686,6 +696,8 @@ static enum cat check_accepted(struct ctx *x, const struct gen_file *f,
 		cat = F_MISMATCH;
 		goto out;
 	}
+	if (f->kind == GEN_EDGE)
+		cat = C_EQUAL_EDGE;
 	if (f->kind != GEN_ACCEPT || !f->expect)
 		goto out;
 	if (parse_records(f->expect, f->elen, &model, 1, &err) != 0 ||
@@ -709,10 +721,12 @@ static enum cat check_file(struct ctx *x, const struct gen_file *f,
 {
 	memset(r, 0, sizeof(*r));
 	x->cur = f->base;
-	put_file(f->data, f->len);
+	put_file("in.env", f->data, f->len);
+	if (f->data2)
+		put_file("in2.env", f->data2, f->len2);
 	if (x->o->dash_only)
 		return r->cat = check_dash_only(x, f, r);
-	run_cleanroom(x, &r->cr);
+	run_cleanroom(x, f->data2 != NULL, &r->cr);
 	if (r->cr.timed_out || !r->cr.exited ||
 	    (r->cr.code != 0 && r->cr.code != 78))
 		r->cat = F_CRASH;
@@ -727,7 +741,8 @@ static enum cat check_file(struct ctx *x, const struct gen_file *f,
 
 /* Removes ever smaller chunks while the file still fails the same way
  * when checked as a plain file (no label, no model). */
-static void shrink(struct ctx *x, struct sbuf *file, enum cat want)
+static void shrink(struct ctx *x, struct sbuf *file, const struct gen_file *f,
+		   enum cat want)
 {
 	struct gen_file probe;
 	unsigned runs = 0;
@@ -745,7 +760,9 @@ static void shrink(struct ctx *x, struct sbuf *file, enum cat want)
 					file->len - at - chunk);
 				memset(&probe, 0, sizeof(probe));
 				probe.kind = GEN_ACCEPT;
-				probe.base = x->cur;
+				probe.base = f->base;
+				probe.data2 = f->data2;
+				probe.len2 = f->len2;
 				probe.data = c.p ? c.p : "";
 				probe.len = c.len;
 				runs++;
@@ -827,6 +844,8 @@ static void keep_failure(const struct ctx *x, unsigned long index,
 	snprintf(stem, sizeof(stem), "%s/%llu-%lu", x->o->keep,
 		 (unsigned long long)x->o->seed, index);
 	keep_one(stem, "env", f->data, f->len);
+	if (f->data2)
+		keep_one(stem, "env2", f->data2, f->len2);
 	keep_one(stem, "report", report->p, report->len);
 	keep_one(stem, "cleanroom.out", r->cr.out.p, r->cr.out.len);
 	keep_one(stem, "cleanroom.err", r->cr.err.p, r->cr.err.len);
@@ -861,6 +880,13 @@ static void report(struct ctx *x, unsigned long index,
 	sb_puts(&b, "\n  file: ");
 	put_cstr(&b, f->data, f->len, 3000);
 	sb_putc(&b, '\n');
+	if (f->data2) {
+		sb_puts(&b, "  second file: ");
+		put_cstr(&b, f->data2, f->len2, 3000);
+		sb_putc(&b, '\n');
+	}
+	if (f->base)
+		sb_puts(&b, "  environment: the second base (no HOME)\n");
 	if (!x->o->dash_only)
 		put_status(&b, "cleanroom", &r->cr);
 	if (r->have_dash)
@@ -871,11 +897,13 @@ static void report(struct ctx *x, unsigned long index,
 		enum cat want = r->cat;
 		x->shrunk++;
 		sb_putn(&min, f->data, f->len);
-		shrink(x, &min, want);
+		shrink(x, &min, f, want);
 		struct gen_file probe = {0};
 		struct result m;
 		probe.kind = GEN_ACCEPT;
 		probe.base = f->base;
+		probe.data2 = f->data2;
+		probe.len2 = f->len2;
 		probe.data = min.p ? min.p : "";
 		probe.len = min.len;
 		check_file(x, &probe, &m);
@@ -924,6 +952,10 @@ static void show(const struct gen_file *f, const struct result *r)
 	struct sbuf b = {0};
 	sb_puts(&b, "file: ");
 	put_cstr(&b, f->data, f->len, 100000);
+	if (f->data2) {
+		sb_puts(&b, "\nsecond file: ");
+		put_cstr(&b, f->data2, f->len2, 100000);
+	}
 	sb_puts(&b, "\nlabel: ");
 	sb_puts(&b, gen_kind_name(f->kind));
 	sb_puts(&b, " ");
@@ -1030,8 +1062,8 @@ static void find_dash_names(struct ctx *x)
 	struct capture c;
 	struct kvlist got = {0};
 	const char *err;
-	put_file("", 0);
-	if (!run_dash(x, &c) ||
+	put_file("in.env", "", 0);
+	if (!run_dash(x, 0, &c) ||
 	    parse_records(c.out.p, c.out.len, &got, 0, &err) != 0) {
 		fprintf(stderr, "run: %s fails on an empty file\n", x->o->dash);
 		exit(2);
