@@ -159,20 +159,33 @@ $(B)/fuzz/fuzz_envfile: tests/fuzz/fuzz_envfile.c $(FUZZ_SRCS) \
 		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -o $@ $^
 
-unit-tools: $(B)/tools/diff-gen $(B)/tools/diff-run $(B)/fuzz/fuzz_envfile
+$(B)/fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c src/spec.c src/err.c src/buf.c \
+		src/io.c | $(BOOTSTRAP_CHECK)
+	@mkdir -p $(@D)
+	clang -g -O1 -D_GNU_SOURCE -Isrc \
+		-fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -o $@ $(filter %.c,$^) -lyaml
+
+unit-tools: $(B)/tools/diff-gen $(B)/tools/diff-run $(B)/fuzz/fuzz_envfile \
+	$(B)/fuzz/fuzz_spec
 
 check: $(B)/cleanroom $(B)/unit-tests asan unit-tools
 	@CLEANROOM=$(B)/cleanroom ASAN_CLEANROOM=$(B)/asan/cleanroom \
 		UNIT=$(B)/unit-tests ASAN_UNIT=$(B)/asan/unit-tests \
 		DIFF_GEN=$(B)/tools/diff-gen DIFF_RUN=$(B)/tools/diff-run \
-		FUZZ_ENVFILE=$(B)/fuzz/fuzz_envfile BUILD=$(B) \
+		FUZZ_ENVFILE=$(B)/fuzz/fuzz_envfile \
+		FUZZ_SPEC=$(B)/fuzz/fuzz_spec BUILD=$(B) \
 		bash tests/check.sh
 
+# Long fuzzing, each target for FUZZ_SECONDS; the grown corpus is kept in
+# build/fuzz/corpus-* between runs.
 FUZZ_SECONDS ?= 600
-fuzz: $(B)/fuzz/fuzz_envfile
-	@mkdir -p $(B)/fuzz/corpus-envfile
-	$(B)/fuzz/fuzz_envfile -max_total_time=$(FUZZ_SECONDS) \
-		-timeout=10 $(B)/fuzz/corpus-envfile tests/fuzz/corpus/envfile
+fuzz: $(B)/fuzz/fuzz_envfile $(B)/fuzz/fuzz_spec
+	@for t in envfile spec; do \
+		mkdir -p $(B)/fuzz/corpus-$$t; \
+		$(B)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			$(B)/fuzz/corpus-$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
 
 bench: $(B)/cleanroom
 	@bash scripts/bootstrap.sh bench

@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,23 +54,13 @@ static void put(struct out *o, const char *s)
 		o->bad = 1;
 }
 
-static void putf(struct out *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void putf(struct out *o, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof line)
-		o->bad = 1;
-	else
-		put(o, line);
-}
+/* buf_printf, remembering a failure; a macro because C cannot pass on
+ * variadic arguments without a va_list variant of buf_printf. */
+#define PUTF(o, ...)                                                           \
+	do {                                                                   \
+		if (buf_printf(&(o)->b, __VA_ARGS__) < 0)                      \
+			(o)->bad = 1;                                          \
+	} while (0)
 
 /* Whether s can be written as a plain YAML scalar that reads back as the
  * same string in any context, flow lists included. Anything in doubt is
@@ -117,11 +106,11 @@ static void put_scalar(struct out *o, const char *s)
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\')
-			putf(o, "\\%c", c);
+			PUTF(o, "\\%c", c);
 		else if (c < 0x20 || c == 0x7f)
-			putf(o, "\\x%02x", c);
+			PUTF(o, "\\x%02x", c);
 		else
-			putf(o, "%c", c);
+			PUTF(o, "%c", c);
 	}
 	put(o, "\"");
 }
@@ -132,7 +121,7 @@ static void scalar_text(char *dst, size_t size, const char *s)
 	struct out t = {{0}, 0};
 
 	put_scalar(&t, s);
-	snprintf(dst, size, "%s", t.bad || t.b.p == NULL ? "" : t.b.p);
+	(void)snprintf(dst, size, "%s", t.bad || t.b.p == NULL ? "" : t.b.p);
 	buf_free(&t.b);
 }
 
@@ -174,7 +163,7 @@ static void put_wrapped(struct out *o, const char *prefix, const char *text)
 			put(o, " ");
 			col++;
 		}
-		putf(o, "%.*s", (int)wl, p);
+		PUTF(o, "%.*s", (int)wl, p);
 		col += wl;
 		p += wl;
 	}
@@ -187,7 +176,8 @@ static void note(struct out *o, const struct at *a, const char *text)
 {
 	char prefix[32];
 
-	snprintf(prefix, sizeof prefix, "%s%s# ", a->on ? "" : "# ", a->indent);
+	(void)snprintf(prefix, sizeof prefix, "%s%s# ", a->on ? "" : "# ",
+		       a->indent);
 	put_wrapped(o, prefix, text);
 }
 
@@ -195,9 +185,10 @@ static void note(struct out *o, const struct at *a, const char *text)
 static void key_prefix(char *dst, size_t size, const struct at *a, int active)
 {
 	if (!a->on)
-		snprintf(dst, size, "# %s", a->indent);
+		(void)snprintf(dst, size, "# %s", a->indent);
 	else
-		snprintf(dst, size, "%s%s", a->indent, active ? "" : "# ");
+		(void)snprintf(dst, size, "%s%s", a->indent,
+			       active ? "" : "# ");
 }
 
 static void key(struct out *o, const struct at *a, int active, const char *name,
@@ -206,7 +197,7 @@ static void key(struct out *o, const struct at *a, int active, const char *name,
 	char prefix[32];
 
 	key_prefix(prefix, sizeof prefix, a, active);
-	putf(o, "%s%s:", prefix, name);
+	PUTF(o, "%s%s:", prefix, name);
 	if (value != NULL) {
 		put(o, " ");
 		put_scalar(o, value);
@@ -222,7 +213,7 @@ static void key_raw(struct out *o, const struct at *a, int active,
 	char prefix[32];
 
 	key_prefix(prefix, sizeof prefix, a, active);
-	putf(o, "%s%s: %s\n", prefix, name, value);
+	PUTF(o, "%s%s: %s\n", prefix, name, value);
 }
 
 /* `name: [a, b, ...]`, wrapped at WIDTH with continuation lines indented
@@ -236,20 +227,20 @@ static void flow(struct out *o, const struct at *a, int active,
 	size_t col;
 
 	key_prefix(prefix, sizeof prefix, a, active);
-	snprintf(cont, sizeof cont, "%s  ", prefix);
-	putf(o, "%s%s: %s", prefix, name, open);
+	(void)snprintf(cont, sizeof cont, "%s  ", prefix);
+	PUTF(o, "%s%s: %s", prefix, name, open);
 	col = strlen(prefix) + strlen(name) + 2 + strlen(open);
 	for (size_t i = 0; items[i] != NULL; i++) {
 		size_t need;
 
 		if (raw)
-			snprintf(item, sizeof item, "%s", items[i]);
+			(void)snprintf(item, sizeof item, "%s", items[i]);
 		else
 			scalar_text(item, sizeof item, items[i]);
 		/* ", " before the item, "," or the bracket after it. */
 		need = 2 + strlen(item) + 1;
 		if (i > 0 && col + need > WIDTH) {
-			putf(o, ",\n%s", cont);
+			PUTF(o, ",\n%s", cont);
 			col = strlen(cont);
 		} else if (i > 0) {
 			put(o, ", ");
@@ -258,7 +249,7 @@ static void flow(struct out *o, const struct at *a, int active,
 		put(o, item);
 		col += strlen(item);
 	}
-	putf(o, "%s\n", close);
+	PUTF(o, "%s\n", close);
 }
 
 static size_t count(const char *const *v)
@@ -297,18 +288,20 @@ static void put_header(struct out *o, const struct preset *p,
 	char text[768];
 
 	if (p != NULL)
-		snprintf(text, sizeof text,
-			 "cleanroom.yml: how `cleanroom run` builds this app's "
-			 "assets in a clean room and verifies them before they "
-			 "are kept. Written by `cleanroom init` for %s (%s).",
-			 p->name, d->reason);
+		(void)snprintf(
+			text, sizeof text,
+			"cleanroom.yml: how `cleanroom run` builds this app's "
+			"assets in a clean room and verifies them before they "
+			"are kept. Written by `cleanroom init` for %s (%s).",
+			p->name, d->reason);
 	else
-		snprintf(text, sizeof text,
-			 "cleanroom.yml: how `cleanroom run` builds this app's "
-			 "assets in a clean room and verifies them before they "
-			 "are kept. Written by `cleanroom init` with no "
-			 "framework preset: fill in the command and "
-			 "outputs.root.");
+		(void)snprintf(
+			text, sizeof text,
+			"cleanroom.yml: how `cleanroom run` builds this app's "
+			"assets in a clean room and verifies them before they "
+			"are kept. Written by `cleanroom init` with no "
+			"framework preset: fill in the command and "
+			"outputs.root.");
 	note(o, &top, text);
 	put(o, "#\n");
 	note(o, &top,
@@ -435,7 +428,7 @@ static void put_sandbox(struct out *o, const struct preset *p)
 
 			note(o, &in, p->writable[i].why);
 			scalar_text(line, sizeof line, p->writable[i].path);
-			putf(o, "%s- %s\n", in.indent, line);
+			PUTF(o, "%s- %s\n", in.indent, line);
 		}
 	} else {
 		note(o, &a,
@@ -508,7 +501,7 @@ static void put_outputs(struct out *o, const struct preset *p,
 	note(o, &a,
 	     "The lock of the output set, in sha256sum format. "
 	     "Default: cleanroom.lock in the first root.");
-	snprintf(lock, sizeof lock, "%s/cleanroom.lock", first);
+	(void)snprintf(lock, sizeof lock, "%s/cleanroom.lock", first);
 	key(o, &a, 0, "lock", lock);
 	put(o, "\n");
 }
@@ -564,10 +557,10 @@ static int write_new(const char *path, const char *text, size_t len,
 	int fd = -1, rc = -1;
 
 	if (slash != NULL)
-		snprintf(dir, sizeof dir, "%.*s",
-			 (int)(slash - path) + (slash == path), path);
+		(void)snprintf(dir, sizeof dir, "%.*s",
+			       (int)(slash - path) + (slash == path), path);
 	else
-		snprintf(dir, sizeof dir, ".");
+		(void)snprintf(dir, sizeof dir, ".");
 	/* Hidden and named after the pid, so that two concurrent inits
 	 * never share a temporary file; O_EXCL refuses a leftover. */
 	if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s.%ld.tmp", dir,

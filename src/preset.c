@@ -414,24 +414,24 @@ static int scan(int dfd, const char *dir, struct hit hits[N_FW], struct err *e)
 		return -1;
 	if (gemfile && app) {
 		hits[0].found = 1;
-		snprintf(hits[0].why, sizeof hits[0].why,
-			 "Gemfile and config/application.rb");
+		(void)snprintf(hits[0].why, sizeof hits[0].why,
+			       "Gemfile and config/application.rb");
 	}
 	if (manage) {
 		hits[1].found = 1;
-		snprintf(hits[1].why, sizeof hits[1].why, "manage.py");
+		(void)snprintf(hits[1].why, sizeof hits[1].why, "manage.py");
 	}
 	if (probe_any(dfd, dir, vite_configs, &cfg, e) < 0)
 		return -1;
 	if (cfg != NULL) {
 		hits[2].found = 1;
-		snprintf(hits[2].why, sizeof hits[2].why, "%s", cfg);
+		(void)snprintf(hits[2].why, sizeof hits[2].why, "%s", cfg);
 	}
 	if (probe_any(dfd, dir, webpack_configs, &cfg, e) < 0)
 		return -1;
 	if (cfg != NULL) {
 		hits[3].found = 1;
-		snprintf(hits[3].why, sizeof hits[3].why, "%s", cfg);
+		(void)snprintf(hits[3].why, sizeof hits[3].why, "%s", cfg);
 	}
 	return 0;
 }
@@ -565,7 +565,7 @@ static int rails_manifest(int dfd, const char *dir, enum manifest_kind *mf,
 		return -1;
 	*mf = MF_SPROCKETS;
 	if (!present) {
-		snprintf(why, size, "no Gemfile.lock: sprockets assumed");
+		(void)snprintf(why, size, "no Gemfile.lock: sprockets assumed");
 		return 0;
 	}
 	prop = lock_names(lock, len, "propshaft");
@@ -574,18 +574,18 @@ static int rails_manifest(int dfd, const char *dir, enum manifest_kind *mf,
 	free(lock);
 	if (prop && spr) {
 		*mf = MF_PROPSHAFT;
-		snprintf(why, size,
-			 "propshaft and sprockets in Gemfile.lock: "
-			 "propshaft assumed");
+		(void)snprintf(why, size,
+			       "propshaft and sprockets in Gemfile.lock: "
+			       "propshaft assumed");
 	} else if (prop) {
 		*mf = MF_PROPSHAFT;
-		snprintf(why, size, "propshaft in Gemfile.lock");
+		(void)snprintf(why, size, "propshaft in Gemfile.lock");
 	} else if (spr) {
-		snprintf(why, size, "sprockets in Gemfile.lock");
+		(void)snprintf(why, size, "sprockets in Gemfile.lock");
 	} else {
-		snprintf(why, size,
-			 "neither propshaft nor sprockets in "
-			 "Gemfile.lock: sprockets assumed");
+		(void)snprintf(why, size,
+			       "neither propshaft nor sprockets in "
+			       "Gemfile.lock: sprockets assumed");
 	}
 	return 0;
 }
@@ -665,15 +665,17 @@ int preset_detect(const char *dir, struct detection *out, struct err *e)
 			if (rails_manifest(dfd, dir, &out->manifest, why,
 					   sizeof why, e) < 0)
 				goto out;
-			snprintf(out->reason, sizeof out->reason, "%s; %s",
-				 h->why, why);
+			(void)snprintf(out->reason, sizeof out->reason,
+				       "%s; %s", h->why, why);
 		} else {
-			snprintf(out->reason, sizeof out->reason, "%s", h->why);
+			(void)snprintf(out->reason, sizeof out->reason, "%s",
+				       h->why);
 		}
 	} else {
-		snprintf(out->reason, sizeof out->reason,
-			 "no Gemfile with config/application.rb, manage.py, "
-			 "vite.config.* or webpack.config.*");
+		(void)snprintf(
+			out->reason, sizeof out->reason,
+			"no Gemfile with config/application.rb, manage.py, "
+			"vite.config.* or webpack.config.*");
 	}
 	rc = 0;
 out:
@@ -695,7 +697,7 @@ int preset_detect_as(const char *dir, enum framework fw, struct detection *out,
 	dfd = open_dir(dir, e);
 	if (dfd < 0)
 		return -1;
-	snprintf(out->reason, sizeof out->reason, "as named");
+	(void)snprintf(out->reason, sizeof out->reason, "as named");
 	if (p != NULL) {
 		out->framework = fw;
 		out->manifest = p->manifest;
@@ -706,8 +708,8 @@ int preset_detect_as(const char *dir, enum framework fw, struct detection *out,
 		rc = rails_manifest(dfd, dir, &out->manifest, why, sizeof why,
 				    e);
 		if (rc == 0)
-			snprintf(out->reason, sizeof out->reason,
-				 "as named; %s", why);
+			(void)snprintf(out->reason, sizeof out->reason,
+				       "as named; %s", why);
 		else
 			detection_clear(out);
 	}

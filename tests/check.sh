@@ -82,6 +82,11 @@ if [ -n "${FUZZ_ENVFILE:-}" ] && [ -x "$FUZZ_ENVFILE" ]; then
 		tests/fuzz/corpus/envfile "${FUZZ_SECONDS:-30}"
 fi
 
+if [ -n "${FUZZ_SPEC:-}" ] && [ -x "$FUZZ_SPEC" ]; then
+	suite fuzz-spec bash tests/fuzz/smoke.sh "$FUZZ_SPEC" \
+		tests/fuzz/corpus/spec "${FUZZ_SECONDS:-30}"
+fi
+
 if [ "${#FAILED_SUITES[@]}" -gt 0 ]; then
 	echo "# failed suites: ${FAILED_SUITES[*]} (logs in $LOGS)"
 fi

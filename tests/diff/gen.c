@@ -45,6 +45,7 @@ struct gen_file {
 	char snippet[256];  /* the rejected or edge line as written */
 	unsigned line;      /* GEN_REJECT: 1-based line of the construct */
 	int base;           /* which gen_bases[] environment to run with */
+	int soup;           /* GEN_EDGE of random text: dash may fail on it */
 };
 
 /* The environments both programs run with, apart from PATH (the runner
@@ -1350,6 +1351,7 @@ static void gen_soup(struct gen *g, struct gen_file *f)
 			sb_putc(&g->out, '\n');
 	}
 	snprintf(f->reason, sizeof(f->reason), "random soup");
+	f->soup = 1;
 }
 
 static void gen_body(struct gen *g, struct gen_file *f, enum special sp)

@@ -616,7 +616,7 @@ static enum cat check_dash_only(struct ctx *x, const struct gen_file *f,
 {
 	r->have_dash = 1;
 	int clean = run_dash(x, f->data2 != NULL, &r->dash);
-	if (f->kind == GEN_REJECT)
+	if (f->kind == GEN_REJECT || f->soup)
 		return C_DASH_ONLY_OK;
 	if (!clean) {
 		sb_puts(&r->why, "  dash does not accept it cleanly\n");
