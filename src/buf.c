@@ -104,7 +104,7 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	if (n < 0 || grow(b, (size_t)n) < 0)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	(void)vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	b->len += (size_t)n;
 	return 0;

@@ -195,7 +195,7 @@ static int usage_err(struct err *e, const struct cli *c, const char *fmt, ...)
 		return -1;
 	err_set(e, ERR_USAGE, NULL, 0, 0, "%s", "");
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	(void)vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
 	err_hint(e, "see 'cleanroom help%s%s'", c->cmd ? " " : "",
 		 c->cmd ? cli_cmd_name(c->cmd) : "");
@@ -208,7 +208,8 @@ static int store(struct cli *c, const struct opt *o, const char *value,
 {
 	char *field = (char *)c + o->off;
 
-	if (o->choices != NULL && !in_choices(o->choices, value))
+	if (o->choices != NULL && value != NULL &&
+	    !in_choices(o->choices, value))
 		return usage_err(e, c, "--%s: '%s' is not one of: %s", o->name,
 				 value, o->choices);
 	switch (o->kind) {
@@ -440,12 +441,13 @@ static int usage_opts(struct buf *out, unsigned mask)
 		if (!(o->cmds & mask))
 			continue;
 		if (o->shrt)
-			snprintf(left, sizeof left, "-%c, --%s%s%s", o->shrt,
-				 o->name, o->arg ? " " : "",
-				 o->arg ? o->arg : "");
+			(void)snprintf(left, sizeof left, "-%c, --%s%s%s",
+				       o->shrt, o->name, o->arg ? " " : "",
+				       o->arg ? o->arg : "");
 		else
-			snprintf(left, sizeof left, "    --%s%s%s", o->name,
-				 o->arg ? " " : "", o->arg ? o->arg : "");
+			(void)snprintf(left, sizeof left, "    --%s%s%s",
+				       o->name, o->arg ? " " : "",
+				       o->arg ? o->arg : "");
 		if (buf_printf(out, "  %-28s %s%s\n", left, o->help,
 			       o->kind == LIST ? " [repeatable]" : "") < 0)
 			return -1;

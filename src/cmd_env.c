@@ -63,8 +63,7 @@ static int describe_source(struct buf *out, const struct policy_var *v,
 			return buf_printf(out, "%s:%u", v->file, v->line);
 		break;
 	case SRC_INHERIT:
-	case SRC_FLAG:
-		break;
+	case SRC_FLAG: break;
 	}
 	return buf_adds(out, policy_source_name(v->source));
 }
@@ -101,8 +100,10 @@ static int view_sh(struct buf *out, const struct policy *p,
 		}
 		if (buf_printf(out, "export %s=", v->name) < 0 ||
 		    envfmt_sh_word(out, val, len) < 0 ||
-		    buf_adds(out, "  # ") < 0 || describe_source(out, v, cfg) < 0 ||
-		    (v->secret && buf_printf(out, "; secret (%s)", v->why) < 0) ||
+		    buf_adds(out, "  # ") < 0 ||
+		    describe_source(out, v, cfg) < 0 ||
+		    (v->secret &&
+		     buf_printf(out, "; secret (%s)", v->why) < 0) ||
 		    buf_addc(out, '\n') < 0)
 			return -1;
 	}
@@ -140,9 +141,9 @@ static int view_json(struct buf *out, const struct policy *p,
 	int first[2] = {1, 1};
 
 	if (buf_adds(out, "{\"framework\": ") < 0 ||
-	    envfmt_json_string(out, spec_framework_name(cfg->spec.framework),
-			       strlen(spec_framework_name(
-				       cfg->spec.framework))) < 0 ||
+	    envfmt_json_string(
+		    out, spec_framework_name(cfg->spec.framework),
+		    strlen(spec_framework_name(cfg->spec.framework))) < 0 ||
 	    json_field(out, "spec", cfg->spec_found ? cfg->spec.path : NULL) <
 		    0 ||
 	    buf_adds(out, ",\n \"environment\": [") < 0)
@@ -157,8 +158,9 @@ static int view_json(struct buf *out, const struct policy *p,
 
 			if (v->withheld != pass)
 				continue;
-			if (buf_adds(out, first[pass] ? "\n  {\"name\": "
-						      : ",\n  {\"name\": ") < 0 ||
+			if (buf_adds(out, first[pass]
+						  ? "\n  {\"name\": "
+						  : ",\n  {\"name\": ") < 0 ||
 			    envfmt_json_string(out, v->name, strlen(v->name)) <
 				    0)
 				return -1;
@@ -170,8 +172,8 @@ static int view_json(struct buf *out, const struct policy *p,
 				       policy_source_name(v->source)) < 0 ||
 			    json_field(out, "file", v->file) < 0 ||
 			    buf_printf(out, ", \"line\": %u, \"secret\": %s",
-				       v->line, v->secret ? "true" : "false") <
-				    0 ||
+				       v->line,
+				       v->secret ? "true" : "false") < 0 ||
 			    json_field(out, "reason", v->why) < 0 ||
 			    buf_addc(out, '}') < 0)
 				return -1;

@@ -108,8 +108,7 @@ static int parse_count(const char *s, int64_t *out)
 	return 0;
 }
 
-static int apply_limit(struct spec_limits *l, const char *arg,
-		       struct err *e)
+static int apply_limit(struct spec_limits *l, const char *arg, struct err *e)
 {
 	const char *eq = strchr(arg, '=');
 	const char *v = eq ? eq + 1 : "";
@@ -142,8 +141,7 @@ static int apply_limit(struct spec_limits *l, const char *arg,
 	return 0;
 }
 
-static void merge_limits(struct spec_limits *dst,
-			 const struct spec_limits *src)
+static void merge_limits(struct spec_limits *dst, const struct spec_limits *src)
 {
 	if (src->cpu_ms >= 0)
 		dst->cpu_ms = src->cpu_ms;
@@ -157,8 +155,8 @@ static void merge_limits(struct spec_limits *dst,
 		dst->file_size = src->file_size;
 }
 
-static int load_spec(const struct cli *c, struct spec *file,
-		     struct config *cfg, struct err *e)
+static int load_spec(const struct cli *c, struct spec *file, struct config *cfg,
+		     struct err *e)
 {
 	const char *path = c->spec;
 
@@ -185,6 +183,12 @@ static int choose_framework(const struct cli *c, const struct spec *file,
 					"rails, django, vite, webpack or none");
 	} else if (file->framework != FW_UNSET) {
 		fw = file->framework;
+	}
+	if (fw != FW_UNSET) {
+		/* Named: still look at the tree for what it says about the
+		 * manifest (sprockets or propshaft). */
+		if (preset_detect_as(".", fw, &cfg->detection, e) < 0)
+			return -1;
 	} else {
 		if (preset_detect(".", &cfg->detection, e) < 0)
 			return -1;
@@ -220,15 +224,12 @@ static int merge_env(const struct cli *c, const struct spec *file,
 	}
 	if (add_flags(&s->env.inherit, &c->inherit) < 0 ||
 	    merge_list(&s->env.pass, &file->env.pass, NULL, &c->pass) < 0 ||
-	    merge_list(&s->env.require, &file->env.require, NULL,
-		       &c->require) < 0 ||
-	    merge_list(&s->env.secret, &file->env.secret, NULL, &c->secret) <
-		    0)
+	    merge_list(&s->env.require, &file->env.require, NULL, &c->require) <
+		    0 ||
+	    merge_list(&s->env.secret, &file->env.secret, NULL, &c->secret) < 0)
 		return nomem(e);
-	for (const struct preset_var *v = p ? p->set : NULL; v && v->name;
-	     v++)
-		if (spec_map_put(&cfg->preset_set, v->name, v->value, 0, 0) <
-		    0)
+	for (const struct preset_var *v = p ? p->set : NULL; v && v->name; v++)
+		if (spec_map_put(&cfg->preset_set, v->name, v->value, 0, 0) < 0)
 			return nomem(e);
 	for (size_t i = 0; i < file->env.set.n; i++) {
 		const struct spec_kv *kv = &file->env.set.v[i];
@@ -244,8 +245,7 @@ static int merge_env(const struct cli *c, const struct spec *file,
 
 		if (eq == NULL || !is_name(arg, (size_t)(eq - arg)) ||
 		    (size_t)(eq - arg) >= sizeof name)
-			return flag_err(e, "--set", arg,
-					"expected NAME=VALUE",
+			return flag_err(e, "--set", arg, "expected NAME=VALUE",
 					"NAME is [A-Za-z_][A-Za-z0-9_]*");
 		memcpy(name, arg, (size_t)(eq - arg));
 		name[eq - arg] = '\0';
@@ -263,9 +263,8 @@ static int merge_sandbox(const struct cli *c, const struct spec *file,
 
 	s->sandbox.network = file->sandbox.network;
 	if (c->network != NULL)
-		s->sandbox.network = strcmp(c->network, "allow") == 0
-					     ? NET_ALLOW
-					     : NET_DENY;
+		s->sandbox.network =
+			strcmp(c->network, "allow") == 0 ? NET_ALLOW : NET_DENY;
 	if (file->sandbox.writable.set) {
 		if (copy_list(&s->sandbox.writable, &file->sandbox.writable) <
 		    0)
@@ -273,8 +272,8 @@ static int merge_sandbox(const struct cli *c, const struct spec *file,
 	} else {
 		for (const struct preset_dir *d = p ? p->writable : NULL;
 		     d && d->path; d++)
-			if (spec_list_add(&s->sandbox.writable, d->path, 0,
-					  0) < 0)
+			if (spec_list_add(&s->sandbox.writable, d->path, 0, 0) <
+			    0)
 				return nomem(e);
 	}
 	if (add_flags(&s->sandbox.writable, &c->allow_write) < 0 ||
@@ -316,12 +315,10 @@ static int merge_outputs(const struct cli *c, const struct spec *file,
 		return flag_err(e, "--manifest", c->manifest, "unknown kind",
 				NULL);
 	if (s->outputs.manifest == MF_UNSET || s->outputs.manifest == MF_AUTO)
-		s->outputs.manifest =
-			cfg->framework_detected &&
-					cfg->detection.manifest != MF_UNSET
-				? cfg->detection.manifest
-			: p != NULL ? p->manifest
-				    : s->outputs.manifest;
+		s->outputs.manifest = cfg->detection.manifest != MF_UNSET
+					      ? cfg->detection.manifest
+				      : p != NULL ? p->manifest
+						  : s->outputs.manifest;
 	s->outputs.sourcemaps = file->outputs.sourcemaps;
 	if (merge_list(&s->outputs.require, &file->outputs.require, NULL,
 		       &c->require_files) < 0 ||
@@ -337,10 +334,10 @@ static int merge_outputs(const struct cli *c, const struct spec *file,
 	s->outputs.max_bytes = file->outputs.max_bytes;
 	if (c->max_bytes != NULL &&
 	    spec_parse_size(c->max_bytes, &s->outputs.max_bytes) < 0)
-		return flag_err(e, "--max-bytes", c->max_bytes,
-				"bad size", "sizes look like 512M or 4G");
-	if (c->lock != NULL && spec_str_set(&s->outputs.lock, c->lock, 0, 0) <
-				       0)
+		return flag_err(e, "--max-bytes", c->max_bytes, "bad size",
+				"sizes look like 512M or 4G");
+	if (c->lock != NULL &&
+	    spec_str_set(&s->outputs.lock, c->lock, 0, 0) < 0)
 		return nomem(e);
 	return 0;
 }
@@ -380,8 +377,7 @@ int config_load(const struct cli *c, struct config *cfg, struct err *e)
 	spec_init(&file);
 	if (load_spec(c, &file, cfg, e) < 0)
 		goto out;
-	if (file.path != NULL &&
-	    (cfg->spec.path = strdup(file.path)) == NULL) {
+	if (file.path != NULL && (cfg->spec.path = strdup(file.path)) == NULL) {
 		nomem(e);
 		goto out;
 	}

@@ -17,15 +17,15 @@
 #include "spec.h"
 
 struct config {
-	struct spec spec;            /* effective values */
-	int spec_found;              /* a spec file was read */
+	struct spec spec;	     /* effective values */
+	int spec_found;		     /* a spec file was read */
 	const struct preset *preset; /* NULL when framework is none */
 	struct detection detection;  /* what detection found (if it ran) */
-	int framework_detected;      /* framework came from detection */
+	int framework_detected;	     /* framework came from detection */
 	struct spec_map preset_set;  /* the preset's env defaults */
 	struct spec_map spec_set;    /* the spec's env.set */
 	struct spec_map flag_set;    /* --set NAME=VALUE */
-	int env_files_default;       /* env.files is the .aptible.env default */
+	int env_files_default;	     /* env.files is the .aptible.env default */
 };
 
 /* The default env file, read when present and no other is named. */

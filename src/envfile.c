@@ -92,7 +92,7 @@ static int fail_at(struct parser *p, size_t off, const char *hint,
 	if (p->e == NULL)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	(void)vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	err_set(p->e, ERR_CONFIG, p->name, line_of(p, off), col_of(p, off),
 		"%s", msg);
@@ -244,7 +244,10 @@ static void word_excerpt(const struct parser *p, size_t off, char *out,
 
 		if (c == '\n' || is_blank(c))
 			break;
-		out[n++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+		if (c < 0x20 || c == 0x7f)
+			out[n++] = '?';
+		else
+			out[n++] = (char)c;
 	}
 	if (off < p->len && n >= 40 && !is_blank(p->s[off]) &&
 	    p->s[off] != '\n') {

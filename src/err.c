@@ -32,7 +32,7 @@ int err_set(struct err *e, enum err_kind kind, const char *file, unsigned line,
 	e->col = col;
 	e->hint[0] = '\0';
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	(void)vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -44,7 +44,7 @@ void err_hint(struct err *e, const char *fmt, ...)
 	if (e == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(e->hint, sizeof e->hint, fmt, ap);
+	(void)vsnprintf(e->hint, sizeof e->hint, fmt, ap);
 	va_end(ap);
 }
 
@@ -60,22 +60,23 @@ int err_sys(struct err *e, int errnum, const char *fmt, ...)
 	e->line = e->col = 0;
 	e->hint[0] = '\0';
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	(void)vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
 	n = strlen(e->msg);
-	snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(errnum));
+	(void)snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(errnum));
 	return -1;
 }
 
 void err_format(const struct err *e, char *buf, size_t size)
 {
 	if (e->file[0] == '\0')
-		snprintf(buf, size, "%s", e->msg);
+		(void)snprintf(buf, size, "%s", e->msg);
 	else if (e->line == 0)
-		snprintf(buf, size, "%s: %s", e->file, e->msg);
+		(void)snprintf(buf, size, "%s: %s", e->file, e->msg);
 	else if (e->col == 0)
-		snprintf(buf, size, "%s:%u: %s", e->file, e->line, e->msg);
+		(void)snprintf(buf, size, "%s:%u: %s", e->file, e->line,
+			       e->msg);
 	else
-		snprintf(buf, size, "%s:%u:%u: %s", e->file, e->line, e->col,
-			 e->msg);
+		(void)snprintf(buf, size, "%s:%u:%u: %s", e->file, e->line,
+			       e->col, e->msg);
 }

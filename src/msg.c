@@ -26,7 +26,7 @@ static void emit(const char *prefix, const char *fmt, va_list ap)
 
 	if (n < 0)
 		return;
-	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+	(void)vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
 	n = (int)strlen(line);
 	if (n > 0 && line[n - 1] != '\n' && (size_t)n + 1 < sizeof line) {
 		line[n++] = '\n';

@@ -15,8 +15,8 @@
 #include "envfile.h"
 
 const char *const policy_default_secret[] = {
-	"*SECRET*",	"*PASSWORD*", "*PASSWD*",  "*TOKEN*",	  "*_KEY",
-	"*KEY_BASE",	"*CREDENTIALS*", "*PRIVATE*", "DATABASE_URL", NULL,
+	"*SECRET*",  "*PASSWORD*",    "*PASSWD*",  "*TOKEN*",	   "*_KEY",
+	"*KEY_BASE", "*CREDENTIALS*", "*PRIVATE*", "DATABASE_URL", NULL,
 };
 
 const char *policy_source_name(enum var_source s)
@@ -164,8 +164,7 @@ out:
 	return rc;
 }
 
-static int classify(struct policy *p, const struct config *cfg,
-		    struct err *e)
+static int classify(struct policy *p, const struct config *cfg, struct err *e)
 {
 	const struct var **order;
 	size_t nenv = 0;
@@ -220,15 +219,16 @@ static void missing_hint(const struct policy *p, const char *name,
 	if (hint->len > 0)
 		buf_adds(hint, "; ");
 	if (v != NULL && v->tag == SRC_FILE) {
-		buf_printf(hint, "%s is a secret from %s:%u and is withheld: "
-				 "--pass %s",
+		buf_printf(hint,
+			   "%s is a secret from %s:%u and is withheld: "
+			   "--pass %s",
 			   name, v->file, v->line, name);
 	} else if (vars_get(base, name, strlen(name)) != NULL) {
-		buf_printf(hint, "the caller has %s: --inherit %s", name,
-			   name);
+		buf_printf(hint, "the caller has %s: --inherit %s", name, name);
 	} else {
-		buf_printf(hint, "%s: define it in an env file or with --set "
-				 "%s=VALUE",
+		buf_printf(hint,
+			   "%s: define it in an env file or with --set "
+			   "%s=VALUE",
 			   name, name);
 	}
 }
@@ -247,7 +247,8 @@ static int check_required(struct policy *p, const struct config *cfg,
 		int present = 0;
 
 		for (size_t j = 0; j < p->n; j++)
-			if (strcmp(p->v[j].name, name) == 0)
+			if (p->v[j].name != NULL &&
+			    strcmp(p->v[j].name, name) == 0)
 				present = !p->v[j].withheld;
 		if (present)
 			continue;

@@ -34,16 +34,16 @@ enum var_source {
 
 struct policy_var {
 	const char *name;
-	const char *value;   /* NULL for a withheld variable's value in
-				views; the real value stays in `all` */
+	const char *value; /* NULL for a withheld variable's value in
+			      views; the real value stays in `all` */
 	size_t len;
 	enum var_source source;
-	const char *file;    /* env file or spec file, NULL otherwise */
-	unsigned line;       /* 0 when unknown */
-	int secret;          /* masked in every output */
-	int withheld;        /* not given to the build */
-	const char *why;     /* why it is secret: the pattern, "URL with a
-				password" or "secret:"; NULL when not */
+	const char *file; /* env file or spec file, NULL otherwise */
+	unsigned line;	  /* 0 when unknown */
+	int secret;	  /* masked in every output */
+	int withheld;	  /* not given to the build */
+	const char *why;  /* why it is secret: the pattern, "URL with a
+			     password" or "secret:"; NULL when not */
 };
 
 struct policy {
@@ -51,7 +51,7 @@ struct policy {
 				 environment (assignment order), withheld
 				 ones included */
 	size_t n;
-	char **envp;          /* the child's environment: NAME=VALUE,
+	char **envp;	      /* the child's environment: NAME=VALUE,
 				 NULL-terminated; withheld names absent */
 	struct vars all;      /* owns every name and value */
 	const char **missing; /* required names that no source defines */

@@ -33,19 +33,19 @@ enum gen_kind { GEN_ACCEPT, GEN_REJECT, GEN_EDGE };
 /* One generated file. All buffers are owned by the struct; gen_file_free
  * releases them. */
 struct gen_file {
-	char *data;         /* the env file */
+	char *data; /* the env file */
 	size_t len;
-	char *data2;        /* a second file read after it, or NULL */
+	char *data2; /* a second file read after it, or NULL */
 	size_t len2;
-	char *expect;       /* GEN_ACCEPT: NAME=VALUE\0 records, last-assignment
-	                       order; NULL otherwise */
+	char *expect; /* GEN_ACCEPT: NAME=VALUE\0 records, last-assignment
+			 order; NULL otherwise */
 	size_t elen;
 	enum gen_kind kind;
-	char reason[64];    /* why rejected / which edge; "" when accepted */
-	char snippet[256];  /* the rejected or edge line as written */
-	unsigned line;      /* GEN_REJECT: 1-based line of the construct */
-	int base;           /* which gen_bases[] environment to run with */
-	int soup;           /* GEN_EDGE of random text: dash may fail on it */
+	char reason[64];   /* why rejected / which edge; "" when accepted */
+	char snippet[256]; /* the rejected or edge line as written */
+	unsigned line;	   /* GEN_REJECT: 1-based line of the construct */
+	int base;	   /* which gen_bases[] environment to run with */
+	int soup;	   /* GEN_EDGE of random text: dash may fail on it */
 };
 
 /* The environments both programs run with, apart from PATH (the runner
@@ -53,30 +53,16 @@ struct gen_file {
  * them. Most files run with the first; the second has no HOME (a tilde
  * then stays as it is) and other values for the same names. */
 static const char *const gen_base_main[] = {
-	"HOME=/home/u",
-	"LANG=C",
-	"FOO=foo",
-	"BAR=two  words",
-	"EMPTY=",
-	"STAR=*",
-	"SPECIAL=a'b\"c\\d$e`f",
-	"COLON=x:y",
-	"HIGH=\xc3\xa9\x81",
-	"NL=line1\nline2",
-	"TILDE=~/x",
-	NULL,
+	"HOME=/home/u",		 "LANG=C",    "FOO=foo",
+	"BAR=two  words",	 "EMPTY=",    "STAR=*",
+	"SPECIAL=a'b\"c\\d$e`f", "COLON=x:y", "HIGH=\xc3\xa9\x81",
+	"NL=line1\nline2",	 "TILDE=~/x", NULL,
 };
 
 static const char *const gen_base_alt[] = {
-	"LANG=C.UTF-8",
-	"FOO=",
-	"BAR=x",
-	"EMPTY=not empty",
-	"STAR=**",
-	"U=set here",
-	"COLON=:",
-	"NL=\n",
-	NULL,
+	"LANG=C.UTF-8",	   "FOO=",    "BAR=x",
+	"EMPTY=not empty", "STAR=**", "U=set here",
+	"COLON=:",	   "NL=\n",   NULL,
 };
 
 #define GEN_NBASES 2
@@ -273,12 +259,12 @@ struct gen {
 	struct rng r;
 	struct sbuf out;
 	struct model m;
-	int sw_plus;            /* this file's Shellwords also keeps '+' */
-	int home_ok;            /* this file may assign HOME */
-	int big;                /* many lines, long values, many names */
-	size_t long_left;       /* bytes piece_long may still add: exec
-	                           limits the environment dash passes on */
-	struct pending *pend;   /* `export` lines assign after expanding all */
+	int sw_plus;	      /* this file's Shellwords also keeps '+' */
+	int home_ok;	      /* this file may assign HOME */
+	int big;	      /* many lines, long values, many names */
+	size_t long_left;     /* bytes piece_long may still add: exec
+				 limits the environment dash passes on */
+	struct pending *pend; /* `export` lines assign after expanding all */
 	size_t npend, cappend;
 };
 
@@ -292,22 +278,38 @@ struct wctx {
 
 /* Unset names, some a prefix or an extension of a set one, so that a
  * name must be read to its last character. */
-static const char *const names_unset[] = {"U", "UNSET", "_nope", "u2",
-					  "FOO_", "FOOBAR", "FO", "HOMEx",
-					  "LANGUAGE", "EMPTY1", NULL};
-static const char *const names_base[] = {"HOME", "LANG", "FOO", "BAR",
+static const char *const names_unset[] = {
+	"U",  "UNSET", "_nope",	   "u2",     "FOO_", "FOOBAR",
+	"FO", "HOMEx", "LANGUAGE", "EMPTY1", NULL};
+static const char *const names_base[] = {"HOME",  "LANG", "FOO",     "BAR",
 					 "EMPTY", "STAR", "SPECIAL", "COLON",
-					 "HIGH", "NL", "TILDE", NULL};
+					 "HIGH",  "NL",	  "TILDE",   NULL};
 static const char *const names_real[] = {
-	"RAILS_ENV", "NODE_ENV", "DATABASE_URL", "SECRET_KEY_BASE",
-	"REDIS_URL", "API_TOKEN", "AWS_SECRET_ACCESS_KEY", "a", "b", "_",
-	"_x", "x1", "Z9_", "RACK_ENV", "LANG", "FOO", "EMPTY", NULL,
+	"RAILS_ENV",
+	"NODE_ENV",
+	"DATABASE_URL",
+	"SECRET_KEY_BASE",
+	"REDIS_URL",
+	"API_TOKEN",
+	"AWS_SECRET_ACCESS_KEY",
+	"a",
+	"b",
+	"_",
+	"_x",
+	"x1",
+	"Z9_",
+	"RACK_ENV",
+	"LANG",
+	"FOO",
+	"EMPTY",
+	NULL,
 };
 /* Names dash gives a meaning of its own, or that the runner relies on. */
 static const char *const names_banned[] = {
-	"PATH", "PWD", "OLDPWD", "IFS", "PS1", "PS2", "PS4", "OPTIND",
-	"OPTARG", "LINENO", "PPID", "ENV", "MAIL", "MAILPATH", "MAILCHECK",
-	"CDPATH", "HISTSIZE", "HOME", "FCEDIT", "TERM", "SHELL", NULL,
+	"PATH",	  "PWD",      "OLDPWD",	   "IFS",    "PS1",	 "PS2",
+	"PS4",	  "OPTIND",   "OPTARG",	   "LINENO", "PPID",	 "ENV",
+	"MAIL",	  "MAILPATH", "MAILCHECK", "CDPATH", "HISTSIZE", "HOME",
+	"FCEDIT", "TERM",     "SHELL",	   NULL,
 };
 
 static int name_banned(const char *s)
@@ -328,8 +330,8 @@ static void random_name(struct gen *g, char *out, size_t size)
 {
 	static const char first[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
-	static const char rest[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789";
+	static const char rest[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq"
+				   "rstuvwxyz_0123456789";
 	do {
 		size_t n = 1 + rng_below(&g->r, 8);
 		if (n >= size)
@@ -347,8 +349,8 @@ static void assign_name(struct gen *g, char *out, size_t size)
 {
 	unsigned r = rng_below(&g->r, 100);
 	if (r < 30 && g->m.n) {
-		snprintf(out, size, "%s", g->m.v[rng_below(&g->r,
-			 (unsigned)g->m.n)].name);
+		snprintf(out, size, "%s",
+			 g->m.v[rng_below(&g->r, (unsigned)g->m.n)].name);
 	} else if (r < 32 && g->home_ok) {
 		snprintf(out, size, "HOME");
 	} else if (r < 55) {
@@ -381,14 +383,14 @@ static int gen_lookup(struct gen *g, const char *name, const char **val,
 /* ---- characters ---- */
 
 static const char *const utf8_chars[] = {
-	"\xc3\xa9", "\xc3\xbc", "\xe6\x97\xa5\xe6\x9c\xac", "\xe2\x82\xac",
-	"\xf0\x9f\x98\x80", "\xc3\x9f", NULL,
+	"\xc3\xa9",	"\xc3\xbc",	    "\xe6\x97\xa5\xe6\x9c\xac",
+	"\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xc3\x9f",
+	NULL,
 };
 static const char controls[] = "\x01\x02\x1b\x7f\v\f";
 
 /* Emits one character of some class to both the file and the value. */
-static void put_both(struct gen *g, struct sbuf *val, const char *s,
-		     size_t n)
+static void put_both(struct gen *g, struct sbuf *val, const char *s, size_t n)
 {
 	sb_putn(&g->out, s, n);
 	sb_putn(val, s, n);
@@ -753,9 +755,15 @@ static void aptible_value(struct gen *g, struct sbuf *val)
 		"-----BEGIN KEY-----\nMIIB+abc/def=\n-----END KEY-----\n",
 		"{\"a\": 1, \"b\": [true, null]}",
 		"it's \"quoted\" & $dollar `tick` \\back",
-		"~/not/home", "a:~/b", "#not a comment", "  lead and trail  ",
-		"caf\xc3\xa9 \xe2\x82\xac 5", "tab\there", "*.map ?x [ab]",
-		"", NULL,
+		"~/not/home",
+		"a:~/b",
+		"#not a comment",
+		"  lead and trail  ",
+		"caf\xc3\xa9 \xe2\x82\xac 5",
+		"tab\there",
+		"*.map ?x [ab]",
+		"",
+		NULL,
 	};
 	static const char printable[] =
 		" !\"#$%&'()*+,-./0123456789:;<=>?@ABCXYZ[\\]^_`abcxyz{|}~";
@@ -768,8 +776,8 @@ static void aptible_value(struct gen *g, struct sbuf *val)
 			size_t k = 1;
 			unsigned r = rng_below(&g->r, 100);
 			if (r < 90)
-				s[0] = printable[rng_below(&g->r,
-						 sizeof(printable) - 1)];
+				s[0] = printable[rng_below(
+					&g->r, sizeof(printable) - 1)];
 			else if (r < 94)
 				s[0] = '\n';
 			else
@@ -881,8 +889,7 @@ static void gen_separator(struct gen *g)
 
 static void gen_comment_text(struct gen *g)
 {
-	static const char chars[] =
-		"abc XYZ 019 '\"$(`;&|<>)~{}#\\!*";
+	static const char chars[] = "abc XYZ 019 '\"$(`;&|<>)~{}#\\!*";
 	sb_putc(&g->out, '#');
 	unsigned n = rng_below(&g->r, 20);
 	for (unsigned i = 0; i < n; i++) {
@@ -933,8 +940,8 @@ static void pend_apply(struct gen *g)
 static void gen_assign_line(struct gen *g, int aptible)
 {
 	int exporting = rng_pct(&g->r, aptible ? 50 : 20);
-	unsigned items = aptible ? 1 : 1 + rng_below(&g->r, 4) / 2 +
-						rng_below(&g->r, 2);
+	unsigned items =
+		aptible ? 1 : 1 + rng_below(&g->r, 4) / 2 + rng_below(&g->r, 2);
 	if (!aptible && rng_pct(&g->r, 25))
 		gen_blanks(g, 3);
 	if (exporting) {
@@ -947,8 +954,8 @@ static void gen_assign_line(struct gen *g, int aptible)
 			gen_separator(g);
 		if (exporting && rng_pct(&g->r, 15)) {
 			/* `export NAME` without '=' changes nothing */
-			sb_puts(&g->out, rng_pct(&g->r, 50) ? ref_name(g) :
-				"FOO");
+			sb_puts(&g->out,
+				rng_pct(&g->r, 50) ? ref_name(g) : "FOO");
 			continue;
 		}
 		assign_name(g, name, sizeof(name));
@@ -997,7 +1004,7 @@ static void gen_line(struct gen *g, int aptible)
 struct tmpl {
 	const char *reason;
 	const char *text; /* %N name, %M second name, %V value, %C command,
-	                     %R set base name, %% percent */
+			     %R set base name, %% percent */
 };
 
 static const struct tmpl rejects[] = {
@@ -1163,18 +1170,14 @@ static void put_template(struct gen *g, const char *t)
 			random_name(g, name, sizeof(name));
 			sb_puts(&g->out, name);
 			break;
-		case 'V':
-			put_simple_value(g);
-			break;
+		case 'V': put_simple_value(g); break;
 		case 'C':
 			sb_puts(&g->out, rng_pick(&g->r, gen_spy_names));
 			break;
 		case 'R':
 			sb_puts(&g->out, rng_pick(&g->r, names_base + 1));
 			break;
-		default:
-			sb_putc(&g->out, '%');
-			break;
+		default: sb_putc(&g->out, '%'); break;
 		}
 	}
 }
@@ -1187,8 +1190,7 @@ static unsigned line_at(const struct sbuf *b, size_t off)
 	return line;
 }
 
-static void note_snippet(struct gen_file *f, const struct sbuf *b,
-			 size_t from)
+static void note_snippet(struct gen_file *f, const struct sbuf *b, size_t from)
 {
 	size_t n = b->len - from;
 	if (n >= sizeof(f->snippet))
@@ -1261,8 +1263,18 @@ static uint64_t file_seed(uint64_t seed, unsigned long index)
 	return rng_u64(&b);
 }
 
-enum special { SP_NONE, SP_TMPL, SP_LAST, SP_BOM, SP_NUL, SP_CR, SP_CRLF,
-	       SP_EDGE, SP_EDGE_EOF, SP_SOUP };
+enum special {
+	SP_NONE,
+	SP_TMPL,
+	SP_LAST,
+	SP_BOM,
+	SP_NUL,
+	SP_CR,
+	SP_CRLF,
+	SP_EDGE,
+	SP_EDGE_EOF,
+	SP_SOUP
+};
 
 static enum special choose_special(struct gen *g)
 {
@@ -1319,8 +1331,7 @@ static void put_special(struct gen *g, struct gen_file *f, enum special sp)
 		put_template_line(g, f, t);
 		sb_putc(&g->out, '\n');
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -1331,8 +1342,8 @@ static void put_special(struct gen *g, struct gen_file *f, enum special sp)
  * anywhere. */
 static void gen_soup(struct gen *g, struct gen_file *f)
 {
-	static const char *const heads[] = {"A=", "B=", "x=", "_x=", "A=1 B=",
-					    "export A=", NULL};
+	static const char *const heads[] = {
+		"A=", "B=", "x=", "_x=", "A=1 B=", "export A=", NULL};
 	static const char chars[] =
 		"ABBx_x_1=======$$$$$$${{}}}::--++~~//''\"\"\\\\\\"
 		"     \n\n\n##;&|()`*?\t";
@@ -1361,8 +1372,8 @@ static void gen_body(struct gen *g, struct gen_file *f, enum special sp)
 		return;
 	}
 	int aptible = rng_pct(&g->r, 15);
-	unsigned lines = g->big ? 200 + rng_below(&g->r, 1500)
-				: rng_below(&g->r, 15);
+	unsigned lines =
+		g->big ? 200 + rng_below(&g->r, 1500) : rng_below(&g->r, 15);
 	unsigned where = rng_below(&g->r, lines + 1);
 	for (unsigned i = 0; i < lines; i++) {
 		if (i == where)
@@ -1395,8 +1406,7 @@ static unsigned line_of_byte(const struct sbuf *b, char c)
 	return p ? line_at(b, (size_t)(p - b->p)) : 0;
 }
 
-static void finish_special(struct gen *g, struct gen_file *f,
-			   enum special sp)
+static void finish_special(struct gen *g, struct gen_file *f, enum special sp)
 {
 	if (sp == SP_BOM) {
 		struct sbuf n = {0};
@@ -1546,8 +1556,7 @@ static int write_file(const char *path, const char *data, size_t len)
 	return 0;
 }
 
-static int write_one(const char *dir, unsigned long i,
-		     const struct gen_file *f)
+static int write_one(const char *dir, unsigned long i, const struct gen_file *f)
 {
 	char path[4096], meta[600];
 	snprintf(path, sizeof(path), "%s/%05lu.env", dir, i);

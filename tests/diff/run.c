@@ -41,8 +41,8 @@
 #include <unistd.h>
 
 #define TIMEOUT_MS 10000
-#define MIN_RUNS 1500 /* most re-runs spent shrinking one failure */
-#define MIN_FAILS 3   /* failures per worker that are shrunk */
+#define MIN_RUNS   1500 /* most re-runs spent shrinking one failure */
+#define MIN_FAILS  3	/* failures per worker that are shrunk */
 
 struct opts {
 	const char *cleanroom;
@@ -51,7 +51,7 @@ struct opts {
 	uint64_t seed;
 	unsigned long count;
 	unsigned jobs;
-	long only;       /* a single index, or -1 */
+	long only; /* a single index, or -1 */
 	int dash_only;
 	int verbose;
 };
@@ -59,15 +59,15 @@ struct opts {
 /* ---- outcome counters ---- */
 
 enum cat {
-	C_EQUAL,          /* accepted, same environment as dash */
-	C_EQUAL_EDGE,     /* the same, for a construct left open */
-	C_REJ_LABELLED,   /* rejected a labelled construct */
-	C_REJ_DASH,       /* rejected what dash fails on or runs */
-	C_REJ_EDGE,       /* rejected a construct the design leaves open */
-	C_DASH_ONLY_OK,   /* -D: dash agrees with the model */
+	C_EQUAL,	/* accepted, same environment as dash */
+	C_EQUAL_EDGE,	/* the same, for a construct left open */
+	C_REJ_LABELLED, /* rejected a labelled construct */
+	C_REJ_DASH,	/* rejected what dash fails on or runs */
+	C_REJ_EDGE,	/* rejected a construct the design leaves open */
+	C_DASH_ONLY_OK, /* -D: dash agrees with the model */
 	C_PASS_END,
 	F_MISMATCH = C_PASS_END,
-	F_ORDER,          /* records not the file's assignments in order */
+	F_ORDER, /* records not the file's assignments in order */
 	F_FALSE_REJECT,
 	F_ACCEPTED_REJECT,
 	F_ACCEPTED_DASH_FAILS,
@@ -75,7 +75,7 @@ enum cat {
 	F_WRONG_LINE,
 	F_BAD_OUTPUT,
 	F_CRASH,
-	F_MODEL,          /* -D: dash disagrees with the model */
+	F_MODEL, /* -D: dash disagrees with the model */
 	C_NCAT,
 	W_GENERATOR = C_NCAT, /* not a failure: the generator's model is off */
 	C_NALL
@@ -278,8 +278,8 @@ static void run_capture(const char *path, char *const argv[],
 	    posix_spawn_file_actions_adddup2(&fa, pe[1], 2) != 0 ||
 	    posix_spawnattr_init(&at) != 0 ||
 	    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
-					 POSIX_SPAWN_SETSIGMASK |
-					 POSIX_SPAWN_SETSIGDEF) != 0 ||
+						  POSIX_SPAWN_SETSIGMASK |
+						  POSIX_SPAWN_SETSIGDEF) != 0 ||
 	    posix_spawnattr_setpgroup(&at, 0) != 0 ||
 	    posix_spawnattr_setsigmask(&at, &none) != 0 ||
 	    posix_spawnattr_setsigdefault(&at, &def) != 0)
@@ -335,8 +335,7 @@ static void kv_add(struct kvlist *l, const char *name, size_t nlen,
 	l->v[l->n++] = (struct kv){name, val, nlen, vlen};
 }
 
-static struct kv *kv_find(const struct kvlist *l, const char *name,
-			  size_t nlen)
+static struct kv *kv_find(const struct kvlist *l, const char *name, size_t nlen)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (l->v[i].nlen == nlen && !memcmp(l->v[i].name, name, nlen))
@@ -400,12 +399,12 @@ static int parse_records(const char *p, size_t len, struct kvlist *l,
 
 struct ctx {
 	const struct opts *o;
-	char **envps[GEN_NBASES];          /* base environments with PATH */
-	struct kvlist bases[GEN_NBASES];   /* the same, split */
-	int cur;                           /* the base of the file at hand */
-	char **ignore;        /* names dash adds on its own */
+	char **envps[GEN_NBASES];	 /* base environments with PATH */
+	struct kvlist bases[GEN_NBASES]; /* the same, split */
+	int cur;			 /* the base of the file at hand */
+	char **ignore;			 /* names dash adds on its own */
 	size_t nignore;
-	char dir[4096];       /* this worker's scratch directory */
+	char dir[4096]; /* this worker's scratch directory */
 	unsigned long counts[C_NALL];
 	unsigned shrunk;
 };
@@ -420,10 +419,11 @@ static int ignored(const struct ctx *x, const char *name, size_t n)
 
 static void run_cleanroom(const struct ctx *x, int two, struct capture *c)
 {
-	char *one[] = {"cleanroom", "env", "--files-only", "--env", "in.env",
-		       "--format", "nul", NULL};
-	char *both[] = {"cleanroom", "env", "--files-only", "--env", "in.env",
-			"--env", "in2.env", "--format", "nul", NULL};
+	char *one[] = {"cleanroom", "env",	"--files-only", "--env",
+		       "in.env",    "--format", "nul",		NULL};
+	char *both[] = {"cleanroom", "env",   "--files-only", "--env",
+			"in.env",    "--env", "in2.env",      "--format",
+			"nul",	     NULL};
 	run_capture(x->o->cleanroom, two ? both : one, x->envps[x->cur], c);
 }
 
@@ -440,8 +440,8 @@ static int spy_ran(void)
  * nothing on stderr, no command run. */
 static int run_dash(const struct ctx *x, int two, struct capture *c)
 {
-	char *one[] = {"dash", "-c",
-		       "set -a; . ./in.env; exec /usr/bin/env -0", NULL};
+	char *one[] = {"dash", "-c", "set -a; . ./in.env; exec /usr/bin/env -0",
+		       NULL};
 	char *both[] = {"dash", "-c",
 			"set -a; . ./in.env; . ./in2.env; exec /usr/bin/env -0",
 			NULL};
@@ -463,8 +463,8 @@ static int env_equal(const struct ctx *x, const struct kvlist *recs,
 	int equal = 1;
 	const struct kvlist *base = &x->bases[x->cur];
 	for (size_t i = 0; i < base->n; i++)
-		kv_add(&want, base->v[i].name, base->v[i].nlen,
-		       base->v[i].val, base->v[i].vlen);
+		kv_add(&want, base->v[i].name, base->v[i].nlen, base->v[i].val,
+		       base->v[i].vlen);
 	for (size_t i = 0; i < recs->n; i++)
 		kv_set(&want, &recs->v[i]);
 	if (parse_records(dash->out.p, dash->out.len, &got, 0, &err) != 0) {
@@ -572,8 +572,7 @@ static int same_records(const struct kvlist *a, const struct kvlist *b)
 	return 1;
 }
 
-static void put_names(struct sbuf *b, const char *who,
-		      const struct kvlist *l)
+static void put_names(struct sbuf *b, const char *who, const struct kvlist *l)
 {
 	sb_puts(b, "  ");
 	sb_puts(b, who);
@@ -653,8 +652,10 @@ static enum cat check_rejected(struct ctx *x, const struct gen_file *f,
 		if (line == f->line)
 			return C_REJ_LABELLED;
 		char t[96];
-		snprintf(t, sizeof(t), "  message names line %u, the "
-			 "construct is on line %u\n", line, f->line);
+		snprintf(t, sizeof(t),
+			 "  message names line %u, the "
+			 "construct is on line %u\n",
+			 line, f->line);
 		sb_puts(&r->why, t);
 		return F_WRONG_LINE;
 	}
@@ -739,46 +740,57 @@ static enum cat check_file(struct ctx *x, const struct gen_file *f,
 
 /* ---- shrinking a failure ---- */
 
-/* Removes ever smaller chunks while the file still fails the same way
- * when checked as a plain file (no label, no model). */
+/* Tries file without bytes [at, at + n): keeps the removal when the result
+ * still fails the same way, checked as a plain file (no label, no
+ * model). */
+static int try_cut(struct ctx *x, struct sbuf *file, const struct gen_file *f,
+		   enum cat want, size_t at, size_t n)
+{
+	struct gen_file probe;
+	struct result r;
+	struct sbuf c = {0};
+	sb_putn(&c, file->p, at);
+	sb_putn(&c, file->p + at + n, file->len - at - n);
+	memset(&probe, 0, sizeof(probe));
+	probe.kind = GEN_ACCEPT;
+	probe.base = f->base;
+	probe.data2 = f->data2;
+	probe.len2 = f->len2;
+	probe.data = c.p ? c.p : "";
+	probe.len = c.len;
+	int same = check_file(x, &probe, &r) == want;
+	result_free(&r);
+	if (same) {
+		free(file->p);
+		*file = c;
+	} else {
+		free(c.p);
+	}
+	return same;
+}
+
+/* Shrinks a failing file: first halves, quarters, ... at aligned offsets,
+ * then runs of 4 down to 1 bytes at every offset (a pair of quotes must go
+ * together), until nothing more can go or the budget is spent. */
 static void shrink(struct ctx *x, struct sbuf *file, const struct gen_file *f,
 		   enum cat want)
 {
-	struct gen_file probe;
 	unsigned runs = 0;
+	for (size_t chunk = file->len / 2; chunk > 4; chunk /= 2)
+		for (size_t at = 0; at + chunk <= file->len && runs < MIN_RUNS;
+		     runs++)
+			if (!try_cut(x, file, f, want, at, chunk))
+				at += chunk;
 	int progress = 1;
 	while (progress && runs < MIN_RUNS) {
 		progress = 0;
-		for (size_t chunk = file->len / 2 ? file->len / 2 : 1;
-		     chunk >= 1 && runs < MIN_RUNS; chunk /= 2) {
-			for (size_t at = 0; at + chunk <= file->len &&
-					    runs < MIN_RUNS;) {
-				struct sbuf c = {0};
-				struct result r;
-				sb_putn(&c, file->p, at);
-				sb_putn(&c, file->p + at + chunk,
-					file->len - at - chunk);
-				memset(&probe, 0, sizeof(probe));
-				probe.kind = GEN_ACCEPT;
-				probe.base = f->base;
-				probe.data2 = f->data2;
-				probe.len2 = f->len2;
-				probe.data = c.p ? c.p : "";
-				probe.len = c.len;
-				runs++;
-				if (check_file(x, &probe, &r) == want) {
-					free(file->p);
-					*file = c;
+		for (size_t n = 4; n >= 1; n--)
+			for (size_t at = 0;
+			     at + n <= file->len && runs < MIN_RUNS; runs++)
+				if (try_cut(x, file, f, want, at, n))
 					progress = 1;
-				} else {
-					free(c.p);
-					at += chunk;
-				}
-				result_free(&r);
-			}
-			if (chunk == 1)
-				break;
-		}
+				else
+					at++;
 	}
 }
 
@@ -791,8 +803,7 @@ static int shrinkable(enum cat c)
 
 /* ---- reporting ---- */
 
-static void put_status(struct sbuf *b, const char *who,
-		       const struct capture *c)
+static void put_status(struct sbuf *b, const char *who, const struct capture *c)
 {
 	char t[128];
 	if (c->timed_out)
@@ -826,8 +837,7 @@ static void mkdir_p(const char *path)
 		die(tmp);
 }
 
-static void keep_one(const char *stem, const char *ext, const char *p,
-		     size_t n)
+static void keep_one(const char *stem, const char *ext, const char *p, size_t n)
 {
 	char path[4200];
 	snprintf(path, sizeof(path), "%s.%s", stem, ext);
@@ -857,8 +867,8 @@ static void keep_failure(const struct ctx *x, unsigned long index,
 		keep_one(stem, "min.env", min->p, min->len);
 }
 
-static void report(struct ctx *x, unsigned long index,
-		   const struct gen_file *f, struct result *r)
+static void report(struct ctx *x, unsigned long index, const struct gen_file *f,
+		   struct result *r)
 {
 	struct sbuf b = {0}, min = {0};
 	char t[512];
@@ -923,9 +933,10 @@ static void report(struct ctx *x, unsigned long index,
 		result_free(&m);
 		have_min = 1;
 	}
-	snprintf(t, sizeof(t), "  kept as %s/%llu-%lu.*; replay: run -s %llu"
-		 " -i %lu CLEANROOM\n", x->o->keep,
-		 (unsigned long long)x->o->seed, index,
+	snprintf(t, sizeof(t),
+		 "  kept as %s/%llu-%lu.*; replay: run -s %llu"
+		 " -i %lu CLEANROOM\n",
+		 x->o->keep, (unsigned long long)x->o->seed, index,
 		 (unsigned long long)x->o->seed, index);
 	sb_puts(&b, t);
 	/* the shrinking runs overwrote in.env; the report keeps the original */
@@ -939,10 +950,11 @@ static void warn_generator(const struct ctx *x, unsigned long index,
 			   const struct gen_file *f)
 {
 	char t[256];
-	snprintf(t, sizeof(t), "warning: seed %llu index %lu: the generator's"
+	snprintf(t, sizeof(t),
+		 "warning: seed %llu index %lu: the generator's"
 		 " model of this %s file disagrees with dash (a bug in gen.c;"
-		 " check with -D)\n", (unsigned long long)x->o->seed, index,
-		 gen_kind_name(f->kind));
+		 " check with -D)\n",
+		 (unsigned long long)x->o->seed, index, gen_kind_name(f->kind));
 	write_all(2, t, strlen(t));
 }
 
@@ -1107,7 +1119,8 @@ static void usage(void)
 	fputs("usage: run [-j JOBS] [-n COUNT] [-s SEED] [-i INDEX] [-k DIR]"
 	      " [-d DASH] [-v] [-D] [CLEANROOM [COUNT [SEED]]]\n"
 	      "  CLEANROOM defaults to $CLEANROOM; -D checks the generator "
-	      "against dash alone\n", stderr);
+	      "against dash alone\n",
+	      stderr);
 	exit(64);
 }
 
@@ -1148,33 +1161,18 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->seed = (uint64_t)time(NULL) * 1000003u ^ (uint64_t)getpid();
 	while ((ch = getopt(argc, argv, "j:n:s:i:k:d:vD")) != -1) {
 		switch (ch) {
-		case 'j':
-			o->jobs = (unsigned)parse_num(optarg);
-			break;
-		case 'n':
-			o->count = parse_num(optarg);
-			break;
+		case 'j': o->jobs = (unsigned)parse_num(optarg); break;
+		case 'n': o->count = parse_num(optarg); break;
 		case 's':
 			if (parse_u64_opt(optarg, &o->seed) != 0)
 				usage();
 			break;
-		case 'i':
-			o->only = (long)parse_num(optarg);
-			break;
-		case 'k':
-			o->keep = optarg;
-			break;
-		case 'd':
-			o->dash = optarg;
-			break;
-		case 'v':
-			o->verbose = 1;
-			break;
-		case 'D':
-			o->dash_only = 1;
-			break;
-		default:
-			usage();
+		case 'i': o->only = (long)parse_num(optarg); break;
+		case 'k': o->keep = optarg; break;
+		case 'd': o->dash = optarg; break;
+		case 'v': o->verbose = 1; break;
+		case 'D': o->dash_only = 1; break;
+		default: usage();
 		}
 	}
 	if (optind < argc)
@@ -1220,7 +1218,8 @@ static void print_summary(const struct opts *o, const unsigned long *sum,
 			printf("  %-52s %lu\n", cat_names[c], sum[c]);
 	}
 	if (sum[W_GENERATOR])
-		printf("  %-52s %lu\n", cat_names[W_GENERATOR], sum[W_GENERATOR]);
+		printf("  %-52s %lu\n", cat_names[W_GENERATOR],
+		       sum[W_GENERATOR]);
 	printf("seed %llu, %lu files in %lld.%03lld s\n",
 	       (unsigned long long)o->seed, passed + failed, ms / 1000,
 	       ms % 1000);
@@ -1250,8 +1249,7 @@ int main(int argc, char **argv)
 	find_dash_names(&x);
 	printf("cleanroom-diff: %s, seed %llu, %lu files, %u jobs\n",
 	       o.dash_only ? "dash only" : o.cleanroom,
-	       (unsigned long long)o.seed,
-	       o.only >= 0 ? 1UL : o.count, o.jobs);
+	       (unsigned long long)o.seed, o.only >= 0 ? 1UL : o.count, o.jobs);
 	if (fflush(stdout) != 0)
 		die("stdout");
 	long long t0 = now_ms();

@@ -24,8 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The caller's environment expansions fall back to: HOME for tildes, a
  * few set names (one empty) for $NAME and ${NAME:-w}. */
 static char *const base_env[] = {
-	"HOME=/home/u", "PATH=/usr/bin:/bin", "LANG=C", "FOO=foo",
-	"EMPTY=", "SPACES=a  b", "QUOTES='\"\\$`", NULL,
+	"HOME=/home/u", "PATH=/usr/bin:/bin", "LANG=C",		"FOO=foo",
+	"EMPTY=",	"SPACES=a  b",	      "QUOTES='\"\\$`", NULL,
 };
 
 /* A violated invariant is a finding: abort so libFuzzer keeps the input. */
@@ -114,8 +114,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vars_init(&base);
 	vars_init(&defined);
 	require(vars_from_environ(&base, base_env) == 0);
-	if (envfile_parse("fuzz.env", (const char *)data, size, &base,
-			  &defined, &e) == 0) {
+	if (envfile_parse("fuzz.env", (const char *)data, size, &base, &defined,
+			  &e) == 0) {
 		check_accepted(&defined);
 		check_round_trip(&defined, &base);
 	} else {

@@ -108,8 +108,7 @@ static const char *env_value(const struct policy *p, const char *name)
 	return NULL;
 }
 
-static const struct policy_var *pvar(const struct policy *p,
-				     const char *name)
+static const struct policy_var *pvar(const struct policy *p, const char *name)
 {
 	for (size_t i = 0; i < p->n; i++)
 		if (strcmp(p->v[i].name, name) == 0)
@@ -129,10 +128,10 @@ static char *write_env(const char *text)
 }
 
 static char *caller[] = {
-	"PATH=/usr/bin",      "HOME=/home/u",   "LANG=C.UTF-8",
-	"LC_ALL=C",	      "LC_TIME=en_DK",  "TZ=UTC",
+	"PATH=/usr/bin",      "HOME=/home/u",	  "LANG=C.UTF-8",
+	"LC_ALL=C",	      "LC_TIME=en_DK",	  "TZ=UTC",
 	"TERM=xterm",	      "SSH_AUTH_SOCK=/s", "RAILS_ENV=caller",
-	"GITHUB_TOKEN=ghp_x", "SHARED=caller",  NULL,
+	"GITHUB_TOKEN=ghp_x", "SHARED=caller",	  NULL,
 };
 
 TAP_SUITE(policy_precedence)
@@ -266,11 +265,12 @@ TAP_SUITE(policy_required)
 	      "every missing name listed");
 	char want[512];
 
-	snprintf(want, sizeof want,
-		 "SECRET_KEY_BASE is a secret from %s:1 and is withheld: "
-		 "--pass SECRET_KEY_BASE; the caller has TERM: --inherit TERM; "
-		 "NOWHERE: define it in an env file or with --set NOWHERE=VALUE",
-		 file);
+	snprintf(
+		want, sizeof want,
+		"SECRET_KEY_BASE is a secret from %s:1 and is withheld: "
+		"--pass SECRET_KEY_BASE; the caller has TERM: --inherit TERM; "
+		"NOWHERE: define it in an env file or with --set NOWHERE=VALUE",
+		file);
 	T_STR(e.hint, want, "the hint says where each could come from");
 	T_INT(p.nmissing, 3, "three missing");
 	policy_free(&p);
