@@ -198,8 +198,8 @@ install: $(B)/cleanroom
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(B)/cleanroom $(DESTDIR)$(PREFIX)/bin/cleanroom
 
-lint:
-	clang-format --dry-run --Werror $(SRCS) $(MAIN) src/*.h
+lint: $(B)/asan/gen/versions.h
+	bash tests/lint.sh $(B)/asan/gen
 
 clean:
 	rm -rf $(B)/obj $(B)/asan $(B)/tools $(B)/fuzz $(B)/cleanroom \

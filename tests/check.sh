@@ -87,6 +87,8 @@ if [ -n "${FUZZ_SPEC:-}" ] && [ -x "$FUZZ_SPEC" ]; then
 		tests/fuzz/corpus/spec "${FUZZ_SECONDS:-30}"
 fi
 
+suite lint bash tests/lint.sh "$BUILD/asan/gen"
+
 if [ "${#FAILED_SUITES[@]}" -gt 0 ]; then
 	echo "# failed suites: ${FAILED_SUITES[*]} (logs in $LOGS)"
 fi

@@ -1190,19 +1190,33 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		o->jobs = 1;
 }
 
-/* Paths the workers use after chdir must be absolute. */
-static const char *absolute(const char *p)
+/* Paths the workers use after chdir must be absolute; out holds the
+ * result when p is relative. */
+static const char *absolute(const char *p, char *out, size_t size)
 {
 	if (!p || p[0] == '/')
 		return p;
 	char cwd[4096];
 	if (!getcwd(cwd, sizeof(cwd)))
 		die("getcwd");
-	char *a = malloc(strlen(cwd) + strlen(p) + 2);
-	if (!a)
-		gen_oom();
-	sprintf(a, "%s/%s", cwd, p);
-	return a;
+	if ((size_t)snprintf(out, size, "%s/%s", cwd, p) >= size) {
+		errno = ENAMETOOLONG;
+		die(p);
+	}
+	return out;
+}
+
+static void ctx_free(struct ctx *x)
+{
+	for (int b = 0; b < GEN_NBASES; b++) {
+		for (char **e = x->envps[b]; e && *e; e++)
+			free(*e);
+		free(x->envps[b]);
+		free(x->bases[b].v);
+	}
+	for (size_t i = 0; i < x->nignore; i++)
+		free(x->ignore[i]);
+	free(x->ignore);
 }
 
 static void print_summary(const struct opts *o, const unsigned long *sum,
@@ -1231,8 +1245,9 @@ int main(int argc, char **argv)
 	struct opts o;
 	struct ctx x;
 	parse_opts(argc, argv, &o);
-	o.keep = absolute(o.keep);
-	o.cleanroom = absolute(o.cleanroom);
+	static char keep_abs[8192], cr_abs[8192];
+	o.keep = absolute(o.keep, keep_abs, sizeof(keep_abs));
+	o.cleanroom = absolute(o.cleanroom, cr_abs, sizeof(cr_abs));
 	memset(&x, 0, sizeof(x));
 	x.o = &o;
 	if (!o.dash_only && access(o.cleanroom, X_OK) != 0)
@@ -1306,6 +1321,8 @@ int main(int argc, char **argv)
 	if (chdir("/") != 0)
 		die("chdir");
 	remove_tree(scratch);
+	free(scratch);
+	ctx_free(&x);
 	if (bad) {
 		fputs("run: a worker died\n", stderr);
 		sum[F_CRASH]++;
