@@ -2,18 +2,23 @@
  * gen.c: the random env-file generator of the differential test.
  *
  * Every file is derived from (seed, index) alone, so any file can be made
- * again from the numbers a failure report prints. Most files use only the
- * constructs DESIGN.md "Env-file grammar" accepts; for those the generator
- * also keeps a model of what `set -a; . FILE` assigns (the expected
- * NAME=VALUE records in the order of each name's last assignment), which
- * lets the runner check the generator itself against dash. About one file
- * in ten carries exactly one construct the design rejects, labelled with
- * the reason and the line it starts on; about one in twenty carries one
- * construct the design leaves open ("edge": dash accepts it, cleanroom may
- * refuse it with a message, but must not accept it with another value).
+ * again from the two numbers a failure report prints. Most files use only
+ * the constructs DESIGN.md "Env-file grammar" accepts; for those the
+ * generator also keeps a model of what `set -a; . FILE` assigns (the
+ * expected NAME=VALUE records in the order of each name's last
+ * assignment), which lets the runner check the generator itself against
+ * dash (run -D) and check cleanroom's record order. About one file in ten
+ * carries exactly one construct the design rejects, labelled with the
+ * reason and the line it is on. About one in twenty carries one construct
+ * the design leaves open, and one in twenty-five is random text from the
+ * shell's special characters ("edge": cleanroom may refuse either with a
+ * message, but must not accept it with another value than dash). Some
+ * accepted files come with a second file read after the first, some run
+ * with a second base environment that has no HOME, and a few are large.
  *
  * Built alone (`cc gen.c -o gen`) it writes files for inspection:
- *   gen SEED N OUTDIR     OUTDIR/NNNNN.env, .meta and, when modelled, .expect
+ *   gen SEED N OUTDIR     OUTDIR/NNNNN.env (.env2), .meta, and .expect when
+ *                         modelled
  *   gen SEED -i INDEX     that one file on stdout, its label on stderr
  * The runner (run.c) includes this file with GEN_LIBRARY defined, so the
  * two programs can never disagree about what a seed means.
