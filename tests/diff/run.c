@@ -74,7 +74,8 @@ enum cat {
 	F_BAD_MESSAGE,
 	F_WRONG_LINE,
 	F_BAD_OUTPUT,
-	F_CRASH,
+		F_CRASH,
+	F_SH_OUTPUT, /* --format sh output read by dash differs */
 	F_MODEL, /* -D: dash disagrees with the model */
 	C_NCAT,
 	W_GENERATOR = C_NCAT, /* not a failure: the generator's model is off */
@@ -96,7 +97,8 @@ static const char *const cat_names[C_NALL] = {
 	"BAD MESSAGE on exit 78",
 	"WRONG LINE in the message",
 	"BAD OUTPUT records",
-	"CRASH or unexpected exit status",
+		"CRASH or unexpected exit status",
+	"SH OUTPUT: `--format sh` read back by dash differs",
 	"GENERATOR: dash disagrees with the model",
 	"generator warnings (not failures)",
 };
@@ -395,13 +397,17 @@ static int parse_records(const char *p, size_t len, struct kvlist *l,
 	return 0;
 }
 
+static void put_status(struct sbuf *b, const char *who,
+		       const struct capture *c);
+
 /* ---- the test context ---- */
 
 struct ctx {
 	const struct opts *o;
 	char **envps[GEN_NBASES];	 /* base environments with PATH */
 	struct kvlist bases[GEN_NBASES]; /* the same, split */
-	int cur;			 /* the base of the file at hand */
+		int cur;      /* the base of the file at hand */
+	int sh_check; /* also check the --format sh output */
 	char **ignore;			 /* names dash adds on its own */
 	size_t nignore;
 	char dir[4096]; /* this worker's scratch directory */
@@ -417,13 +423,13 @@ static int ignored(const struct ctx *x, const char *name, size_t n)
 	return 0;
 }
 
-static void run_cleanroom(const struct ctx *x, int two, struct capture *c)
+static void run_cleanroom(const struct ctx *x, int two, char *fmt,
+			  struct capture *c)
 {
-	char *one[] = {"cleanroom", "env",	"--files-only", "--env",
-		       "in.env",    "--format", "nul",		NULL};
-	char *both[] = {"cleanroom", "env",   "--files-only", "--env",
-			"in.env",    "--env", "in2.env",      "--format",
-			"nul",	     NULL};
+	char *one[] = {"cleanroom", "env", "--files-only", "--env", "in.env",
+		       "--format", fmt, NULL};
+	char *both[] = {"cleanroom", "env", "--files-only", "--env", "in.env",
+			"--env", "in2.env", "--format", fmt, NULL};
 	run_capture(x->o->cleanroom, two ? both : one, x->envps[x->cur], c);
 }
 
@@ -438,18 +444,23 @@ static int spy_ran(void)
 
 /* Runs dash on in.env. Returns 1 when dash accepted it cleanly: exit 0,
  * nothing on stderr, no command run. */
-static int run_dash(const struct ctx *x, int two, struct capture *c)
+static int run_dash_script(const struct ctx *x, char *script,
+			   struct capture *c)
 {
-	char *one[] = {"dash", "-c", "set -a; . ./in.env; exec /usr/bin/env -0",
-		       NULL};
-	char *both[] = {"dash", "-c",
-			"set -a; . ./in.env; . ./in2.env; exec /usr/bin/env -0",
-			NULL};
+	char *argv[] = {"dash", "-c", script, NULL};
 	(void)spy_ran();
-	run_capture(x->o->dash, two ? both : one, x->envps[x->cur], c);
+	run_capture(x->o->dash, argv, x->envps[x->cur], c);
 	int spied = spy_ran();
 	return c->exited && c->code == 0 && c->err.len == 0 && !spied &&
 	       !c->timed_out;
+}
+
+static int run_dash(const struct ctx *x, int two, struct capture *c)
+{
+	return run_dash_script(x, two ? "set -a; . ./in.env; . ./in2.env; "
+					"exec /usr/bin/env -0"
+				      : "set -a; . ./in.env; exec /usr/bin/env -0",
+			       c);
 }
 
 /* Compares dash's environment with base + records. Appends the
@@ -668,6 +679,39 @@ static enum cat check_rejected(struct ctx *x, const struct gen_file *f,
 	return f->kind == GEN_EDGE ? C_REJ_EDGE : F_FALSE_REJECT;
 }
 
+/* The `sh` format promises a file that sh reads back to the same values:
+ * dash sourcing cleanroom's --format sh output must export the records.
+ * Returns 0, or -1 with the differences in r->why. */
+static int check_sh_output(struct ctx *x, const struct gen_file *f,
+			   const struct kvlist *recs, struct result *r)
+{
+	struct capture sh, dash;
+	int rc = 0;
+	run_cleanroom(x, f->data2 != NULL, "sh", &sh);
+	if (sh.timed_out || !sh.exited || sh.code != 0) {
+		sb_puts(&r->why, "  --format sh failed:\n");
+		put_status(&r->why, "  cleanroom", &sh);
+		capture_free(&sh);
+		return -1;
+	}
+	put_file("in.sh", sh.out.p, sh.out.len);
+	if (!run_dash_script(x, "set -a; . ./in.sh; exec /usr/bin/env -0",
+			     &dash)) {
+		put_status(&r->why, "dash reading --format sh", &dash);
+		rc = -1;
+	} else if (!env_equal(x, recs, &dash, &r->why)) {
+		rc = -1;
+	}
+	if (rc != 0) {
+		sb_puts(&r->why, "  --format sh output: ");
+		put_cstr(&r->why, sh.out.p, sh.out.len, 2000);
+		sb_putc(&r->why, '\n');
+	}
+	capture_free(&sh);
+	capture_free(&dash);
+	return rc;
+}
+
 /* cleanroom exited 0: same environment as dash, same records as the
  * model when the model agrees with dash. */
 static enum cat check_accepted(struct ctx *x, const struct gen_file *f,
@@ -695,6 +739,10 @@ static enum cat check_accepted(struct ctx *x, const struct gen_file *f,
 	}
 	if (!env_equal(x, &recs, &r->dash, &r->why)) {
 		cat = F_MISMATCH;
+		goto out;
+	}
+		if (x->sh_check && check_sh_output(x, f, &recs, r) != 0) {
+		cat = F_SH_OUTPUT;
 		goto out;
 	}
 	if (f->kind == GEN_EDGE)
@@ -727,7 +775,7 @@ static enum cat check_file(struct ctx *x, const struct gen_file *f,
 		put_file("in2.env", f->data2, f->len2);
 	if (x->o->dash_only)
 		return r->cat = check_dash_only(x, f, r);
-	run_cleanroom(x, f->data2 != NULL, &r->cr);
+		run_cleanroom(x, f->data2 != NULL, "nul", &r->cr);
 	if (r->cr.timed_out || !r->cr.exited ||
 	    (r->cr.code != 0 && r->cr.code != 78))
 		r->cat = F_CRASH;
@@ -798,7 +846,7 @@ static int shrinkable(enum cat c)
 {
 	return c == F_MISMATCH || c == F_FALSE_REJECT ||
 	       c == F_ACCEPTED_DASH_FAILS || c == F_BAD_OUTPUT ||
-	       c == F_CRASH || c == F_BAD_MESSAGE;
+	       c == F_CRASH || c == F_BAD_MESSAGE || c == F_SH_OUTPUT;
 }
 
 /* ---- reporting ---- */
@@ -1007,7 +1055,8 @@ static void work(struct ctx *x, unsigned w, int out_fd)
 	for (unsigned long i = first; i < last; i += step) {
 		struct gen_file f;
 		struct result r;
-		gen_make(x->o->seed, i, &f);
+				gen_make(x->o->seed, i, &f);
+		x->sh_check = i % 4 == 0;
 		enum cat c = check_file(x, &f, &r);
 		x->counts[c]++;
 		if (r.genwarn) {
