@@ -1,0 +1,332 @@
+/*
+ * Writing, reading and comparing locks. The text format is GNU
+ * sha256sum's, chosen so that users can check an output set with the tool
+ * they already have; cleanroom's reader accepts exactly what its writer
+ * produces (text mode, two spaces) plus sha256sum's binary-mode marker.
+ */
+#include "lock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io.h"
+
+#define LOCK_MAX (512u << 20)
+
+void lock_init(struct lock *l)
+{
+	memset(l, 0, sizeof *l);
+}
+
+void lock_free(struct lock *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	free(l->v);
+	lock_init(l);
+}
+
+int lock_add(struct lock *l, const char *path, const unsigned char *sha256)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct lock_entry *v = realloc(l->v, cap * sizeof *v);
+
+		if (v == NULL)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n].path = strdup(path);
+	if (l->v[l->n].path == NULL)
+		return -1;
+	memcpy(l->v[l->n].sha256, sha256, 32);
+	l->n++;
+	return 0;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct lock_entry *)a)->path,
+		      ((const struct lock_entry *)b)->path);
+}
+
+size_t lock_sort(struct lock *l)
+{
+	size_t dups = 0;
+
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof *l->v, by_path);
+	for (size_t i = 1; i < l->n; i++)
+		dups += strcmp(l->v[i - 1].path, l->v[i].path) == 0;
+	return dups;
+}
+
+void lock_hex(const unsigned char *sha256, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[sha256[i] >> 4];
+		out[2 * i + 1] = hex[sha256[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+int lock_format(const struct lock *l, struct buf *out)
+{
+	char hex[65];
+
+	for (size_t i = 0; i < l->n; i++) {
+		const char *p = l->v[i].path;
+		int esc = strpbrk(p, "\\\n\r") != NULL;
+
+		lock_hex(l->v[i].sha256, hex);
+		if ((esc && buf_addc(out, '\\') < 0) ||
+		    buf_add(out, hex, 64) < 0 || buf_add(out, "  ", 2) < 0)
+			return -1;
+		for (; *p != '\0'; p++) {
+			int rc;
+
+			if (esc && *p == '\\')
+				rc = buf_add(out, "\\\\", 2);
+			else if (esc && *p == '\n')
+				rc = buf_add(out, "\\n", 2);
+			else if (esc && *p == '\r')
+				rc = buf_add(out, "\\r", 2);
+			else
+				rc = buf_addc(out, *p);
+			if (rc < 0)
+				return -1;
+		}
+		if (buf_addc(out, '\n') < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int lock_write(const char *path, const struct lock *l, struct err *e)
+{
+	struct buf text = {0};
+	char *dircopy = NULL, *tmp = NULL;
+	int fd = -1, dfd = -1, rc = -1;
+
+	if (lock_format(l, &text) < 0 || (dircopy = strdup(path)) == NULL ||
+	    asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+		tmp = NULL;
+		err_sys(e, ENOMEM, "writing the lock");
+		goto out;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	if (fd < 0) {
+		err_sys(e, errno, "%s", tmp);
+		goto out;
+	}
+	if (io_write_all(fd, text.p ? text.p : "", text.len) < 0 ||
+	    fsync(fd) < 0) {
+		err_sys(e, errno, "%s", tmp);
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		err_sys(e, errno, "%s", tmp);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		err_sys(e, errno, "%s", path);
+		goto out;
+	}
+	/* The rename is durable once the directory is synced. */
+	dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0)
+		(void)fsync(dfd);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && tmp != NULL)
+		(void)unlink(tmp);
+	if (dfd >= 0)
+		close(dfd);
+	free(tmp);
+	free(dircopy);
+	buf_free(&text);
+	return rc;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int bad_line(struct err *e, const char *name, unsigned line,
+		    unsigned col, const char *what)
+{
+	err_set(e, ERR_CONFIG, name, line, col, "%s", what);
+	err_hint(e, "a lock line is '<64 hex digits>  <path>', as sha256sum "
+		    "writes it");
+	return -1;
+}
+
+/* One line (without its newline) into the lock. */
+static int parse_line(const char *name, unsigned lineno, const char *s,
+		      size_t len, struct lock *out, struct buf *path,
+		      struct err *e)
+{
+	unsigned char sha[32];
+	size_t i = 0;
+	int esc = 0;
+
+	if (len > 0 && s[0] == '\\') {
+		esc = 1;
+		i = 1;
+	}
+	if (len < i + 64 + 2)
+		return bad_line(e, name, lineno, 1, "line too short");
+	for (int k = 0; k < 32; k++) {
+		int hi = hexval(s[i + 2 * k]), lo = hexval(s[i + 2 * k + 1]);
+
+		if (hi < 0 || lo < 0)
+			return bad_line(e, name, lineno,
+					(unsigned)(i + 2 * k + 1),
+					"not a SHA-256 digest in hex");
+		sha[k] = (unsigned char)(hi << 4 | lo);
+	}
+	i += 64;
+	if (s[i] != ' ' || (s[i + 1] != ' ' && s[i + 1] != '*'))
+		return bad_line(e, name, lineno, (unsigned)i + 1,
+				"expected two spaces after the digest");
+	i += 2;
+	buf_reset(path);
+	if (i == len)
+		return bad_line(e, name, lineno, (unsigned)i + 1,
+				"no path after the digest");
+	for (; i < len; i++) {
+		char c = s[i];
+
+		if (esc && c == '\\') {
+			char n = i + 1 < len ? s[i + 1] : '\0';
+
+			c = n == '\\'  ? '\\'
+			    : n == 'n' ? '\n'
+			    : n == 'r' ? '\r'
+				       : 0;
+			if (c == 0)
+				return bad_line(e, name, lineno,
+						(unsigned)i + 1,
+						"bad escape in path");
+			i++;
+		}
+		if (buf_addc(path, c) < 0)
+			return err_sys(e, ENOMEM, "%s", name);
+	}
+	if (lock_add(out, path->p, sha) < 0)
+		return err_sys(e, ENOMEM, "%s", name);
+	return 0;
+}
+
+int lock_parse(const char *name, const char *buf, size_t len, struct lock *out,
+	       struct err *e)
+{
+	struct buf path = {0};
+	unsigned lineno = 0;
+	int rc = -1;
+
+	for (size_t off = 0; off < len;) {
+		const char *nl = memchr(buf + off, '\n', len - off);
+		size_t end = nl ? (size_t)(nl - buf) : len;
+
+		lineno++;
+		if (memchr(buf + off, '\0', end - off) != NULL) {
+			bad_line(e, name, lineno, 1, "NUL byte");
+			goto out;
+		}
+		if (parse_line(name, lineno, buf + off, end - off, out, &path,
+			       e) < 0)
+			goto out;
+		if (out->n > 1 && strcmp(out->v[out->n - 2].path,
+					 out->v[out->n - 1].path) >= 0) {
+			err_set(e, ERR_CONFIG, name, lineno, 1, "'%s' is %s",
+				out->v[out->n - 1].path,
+				strcmp(out->v[out->n - 2].path,
+				       out->v[out->n - 1].path) == 0
+					? "listed twice"
+					: "out of order");
+			err_hint(e, "cleanroom writes locks sorted by path; "
+				    "was this file edited by hand?");
+			goto out;
+		}
+		off = end + 1;
+	}
+	rc = 0;
+out:
+	buf_free(&path);
+	return rc;
+}
+
+int lock_load(const char *path, struct lock *out, struct err *e)
+{
+	struct buf text = {0};
+	int rc;
+
+	if (io_read_file(path, LOCK_MAX, &text) < 0) {
+		int saved = errno;
+
+		buf_free(&text);
+		err_set(e, ERR_CONFIG, path, 0, 0, "cannot read lock: %s",
+			strerror(saved));
+		return -1;
+	}
+	rc = lock_parse(path, text.p ? text.p : "", text.len, out, e);
+	buf_free(&text);
+	return rc;
+}
+
+size_t lock_diff(const struct lock *a, const struct lock *b,
+		 void (*each)(enum lock_change what, const char *path,
+			      const unsigned char *old_sha,
+			      const unsigned char *new_sha, void *arg),
+		 void *arg)
+{
+	size_t i = 0, j = 0, n = 0;
+
+	while (i < a->n || j < b->n) {
+		int c = i == a->n   ? 1
+			: j == b->n ? -1
+				    : strcmp(a->v[i].path, b->v[j].path);
+
+		if (c < 0) {
+			each(LOCK_REMOVED, a->v[i].path, a->v[i].sha256, NULL,
+			     arg);
+			i++;
+			n++;
+		} else if (c > 0) {
+			each(LOCK_ADDED, b->v[j].path, NULL, b->v[j].sha256,
+			     arg);
+			j++;
+			n++;
+		} else {
+			if (memcmp(a->v[i].sha256, b->v[j].sha256, 32) != 0) {
+				each(LOCK_CHANGED, a->v[i].path, a->v[i].sha256,
+				     b->v[j].sha256, arg);
+				n++;
+			}
+			i++;
+			j++;
+		}
+	}
+	return n;
+}

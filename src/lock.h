@@ -1,0 +1,65 @@
+/*
+ * The lock: the output set as `sha256sum` text, one line per file, sorted
+ * bytewise by path relative to the working directory, so that
+ * `sha256sum -c cleanroom.lock` checks it too. Names with a backslash,
+ * newline or carriage return are escaped as GNU sha256sum does: the line
+ * starts with '\' and the name has `\\`, `\n`, `\r`.
+ *
+ * Ownership: a struct lock owns its paths; lock_free releases them.
+ */
+#ifndef CLEANROOM_LOCK_H
+#define CLEANROOM_LOCK_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+
+struct lock_entry {
+	char *path;
+	unsigned char sha256[32];
+};
+
+struct lock {
+	struct lock_entry *v;
+	size_t n, cap;
+};
+
+void lock_init(struct lock *l);
+void lock_free(struct lock *l);
+
+/* Adds a copy of path with its digest. Returns 0 or -1 (ENOMEM). */
+int lock_add(struct lock *l, const char *path, const unsigned char *sha256);
+
+/* Sorts bytewise by path. Returns the number of duplicate paths (0 for a
+ * valid lock). */
+size_t lock_sort(struct lock *l);
+
+/* Appends the sha256sum text of a sorted lock. */
+int lock_format(const struct lock *l, struct buf *out);
+
+/* Writes the lock to path whole or not at all: a temporary file in the
+ * same directory, fsync, rename, fsync of the directory. */
+int lock_write(const char *path, const struct lock *l, struct err *e);
+
+/* Parses sha256sum text (name is used in messages). Errors are ERR_CONFIG
+ * with name:line:col: a malformed line, a bad escape, an unsorted or
+ * duplicate entry. */
+int lock_parse(const char *name, const char *buf, size_t len, struct lock *out,
+	       struct err *e);
+int lock_load(const char *path, struct lock *out, struct err *e);
+
+/* The differences from a to b (both sorted): each callback gets the path
+ * and, for changed files, both digests. Returns the number of
+ * differences. */
+enum lock_change { LOCK_ADDED, LOCK_REMOVED, LOCK_CHANGED };
+size_t lock_diff(const struct lock *a, const struct lock *b,
+		 void (*each)(enum lock_change what, const char *path,
+			      const unsigned char *old_sha,
+			      const unsigned char *new_sha, void *arg),
+		 void *arg);
+
+/* Lower-case hex of a digest into out (65 bytes). */
+void lock_hex(const unsigned char *sha256, char *out);
+
+#endif
