@@ -28,6 +28,8 @@ static int exit_status(const struct err *e)
 	switch (e->kind) {
 	case ERR_USAGE: return EXIT_USAGE;
 	case ERR_CONFIG: return EXIT_CONFIG;
+	case ERR_VERIFY: return EXIT_VERIFY;
+	case ERR_SANDBOX: return EXIT_SANDBOX;
 	case ERR_NONE:
 	case ERR_SYSTEM:
 	case ERR_UNIMPL: break;
