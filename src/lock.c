@@ -257,19 +257,18 @@ int lock_parse(const char *name, const char *buf, size_t len, struct lock *out,
 		if (parse_line(name, lineno, buf + off, end - off, out, &path,
 			       e) < 0)
 			goto out;
-		if (out->n > 1 && strcmp(out->v[out->n - 2].path,
-					 out->v[out->n - 1].path) >= 0) {
-			err_set(e, ERR_CONFIG, name, lineno, 1, "'%s' is %s",
-				out->v[out->n - 1].path,
-				strcmp(out->v[out->n - 2].path,
-				       out->v[out->n - 1].path) == 0
-					? "listed twice"
-					: "out of order");
-			err_hint(e, "cleanroom writes locks sorted by path; "
-				    "was this file edited by hand?");
-			goto out;
-		}
 		off = end + 1;
+	}
+	/* Any order is accepted (sha256sum lists files as its arguments
+	 * came); a path listed twice is not. */
+	if (lock_sort(out) > 0) {
+		for (size_t i = 1; i < out->n; i++)
+			if (strcmp(out->v[i - 1].path, out->v[i].path) == 0) {
+				err_set(e, ERR_CONFIG, name, 0, 0,
+					"'%s' is listed twice", out->v[i].path);
+				break;
+			}
+		goto out;
 	}
 	rc = 0;
 out:

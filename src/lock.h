@@ -42,9 +42,9 @@ int lock_format(const struct lock *l, struct buf *out);
  * same directory, fsync, rename, fsync of the directory. */
 int lock_write(const char *path, const struct lock *l, struct err *e);
 
-/* Parses sha256sum text (name is used in messages). Errors are ERR_CONFIG
- * with name:line:col: a malformed line, a bad escape, an unsorted or
- * duplicate entry. */
+/* Parses sha256sum text (name is used in messages) in any order and sorts
+ * it. Errors are ERR_CONFIG: a malformed line or bad escape (name:line:col),
+ * a path listed twice. */
 int lock_parse(const char *name, const char *buf, size_t len, struct lock *out,
 	       struct err *e);
 int lock_load(const char *path, struct lock *out, struct err *e);

@@ -66,6 +66,7 @@ static int dispatch(const struct cli *c, struct err *e)
 	switch (c->cmd) {
 	case CMD_ENV: return cmd_env(c, e);
 	case CMD_INIT: return cmd_init(c, e);
+	case CMD_DIFF: return cmd_diff(c, e);
 	default: return cmd_unimplemented(c, e);
 	}
 }

@@ -104,6 +104,13 @@ int tap_str_eq(const char *got, const char *want, const char *file, int line,
 			  want ? strlen(want) : 0, file, line, what);
 }
 
+int tap_int_eq(long long got, long long want, const char *file, int line,
+	       const char *what)
+{
+	return tap_ok(got == want, file, line, "%s (got %lld, want %lld)", what,
+		      got, want);
+}
+
 int main(int argc, char **argv)
 {
 	for (size_t i = 0; i < nsuites; i++) {

@@ -39,9 +39,11 @@ int tap_mem_eq(const void *got, size_t glen, const void *want, size_t wlen,
 #define T_MEM(got, glen, want, wlen, what)                                     \
 	tap_mem_eq(got, glen, want, wlen, __FILE__, __LINE__, what)
 
+/* Evaluates got and want once each. */
+int tap_int_eq(long long got, long long want, const char *file, int line,
+	       const char *what);
 #define T_INT(got, want, what)                                                 \
-	tap_ok((long long)(got) == (long long)(want), __FILE__, __LINE__,      \
-	       "%s (got %lld, want %lld)", what, (long long)(got),             \
-	       (long long)(want))
+	tap_int_eq((long long)(got), (long long)(want), __FILE__, __LINE__,    \
+		   what)
 
 #endif

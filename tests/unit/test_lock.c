@@ -1,0 +1,206 @@
+/*
+ * The lock: sha256sum format with GNU escaping, parsing back, sorting,
+ * errors with positions, differences between two locks, and agreement
+ * with sha256sum -c on files with awkward names.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nettle/sha2.h>
+
+#include "lock.h"
+#include "tap.h"
+
+static void digest(const char *data, unsigned char *out)
+{
+	struct sha256_ctx ctx;
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, strlen(data), (const uint8_t *)data);
+	sha256_digest(&ctx, SHA256_DIGEST_SIZE, out);
+}
+
+TAP_SUITE(lock_format_escaping)
+{
+	struct lock l;
+	struct buf out = {0};
+	unsigned char d[32];
+
+	lock_init(&l);
+	digest("a", d);
+	lock_add(&l, "z/plain.css", d);
+	lock_add(&l, "a\nb", d);
+	lock_add(&l, "c\\d", d);
+	lock_add(&l, "e\rf", d);
+	lock_add(&l, "sp ace", d);
+	T_INT(lock_sort(&l), 0, "no duplicates");
+	lock_format(&l, &out);
+	T_STR(out.p,
+	      "\\ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48"
+	      "bb"
+	      "  a\\nb\n"
+	      "\\ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48"
+	      "bb"
+	      "  c\\\\d\n"
+	      "\\ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48"
+	      "bb"
+	      "  e\\rf\n"
+	      "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
+	      "  sp ace\n"
+	      "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
+	      "  z/plain.css\n",
+	      "sorted bytewise, escaped as GNU sha256sum");
+
+	struct lock back;
+	struct err e = {0};
+
+	lock_init(&back);
+	T_OK(lock_parse("l", out.p, out.len, &back, &e) == 0, "parses back");
+	T_INT(back.n, 5, "five entries");
+	for (size_t i = 0; i < back.n && i < l.n; i++)
+		T_STR(back.v[i].path, l.v[i].path, "path round trip");
+	lock_free(&back);
+	buf_free(&out);
+	lock_free(&l);
+}
+
+TAP_SUITE(lock_parse_errors)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{"abc  x\n", "1:1: line too short"},
+		{"zz978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee4"
+		 "8bb"
+		 "  x\n",
+		 "1:1: not a SHA-256 digest in hex"},
+		{"ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee4"
+		 "8bb"
+		 " x\n",
+		 "1:65: expected two spaces after the digest"},
+		{"\\ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afe"
+		 "e48"
+		 "bb  a\\qb\n",
+		 "1:69: bad escape in path"},
+		{"ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee4"
+		 "8bb"
+		 "  x\n"
+		 "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee4"
+		 "8bb"
+		 "  x\n",
+		 "0:0: 'x' is listed twice"},
+		{"\n", "1:1: line too short"},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct lock l;
+		struct err e = {0};
+		char got[600];
+
+		lock_init(&l);
+		T_OK(lock_parse("l", cases[i].text, strlen(cases[i].text), &l,
+				&e) < 0,
+		     "rejects case %zu", i);
+		snprintf(got, sizeof got, "%u:%u: %s", e.line, e.col, e.msg);
+		T_STR(got, cases[i].want, cases[i].want);
+		lock_free(&l);
+	}
+}
+
+struct counts {
+	int added, removed, changed;
+	char last[64];
+};
+
+static void count(enum lock_change what, const char *path,
+		  const unsigned char *o, const unsigned char *n, void *arg)
+{
+	struct counts *c = arg;
+
+	(void)o;
+	(void)n;
+	c->added += what == LOCK_ADDED;
+	c->removed += what == LOCK_REMOVED;
+	c->changed += what == LOCK_CHANGED;
+	snprintf(c->last, sizeof c->last, "%s", path);
+}
+
+TAP_SUITE(lock_diff_sets)
+{
+	struct lock a, b;
+	unsigned char d1[32], d2[32];
+	struct counts c = {0};
+
+	digest("one", d1);
+	digest("two", d2);
+	lock_init(&a);
+	lock_init(&b);
+	lock_add(&a, "same", d1);
+	lock_add(&a, "gone", d1);
+	lock_add(&a, "edited", d1);
+	lock_add(&b, "same", d1);
+	lock_add(&b, "edited", d2);
+	lock_add(&b, "new", d2);
+	lock_sort(&a);
+	lock_sort(&b);
+	T_INT(lock_diff(&a, &b, count, &c), 3, "three differences");
+	T_INT(c.added, 1, "one added");
+	T_INT(c.removed, 1, "one removed");
+	T_INT(c.changed, 1, "one changed");
+	memset(&c, 0, sizeof c);
+	T_INT(lock_diff(&a, &a, count, &c), 0, "a lock equals itself");
+	lock_free(&a);
+	lock_free(&b);
+}
+
+/* What lock_write produces is accepted by sha256sum -c. */
+TAP_SUITE(lock_sha256sum_check)
+{
+	char dir[] = "/tmp/cleanroom-lock-XXXXXX";
+	static const char *const names[] = {"plain",  "sp ace", "a\nb",
+					    "c\\d",   "e\rf",	"caf\xc3\xa9",
+					    "raw\xff"};
+	struct lock l;
+	struct err e = {0};
+	char path[256], cmd[512];
+	unsigned char d[32];
+
+	if (mkdtemp(dir) == NULL) {
+		T_OK(0, "mkdtemp");
+		return;
+	}
+	lock_init(&l);
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		f = fopen(path, "w");
+		fputs(names[i], f);
+		fclose(f);
+		digest(names[i], d);
+		lock_add(&l, names[i], d);
+	}
+	lock_sort(&l);
+	snprintf(path, sizeof path, "%s/cleanroom.lock", dir);
+	T_OK(lock_write(path, &l, &e) == 0, "lock written: %s", e.msg);
+	snprintf(cmd, sizeof cmd,
+		 "cd %s && sha256sum --quiet -c cleanroom.lock", dir);
+	T_INT(system(cmd), 0, "sha256sum -c accepts the lock");
+	snprintf(cmd, sizeof cmd,
+		 "cd %s && printf x >> plain && ! sha256sum --quiet -c "
+		 "cleanroom.lock >/dev/null 2>&1",
+		 dir);
+	T_INT(system(cmd), 0, "sha256sum -c rejects a changed file");
+	struct lock back;
+
+	lock_init(&back);
+	T_OK(lock_load(path, &back, &e) == 0, "lock_load reads it back");
+	T_INT(back.n, l.n, "same number of entries");
+	lock_free(&back);
+	lock_free(&l);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	T_INT(system(cmd), 0, "cleanup");
+}
