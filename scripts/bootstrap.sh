@@ -35,7 +35,8 @@ say() {
 packages_for() {
 	case "$1" in
 	build) echo musl-tools m4 dpkg-dev linux-libc-dev make gcc file binutils ;;
-	check) echo make gcc clang libclang-rt-14-dev libyaml-dev libcap-dev \
+	check) echo make gcc clang libclang-rt-14-dev libyaml-dev libcap-dev runc \
+		golang-github-docker-docker-dev python3 \
 		nettle-dev dash file binutils ;;
 	bench) echo hyperfine ;;
 	*) die "unknown group '$1' (expected build, check, bench or all)" ;;

@@ -46,33 +46,26 @@ suite() {
 	fi
 }
 
-# integration NAME BINARY: every tests/integration/t-*.sh against BINARY.
-integration() {
-	local binary=$1 t rc=0 p=0 f=0 s
-	local out
-	out=$(mktemp)
-	for t in tests/integration/t-*.sh; do
-		[ "$(basename "$t")" = t-static.sh ] && continue
-		CLEANROOM=$binary UNIT=${UNIT_FOR_IT:-$UNIT} bash "$t" >"$out" 2>&1
-		cat "$out"
-		s=$(tail -n 1 "$out")
-		case "$s" in
-		*" passed, "*" failed") ;;
-		*) s="0 passed, 1 failed" ;;
-		esac
-		p=$((p + ${s%% passed*}))
-		s=${s#*passed, }
-		f=$((f + ${s%% failed*}))
-	done
-	rm -f "$out"
-	echo "$p passed, $f failed"
-	[ "$f" = 0 ]
-}
-
 suite unit "$UNIT"
 suite unit-asan "$ASAN_UNIT"
-suite integration integration "$CLEANROOM"
-UNIT_FOR_IT=$ASAN_UNIT suite integration-asan integration "$ASAN_CLEANROOM"
+suite integration bash tests/run-integration.sh "$CLEANROOM" "$UNIT"
+suite integration-asan bash tests/run-integration.sh "$ASAN_CLEANROOM" \
+	"$ASAN_UNIT"
+# The same suites inside a container with Docker's default seccomp profile,
+# capabilities and namespaces (scripts/docker-default.sh), and inside one
+# whose profile predates Landlock.
+if bash scripts/docker-default.sh --check >/dev/null 2>&1; then
+	for profile in default no-landlock; do
+		suite "docker-$profile" bash scripts/docker-default.sh \
+			--profile "$profile" --workdir "$PWD" -e MUST_WORK -e CI \
+			-- bash tests/run-integration.sh "$CLEANROOM" "$UNIT"
+	done
+elif [ "${MUST_WORK:-0}" = 1 ]; then
+	suite docker-default bash -c 'bash scripts/docker-default.sh --check;
+		echo "0 passed, 1 failed"; exit 1'
+else
+	echo "# docker-default harness unavailable here: skipped"
+fi
 suite static-binary env CLEANROOM="$CLEANROOM" bash tests/integration/t-static.sh
 if [ -n "${DIFF_RUN:-}" ] && [ -x "$DIFF_RUN" ]; then
 	suite differential "$DIFF_RUN" "$CLEANROOM" "${DIFF_FILES:-10000}"
