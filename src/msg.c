@@ -19,6 +19,11 @@ void msg_set_level(enum msg_level l)
 	level = l;
 }
 
+enum msg_level msg_level(void)
+{
+	return level;
+}
+
 static void emit(const char *prefix, const char *fmt, va_list ap)
 {
 	char line[2048];

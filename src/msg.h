@@ -12,6 +12,7 @@
 enum msg_level { MSG_QUIET = 0, MSG_NORMAL = 1, MSG_VERBOSE = 2 };
 
 void msg_set_level(enum msg_level level);
+enum msg_level msg_level(void);
 
 /* Prints an error value: location, message, hint. Always shown. */
 void msg_error(const struct err *e);

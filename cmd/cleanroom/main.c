@@ -67,6 +67,8 @@ static int dispatch(const struct cli *c, struct err *e)
 	case CMD_ENV: return cmd_env(c, e);
 	case CMD_INIT: return cmd_init(c, e);
 	case CMD_DIFF: return cmd_diff(c, e);
+	case CMD_VERIFY: return cmd_verify(c, e);
+	case CMD_LOCK: return cmd_lock(c, e);
 	default: return cmd_unimplemented(c, e);
 	}
 }

@@ -1,0 +1,131 @@
+/*
+ * `cleanroom verify` and `cleanroom lock`: verification of outputs that
+ * already exist, without a build. verify also compares with the existing
+ * lock, where any difference is a failure (the outputs should be final);
+ * lock writes the lock of the current outputs when every check passes.
+ * The secret values to search for come from the same policy a build would
+ * use, withheld ones included.
+ */
+#include "commands.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "io.h"
+#include "msg.h"
+#include "policy.h"
+#include "report.h"
+#include "verify.h"
+
+extern char **environ;
+
+/* Every secret's name and value, for the scan; borrowed from the policy. */
+static struct scan_secret *policy_secrets(const struct policy *p, size_t *n)
+{
+	struct scan_secret *s = calloc(p->n + 1, sizeof *s);
+
+	*n = 0;
+	if (s == NULL)
+		return NULL;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].secret)
+			s[(*n)++] = (struct scan_secret){
+				p->v[i].name, p->v[i].value, p->v[i].len};
+	return s;
+}
+
+static int verify_command(const struct cli *c, int write_lock, struct err *e)
+{
+	struct config cfg;
+	struct policy pol;
+	struct verify_result vr;
+	struct verify_opts vo = {0};
+	struct report_info ri = {0};
+	struct scan_secret *secrets = NULL;
+	struct buf text = {0};
+	char *lock_path = NULL;
+	int rc = -1, verified = 0;
+
+	memset(&pol, 0, sizeof pol);
+	memset(&vr, 0, sizeof vr);
+	if (config_load(c, &cfg, e) < 0)
+		goto out;
+	/* Verification needs the secrets, not a complete environment: a
+	 * missing required name is not its concern. */
+	if (policy_build(&cfg, environ, &pol, e) < 0 && pol.nmissing == 0)
+		goto out;
+	secrets = policy_secrets(&pol, &vo.nsecrets);
+	lock_path = verify_lock_path(&cfg.spec);
+	if (secrets == NULL || lock_path == NULL) {
+		err_sys(e, ENOMEM, "verify");
+		goto out;
+	}
+	vo.spec = &cfg.spec;
+	vo.secrets = secrets;
+	vo.lock_path = lock_path;
+	vo.strict = cfg.spec.sandbox.strict == 1;
+	vo.lock_must_match = !write_lock;
+	if (verify_outputs(&vo, &vr, e) < 0)
+		goto out;
+	verified = 1;
+	ri = (struct report_info){
+		.command_name = write_lock ? "lock" : "verify",
+		.spec = &cfg.spec,
+		.policy = &pol,
+		.verify = &vr,
+		.strict = vo.strict,
+		.lock_path = lock_path,
+	};
+	if (vr.passed && write_lock) {
+		if (lock_write(lock_path, &vr.lock, e) < 0)
+			goto out;
+		ri.lock_written = 1;
+	}
+	if (report_human(&ri, &text) < 0) {
+		err_sys(e, ENOMEM, "verify");
+		goto out;
+	}
+	if (msg_level() >= MSG_NORMAL || !vr.passed)
+		(void)io_write_all(STDERR_FILENO, text.p, text.len);
+	if (c->report != NULL && report_write(c->report, &ri, e) < 0)
+		goto out;
+	if (!vr.passed) {
+		size_t n = findings_count(&vr.findings,
+					  vo.strict ? FIND_WARN : FIND_ERROR);
+
+		err_set(e, ERR_VERIFY, NULL, 0, 0,
+			"verification failed: %zu finding%s", n,
+			n == 1 ? "" : "s");
+		if (write_lock)
+			err_hint(e, "the lock was not written");
+		goto out;
+	}
+	if (ri.lock_written)
+		msg_info("lock: %s (%zu files)", lock_path, vr.lock.n);
+	else if (!vr.lock_existed)
+		msg_info("no lock at %s yet: 'cleanroom lock' writes one",
+			 lock_path);
+	rc = 0;
+out:
+	buf_free(&text);
+	if (verified)
+		verify_result_free(&vr);
+	free(secrets);
+	free(lock_path);
+	policy_free(&pol);
+	config_free(&cfg);
+	return rc;
+}
+
+int cmd_verify(const struct cli *c, struct err *e)
+{
+	return verify_command(c, 0, e);
+}
+
+int cmd_lock(const struct cli *c, struct err *e)
+{
+	return verify_command(c, 1, e);
+}

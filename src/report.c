@@ -1,0 +1,312 @@
+/*
+ * The summary and the JSON report. Both walk the same checks in the same
+ * order, so what the human reads and what a tool parses cannot disagree.
+ * Values of variables are never written here, only names and sources.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "envfmt.h"
+#include "io.h"
+
+static const char *const checks[] = {
+	"outputs", "manifest", "fingerprint", "secrets", "writes", "lock",
+};
+#define NCHECKS (sizeof checks / sizeof checks[0])
+
+static const char *level_name(enum finding_level l)
+{
+	return l == FIND_ERROR ? "error" : l == FIND_WARN ? "warning" : "info";
+}
+
+/* "ok", "failed" or "warnings" for one check. */
+static const char *check_state(const struct verify_result *v, const char *c,
+			       int strict, size_t *nfail)
+{
+	size_t errors = 0, warns = 0;
+
+	for (size_t i = 0; i < v->findings.n; i++) {
+		const struct finding *f = &v->findings.v[i];
+
+		if (strcmp(f->check, c) != 0)
+			continue;
+		errors += f->level == FIND_ERROR;
+		warns += f->level == FIND_WARN;
+	}
+	*nfail = errors + (strict ? warns : 0);
+	if (*nfail > 0)
+		return "failed";
+	return warns > 0 ? "warnings" : "ok";
+}
+
+static int check_note(const struct report_info *ri, const char *c,
+		      struct buf *out)
+{
+	const struct verify_result *v = ri->verify;
+
+	if (strcmp(c, "manifest") == 0) {
+		if (v->nmanifests == 0)
+			return buf_adds(out, "not checked (manifest: none)");
+		for (size_t i = 0; i < v->nmanifests; i++)
+			for (size_t k = 0; k < v->manifests[i].n; k++)
+				if (buf_printf(out, "%s%s (%zu entries)",
+					       k || i ? ", " : "",
+					       v->manifests[i].v[k].path,
+					       v->manifests[i].v[k].entries) <
+				    0)
+					return -1;
+		return 0;
+	}
+	if (strcmp(c, "fingerprint") == 0) {
+		size_t ok = 0, bad = 0, unv = 0;
+
+		for (size_t i = 0; i < v->nmanifests; i++) {
+			ok += v->manifests[i].fp_recomputed;
+			bad += v->manifests[i].fp_mismatched;
+			unv += v->manifests[i].fp_unverifiable;
+		}
+		return buf_printf(out,
+				  "%zu recomputed from the bytes, %zu "
+				  "mismatched, %zu cannot be recomputed",
+				  ok, bad, unv);
+	}
+	if (strcmp(c, "writes") == 0)
+		return buf_adds(out,
+				v->writes_outside > 0
+					? "changed outside the writable set"
+				: ri->built ? "nothing outside the writable set"
+					    : "not applicable without a build");
+	if (strcmp(c, "lock") == 0)
+		return v->lock_existed
+			       ? buf_printf(
+					 out,
+					 "%zu added, %zu removed, %zu changed "
+					 "since %s",
+					 v->lock_added, v->lock_removed,
+					 v->lock_changed, ri->lock_path)
+			       : buf_printf(out, "no previous lock at %s",
+					    ri->lock_path);
+	if (strcmp(c, "secrets") == 0)
+		return buf_printf(out, "%zu matches", v->tree.nhits);
+	return buf_printf(out, "%zu files, %llu bytes", v->tree.nfiles,
+			  (unsigned long long)v->tree.bytes);
+}
+
+int report_human(const struct report_info *ri, struct buf *out)
+{
+	const struct verify_result *v = ri->verify;
+	double mb = (double)v->tree.bytes / 1e6;
+	double s = v->tree.hash_ms / 1e3;
+
+	if (buf_printf(out,
+		       "cleanroom: verify: %zu files, %.1f MB in %.2f s "
+		       "(hash+scan %.0f MB/s, %u threads)\n",
+		       v->tree.nfiles, mb, v->ms / 1e3, s > 0 ? mb / s : 0.0,
+		       v->tree.threads) < 0)
+		return -1;
+	for (size_t i = 0; i < NCHECKS; i++) {
+		size_t nfail;
+		const char *st = check_state(v, checks[i], ri->strict, &nfail);
+
+		if (buf_printf(out, "cleanroom:   %-12s %-8s ", checks[i], st) <
+			    0 ||
+		    check_note(ri, checks[i], out) < 0 ||
+		    buf_addc(out, '\n') < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < v->findings.n; i++) {
+		const struct finding *f = &v->findings.v[i];
+
+		if (f->level == FIND_INFO && !ri->strict &&
+		    strcmp(f->check, "lock") == 0 && v->findings.n > 40)
+			continue;
+		if (buf_printf(out, "cleanroom: %s: %s: %s%s%s\n",
+			       level_name(f->level), f->check,
+			       f->path ? f->path : "", f->path ? ": " : "",
+			       f->msg) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int jstr(struct buf *out, const char *s)
+{
+	if (s == NULL)
+		return buf_adds(out, "null");
+	return envfmt_json_string(out, s, strlen(s));
+}
+
+static int json_env(const struct report_info *ri, struct buf *out)
+{
+	const struct policy *p = ri->policy;
+
+	if (buf_adds(out, ",\n \"environment\": [") < 0)
+		return -1;
+	for (size_t i = 0; p != NULL && i < p->n; i++) {
+		const struct policy_var *v = &p->v[i];
+
+		if (buf_adds(out, i ? ",\n  {\"name\": " : "\n  {\"name\": ") <
+			    0 ||
+		    jstr(out, v->name) < 0 ||
+		    buf_adds(out, ", \"source\": ") < 0 ||
+		    jstr(out, policy_source_name(v->source)) < 0 ||
+		    buf_adds(out, ", \"file\": ") < 0 ||
+		    jstr(out, v->file) < 0 ||
+		    buf_printf(out,
+			       ", \"line\": %u, \"secret\": %s, "
+			       "\"withheld\": %s}",
+			       v->line, v->secret ? "true" : "false",
+			       v->withheld ? "true" : "false") < 0)
+			return -1;
+	}
+	return buf_adds(out, "]");
+}
+
+static int json_sandbox(const struct report_info *ri, struct buf *out)
+{
+	const struct sandbox_status *st = ri->sandbox;
+
+	if (st == NULL)
+		return buf_adds(out, ",\n \"sandbox\": null");
+	if (buf_printf(out, ",\n \"sandbox\": {\"kernel\": ") < 0 ||
+	    jstr(out, st->kernel) < 0 ||
+	    buf_printf(out, ", \"landlock_abi\": %d, \"layers\": [",
+		       st->landlock_abi) < 0)
+		return -1;
+	for (size_t i = 0; i < st->n; i++) {
+		const struct sandbox_layer *l = &st->layer[i];
+
+		if (buf_adds(out, i ? ", {\"name\": " : "{\"name\": ") < 0 ||
+		    jstr(out, l->name) < 0 ||
+		    buf_adds(out, ", \"state\": ") < 0 ||
+		    jstr(out, sandbox_state_text(l->state)) < 0 ||
+		    buf_adds(out, ", \"detail\": ") < 0 ||
+		    jstr(out, l->detail) < 0 || buf_addc(out, '}') < 0)
+			return -1;
+	}
+	return buf_adds(out, "]}");
+}
+
+static int json_checks(const struct report_info *ri, struct buf *out)
+{
+	const struct verify_result *v = ri->verify;
+
+	if (v == NULL)
+		return buf_adds(out, ",\n \"verification\": null");
+	if (buf_printf(out,
+		       ",\n \"verification\": {\"passed\": %s, \"files\": %zu, "
+		       "\"bytes\": %llu, \"ms\": %.1f, \"hash_ms\": %.1f, "
+		       "\"threads\": %u, \"lock\": ",
+		       v->passed ? "true" : "false", v->tree.nfiles,
+		       (unsigned long long)v->tree.bytes, v->ms,
+		       v->tree.hash_ms, v->tree.threads) < 0 ||
+	    jstr(out, ri->lock_path) < 0 ||
+	    buf_printf(out, ", \"lock_written\": %s, \"checks\": [",
+		       ri->lock_written ? "true" : "false") < 0)
+		return -1;
+	for (size_t c = 0; c < NCHECKS; c++) {
+		size_t nfail, k = 0;
+		const char *st = check_state(v, checks[c], ri->strict, &nfail);
+
+		if (buf_adds(out, c ? ",\n  {\"check\": "
+				    : "\n  {\"check\": ") < 0 ||
+		    jstr(out, checks[c]) < 0 ||
+		    buf_adds(out, ", \"result\": ") < 0 || jstr(out, st) < 0 ||
+		    buf_adds(out, ", \"note\": ") < 0)
+			return -1;
+		{
+			struct buf note = {0};
+			int rc = check_note(ri, checks[c], &note);
+
+			if (rc == 0)
+				rc = jstr(out, note.p ? note.p : "");
+			buf_free(&note);
+			if (rc < 0 || buf_adds(out, ", \"findings\": [") < 0)
+				return -1;
+		}
+		for (size_t i = 0; i < v->findings.n; i++) {
+			const struct finding *f = &v->findings.v[i];
+
+			if (strcmp(f->check, checks[c]) != 0)
+				continue;
+			if (buf_adds(out, k++ ? ", {\"level\": "
+					      : "{\"level\": ") < 0 ||
+			    jstr(out, level_name(f->level)) < 0 ||
+			    buf_adds(out, ", \"path\": ") < 0 ||
+			    jstr(out, f->path) < 0 ||
+			    buf_adds(out, ", \"message\": ") < 0 ||
+			    jstr(out, f->msg) < 0 || buf_addc(out, '}') < 0)
+				return -1;
+		}
+		if (buf_adds(out, "]}") < 0)
+			return -1;
+	}
+	return buf_adds(out, "]}");
+}
+
+int report_json(const struct report_info *ri, struct buf *out)
+{
+	const struct spec *s = ri->spec;
+
+	if (buf_adds(out, "{\"cleanroom\": ") < 0 ||
+	    jstr(out, ri->command_name) < 0 ||
+	    buf_adds(out, ", \"framework\": ") < 0 ||
+	    jstr(out, spec_framework_name(s->framework)) < 0 ||
+	    buf_adds(out, ", \"command\": [") < 0)
+		return -1;
+	for (size_t i = 0; i < s->command.n; i++)
+		if ((i && buf_adds(out, ", ") < 0) ||
+		    jstr(out, s->command.v[i].s) < 0)
+			return -1;
+	if (buf_printf(out, "], \"shell\": %s",
+		       s->command_shell ? "true" : "false") < 0)
+		return -1;
+	if (ri->built &&
+	    buf_printf(out, ", \"status\": %d, \"duration_ms\": %ld",
+		       ri->build_status, ri->build_ms) < 0)
+		return -1;
+	if (json_env(ri, out) < 0 || json_sandbox(ri, out) < 0 ||
+	    json_checks(ri, out) < 0)
+		return -1;
+	return buf_adds(out, "\n}\n");
+}
+
+int report_write(const char *path, const struct report_info *ri, struct err *e)
+{
+	struct buf text = {0};
+	char *tmp = NULL;
+	int fd = -1, rc = -1;
+
+	if (report_json(ri, &text) < 0 ||
+	    asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+		tmp = NULL;
+		err_sys(e, ENOMEM, "writing the report");
+		goto out;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	if (fd < 0 || io_write_all(fd, text.p, text.len) < 0 || fsync(fd) < 0) {
+		err_sys(e, errno, "%s", tmp);
+		goto out;
+	}
+	if (close(fd) < 0 || (fd = -1, rename(tmp, path) < 0)) {
+		fd = -1;
+		err_sys(e, errno, "%s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && tmp != NULL)
+		(void)unlink(tmp);
+	free(tmp);
+	buf_free(&text);
+	return rc;
+}

@@ -1,0 +1,40 @@
+/*
+ * What a run or a verification says: the human summary on stderr and the
+ * JSON report (--report FILE). The report holds the environment's names
+ * and where each came from, never a value; the sandbox layers; the
+ * command, its status and duration; each check with its findings; and the
+ * output totals. Pure: both are built in buffers.
+ */
+#ifndef CLEANROOM_REPORT_H
+#define CLEANROOM_REPORT_H
+
+#include "buf.h"
+#include "policy.h"
+#include "sandbox.h"
+#include "spec.h"
+#include "verify.h"
+
+struct report_info {
+	const char *command_name;	      /* "run" or "verify" */
+	const struct spec *spec;	      /* effective configuration */
+	const struct policy *policy;	      /* NULL when not built */
+	const struct sandbox_status *sandbox; /* NULL when no build ran */
+	int built;			      /* a build ran */
+	int build_status;		      /* its exit status */
+	long build_ms;
+	const struct verify_result *verify; /* NULL when not verified */
+	int strict;
+	const char *lock_path;
+	int lock_written;
+};
+
+/* The per-check summary and every finding, for stderr. */
+int report_human(const struct report_info *ri, struct buf *out);
+
+/* The JSON report. */
+int report_json(const struct report_info *ri, struct buf *out);
+
+/* Writes the JSON report to path whole or not at all. */
+int report_write(const char *path, const struct report_info *ri, struct err *e);
+
+#endif

@@ -1,0 +1,385 @@
+/*
+ * The checks of DESIGN.md "Verification", in order, over one pass of the
+ * output tree. Each check adds findings; none stops the others, so one run
+ * reports everything that is wrong.
+ */
+#include "verify.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOCK_NAME "cleanroom.lock"
+
+/* Always forbidden in an output set: env files and key material. */
+static const char *const always_forbidden[] = {
+	".env*",
+	"*.pem",
+	"*.key",
+	NULL,
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int nomem(struct err *e)
+{
+	return err_sys(e, ENOMEM, "verifying the outputs");
+}
+
+char *verify_lock_path(const struct spec *spec)
+{
+	char *p = NULL;
+
+	if (spec->outputs.lock.s != NULL)
+		return strdup(spec->outputs.lock.s);
+	if (spec->outputs.roots.n == 0)
+		return strdup(LOCK_NAME);
+	if (asprintf(&p, "%s/%s", spec->outputs.roots.v[0].s, LOCK_NAME) < 0)
+		return NULL;
+	return p;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/* A glob matches a file when it matches its path relative to the root or
+ * its base name: `application-*.css` finds assets in subdirectories. */
+static int glob_matches(const char *glob, const struct tree_file *f)
+{
+	return fnmatch(glob, f->rel, 0) == 0 ||
+	       fnmatch(glob, base_name(f->rel), 0) == 0;
+}
+
+static int check_outputs(const struct verify_opts *o, struct verify_result *r)
+{
+	const struct spec *s = o->spec;
+	struct findings *f = &r->findings;
+	const struct tree *t = &r->tree;
+	int rc = 0;
+
+	for (size_t i = 0; i < t->nfindings; i++) {
+		const struct tree_finding *tf = &t->findings[i];
+		const char *what = tf->kind == TREE_SYMLINK_OUTSIDE
+					   ? "symlink pointing outside the "
+					     "output root"
+				   : tf->kind == TREE_UNREADABLE ? "unreadable"
+				   : tf->kind == TREE_SPECIAL
+					   ? "not a regular file or directory"
+				   : tf->kind == TREE_ROOT_MISSING
+					   ? "output root does not exist"
+					   : "output root is not a directory";
+
+		rc |= findings_add(f, FIND_ERROR, "outputs", tf->path, "%s%s%s",
+				   what, tf->detail ? ": " : "",
+				   tf->detail ? tf->detail : "");
+	}
+	for (size_t g = 0; g < s->outputs.require.n; g++) {
+		const char *glob = s->outputs.require.v[g].s;
+		size_t hits = 0;
+
+		for (size_t i = 0; i < t->nfiles; i++)
+			hits += glob_matches(glob, &t->files[i]);
+		if (hits == 0)
+			rc |= findings_add(f, FIND_ERROR, "outputs", NULL,
+					   "no output matches required '%s'",
+					   glob);
+	}
+	for (size_t i = 0; i < t->nfiles; i++) {
+		const struct tree_file *tf = &t->files[i];
+		const char *why = NULL;
+
+		for (const char *const *g = always_forbidden; *g && !why; g++)
+			if (glob_matches(*g, tf))
+				why = *g;
+		for (size_t k = 0; k < s->env.files.n && !why; k++)
+			if (strcmp(base_name(s->env.files.v[k].s),
+				   base_name(tf->rel)) == 0)
+				why = "an env file";
+		for (size_t k = 0; k < s->outputs.forbid.n && !why; k++)
+			if (glob_matches(s->outputs.forbid.v[k].s, tf))
+				why = s->outputs.forbid.v[k].s;
+		if (!why && s->outputs.sourcemaps == SM_FORBID &&
+		    glob_matches("*.map", tf))
+			why = "*.map (sourcemaps: forbid)";
+		if (why)
+			rc |= findings_add(f, FIND_ERROR, "outputs", tf->path,
+					   "forbidden in outputs (%s)", why);
+	}
+	if (s->outputs.min_files >= 0 &&
+	    (int64_t)t->nfiles < s->outputs.min_files)
+		rc |= findings_add(
+			f, FIND_ERROR, "outputs", NULL,
+			"%zu output files, fewer than min_files %lld",
+			t->nfiles, (long long)s->outputs.min_files);
+	if (s->outputs.max_bytes >= 0 &&
+	    t->bytes > (uint64_t)s->outputs.max_bytes)
+		rc |= findings_add(f, FIND_ERROR, "outputs", NULL,
+				   "%llu bytes of outputs, more than max_bytes "
+				   "%lld",
+				   (unsigned long long)t->bytes,
+				   (long long)s->outputs.max_bytes);
+	return rc;
+}
+
+static int check_secrets(const struct verify_opts *o, struct verify_result *r)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < r->tree.nhits; i++) {
+		const struct tree_hit *h = &r->tree.hits[i];
+
+		rc |= findings_add(&r->findings, FIND_ERROR, "secrets",
+				   r->tree.files[h->file].path,
+				   "contains the value of %s at offset %llu "
+				   "(%s)",
+				   o->secrets[h->secret].name,
+				   (unsigned long long)h->offset, h->encoding);
+	}
+	return rc;
+}
+
+/* Check 5 without Landlock: what changed in the working directory outside
+ * the outputs and scratch dirs. */
+static int check_writes(const struct verify_opts *o, struct verify_result *r,
+			struct err *e)
+{
+	struct tree after;
+	size_t i = 0, j = 0;
+	int rc = 0;
+
+	if (o->before == NULL || o->landlock)
+		return 0;
+	if (verify_snapshot(o->spec, &after, e) < 0)
+		return -1;
+	while (i < o->before->nfiles || j < after.nfiles) {
+		const struct tree_file *a =
+			i < o->before->nfiles ? &o->before->files[i] : NULL;
+		const struct tree_file *b =
+			j < after.nfiles ? &after.files[j] : NULL;
+		int c = !a ? 1 : !b ? -1 : strcmp(a->path, b->path);
+		const char *what = NULL;
+		const char *path = NULL;
+
+		if (c < 0) {
+			what = "deleted";
+			path = a->path;
+			i++;
+		} else if (c > 0) {
+			what = "created";
+			path = b->path;
+			j++;
+		} else {
+			if (a->size != b->size || a->mtime_ns != b->mtime_ns ||
+			    a->ctime_ns != b->ctime_ns || a->mode != b->mode ||
+			    a->ino != b->ino)
+				what = "changed";
+			path = a->path;
+			i++;
+			j++;
+		}
+		if (what != NULL) {
+			r->writes_outside++;
+			rc |= findings_add(
+				&r->findings, FIND_ERROR, "writes", path,
+				"%s outside the outputs and writable "
+				"dirs",
+				what);
+		}
+	}
+	tree_free(&after);
+	return rc < 0 ? nomem(e) : 0;
+}
+
+struct lock_cmp {
+	struct verify_result *r;
+	enum finding_level level;
+	int rc;
+};
+
+static void lock_change(enum lock_change what, const char *path,
+			const unsigned char *o, const unsigned char *n,
+			void *arg)
+{
+	struct lock_cmp *c = arg;
+
+	(void)o;
+	(void)n;
+	if (what == LOCK_ADDED)
+		c->r->lock_added++;
+	else if (what == LOCK_REMOVED)
+		c->r->lock_removed++;
+	else
+		c->r->lock_changed++;
+	c->rc |= findings_add(&c->r->findings, c->level, "lock", path,
+			      "%s since the lock",
+			      what == LOCK_ADDED     ? "added"
+			      : what == LOCK_REMOVED ? "removed"
+						     : "changed");
+}
+
+static int check_lock(const struct verify_opts *o, struct verify_result *r,
+		      struct err *e)
+{
+	struct lock old;
+	struct lock_cmp c = {r, o->lock_must_match ? FIND_ERROR : FIND_INFO, 0};
+
+	for (size_t i = 0; i < r->tree.nfiles; i++) {
+		const struct tree_file *tf = &r->tree.files[i];
+
+		if (tf->hashed && lock_add(&r->lock, tf->path, tf->sha256) < 0)
+			return nomem(e);
+	}
+	lock_sort(&r->lock);
+	if (o->lock_path == NULL || access(o->lock_path, F_OK) != 0)
+		return 0;
+	lock_init(&old);
+	if (lock_load(o->lock_path, &old, e) < 0) {
+		lock_free(&old);
+		return -1;
+	}
+	r->lock_existed = 1;
+	lock_diff(&old, &r->lock, lock_change, &c);
+	lock_free(&old);
+	return c.rc < 0 ? nomem(e) : 0;
+}
+
+/* Checks 2 and 3, per output root, over the files found under it. */
+static int check_manifests(const struct verify_opts *o, struct verify_result *r,
+			   const char **roots, struct err *e)
+{
+	const struct spec *s = o->spec;
+	struct manifest_file *mf;
+	int rc = 0;
+
+	r->manifests = calloc(s->outputs.roots.n, sizeof *r->manifests);
+	mf = calloc(r->tree.nfiles + 1, sizeof *mf);
+	if (r->manifests == NULL || mf == NULL) {
+		free(mf);
+		return nomem(e);
+	}
+	for (size_t k = 0; k < s->outputs.roots.n && rc == 0; k++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < r->tree.nfiles; i++) {
+			const struct tree_file *tf = &r->tree.files[i];
+
+			if (tf->root != k || tf->error != 0)
+				continue;
+			mf[n].rel = tf->rel;
+			mf[n].size = tf->size;
+			mf[n].sha256 = tf->hashed ? tf->sha256 : NULL;
+			n++;
+		}
+		rc = manifest_check(s->outputs.manifest, roots[k], mf, n,
+				    &r->findings, &r->manifests[k], e);
+		r->nmanifests = k + 1;
+	}
+	free(mf);
+	return rc;
+}
+
+int verify_snapshot(const struct spec *spec, struct tree *out, struct err *e)
+{
+	const char *root = ".";
+	const char **excl;
+	size_t n = 0;
+	struct tree_opts o = {0};
+	int rc;
+
+	excl = calloc(spec->outputs.roots.n + spec->sandbox.writable.n + 1,
+		      sizeof *excl);
+	if (excl == NULL)
+		return nomem(e);
+	for (size_t i = 0; i < spec->outputs.roots.n; i++)
+		excl[n++] = spec->outputs.roots.v[i].s;
+	for (size_t i = 0; i < spec->sandbox.writable.n; i++)
+		excl[n++] = spec->sandbox.writable.v[i].s;
+	o.roots = &root;
+	o.nroots = 1;
+	o.exclude = excl;
+	o.nexclude = n;
+	o.hash = 0;
+	rc = tree_hash_scan(&o, out, e);
+	free(excl);
+	return rc;
+}
+
+int verify_outputs(const struct verify_opts *o, struct verify_result *r,
+		   struct err *e)
+{
+	const struct spec *s = o->spec;
+	struct scan *sc = NULL;
+	struct tree_opts to = {0};
+	const char **roots = NULL;
+	double t0 = now_ms();
+	int rc = -1;
+
+	memset(r, 0, sizeof *r);
+	lock_init(&r->lock);
+	if (s->outputs.roots.n == 0) {
+		err_set(e, ERR_CONFIG, NULL, 0, 0, "no output root to verify");
+		err_hint(e, "name one with outputs.root or --output");
+		return -1;
+	}
+	roots = calloc(s->outputs.roots.n, sizeof *roots);
+	if (roots == NULL)
+		return nomem(e);
+	for (size_t i = 0; i < s->outputs.roots.n; i++)
+		roots[i] = s->outputs.roots.v[i].s;
+	if (o->nsecrets > 0 &&
+	    (sc = scan_new(o->secrets, o->nsecrets, e)) == NULL)
+		goto out;
+	to.roots = roots;
+	to.nroots = s->outputs.roots.n;
+	/* The lock is not part of the output set it describes. */
+	to.exclude = o->lock_path ? &o->lock_path : NULL;
+	to.nexclude = o->lock_path ? 1 : 0;
+	to.scan = sc;
+	to.threads = o->threads;
+	to.hash = 1;
+	if (tree_hash_scan(&to, &r->tree, e) < 0)
+		goto out;
+	if (check_outputs(o, r) < 0 || check_secrets(o, r) < 0) {
+		nomem(e);
+		goto out;
+	}
+	if (s->outputs.manifest != MF_NONE && s->outputs.manifest != MF_UNSET &&
+	    check_manifests(o, r, roots, e) < 0)
+		goto out;
+	if (check_writes(o, r, e) < 0 || check_lock(o, r, e) < 0)
+		goto out;
+	r->passed = findings_count(&r->findings,
+				   o->strict ? FIND_WARN : FIND_ERROR) == 0;
+	r->ms = now_ms() - t0;
+	rc = 0;
+out:
+	scan_free(sc);
+	free(roots);
+	return rc;
+}
+
+void verify_result_free(struct verify_result *r)
+{
+	findings_free(&r->findings);
+	tree_free(&r->tree);
+	lock_free(&r->lock);
+	for (size_t i = 0; i < r->nmanifests; i++)
+		manifest_result_free(&r->manifests[i]);
+	free(r->manifests);
+	memset(r, 0, sizeof *r);
+}

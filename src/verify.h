@@ -1,0 +1,64 @@
+/*
+ * Verification (DESIGN.md "Verification"): one pass over the output tree
+ * (hash and secret scan, tree.c), then the checks: outputs present and
+ * within bounds, the framework manifest and fingerprints (manifest.c), no
+ * secret value in any output, nothing written outside the writable set,
+ * and the comparison with an existing lock. Every problem is a finding;
+ * the result says whether the output set passed.
+ *
+ * Ownership: verify_outputs fills a caller-owned struct verify_result;
+ * verify_result_free releases it. Secret values are only borrowed.
+ */
+#ifndef CLEANROOM_VERIFY_H
+#define CLEANROOM_VERIFY_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "findings.h"
+#include "lock.h"
+#include "manifest.h"
+#include "scan.h"
+#include "spec.h"
+#include "tree.h"
+
+struct verify_opts {
+	const struct spec *spec;	   /* effective: outputs.*, env.files */
+	const struct scan_secret *secrets; /* every secret value */
+	size_t nsecrets;
+	const char *lock_path;	   /* the lock (excluded from the set) */
+	int strict;		   /* warnings fail */
+	int lock_must_match;	   /* verify, or run --expect-lock */
+	const struct tree *before; /* workdir snapshot before the build,
+				      or NULL (check 5) */
+	int landlock;		   /* writes were enforced by Landlock */
+	unsigned threads;	   /* 0: online CPUs */
+};
+
+struct verify_result {
+	struct findings findings;
+	struct tree tree;
+	struct lock lock; /* of the current outputs */
+	int lock_existed;
+	size_t lock_added, lock_removed, lock_changed;
+	struct manifest_result *manifests; /* one per output root, when a
+					      manifest kind applies */
+	size_t nmanifests;
+	size_t writes_outside; /* check 5 */
+	double ms;
+	int passed;
+};
+
+/* The lock path: outputs.lock, else cleanroom.lock in the first root. The
+ * returned string is owned by the caller (free). */
+char *verify_lock_path(const struct spec *spec);
+
+/* Snapshot of the working directory (stat only), excluding the output
+ * roots and writable dirs, for check 5. */
+int verify_snapshot(const struct spec *spec, struct tree *out, struct err *e);
+
+int verify_outputs(const struct verify_opts *o, struct verify_result *r,
+		   struct err *e);
+void verify_result_free(struct verify_result *r);
+
+#endif
