@@ -1,0 +1,78 @@
+/*
+ * The secret scanner: finds secret values in a byte stream, raw and in the
+ * encoded forms a bundler produces when it inlines a string (JSON/JS string
+ * escapes, URL encoding, base64 in all three alignments and both
+ * alphabets). A scan is built once from the values and is then immutable,
+ * so any number of threads share it, each feeding its own streams with its
+ * own struct scan_state. The matcher samples the stream every few bytes
+ * through a bit filter of the patterns' 8-byte grams and verifies
+ * candidates exactly, so it costs a fraction of a byte's worth of work per
+ * byte (scan.c explains why that finds every occurrence). Nothing in here
+ * prints; a hit carries the secret's index, never its value.
+ */
+#ifndef CLEANROOM_SCAN_H
+#define CLEANROOM_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* An encoded form longer than this is matched by its first
+ * SCAN_MAX_PATTERN bytes: a stream holding that many bytes of a secret's
+ * encoding in a row leaks it. The bound keeps struct scan_state a fixed
+ * size that needs no freeing. */
+#define SCAN_MAX_PATTERN 4096
+
+/* Secret values (not NUL-terminated: len counts the bytes). name is for
+ * the caller's messages; the scanner never reads it. */
+struct scan_secret {
+	const char *name;
+	const char *value;
+	size_t len;
+};
+
+/* Immutable once built: shared by threads. Holds copies of the values'
+ * encodings, wiped by scan_free. */
+struct scan;
+
+struct scan_hit {
+	size_t secret;	 /* index into the secrets given to scan_new */
+	uint64_t offset; /* of the match start, from the start of the stream */
+	const char *encoding; /* static: "raw", "json", "url", "base64" */
+};
+
+/* Per stream; embed it anywhere (about 8 KiB), no freeing needed. Use one
+ * state with one scan only. */
+struct scan_state {
+	uint64_t pos; /* bytes fed so far */
+	size_t tail;  /* of them, the last ones kept at the start of buf */
+	unsigned char buf[2 * SCAN_MAX_PATTERN + 64];
+};
+
+/* Builds the scanner. Values shorter than 8 bytes are skipped (DESIGN.md:
+ * length >= 8), as is every encoded form identical to one already present.
+ * Returns NULL and fills e (ERR_SYSTEM) when out of memory; never NULL
+ * otherwise, even with no usable secret (it then finds nothing). */
+struct scan *scan_new(const struct scan_secret *secrets, size_t n,
+		      struct err *e);
+void scan_free(struct scan *s);
+
+/* Number of distinct byte patterns after expansion. */
+size_t scan_patterns(const struct scan *s);
+
+/* Starts a stream. Cheap: it touches two words, not the buffer. */
+void scan_state_init(struct scan_state *st);
+
+/* Feeds the next len bytes of a stream and calls hit() once per match
+ * (every occurrence of every pattern, overlapping ones included). A match
+ * is reported by the feed that supplies its last byte, so matches spanning
+ * feeds are found; within one feed, hits come in order of their offset,
+ * then of the secret's index. A non-zero return from hit() stops the feed
+ * and is returned; the state must then be initialised again before reuse.
+ * Returns 0 otherwise. */
+int scan_feed(const struct scan *s, struct scan_state *st, const void *buf,
+	      size_t len, int (*hit)(const struct scan_hit *h, void *arg),
+	      void *arg);
+
+#endif

@@ -1,0 +1,1258 @@
+/*
+ * The walk and the hashing pass behind tree_hash_scan. The walk is one
+ * thread, depth-first on directory fds (getdents64, fstatat without
+ * following), each directory's entries sorted with a "/" after directory
+ * names so that the files come out already in bytewise path order and no
+ * global sort is needed. Symlinks are resolved in user space one component
+ * at a time from the root's fd, the way RESOLVE_BENEATH would, so that a
+ * link leaving its root is found without ever opening what it points at.
+ * The hashing pass takes the files largest first from a shared counter on
+ * every CPU; each thread reads into its own buffer with read(2), feeds
+ * each chunk to SHA-256 (nettle; its fat build uses the SHA extensions
+ * where the CPU has them) and then to the secret scanner while the chunk
+ * is still in cache, so memory stays at one buffer per thread whatever
+ * the file sizes.
+ */
+#include "tree.h"
+
+#include <errno.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/openat2.h>
+#include <nettle/sha2.h>
+
+#include "buf.h"
+
+/* Per-thread read buffer. Large enough that a big file costs few
+ * syscalls, small enough to stay in L2 between the hash and the scan. */
+#define READ_BUF (256u << 10)
+/* getdents64 buffer: a few hundred entries per call. */
+#define DIR_BUF	    (32u << 10)
+#define ARENA_CHUNK (256u << 10)
+/* The kernel's limit on symlinks followed in one lookup (MAXSYMLINKS). */
+#define MAX_LINKS 40
+
+struct tree_arena {
+	struct tree_arena *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+static char *arena_dup(struct tree *t, const char *s, size_t n)
+{
+	struct tree_arena *a = t->arena;
+
+	if (a == NULL || a->cap - a->used < n + 1) {
+		size_t cap = n + 1 > ARENA_CHUNK ? n + 1 : ARENA_CHUNK;
+		struct tree_arena *na = malloc(sizeof *na + cap);
+
+		if (na == NULL)
+			return NULL;
+		na->used = 0;
+		na->cap = cap;
+		na->next = a;
+		t->arena = a = na;
+	}
+	char *p = (char *)a->data + a->used;
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	a->used += n + 1;
+	return p;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Grows *v (of *cap elements of size sz) to hold one more than n. */
+static int grow(void *vp, size_t *cap, size_t n, size_t sz)
+{
+	void **v = vp;
+
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 64;
+	if (nc > SIZE_MAX / sz) {
+		errno = ENOMEM;
+		return -1;
+	}
+	void *p = realloc(*v, nc * sz);
+
+	if (p == NULL)
+		return -1;
+	*v = p;
+	*cap = nc;
+	return 0;
+}
+
+static int add_finding(struct tree_finding **v, size_t *n, size_t *cap,
+		       enum tree_finding_kind kind, const char *path,
+		       const char *detail)
+{
+	if (grow(v, cap, *n, sizeof **v) < 0)
+		return -1;
+	char *p = strdup(path);
+	char *d = strdup(detail ? detail : "");
+
+	if (p == NULL || d == NULL) {
+		free(p);
+		free(d);
+		return -1;
+	}
+	(*v)[(*n)++] = (struct tree_finding){kind, p, d};
+	return 0;
+}
+
+static int64_t ns(struct timespec ts)
+{
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void fill_stat(struct tree_file *f, const struct stat *st)
+{
+	f->size = (uint64_t)st->st_size;
+	f->mode = (uint32_t)st->st_mode;
+	f->mtime_ns = ns(st->st_mtim);
+	f->ctime_ns = ns(st->st_ctim);
+	f->dev = (uint64_t)st->st_dev;
+	f->ino = (uint64_t)st->st_ino;
+}
+
+/* A symlink listed with its target's bytes: the file, and the target's
+ * path relative to the root, which the hashing pass opens instead. */
+struct target {
+	size_t file;
+	const char *rel;
+};
+
+/* A directory entry of the level being walked; names live in walk.names
+ * and are found by offset, since deeper levels may move the buffer. */
+struct dent {
+	size_t name;
+	size_t len;
+	size_t st;	    /* index into walk.stats; SIZE_MAX: none */
+	int err;	    /* fstatat's errno, or 0 */
+	unsigned char type; /* DT_* */
+};
+
+struct root {
+	char *name;   /* normalised; "." for the cwd */
+	size_t len;   /* of the prefix: name + "/", or 0 for "." */
+	size_t index; /* into tree_opts.roots */
+	int fd;
+};
+
+struct walk {
+	const struct tree_opts *o;
+	struct tree *t;
+	size_t capfiles, capfind;
+	struct target *targets;
+	size_t ntargets, captargets;
+	char **excl;
+	size_t nexcl;
+	const struct root *root;
+	struct buf path;   /* the current entry's path, cwd-relative */
+	struct dent *ents; /* a stack of levels */
+	size_t nents, capents;
+	struct stat *stats; /* the same, for the entries fstatat was asked */
+	size_t nstats, capstats;
+	struct buf names;
+	struct buf res, todo, tmp; /* symlink resolution */
+	char *dirbuf;
+	int oom;
+};
+
+/* Strips "./" prefixes and trailing slashes: "./public/" is "public", ""
+ * and "./" are ".". "/" stays "/". */
+static char *normalise(const char *p)
+{
+	size_t n;
+
+	while (p[0] == '.' && p[1] == '/') {
+		p += 2;
+		while (*p == '/' && p[1] != '\0')
+			p++;
+	}
+	n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		n--;
+	if (n == 0)
+		return strdup(".");
+	return strndup(p, n);
+}
+
+static int excluded(const struct walk *w)
+{
+	for (size_t i = 0; i < w->nexcl; i++)
+		if (strcmp(w->excl[i], w->path.p) == 0)
+			return 1;
+	return 0;
+}
+
+static void finding(struct walk *w, enum tree_finding_kind kind,
+		    const char *path, const char *detail)
+{
+	if (add_finding(&w->t->findings, &w->t->nfindings, &w->capfind, kind,
+			path, detail) < 0)
+		w->oom = 1;
+}
+
+/* Appends the current path as a file; returns it, or NULL (out of
+ * memory). */
+static struct tree_file *add_file(struct walk *w, const struct stat *st)
+{
+	struct tree *t = w->t;
+
+	if (grow(&t->files, &w->capfiles, t->nfiles, sizeof *t->files) < 0)
+		goto oom;
+	char *p = arena_dup(t, w->path.p, w->path.len);
+
+	if (p == NULL)
+		goto oom;
+	struct tree_file *f = &t->files[t->nfiles++];
+
+	memset(f, 0, sizeof *f);
+	f->path = p;
+	f->rel = p + w->root->len;
+	f->root = w->root->index;
+	if (st != NULL)
+		fill_stat(f, st);
+	return f;
+oom:
+	w->oom = 1;
+	return NULL;
+}
+
+/*
+ * Resolves rel, a path below the root, following symlinks the way the
+ * kernel does, but failing with EXDEV as soon as the resolution would
+ * leave the root: an absolute target, or ".." above it. Every component
+ * kept in w->res is a real directory (or the final entry), so ".." can be
+ * applied lexically. Returns 0 with the symlink-free path in w->res ("" is
+ * the root itself), or an errno value.
+ */
+static int resolve_beneath(struct walk *w, int rootfd, const char *rel)
+{
+	struct buf *res = &w->res, *todo = &w->todo, *tmp = &w->tmp;
+	char target[PATH_MAX];
+	size_t pos = 0;
+	int links = 0;
+
+	buf_reset(res);
+	buf_reset(todo);
+	if (buf_adds(todo, rel) < 0 || buf_adds(res, "") < 0)
+		return ENOMEM;
+	while (pos < todo->len) {
+		const char *c = todo->p + pos;
+		const char *slash = memchr(c, '/', todo->len - pos);
+		size_t clen = slash ? (size_t)(slash - c) : todo->len - pos;
+		size_t next = pos + clen + (slash != NULL);
+		size_t keep = res->len;
+		struct stat st;
+
+		if (clen == 0 || (clen == 1 && c[0] == '.')) {
+			pos = next;
+			continue;
+		}
+		if (clen == 2 && c[0] == '.' && c[1] == '.') {
+			char *up;
+
+			if (res->len == 0)
+				return EXDEV;
+			up = memrchr(res->p, '/', res->len);
+			res->len = up ? (size_t)(up - res->p) : 0;
+			res->p[res->len] = '\0';
+			pos = next;
+			continue;
+		}
+		if ((res->len > 0 && buf_addc(res, '/') < 0) ||
+		    buf_add(res, c, clen) < 0)
+			return ENOMEM;
+		if (fstatat(rootfd, res->p, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return errno;
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t n;
+
+			if (++links > MAX_LINKS)
+				return ELOOP;
+			n = readlinkat(rootfd, res->p, target, sizeof target);
+			if (n < 0)
+				return errno;
+			if ((size_t)n == sizeof target)
+				return ENAMETOOLONG;
+			if (n == 0)
+				return ENOENT;
+			if (target[0] == '/')
+				return EXDEV;
+			/* The rest of the path now follows the target. */
+			buf_reset(tmp);
+			if (buf_add(tmp, target, (size_t)n) < 0 ||
+			    (next < todo->len &&
+			     (buf_addc(tmp, '/') < 0 ||
+			      buf_add(tmp, todo->p + next, todo->len - next) <
+				      0)))
+				return ENOMEM;
+			buf_reset(todo);
+			if (buf_add(todo, tmp->p, tmp->len) < 0)
+				return ENOMEM;
+			res->len = keep;
+			res->p[keep] = '\0';
+			pos = 0;
+			continue;
+		}
+		if (next < todo->len && !S_ISDIR(st.st_mode))
+			return ENOTDIR;
+		pos = next;
+	}
+	return 0;
+}
+
+/* The d_type of a mode (IFTODT, spelt out: not every libc has it). */
+static unsigned char mode_type(mode_t m)
+{
+	return (unsigned char)((m >> 12) & 017);
+}
+
+static const char *special_kind(unsigned char type)
+{
+	switch (type) {
+	case DT_SOCK: return "socket";
+	case DT_FIFO: return "fifo";
+	case DT_CHR: return "character device";
+	case DT_BLK: return "block device";
+	default: return "unknown file type";
+	}
+}
+
+/* A symlink met while hashing: listed with its target's bytes, skipped,
+ * or reported. dfd and name locate the link itself. */
+static void walk_symlink(struct walk *w, int dfd, const char *name)
+{
+	const char *rel = w->path.p + w->root->len;
+	struct stat st;
+	int rc = resolve_beneath(w, w->root->fd, rel);
+
+	if (rc == ENOMEM) {
+		w->oom = 1;
+		return;
+	}
+	if (rc == EXDEV) {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(dfd, name, target, sizeof target - 1);
+
+		target[n < 0 ? 0 : n] = '\0';
+		finding(w, TREE_SYMLINK_OUTSIDE, w->path.p, target);
+		return;
+	}
+	if (rc == 0 && fstatat(w->root->fd, w->res.len ? w->res.p : ".", &st,
+			       AT_SYMLINK_NOFOLLOW) < 0)
+		rc = errno;
+	if (rc != 0) {
+		struct tree_file *f = add_file(w, NULL);
+
+		if (f != NULL)
+			f->error = rc;
+		finding(w, TREE_UNREADABLE, w->path.p, strerror(rc));
+		return;
+	}
+	if (S_ISDIR(st.st_mode))
+		return;
+	if (!S_ISREG(st.st_mode)) {
+		finding(w, TREE_SPECIAL, w->path.p,
+			special_kind(mode_type(st.st_mode)));
+		return;
+	}
+	struct tree_file *f = add_file(w, &st);
+	const char *tr = f ? arena_dup(w->t, w->res.p, w->res.len) : NULL;
+
+	if (tr == NULL || grow(&w->targets, &w->captargets, w->ntargets,
+			       sizeof *w->targets) < 0) {
+		w->oom = 1;
+		return;
+	}
+	w->targets[w->ntargets++] = (struct target){w->t->nfiles - 1, tr};
+}
+
+struct dirent64_raw {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* The byte at i of a name as it sorts: with "/" after a directory's
+ * name, -1 past the end. */
+static int key_at(const char *name, const struct dent *d, size_t i)
+{
+	if (i < d->len)
+		return (unsigned char)name[i];
+	if (i == d->len && d->type == DT_DIR)
+		return '/';
+	return -1;
+}
+
+/* Directories sort as if their names ended in "/": then a depth-first
+ * walk emits whole paths in bytewise order ("a-b" < "a/c"). */
+static int dent_cmp(const void *pa, const void *pb, void *names)
+{
+	const struct dent *a = pa, *b = pb;
+	const char *na = (const char *)names + a->name;
+	const char *nb = (const char *)names + b->name;
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(na, nb, n), ka, kb;
+
+	if (c != 0)
+		return c;
+	ka = key_at(na, a, n);
+	kb = key_at(nb, b, n);
+	return ka < kb ? -1 : ka > kb;
+}
+
+static void walk_dir(struct walk *w, int dfd);
+
+/* Reads a directory's entries onto the level stack. Returns 0, or an
+ * errno value. */
+static int read_dir(struct walk *w, int dfd)
+{
+	for (;;) {
+		long n = syscall(SYS_getdents64, dfd, w->dirbuf, DIR_BUF);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return 0;
+		for (long off = 0; off < n;) {
+			const struct dirent64_raw *d =
+				(const void *)(w->dirbuf + off);
+			const char *nm = d->d_name;
+			size_t len = strlen(nm);
+
+			off += d->d_reclen;
+			if (nm[0] == '.' &&
+			    (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0')))
+				continue;
+			if (grow(&w->ents, &w->capents, w->nents,
+				 sizeof *w->ents) < 0)
+				return ENOMEM;
+			w->ents[w->nents++] = (struct dent){
+				w->names.len, len, SIZE_MAX, 0, d->d_type};
+			if (buf_add(&w->names, nm, len + 1) < 0)
+				return ENOMEM;
+		}
+	}
+}
+
+static void walk_entry(struct walk *w, int dfd, size_t k)
+{
+	const struct dent *d = &w->ents[k];
+	const char *name = w->names.p + d->name;
+	const struct stat *st = d->st == SIZE_MAX ? NULL : &w->stats[d->st];
+
+	if (d->err != 0) {
+		/* Listed but not statable: a directory without search
+		 * permission, or an entry removed since it was listed. */
+		if (d->err != ENOENT)
+			finding(w, TREE_UNREADABLE, w->path.p,
+				strerror(d->err));
+		return;
+	}
+	if (d->type == DT_DIR) {
+		int fd;
+
+		if (!w->o->hash && add_file(w, st) == NULL)
+			return;
+		do
+			fd = openat(dfd, name,
+				    O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					    O_CLOEXEC);
+		while (fd < 0 && errno == EINTR);
+		if (fd < 0) {
+			finding(w, TREE_UNREADABLE, w->path.p, strerror(errno));
+			return;
+		}
+		if (buf_addc(&w->path, '/') < 0)
+			w->oom = 1;
+		else
+			walk_dir(w, fd);
+		(void)close(fd);
+		return;
+	}
+	if (d->type == DT_REG || !w->o->hash) {
+		/* While hashing, a regular file's stat comes from fstat on
+		 * the open file: one path lookup fewer per file. */
+		struct tree_file *f = add_file(w, st);
+
+		if (f != NULL && d->type == DT_REG && !w->o->hash)
+			w->t->bytes += f->size;
+		return;
+	}
+	if (d->type == DT_LNK) {
+		walk_symlink(w, dfd, name);
+		return;
+	}
+	finding(w, TREE_SPECIAL, w->path.p, special_kind(d->type));
+}
+
+/* Walks the directory dfd, whose path (with a trailing "/", or empty for
+ * the root ".") is in w->path. Leaves w->path as it found it. */
+static void walk_dir(struct walk *w, int dfd)
+{
+	size_t base = w->nents, names = w->names.len, plen = w->path.len;
+	size_t stats = w->nstats;
+	int rc = read_dir(w, dfd);
+
+	if (rc == ENOMEM) {
+		w->oom = 1;
+	} else if (rc != 0) {
+		/* Report the directory by its path, without the slash. */
+		char *dir = plen == 0 ? strdup(".")
+				      : strndup(w->path.p,
+						plen > 1 ? plen - 1 : plen);
+
+		if (dir == NULL)
+			w->oom = 1;
+		else
+			finding(w, TREE_UNREADABLE, dir, strerror(rc));
+		free(dir);
+	}
+	/* A snapshot needs every entry's stat; hashing only those whose
+	 * type the file system did not give (DT_UNKNOWN). */
+	for (size_t k = base; k < w->nents && !w->oom; k++) {
+		struct dent *d = &w->ents[k];
+
+		if (w->o->hash && d->type != DT_UNKNOWN)
+			continue;
+		if (grow(&w->stats, &w->capstats, w->nstats, sizeof *w->stats) <
+		    0) {
+			w->oom = 1;
+			break;
+		}
+		do
+			rc = fstatat(dfd, w->names.p + d->name,
+				     &w->stats[w->nstats], AT_SYMLINK_NOFOLLOW);
+		while (rc < 0 && errno == EINTR);
+		if (rc < 0) {
+			d->err = errno;
+			continue;
+		}
+		d->type = mode_type(w->stats[w->nstats].st_mode);
+		d->st = w->nstats++;
+	}
+	qsort_r(w->ents + base, w->nents - base, sizeof *w->ents, dent_cmp,
+		w->names.p);
+	for (size_t k = base; k < w->nents && !w->oom; k++) {
+		const struct dent *d = &w->ents[k];
+
+		w->path.len = plen;
+		if (buf_add(&w->path, w->names.p + d->name, d->len) < 0) {
+			w->oom = 1;
+			break;
+		}
+		if (w->nexcl > 0 && excluded(w))
+			continue;
+		walk_entry(w, dfd, k);
+	}
+	w->nents = base;
+	w->nstats = stats;
+	w->names.len = names;
+	w->path.len = plen;
+	if (w->path.p != NULL)
+		w->path.p[plen] = '\0';
+}
+
+static void walk_root(struct walk *w, const struct root *r)
+{
+	w->root = r;
+	buf_reset(&w->path);
+	if (buf_adds(&w->path, r->name) < 0) {
+		w->oom = 1;
+		return;
+	}
+	if (w->nexcl > 0 && excluded(w))
+		return;
+	if (r->fd < 0) {
+		int err = -r->fd;
+
+		finding(w,
+			err == ENOENT	 ? TREE_ROOT_MISSING
+			: err == ENOTDIR ? TREE_ROOT_NOT_DIR
+					 : TREE_UNREADABLE,
+			r->name, strerror(err));
+		return;
+	}
+	if (r->len == 0)
+		buf_reset(&w->path);
+	else if (strcmp(r->name, "/") != 0 && buf_addc(&w->path, '/') < 0) {
+		w->oom = 1;
+		return;
+	}
+	walk_dir(w, r->fd);
+}
+
+static int path_cmp(const void *pa, const void *pb, void *files)
+{
+	const struct tree_file *f = files;
+	const struct tree_file *a = &f[*(const size_t *)pa];
+	const struct tree_file *b = &f[*(const size_t *)pb];
+	int c = strcmp(a->path, b->path);
+
+	if (c != 0)
+		return c;
+	return a->root < b->root ? -1 : a->root > b->root;
+}
+
+static int target_cmp(const void *pa, const void *pb)
+{
+	const struct target *a = pa, *b = pb;
+
+	return a->file < b->file ? -1 : a->file > b->file;
+}
+
+/*
+ * Roots that overlap ("." and "public") or nest list some files twice and
+ * interleave: sort by path, keep each path once (under its first root),
+ * and renumber the symlink targets. Disjoint roots never get here.
+ */
+static int sort_files(struct walk *w)
+{
+	struct tree *t = w->t;
+	size_t n = t->nfiles, m = 0;
+	size_t *idx = malloc(n * sizeof *idx);
+	size_t *map = malloc(n * sizeof *map);
+	struct tree_file *nf = malloc(n * sizeof *nf);
+
+	if (idx == NULL || map == NULL || nf == NULL) {
+		free(idx);
+		free(map);
+		free(nf);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	qsort_r(idx, n, sizeof *idx, path_cmp, t->files);
+	for (size_t k = 0; k < n; k++) {
+		const struct tree_file *f = &t->files[idx[k]];
+
+		if (m > 0 && strcmp(nf[m - 1].path, f->path) == 0) {
+			map[idx[k]] = SIZE_MAX;
+			continue;
+		}
+		map[idx[k]] = m;
+		nf[m++] = *f;
+	}
+	size_t nt = 0;
+
+	for (size_t k = 0; k < w->ntargets; k++)
+		if (map[w->targets[k].file] != SIZE_MAX)
+			w->targets[nt++] = (struct target){
+				map[w->targets[k].file], w->targets[k].rel};
+	w->ntargets = nt;
+	if (nt > 1)
+		qsort(w->targets, nt, sizeof *w->targets, target_cmp);
+	free(t->files);
+	t->files = nf;
+	t->nfiles = m;
+	w->capfiles = n;
+	free(idx);
+	free(map);
+	return 0;
+}
+
+static int root_cmp(const void *pa, const void *pb)
+{
+	const struct root *a = pa, *b = pb;
+	/* Compare the prefixes the paths will carry: "x/" or "". */
+	const char *na = a->len ? a->name : "";
+	const char *nb = b->len ? b->name : "";
+	size_t la = strlen(na), lb = strlen(nb), n = la < lb ? la : lb;
+	int c = memcmp(na, nb, n);
+
+	if (c != 0)
+		return c;
+	int ka = la > n ? (unsigned char)na[n] : la ? '/' : -1;
+	int kb = lb > n ? (unsigned char)nb[n] : lb ? '/' : -1;
+
+	if (ka != kb)
+		return ka < kb ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/*
+ * The hashing pass, in two rounds. The walk did not stat regular files
+ * (fstat on the open file is cheaper than a second path lookup), so sizes
+ * are unknown at first: round one takes the files in walk order, a batch
+ * at a time, opens and fstats each, hashes it at once when it is small and
+ * sets it aside when it is big; round two hashes the big ones largest
+ * first. Either round's tail is then short: a batch of small files, or
+ * the smallest of the big ones.
+ */
+struct run {
+	struct tree *t;
+	const struct tree_opts *o;
+	const int *rootfd; /* by tree_opts root index */
+	const struct target *targets;
+	size_t ntargets;
+	const size_t *big; /* round two: indexes of big files, largest first */
+	size_t nbig;
+	int round;
+	atomic_size_t next;
+	atomic_int noatime; /* O_NOATIME allowed so far */
+	atomic_int openat2; /* the kernel has openat2 */
+};
+
+/* Round one claims this many files at once: fewer atomic operations, and
+ * threads write to different cache lines of the files array. */
+#define BATCH 8
+/* A file bigger than this waits for round two. */
+#define BIG_FILE ((uint64_t)4 * READ_BUF)
+
+struct worker {
+	struct run *r;
+	pthread_t thread;
+	unsigned char *buf;
+	struct tree_hit *hits;
+	size_t nhits, caphits;
+	struct tree_finding *find;
+	size_t nfind, capfind;
+	size_t *big;
+	size_t nbig, capbig;
+	size_t file, file_hits; /* the file being read, its first hit */
+	uint64_t bytes;
+	int oom;
+	struct scan_state st;
+};
+
+static int on_hit(const struct scan_hit *h, void *arg)
+{
+	struct worker *w = arg;
+	size_t same = 0;
+
+	for (size_t k = w->file_hits; k < w->nhits; k++)
+		same += w->hits[k].secret == h->secret;
+	if (same >= TREE_HITS_PER_SECRET)
+		return 0;
+	if (grow(&w->hits, &w->caphits, w->nhits, sizeof *w->hits) < 0) {
+		w->oom = 1;
+		return 1;
+	}
+	w->hits[w->nhits++] =
+		(struct tree_hit){w->file, h->secret, h->offset, h->encoding};
+	return 0;
+}
+
+/*
+ * Opens a file below a root for reading. openat2 with RESOLVE_BENEATH
+ * and RESOLVE_NO_SYMLINKS makes the walk's check hold at open time too:
+ * no component may have become a symlink since (Linux 5.6; older
+ * kernels get openat with O_NOFOLLOW, which guards the last component).
+ * O_NONBLOCK: a FIFO swapped in after the walk must not block the open.
+ * O_NOATIME spares an inode update per file where we may use it (as the
+ * owner or with CAP_FOWNER); EPERM turns it off for the run.
+ */
+static int open_file(struct run *r, int dirfd, const char *rel)
+{
+	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW;
+
+	if (atomic_load_explicit(&r->noatime, memory_order_relaxed))
+		flags |= O_NOATIME;
+	for (;;) {
+		int fd;
+
+		if (atomic_load_explicit(&r->openat2, memory_order_relaxed)) {
+			struct open_how how = {
+				.flags = (uint64_t)flags,
+				.resolve = RESOLVE_BENEATH |
+					   RESOLVE_NO_SYMLINKS |
+					   RESOLVE_NO_MAGICLINKS,
+			};
+
+			fd = (int)syscall(SYS_openat2, dirfd, rel, &how,
+					  sizeof how);
+			if (fd < 0 && errno == ENOSYS) {
+				atomic_store(&r->openat2, 0);
+				continue;
+			}
+		} else {
+			fd = openat(dirfd, rel, flags);
+		}
+		if (fd >= 0)
+			return fd;
+		if (errno == EINTR)
+			continue;
+		if (errno == EPERM && (flags & O_NOATIME)) {
+			flags &= ~O_NOATIME;
+			atomic_store(&r->noatime, 0);
+			continue;
+		}
+		return -1;
+	}
+}
+
+static const char *target_of(const struct run *r, size_t file)
+{
+	size_t lo = 0, hi = r->ntargets;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->targets[mid].file < file)
+			lo = mid + 1;
+		else if (r->targets[mid].file > file)
+			hi = mid;
+		else
+			return r->targets[mid].rel;
+	}
+	return NULL;
+}
+
+static void unreadable(struct worker *w, struct tree_file *f, int err)
+{
+	f->error = err;
+	if (add_finding(&w->find, &w->nfind, &w->capfind, TREE_UNREADABLE,
+			f->path, strerror(err)) < 0)
+		w->oom = 1;
+}
+
+/* Reads fd to its end through SHA-256 and the scanner. */
+static void hash_fd(struct worker *w, size_t i, int fd)
+{
+	struct run *r = w->r;
+	struct tree_file *f = &r->t->files[i];
+	struct sha256_ctx ctx;
+	uint64_t total = 0;
+
+	sha256_init(&ctx);
+	scan_state_init(&w->st);
+	w->file = i;
+	w->file_hits = w->nhits;
+	for (;;) {
+		ssize_t n = read(fd, w->buf, READ_BUF);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			unreadable(w, f, errno);
+			return;
+		}
+		if (n == 0)
+			break;
+		sha256_update(&ctx, (size_t)n, w->buf);
+		if (r->o->scan != NULL && scan_feed(r->o->scan, &w->st, w->buf,
+						    (size_t)n, on_hit, w) != 0)
+			return;
+		total += (uint64_t)n;
+		/* A short read that reaches the size fstat gave is the end of
+		 * a regular file; skip the read(2) that would say so. */
+		if ((size_t)n < READ_BUF && total >= f->size)
+			break;
+	}
+	sha256_digest(&ctx, sizeof f->sha256, f->sha256);
+	f->hashed = 1;
+	f->size = total;
+	w->bytes += total;
+}
+
+static int open_entry(struct worker *w, size_t i)
+{
+	struct run *r = w->r;
+	const struct tree_file *f = &r->t->files[i];
+	const char *rel = r->ntargets ? target_of(r, i) : NULL;
+
+	return open_file(r, r->rootfd[f->root], rel ? rel : f->rel);
+}
+
+static void round_one(struct worker *w, size_t i)
+{
+	struct tree_file *f = &w->r->t->files[i];
+	struct stat st;
+	int fd;
+
+	if (f->error != 0) /* a dangling symlink or a loop: reported */
+		return;
+	fd = open_entry(w, i);
+	if (fd < 0) {
+		unreadable(w, f, errno);
+		return;
+	}
+	if (fstat(fd, &st) < 0) {
+		unreadable(w, f, errno);
+	} else if (!S_ISREG(st.st_mode)) {
+		/* Replaced since the walk: report what it is now. */
+		f->error = EINVAL;
+		if (add_finding(&w->find, &w->nfind, &w->capfind, TREE_SPECIAL,
+				f->path,
+				special_kind(mode_type(st.st_mode))) < 0)
+			w->oom = 1;
+	} else {
+		fill_stat(f, &st);
+		if (f->size <= BIG_FILE) {
+			hash_fd(w, i, fd);
+		} else if (grow(&w->big, &w->capbig, w->nbig, sizeof *w->big) <
+			   0) {
+			w->oom = 1;
+		} else {
+			w->big[w->nbig++] = i;
+		}
+	}
+	(void)close(fd);
+}
+
+static void round_two(struct worker *w, size_t i)
+{
+	struct tree_file *f = &w->r->t->files[i];
+	int fd = open_entry(w, i);
+
+	if (fd < 0) {
+		unreadable(w, f, errno);
+		return;
+	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	hash_fd(w, i, fd);
+	(void)close(fd);
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct run *r = w->r;
+	size_t n = r->round == 1 ? r->t->nfiles : r->nbig;
+	size_t batch = r->round == 1 ? BATCH : 1;
+
+	for (;;) {
+		size_t k = atomic_fetch_add_explicit(&r->next, batch,
+						     memory_order_relaxed);
+
+		if (k >= n || w->oom)
+			break;
+		for (size_t end = k + batch < n ? k + batch : n; k < end; k++)
+			if (r->round == 1)
+				round_one(w, k);
+			else
+				round_two(w, r->big[k]);
+	}
+	return NULL;
+}
+
+static unsigned cpus(void)
+{
+	cpu_set_t set;
+	long n;
+
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+/* Runs one round on nw workers: the calling thread is worker 0; a thread
+ * that cannot be created leaves its share to the others. Returns the
+ * number of threads that ran. */
+static unsigned run_round(struct run *r, struct worker *ws, unsigned nw,
+			  int round)
+{
+	unsigned started = 1;
+
+	r->round = round;
+	atomic_store(&r->next, 0);
+	for (unsigned k = 1; k < nw; k++) {
+		if (pthread_create(&ws[k].thread, NULL, work, &ws[k]) != 0)
+			break;
+		started = k + 1;
+	}
+	(void)work(&ws[0]);
+	for (unsigned k = 1; k < started; k++)
+		(void)pthread_join(ws[k].thread, NULL);
+	return started;
+}
+
+static int big_cmp(const void *pa, const void *pb, void *files)
+{
+	const struct tree_file *f = files;
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+
+	if (f[ia].size != f[ib].size)
+		return f[ia].size > f[ib].size ? -1 : 1;
+	return ia < ib ? -1 : ia > ib;
+}
+
+static int hit_cmp(const void *pa, const void *pb)
+{
+	const struct tree_hit *a = pa, *b = pb;
+
+	if (a->file != b->file)
+		return a->file < b->file ? -1 : 1;
+	if (a->offset != b->offset)
+		return a->offset < b->offset ? -1 : 1;
+	return a->secret < b->secret ? -1 : a->secret > b->secret;
+}
+
+static int finding_cmp(const void *pa, const void *pb)
+{
+	const struct tree_finding *a = pa, *b = pb;
+	int c = strcmp(a->path, b->path);
+
+	if (c != 0)
+		return c;
+	return a->kind < b->kind ? -1 : a->kind > b->kind;
+}
+
+/* Moves the workers' hits and findings into the tree. */
+static int collect(struct walk *w, struct worker *ws, unsigned nw)
+{
+	struct tree *t = w->t;
+	size_t nh = 0;
+	int rc = 0;
+
+	for (unsigned k = 0; k < nw; k++)
+		nh += ws[k].nhits;
+	if (nh > 0) {
+		t->hits = malloc(nh * sizeof *t->hits);
+		if (t->hits == NULL)
+			rc = -1;
+	}
+	for (unsigned k = 0; k < nw; k++) {
+		struct worker *wk = &ws[k];
+
+		if (wk->oom)
+			rc = -1;
+		t->bytes += wk->bytes;
+		if (rc == 0 && wk->nhits > 0) {
+			memcpy(t->hits + t->nhits, wk->hits,
+			       wk->nhits * sizeof *wk->hits);
+			t->nhits += wk->nhits;
+		}
+		for (size_t j = 0; j < wk->nfind; j++) {
+			struct tree_finding *fd = &wk->find[j];
+
+			if (rc == 0 && grow(&t->findings, &w->capfind,
+					    t->nfindings, sizeof *fd) < 0)
+				rc = -1;
+			if (rc == 0) {
+				t->findings[t->nfindings++] = *fd;
+			} else {
+				free(fd->path);
+				free(fd->detail);
+			}
+		}
+	}
+	if (t->hits != NULL && t->nhits > 1)
+		qsort(t->hits, t->nhits, sizeof *t->hits, hit_cmp);
+	return rc;
+}
+
+static int hash_all(struct walk *w, const int *rootfd)
+{
+	struct tree *t = w->t;
+	struct run r = {
+		.t = t,
+		.o = w->o,
+		.rootfd = rootfd,
+		.targets = w->targets,
+		.ntargets = w->ntargets,
+	};
+	unsigned nw = w->o->threads ? w->o->threads : cpus();
+	size_t *big = NULL, nbig = 0;
+	struct worker *ws;
+	int rc = 0;
+
+	atomic_init(&r.next, 0);
+	atomic_init(&r.noatime, 1);
+	atomic_init(&r.openat2, 1);
+	if (nw > t->nfiles)
+		nw = t->nfiles ? (unsigned)t->nfiles : 1;
+	ws = calloc(nw, sizeof *ws);
+	if (ws == NULL)
+		return -1;
+	for (unsigned k = 0; k < nw; k++) {
+		ws[k].r = &r;
+		ws[k].buf = aligned_alloc(4096, READ_BUF);
+		if (ws[k].buf == NULL)
+			rc = -1;
+	}
+	if (rc == 0)
+		t->threads = run_round(&r, ws, nw, 1);
+	for (unsigned k = 0; k < nw; k++) {
+		if (ws[k].oom)
+			rc = -1;
+		nbig += ws[k].nbig;
+	}
+	if (rc == 0 && nbig > 0) {
+		big = malloc(nbig * sizeof *big);
+		if (big == NULL)
+			rc = -1;
+	}
+	if (rc == 0 && nbig > 0) {
+		nbig = 0;
+		for (unsigned k = 0; k < nw; k++) {
+			if (ws[k].nbig > 0)
+				memcpy(big + nbig, ws[k].big,
+				       ws[k].nbig * sizeof *big);
+			nbig += ws[k].nbig;
+		}
+		qsort_r(big, nbig, sizeof *big, big_cmp, t->files);
+		r.big = big;
+		r.nbig = nbig;
+		(void)run_round(&r, ws, nw < nbig ? nw : (unsigned)nbig, 2);
+	}
+	if (collect(w, ws, nw) < 0)
+		rc = -1;
+	for (unsigned k = 0; k < nw; k++) {
+		free(ws[k].find);
+		free(ws[k].hits);
+		free(ws[k].big);
+		free(ws[k].buf);
+	}
+	free(ws);
+	free(big);
+	return rc;
+}
+
+int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e)
+{
+	struct walk w = {.o = o, .t = out};
+	struct root *roots = NULL;
+	int *rootfd = NULL;
+	int rc = -1;
+	double t0 = now_ms();
+
+	memset(out, 0, sizeof *out);
+	w.dirbuf = malloc(DIR_BUF);
+	w.excl = calloc(o->nexclude ? o->nexclude : 1, sizeof *w.excl);
+	roots = calloc(o->nroots ? o->nroots : 1, sizeof *roots);
+	rootfd = malloc((o->nroots ? o->nroots : 1) * sizeof *rootfd);
+	if (w.dirbuf == NULL || w.excl == NULL || roots == NULL ||
+	    rootfd == NULL)
+		goto out;
+	for (size_t i = 0; i < o->nroots; i++)
+		roots[i].fd = rootfd[i] = -1;
+	for (size_t i = 0; i < o->nexclude; i++) {
+		w.excl[i] = normalise(o->exclude[i]);
+		if (w.excl[i] == NULL)
+			goto out;
+		w.nexcl = i + 1;
+	}
+	for (size_t i = 0; i < o->nroots; i++) {
+		struct root *r = &roots[i];
+		char *name = normalise(o->roots[i]);
+
+		if (name == NULL)
+			goto out;
+		r->name = name;
+		r->index = i;
+		r->len = strcmp(name, ".") == 0	  ? 0
+			 : strcmp(name, "/") == 0 ? 1
+						  : strlen(name) + 1;
+		/* A root may itself be a symlink: it is where the user said
+		 * the outputs are. */
+		do
+			r->fd = openat(AT_FDCWD, name,
+				       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		while (r->fd < 0 && errno == EINTR);
+		if (r->fd < 0)
+			r->fd = -errno;
+		rootfd[i] = r->fd;
+	}
+	qsort(roots, o->nroots, sizeof *roots, root_cmp);
+	for (size_t i = 0; i < o->nroots && !w.oom; i++)
+		walk_root(&w, &roots[i]);
+	if (w.oom)
+		goto out;
+	for (size_t i = 1; i < out->nfiles; i++)
+		if (strcmp(out->files[i - 1].path, out->files[i].path) >= 0) {
+			if (sort_files(&w) < 0)
+				goto out;
+			break;
+		}
+	out->walk_ms = now_ms() - t0;
+	if (o->hash) {
+		t0 = now_ms();
+		if (hash_all(&w, rootfd) < 0)
+			goto out;
+		out->hash_ms = now_ms() - t0;
+	}
+	if (out->nfindings > 1)
+		qsort(out->findings, out->nfindings, sizeof *out->findings,
+		      finding_cmp);
+	rc = 0;
+out:
+	for (size_t i = 0; i < o->nroots && roots != NULL; i++) {
+		if (roots[i].fd >= 0)
+			(void)close(roots[i].fd);
+		free(roots[i].name);
+	}
+	for (size_t i = 0; i < w.nexcl; i++)
+		free(w.excl[i]);
+	free(w.excl);
+	free(roots);
+	free(rootfd);
+	free(w.dirbuf);
+	free(w.ents);
+	free(w.stats);
+	free(w.targets);
+	buf_free(&w.path);
+	buf_free(&w.names);
+	buf_free(&w.res);
+	buf_free(&w.todo);
+	buf_free(&w.tmp);
+	if (rc < 0) {
+		tree_free(out);
+		err_sys(e, ENOMEM, "walking the output tree");
+	}
+	return rc;
+}
+
+void tree_free(struct tree *t)
+{
+	if (t->arena == NULL)
+		for (size_t i = 0; i < t->nfiles; i++)
+			free(t->files[i].path);
+	for (struct tree_arena *a = t->arena, *next; a != NULL; a = next) {
+		next = a->next;
+		free(a);
+	}
+	for (size_t i = 0; i < t->nfindings; i++) {
+		free(t->findings[i].path);
+		free(t->findings[i].detail);
+	}
+	free(t->files);
+	free(t->findings);
+	free(t->hits);
+	memset(t, 0, sizeof *t);
+}
+
+const struct tree_file *tree_find(const struct tree *t, const char *path)
+{
+	size_t lo = 0, hi = t->nfiles;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(t->files[mid].path, path);
+
+		if (c == 0)
+			return &t->files[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}

@@ -1,0 +1,122 @@
+/*
+ * One pass over the output tree: walk the roots (openat/fstatat on
+ * directory fds, never following a symlink out of its root), then on all
+ * cores hash every regular file with SHA-256 and scan its bytes for
+ * secrets in the same pass, largest files first. With hash = 0 it is a
+ * stat-only snapshot of a tree (the before/after comparison of the
+ * working directory). Problems with the tree are findings, not errors;
+ * nothing here prints. The tree owns every string in it; tree_free
+ * releases them.
+ */
+#ifndef CLEANROOM_TREE_H
+#define CLEANROOM_TREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "scan.h"
+
+/* Hits kept per file and secret: a file holding a secret more often than
+ * this is reported with this many offsets. Bounds memory for a file made
+ * of one secret repeated. */
+#define TREE_HITS_PER_SECRET 8
+
+struct tree_file {
+	/* Relative to the cwd: root + "/" + rel ("public/assets/app.css"),
+	 * or rel alone for the root "." (a trailing "/" or a leading "./"
+	 * of a root is dropped). Any bytes but "/" and NUL in names. */
+	char *path;
+	const char *rel; /* relative to its root (points into path) */
+	size_t root;	 /* index into tree_opts.roots */
+	/* From fstatat (AT_SYMLINK_NOFOLLOW), except for a symlink that
+	 * resolves to a regular file inside its root: then the target's.
+	 * When hashed, size is the number of bytes hashed. */
+	uint64_t size;
+	uint32_t mode;
+	int64_t mtime_ns, ctime_ns;
+	uint64_t dev, ino;
+	unsigned char sha256[32];
+	int hashed; /* sha256 valid */
+	int error;  /* 0, or the errno that kept it from being read */
+};
+
+enum tree_finding_kind {
+	/* A symlink whose target leaves its root: an absolute target, or
+	 * ".." above the root, at any step of the resolution. Not followed;
+	 * detail is the link's text. */
+	TREE_SYMLINK_OUTSIDE,
+	/* A file or directory that could not be read (a file is also in
+	 * files, with error set); detail is strerror(errno). Covers dangling
+	 * symlinks (ENOENT) and symlink loops (ELOOP). */
+	TREE_UNREADABLE,
+	/* A socket, FIFO or device: never opened. detail: "socket", "fifo",
+	 * "character device" or "block device". */
+	TREE_SPECIAL,
+	TREE_ROOT_MISSING, /* a root does not exist; path is the root */
+	TREE_ROOT_NOT_DIR, /* a root is not a directory */
+};
+
+struct tree_finding {
+	enum tree_finding_kind kind;
+	char *path; /* relative to the cwd, like tree_file.path */
+	char *detail;
+};
+
+struct tree_hit {
+	size_t file;   /* index into files */
+	size_t secret; /* index into the secrets given to scan_new */
+	uint64_t offset;
+	const char *encoding; /* static, from struct scan_hit */
+};
+
+struct tree_arena;
+
+struct tree {
+	struct tree_file *files; /* sorted bytewise (strcmp) by path */
+	size_t nfiles;
+	struct tree_finding *findings; /* sorted by path, then kind */
+	size_t nfindings;
+	struct tree_hit *hits; /* sorted by file, offset, secret */
+	size_t nhits;
+	uint64_t bytes; /* hashed; for a snapshot, the regular files' sizes */
+	double walk_ms, hash_ms;
+	unsigned threads; /* hashing threads used */
+	/* Private: storage of the paths. NULL in a tree built by hand, whose
+	 * paths tree_free then frees one by one. */
+	struct tree_arena *arena;
+};
+
+struct tree_opts {
+	const char *const *roots; /* relative to the cwd */
+	size_t nroots;
+	/* Paths (relative to the cwd, spelt like tree_file.path) whose
+	 * subtrees are skipped; a file's own path excludes that file. */
+	const char *const *exclude;
+	size_t nexclude;
+	const struct scan *scan; /* NULL: no secret scan */
+	unsigned threads;	 /* 0: the CPUs this process may run on */
+	/* 0: walk and stat only (a snapshot). A snapshot lists every entry
+	 * below the roots as fstatat sees it, directories included (a
+	 * created directory is a write), symlinks unresolved and special
+	 * files by their mode; its only findings are missing, non-directory
+	 * and unreadable roots and unreadable directories. */
+	int hash;
+};
+
+/*
+ * Walks, hashes and scans. Symlinks (hash = 1): one that resolves inside
+ * its root to a regular file is listed under its own path with the
+ * target's bytes, as `sha256sum -c` would read them; one that resolves to
+ * a directory inside the root is skipped (its files are listed under
+ * their real paths); one that leaves the root is a finding. Returns 0, or
+ * -1 with e (ERR_SYSTEM) for internal failures only (out of memory);
+ * *out is then empty. Call tree_free on *out either way.
+ */
+int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e);
+void tree_free(struct tree *t);
+
+/* Binary search on path; NULL when absent. */
+const struct tree_file *tree_find(const struct tree *t, const char *path);
+
+#endif

@@ -1,0 +1,657 @@
+/*
+ * The tree walk and hashing pass, on fixture trees built in a mkdtemp
+ * directory: hashes compared with coreutils' sha256sum (run through popen
+ * with --zero, so names with newlines need no unescaping), bytewise order,
+ * awkward names, empty and big files, a 4 GiB sparse file, symlinks in
+ * and out of the root, special files, unreadable files (in a child that
+ * drops root, when run as root), missing roots, exclusion, overlapping
+ * roots, and secrets found through the pass. Each suite runs with the
+ * fixture directory as the cwd and restores the cwd afterwards.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "scan.h"
+#include "tap.h"
+#include "tree.h"
+
+static char fixture[] = "/tmp/cleanroom-tree-XXXXXX";
+static int oldcwd = -1;
+
+static int enter_fixture(void)
+{
+	oldcwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mkdtemp(fixture) == NULL || chdir(fixture) < 0) {
+		tap_diag("fixture: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void leave_fixture(void)
+{
+	char cmd[128];
+
+	if (fchdir(oldcwd) < 0)
+		tap_diag("fchdir: %s", strerror(errno));
+	(void)close(oldcwd);
+	/* Mode 000 directories left by the unreadable test need a chmod
+	 * before rm can empty them when not root. */
+	snprintf(cmd, sizeof cmd, "chmod -R u+rwx %s 2>/dev/null; rm -rf %s",
+		 fixture, fixture);
+	if (system(cmd) != 0)
+		tap_diag("could not remove %s", fixture);
+	memcpy(fixture + strlen(fixture) - 6, "XXXXXX", 6);
+}
+
+static int put(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int rc = 0;
+
+	if (fd < 0)
+		return -1;
+	if (len > 0 && write(fd, data, len) != (ssize_t)len)
+		rc = -1;
+	if (close(fd) < 0)
+		rc = -1;
+	return rc;
+}
+
+static void hex(const unsigned char *d, char *out)
+{
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* The awkward-names fixture under X/. */
+static const char *const names[] = {
+	"X/with space.txt",
+	"X/new\nline.txt",
+	"X/bad\xff\xfe.bin",
+	"X/empty",
+	"X/a-b",
+	"X/a/c",
+	"X/a.b",
+	"X/a0",
+	"X/ab",
+	"X/a/b/deep",
+	"X/big.bin",
+	"X/.hidden",
+};
+
+static int build_names(void)
+{
+	static char big[3 << 20];
+	int rc = 0;
+
+	rc |= mkdir("X", 0755) | mkdir("X/a", 0755) | mkdir("X/a/b", 0755);
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char data[64];
+		int n = snprintf(data, sizeof data, "content %zu\n", i);
+
+		if (strcmp(names[i], "X/empty") == 0)
+			n = 0;
+		if (strcmp(names[i], "X/big.bin") == 0) {
+			for (size_t k = 0; k < sizeof big; k++)
+				big[k] = (char)(k * 2654435761u >> 13);
+			rc |= put(names[i], big, sizeof big);
+		} else {
+			rc |= put(names[i], data, (size_t)n);
+		}
+	}
+	return rc;
+}
+
+/* Reads `sha256sum --zero` over every file under dir: "HASH  PATH\0"
+ * records. Returns how many matched the tree's hash for that path, or -1
+ * when a path is missing from the tree. */
+static int compare_sha256sum(const struct tree *t, const char *dir,
+			     size_t *nref)
+{
+	char cmd[256], rec[4096];
+	FILE *p;
+	int ok = 0, c;
+	size_t n = 0;
+
+	snprintf(cmd, sizeof cmd,
+		 "find %s -type f -print0 | xargs -0 sha256sum --zero", dir);
+	p = popen(cmd, "r");
+	if (p == NULL)
+		return -1;
+	*nref = 0;
+	while ((c = fgetc(p)) != EOF) {
+		if (c != '\0') {
+			if (n < sizeof rec - 1)
+				rec[n++] = (char)c;
+			continue;
+		}
+		rec[n] = '\0';
+		n = 0;
+		(*nref)++;
+		const struct tree_file *f = tree_find(t, rec + 66);
+		char h[65];
+
+		if (f == NULL || !f->hashed) {
+			tap_diag("not in the tree: %s", rec + 66);
+			ok = -1;
+			continue;
+		}
+		hex(f->sha256, h);
+		if (ok >= 0 && strncmp(h, rec, 64) == 0)
+			ok++;
+		else
+			tap_diag("hash differs: %s", rec + 66);
+	}
+	if (pclose(p) != 0)
+		return -1;
+	return ok;
+}
+
+TAP_SUITE(tree_hashes)
+{
+	static const char *const roots[] = {"X"};
+	struct tree_opts o = {.roots = roots, .nroots = 1, .hash = 1};
+	struct tree t;
+	struct err e = {0};
+	size_t nref = 0;
+
+	if (enter_fixture() < 0)
+		return;
+	T_INT(build_names(), 0, "fixture built");
+	for (unsigned threads = 1; threads <= 4; threads += 3) {
+		o.threads = threads;
+		if (!T_INT(tree_hash_scan(&o, &t, &e), 0, "tree_hash_scan"))
+			break;
+		T_INT(t.nfiles, sizeof names / sizeof names[0],
+		      "every regular file listed");
+		T_INT(t.nfindings, 0, "no findings");
+		int same = compare_sha256sum(&t, "X", &nref);
+
+		T_INT(same, (int)nref, "every hash equals sha256sum's");
+		T_INT(nref, t.nfiles, "sha256sum saw as many files");
+		T_INT(t.bytes, (3 << 20) + 9 * 10 + 11,
+		      "bytes hashed: the sum of the sizes");
+		T_OK(t.threads >= 1 && t.threads <= threads, "threads used: %u",
+		     t.threads);
+
+		const struct tree_file *f = tree_find(&t, "X/empty");
+
+		T_OK(f && f->hashed && f->size == 0 && f->error == 0 &&
+			     S_ISREG(f->mode),
+		     "empty file hashed, size 0, a regular file");
+		f = tree_find(&t, "X/new\nline.txt");
+		T_STR(f ? f->rel : NULL, "new\nline.txt",
+		      "rel: the path below the root");
+		T_OK(f && f->root == 0 && f->ino != 0 && f->mtime_ns > 0,
+		     "root index and stat fields");
+		T_OK(tree_find(&t, "X/nope") == NULL &&
+			     tree_find(&t, "X") == NULL,
+		     "tree_find: absent paths");
+		tree_free(&t);
+	}
+	leave_fixture();
+}
+
+TAP_SUITE(tree_order)
+{
+	static const char *const roots[] = {"X"};
+	static const char *const want[] = {
+		"X/.hidden",
+		"X/a-b",
+		"X/a.b",
+		"X/a/b/deep",
+		"X/a/c",
+		"X/a0",
+		"X/ab",
+		"X/bad\xff\xfe.bin",
+		"X/big.bin",
+		"X/empty",
+		"X/new\nline.txt",
+		"X/with space.txt",
+	};
+	struct tree_opts o = {.roots = roots, .nroots = 1, .hash = 1};
+	struct tree t;
+	struct err e = {0};
+	int sorted = 1;
+
+	if (enter_fixture() < 0)
+		return;
+	T_INT(build_names(), 0, "fixture built");
+	if (T_INT(tree_hash_scan(&o, &t, &e), 0, "tree_hash_scan")) {
+		for (size_t i = 0; i < t.nfiles && i < 12; i++)
+			T_STR(t.files[i].path, want[i], "bytewise order");
+		for (size_t i = 1; i < t.nfiles; i++)
+			sorted &= strcmp(t.files[i - 1].path, t.files[i].path) <
+				  0;
+		T_OK(sorted, "strictly increasing by strcmp");
+		tree_free(&t);
+	}
+	leave_fixture();
+}
+
+TAP_SUITE(tree_sparse_4g)
+{
+	static const char *const roots[] = {"S"};
+	struct tree_opts o = {.roots = roots, .nroots = 1, .hash = 1};
+	struct tree t;
+	struct err e = {0};
+	char h[65];
+	int fd;
+
+	if (enter_fixture() < 0)
+		return;
+	(void)mkdir("S", 0755);
+	fd = open("S/zeros", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	T_OK(fd >= 0 && ftruncate(fd, (off_t)4 << 30) == 0,
+	     "a 4 GiB sparse file");
+	if (fd >= 0)
+		(void)close(fd);
+	if (T_INT(tree_hash_scan(&o, &t, &e), 0, "tree_hash_scan")) {
+		T_OK(t.nfiles == 1 && t.files[0].size == (uint64_t)4 << 30,
+		     "size 4 GiB (past 32 bits)");
+		hex(t.files[0].sha256, h);
+		/* `head -c 4294967296 /dev/zero | sha256sum` */
+		T_STR(h,
+		      "8479e43911dc45e89f934fe48d01297e16f51d17aa561d4d1c216b1"
+		      "ae0fcddca",
+		      "SHA-256 of 4 GiB of zeros");
+		tree_free(&t);
+	}
+	leave_fixture();
+}
+
+static const struct tree_finding *
+find_kind(const struct tree *t, const char *path, enum tree_finding_kind kind)
+{
+	for (size_t i = 0; i < t->nfindings; i++)
+		if (t->findings[i].kind == kind &&
+		    strcmp(t->findings[i].path, path) == 0)
+			return &t->findings[i];
+	return NULL;
+}
+
+TAP_SUITE(tree_symlinks)
+{
+	static const char *const roots[] = {"R"};
+	struct tree_opts o = {.roots = roots, .nroots = 1, .hash = 1};
+	struct tree t;
+	struct err e = {0};
+	int rc = 0;
+
+	if (enter_fixture() < 0)
+		return;
+	rc |= mkdir("R", 0755) | mkdir("R/sub", 0755);
+	rc |= put("outside.txt", "outside\n", 8);
+	rc |= put("R/sub/target.txt", "target\n", 7);
+	rc |= symlink("sub/target.txt", "R/inside");
+	rc |= symlink("../sub/target.txt", "R/sub/up");
+	rc |= symlink("sub/../sub/./target.txt", "R/dotted");
+	rc |= symlink("../outside.txt", "R/out");
+	rc |= symlink("/etc/passwd", "R/absolute");
+	rc |= symlink("sub/hop", "R/chain");
+	rc |= symlink("../../outside.txt", "R/sub/hop");
+	rc |= symlink("sub", "R/dirlink");
+	rc |= symlink("missing", "R/dangling");
+	rc |= symlink("loop2", "R/loop1");
+	rc |= symlink("loop1", "R/loop2");
+	rc |= symlink("dirlink/target.txt", "R/viadir");
+	T_INT(rc, 0, "fixture built");
+	if (!T_INT(tree_hash_scan(&o, &t, &e), 0, "tree_hash_scan")) {
+		leave_fixture();
+		return;
+	}
+	const struct tree_file *target = tree_find(&t, "R/sub/target.txt");
+	static const char *const same[] = {"R/inside", "R/sub/up", "R/dotted",
+					   "R/viadir"};
+
+	for (size_t i = 0; i < 4; i++) {
+		const struct tree_file *f = tree_find(&t, same[i]);
+
+		T_OK(f && target && f->hashed &&
+			     memcmp(f->sha256, target->sha256, 32) == 0 &&
+			     f->size == 7 && S_ISREG(f->mode),
+		     "%s: listed with its target's bytes", same[i]);
+	}
+	const struct tree_finding *fd =
+		find_kind(&t, "R/out", TREE_SYMLINK_OUTSIDE);
+
+	T_STR(fd ? fd->detail : NULL, "../outside.txt",
+	      "../ out of the root: a finding with the link's text");
+	T_OK(find_kind(&t, "R/absolute", TREE_SYMLINK_OUTSIDE) != NULL,
+	     "absolute target: outside");
+	T_OK(find_kind(&t, "R/chain", TREE_SYMLINK_OUTSIDE) != NULL,
+	     "a chain whose second link leaves the root: outside");
+	T_OK(find_kind(&t, "R/sub/hop", TREE_SYMLINK_OUTSIDE) != NULL,
+	     "and that second link itself");
+	T_OK(tree_find(&t, "R/out") == NULL &&
+		     tree_find(&t, "R/absolute") == NULL &&
+		     tree_find(&t, "R/chain") == NULL,
+	     "links out of the root are not listed");
+	T_OK(tree_find(&t, "R/dirlink") == NULL && t.nfiles == 8,
+	     "a link to a directory inside is skipped (8 files listed)");
+	fd = find_kind(&t, "R/dangling", TREE_UNREADABLE);
+	T_STR(fd ? fd->detail : NULL, strerror(ENOENT),
+	      "dangling: unreadable, ENOENT");
+	const struct tree_file *f = tree_find(&t, "R/dangling");
+
+	T_OK(f && f->error == ENOENT && !f->hashed,
+	     "dangling: listed with error ENOENT");
+	f = tree_find(&t, "R/loop1");
+	T_OK(f && f->error == ELOOP &&
+		     find_kind(&t, "R/loop1", TREE_UNREADABLE),
+	     "a loop: ELOOP");
+	T_OK(tree_find(&t, "outside.txt") == NULL, "nothing from outside");
+	tree_free(&t);
+	leave_fixture();
+}
+
+TAP_SUITE(tree_special_files)
+{
+	static const char *const roots[] = {"P"};
+	struct tree_opts o = {.roots = roots, .nroots = 1, .hash = 1};
+	struct tree t;
+	struct err e = {0};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int sock;
+
+	if (enter_fixture() < 0)
+		return;
+	(void)mkdir("P", 0755);
+	T_INT(mkfifo("P/fifo", 0644), 0, "a FIFO (opening it would block)");
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	snprintf(sa.sun_path, sizeof sa.sun_path, "P/sock");
+	T_OK(sock >= 0 && bind(sock, (struct sockaddr *)&sa, sizeof sa) == 0,
+	     "a socket");
+	T_INT(put("P/file", "x", 1), 0, "a file");
+	if (T_INT(tree_hash_scan(&o, &t, &e), 0, "tree_hash_scan")) {
+		const struct tree_finding *f =
+			find_kind(&t, "P/fifo", TREE_SPECIAL);
+
+		T_STR(f ? f->detail : NULL, "fifo", "FIFO: special");
+		f = find_kind(&t, "P/sock", TREE_SPECIAL);
+		T_STR(f ? f->detail : NULL, "socket", "socket: special");
+		T_OK(t.nfiles == 1 && strcmp(t.files[0].path, "P/file") == 0,
+		     "only the regular file listed");
+		tree_free(&t);
+	}
+	o.hash = 0;
+	if (T_INT(tree_hash_scan(&o, &t, &e), 0, "snapshot")) {
+		const struct tree_file *f = tree_find(&t, "P/fifo");
+
+		T_OK(f && S_ISFIFO(f->mode) && t.nfindings == 0,
+		     "a snapshot lists the FIFO by its mode, no finding");
+		tree_free(&t);
+	}
+	if (sock >= 0)
+		(void)close(sock);
+	leave_fixture();
+}
+
+/* Results of the unreadable test, sent from the child that ran it. */
+struct unreadable_result {
+	int rc, file_err, file_finding, dir_finding, other_hashed;
+};
+
+static void run_unreadable(struct unreadable_result *r)
+{
+	static const char *const roots[] = {"U"};
+	struct tree_opts o = {.roots = roots, .nroots = 1, .hash = 1};
+	struct tree t;
+	struct err e = {0};
+
+	r->rc = tree_hash_scan(&o, &t, &e);
+	if (r->rc != 0)
+		return;
+	const struct tree_file *f = tree_find(&t, "U/secret.key");
+
+	r->file_err = f ? f->error : -1;
+	r->file_finding =
+		find_kind(&t, "U/secret.key", TREE_UNREADABLE) != NULL;
+	r->dir_finding = find_kind(&t, "U/closed", TREE_UNREADABLE) != NULL;
+	f = tree_find(&t, "U/open.txt");
+	r->other_hashed = f && f->hashed;
+	tree_free(&t);
+}
+
+/*
+ * Root reads any file whatever its mode, so as root the test forks a
+ * child that drops to nobody (65534) before walking; the fixture is made
+ * world-searchable for it.
+ */
+TAP_SUITE(tree_unreadable)
+{
+	struct unreadable_result r = {-1, 0, 0, 0, 0};
+	int rc = 0;
+
+	if (enter_fixture() < 0)
+		return;
+	rc |= chmod(".", 0755) | mkdir("U", 0755) | mkdir("U/closed", 0755);
+	rc |= put("U/closed/inner", "x", 1) | put("U/open.txt", "ok\n", 3);
+	rc |= put("U/secret.key", "k", 1);
+	rc |= chmod("U/secret.key", 0) | chmod("U/closed", 0);
+	if (geteuid() != 0) {
+		run_unreadable(&r);
+	} else {
+		int p[2];
+		pid_t pid;
+
+		rc |= chmod(fixture, 0755) | chown("U", 65534, 65534);
+		rc |= chown("U/open.txt", 65534, 65534);
+		if (pipe(p) < 0 || (pid = fork()) < 0) {
+			T_OK(0, "pipe and fork");
+			leave_fixture();
+			return;
+		}
+		if (pid == 0) {
+			if (setgroups(0, NULL) < 0 || setgid(65534) < 0 ||
+			    setuid(65534) < 0)
+				_exit(2);
+			run_unreadable(&r);
+			_exit(write(p[1], &r, sizeof r) == sizeof r ? 0 : 3);
+		}
+		(void)close(p[1]);
+		if (read(p[0], &r, sizeof r) != sizeof r)
+			r.rc = -2;
+		(void)close(p[0]);
+		(void)waitpid(pid, NULL, 0);
+	}
+	T_INT(rc, 0, "fixture built (mode 000 file and directory)");
+	T_INT(r.rc, 0, "tree_hash_scan as an unprivileged user");
+	T_INT(r.file_err, EACCES, "mode 000 file: listed with EACCES");
+	T_OK(r.file_finding, "mode 000 file: TREE_UNREADABLE");
+	T_OK(r.dir_finding, "mode 000 directory: TREE_UNREADABLE");
+	T_OK(r.other_hashed, "the readable file is still hashed");
+	leave_fixture();
+}
+
+TAP_SUITE(tree_roots)
+{
+	static const char *const roots[] = {"missing", "afile", "./D/", "D/in",
+					    "."};
+	struct tree_opts o = {.roots = roots, .nroots = 4, .hash = 1};
+	struct tree t;
+	struct err e = {0};
+	int rc = 0;
+
+	if (enter_fixture() < 0)
+		return;
+	rc |= put("afile", "f", 1) | mkdir("D", 0755) | mkdir("D/in", 0755);
+	rc |= put("D/top", "t", 1) | put("D/in/low", "l", 1);
+	T_INT(rc, 0, "fixture built");
+	if (T_INT(tree_hash_scan(&o, &t, &e), 0, "tree_hash_scan")) {
+		T_OK(find_kind(&t, "missing", TREE_ROOT_MISSING) != NULL,
+		     "missing root");
+		T_OK(find_kind(&t, "afile", TREE_ROOT_NOT_DIR) != NULL,
+		     "a root that is a file");
+		T_INT(t.nfiles, 2, "nested roots: each file once");
+		T_OK(t.nfiles == 2 &&
+			     strcmp(t.files[0].path, "D/in/low") == 0 &&
+			     strcmp(t.files[1].path, "D/top") == 0,
+		     "\"./D/\" is spelt \"D\"");
+		T_OK(t.nfiles == 2 && t.files[0].root == 2 &&
+			     strcmp(t.files[0].rel, "in/low") == 0,
+		     "a file under both roots belongs to the first given");
+		tree_free(&t);
+	}
+	o.nroots = 5;
+	if (T_INT(tree_hash_scan(&o, &t, &e), 0, "with \".\" as well")) {
+		const struct tree_file *f = tree_find(&t, "afile");
+
+		T_OK(f && f->root == 4 && strcmp(f->rel, "afile") == 0,
+		     "root \".\": paths without \"./\"");
+		T_INT(t.nfiles, 3, "three files in all");
+		tree_free(&t);
+	}
+	leave_fixture();
+}
+
+TAP_SUITE(tree_snapshot_exclude)
+{
+	static const char *const roots[] = {"."};
+	static const char *const excl[] = {"W/skip", "./W/one.txt", "gone"};
+	struct tree_opts o = {.roots = roots,
+			      .nroots = 1,
+			      .exclude = excl,
+			      .nexclude = 3,
+			      .hash = 0};
+	struct tree t;
+	struct err e = {0};
+	int rc = 0;
+
+	if (enter_fixture() < 0)
+		return;
+	rc |= mkdir("W", 0755) | mkdir("W/skip", 0755) | mkdir("W/keep", 0755);
+	rc |= put("W/skip/a", "a", 1) | put("W/one.txt", "1", 1);
+	rc |= put("W/two.txt", "22", 2) | put("W/keep/b", "b", 1);
+	rc |= symlink("/nowhere", "W/link");
+	T_INT(rc, 0, "fixture built");
+	if (T_INT(tree_hash_scan(&o, &t, &e), 0, "snapshot")) {
+		T_OK(tree_find(&t, "W/skip") == NULL &&
+			     tree_find(&t, "W/skip/a") == NULL,
+		     "an excluded directory and its subtree");
+		T_OK(tree_find(&t, "W/one.txt") == NULL,
+		     "an excluded file (\"./\" spelling)");
+		const struct tree_file *f = tree_find(&t, "W/keep");
+
+		T_OK(f && S_ISDIR(f->mode), "directories are listed");
+		f = tree_find(&t, "W/link");
+		T_OK(f && S_ISLNK(f->mode) && t.nfindings == 0,
+		     "a symlink out: listed as a link, no finding");
+		f = tree_find(&t, "W/two.txt");
+		T_OK(f && f->size == 2 && !f->hashed, "stat only, no hash");
+		T_INT(t.nfiles, 5, "W W/keep W/keep/b W/link W/two.txt");
+		T_INT(t.bytes, 3, "bytes: the regular files' sizes");
+		tree_free(&t);
+	}
+	leave_fixture();
+}
+
+struct planted {
+	const char *path;
+	uint64_t offset;
+	const char *encoding;
+};
+
+TAP_SUITE(tree_secrets)
+{
+	static const char *const roots[] = {"O"};
+	static const struct scan_secret sec[] = {
+		{"API_TOKEN", "tok_4f9a8b7c6d5e4f3a", 20},
+		{"DB_PASSWORD", "hunter2/with slash", 18},
+	};
+	static char big[600 << 10];
+	static const char b64[] = "dG9rXzRmOWE4YjdjNmQ1ZTRmM2";
+	struct err e = {0};
+	struct scan *s = scan_new(sec, 2, &e);
+	struct tree_opts o = {
+		.roots = roots, .nroots = 1, .scan = s, .hash = 1};
+	struct tree t;
+	char many[1024] = "";
+	int rc = 0;
+
+	if (enter_fixture() < 0)
+		return;
+	rc |= mkdir("O", 0755);
+	rc |= put("O/app.js", "const k=\"hunter2\\/with slash\";", 30);
+	rc |= put("O/clean.js", "nothing here", 12);
+	rc |= put("O/data.txt", b64, sizeof b64 - 1);
+	/* Across the pass's 256 KiB reads. */
+	memset(big, 'x', sizeof big);
+	memcpy(big + (256 << 10) - 7, sec[0].value, 20);
+	rc |= put("O/big.bin", big, sizeof big);
+	for (int i = 0; i < 20; i++)
+		strcat(many, "tok_4f9a8b7c6d5e4f3a ");
+	rc |= put("O/many.txt", many, strlen(many));
+	T_INT(rc, 0, "fixture built");
+	if (!T_INT(tree_hash_scan(&o, &t, &e), 0, "tree_hash_scan")) {
+		scan_free(s);
+		leave_fixture();
+		return;
+	}
+	static const struct planted want[] = {
+		{"O/app.js", 9, "json"},
+		{"O/big.bin", (256 << 10) - 7, "raw"},
+		{"O/data.txt", 0, "base64"},
+	};
+	size_t k = 0;
+
+	for (size_t i = 0; i < t.nhits; i++) {
+		const struct tree_hit *h = &t.hits[i];
+		const char *path = t.files[h->file].path;
+
+		if (strcmp(path, "O/many.txt") == 0)
+			continue;
+		if (k < 3)
+			T_OK(strcmp(path, want[k].path) == 0 &&
+				     h->offset == want[k].offset &&
+				     strcmp(h->encoding, want[k].encoding) == 0,
+			     "hit %zu: %s at %llu as %s", k, want[k].path,
+			     (unsigned long long)want[k].offset,
+			     want[k].encoding);
+		k++;
+	}
+	T_INT(k, 3, "three planted secrets found, nothing in clean.js");
+	size_t many_hits = 0;
+	int ordered = 1;
+
+	for (size_t i = 0; i < t.nhits; i++) {
+		many_hits +=
+			strcmp(t.files[t.hits[i].file].path, "O/many.txt") == 0;
+		if (i > 0)
+			ordered &= t.hits[i - 1].file < t.hits[i].file ||
+				   (t.hits[i - 1].file == t.hits[i].file &&
+				    t.hits[i - 1].offset < t.hits[i].offset);
+	}
+	T_INT(many_hits, TREE_HITS_PER_SECRET,
+	      "20 occurrences: TREE_HITS_PER_SECRET kept");
+	T_OK(ordered, "hits sorted by file, then offset");
+	tree_free(&t);
+	scan_free(s);
+	leave_fixture();
+}
+
+TAP_SUITE(tree_free_by_hand)
+{
+	struct tree t = {0};
+
+	t.files = calloc(2, sizeof *t.files);
+	if (t.files != NULL) {
+		t.files[0].path = strdup("a");
+		t.files[1].path = strdup("b");
+		t.nfiles = 2;
+	}
+	T_OK(tree_find(&t, "b") == &t.files[1], "tree_find on a tree by hand");
+	tree_free(&t);
+	T_OK(t.files == NULL && t.nfiles == 0,
+	     "tree_free frees its paths one by one (LeakSanitizer checks)");
+}
