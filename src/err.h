@@ -16,6 +16,7 @@ enum err_kind {
 	ERR_UNIMPL,  /* command not implemented yet: exit 125 */
 	ERR_VERIFY,  /* outputs rejected, or lock/output sets differ: 65 */
 	ERR_SANDBOX, /* a layer required by --strict is missing: 71 */
+	ERR_CHILD,   /* the build failed: exit with its status */
 };
 
 struct err {
@@ -25,6 +26,7 @@ struct err {
 	unsigned col;	/* 1-based byte column; 0 when unknown */
 	char msg[512];
 	char hint[512]; /* empty when there is nothing useful to add */
+	int status;	/* ERR_CHILD: the exit status to pass on */
 };
 
 /* Fills e (when non-NULL) and returns -1, so callers can write

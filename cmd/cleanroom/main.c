@@ -30,6 +30,7 @@ static int exit_status(const struct err *e)
 	case ERR_CONFIG: return EXIT_CONFIG;
 	case ERR_VERIFY: return EXIT_VERIFY;
 	case ERR_SANDBOX: return EXIT_SANDBOX;
+	case ERR_CHILD: return e->status;
 	case ERR_NONE:
 	case ERR_SYSTEM:
 	case ERR_UNIMPL: break;
@@ -69,6 +70,8 @@ static int dispatch(const struct cli *c, struct err *e)
 	case CMD_DIFF: return cmd_diff(c, e);
 	case CMD_VERIFY: return cmd_verify(c, e);
 	case CMD_LOCK: return cmd_lock(c, e);
+	case CMD_RUN: return cmd_run(c, e);
+	case CMD_DOCTOR: return cmd_doctor(c, e);
 	default: return cmd_unimplemented(c, e);
 	}
 }

@@ -1,0 +1,478 @@
+/*
+ * `cleanroom run`: the whole job. Phases, each timed on stderr: env (the
+ * configuration and the build's environment), sandbox (probe and plan),
+ * build (supervised, in the sandbox), verify (the output set), lock
+ * (written only when every check passed). The data flows one way: spec and
+ * env files → policy → plan → supervise → verify → lock and report.
+ */
+#include "commands.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "io.h"
+#include "msg.h"
+#include "policy.h"
+#include "report.h"
+#include "sandbox.h"
+#include "supervise.h"
+#include "verify.h"
+
+extern char **environ;
+
+struct run {
+	struct config cfg;
+	struct policy pol;
+	struct sandbox_plan plan;
+	struct sandbox_status st;
+	struct sandbox_prepared *prep;
+	struct supervise_result sr;
+	struct verify_result vr;
+	struct tree before;
+	char workdir[PATH_MAX];
+	char tmpdir[64];
+	char **paths; /* absolute writable and hidden paths */
+	size_t npaths;
+	const char **writable;
+	const char **hidden;
+	char **envp; /* the policy's plus TMPDIR */
+	const char **argv;
+	const char **masks;
+	const char **withheld;
+	struct scan_secret *secrets;
+	size_t nsecrets;
+	char *lock_path;
+	int have_before, built, verified;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int nomem(struct err *e)
+{
+	return err_sys(e, ENOMEM, "run");
+}
+
+/* mkdir -p, relative to the cwd. */
+static int mkdirs(const char *path, struct err *e)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof buf)
+		return err_set(e, ERR_CONFIG, NULL, 0, 0, "bad path '%s'",
+			       path);
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return err_sys(e, errno, "creating %s", buf);
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return err_sys(e, errno, "creating %s", buf);
+	return 0;
+}
+
+static char *absolute(const struct run *r, const char *p)
+{
+	char *out = NULL;
+
+	if (p[0] == '/')
+		return strdup(p);
+	if (asprintf(&out, "%s/%s", r->workdir, p) < 0)
+		return NULL;
+	return out;
+}
+
+static int add_path(struct run *r, const char *p, const char **list, size_t *n,
+		    struct err *e)
+{
+	char *a = absolute(r, p);
+
+	if (a == NULL)
+		return nomem(e);
+	r->paths[r->npaths++] = a;
+	list[(*n)++] = a;
+	return 0;
+}
+
+/* The plan: outputs, scratch dirs and a private TMPDIR writable (created
+ * now), the env files hidden. */
+static int make_plan(struct run *r, struct err *e)
+{
+	const struct spec *s = &r->cfg.spec;
+	size_t nw = s->outputs.roots.n + s->sandbox.writable.n + 1;
+	size_t nh = s->env.files.n;
+
+	r->paths = calloc(nw + nh + 1, sizeof *r->paths);
+	r->writable = calloc(nw + 1, sizeof *r->writable);
+	r->hidden = calloc(nh + 1, sizeof *r->hidden);
+	if (r->paths == NULL || r->writable == NULL || r->hidden == NULL)
+		return nomem(e);
+	r->plan.nwritable = r->plan.nhidden = 0;
+	for (size_t i = 0; i < s->outputs.roots.n; i++)
+		if (mkdirs(s->outputs.roots.v[i].s, e) < 0 ||
+		    add_path(r, s->outputs.roots.v[i].s, r->writable,
+			     &r->plan.nwritable, e) < 0)
+			return -1;
+	for (size_t i = 0; i < s->sandbox.writable.n; i++)
+		if (mkdirs(s->sandbox.writable.v[i].s, e) < 0 ||
+		    add_path(r, s->sandbox.writable.v[i].s, r->writable,
+			     &r->plan.nwritable, e) < 0)
+			return -1;
+	snprintf(r->tmpdir, sizeof r->tmpdir, "/tmp/cleanroom-build.XXXXXX");
+	if (mkdtemp(r->tmpdir) == NULL) {
+		r->tmpdir[0] = '\0';
+		return err_sys(e, errno, "creating the private TMPDIR");
+	}
+	if (add_path(r, r->tmpdir, r->writable, &r->plan.nwritable, e) < 0)
+		return -1;
+	for (size_t i = 0; i < nh; i++)
+		if (add_path(r, s->env.files.v[i].s, r->hidden,
+			     &r->plan.nhidden, e) < 0)
+			return -1;
+	r->plan.workdir = r->workdir;
+	r->plan.writable = r->writable;
+	r->plan.hidden = r->hidden;
+	r->plan.deny_network = s->sandbox.network != NET_ALLOW;
+	r->plan.limits = s->sandbox.limits;
+	r->plan.user = s->sandbox.user.s;
+	r->plan.strict = s->sandbox.strict == 1;
+	return 0;
+}
+
+/* The child's environment: the policy's, plus TMPDIR. */
+static int make_env(struct run *r, struct err *e)
+{
+	size_t n = 0;
+
+	while (r->pol.envp[n] != NULL)
+		n++;
+	r->envp = calloc(n + 2, sizeof *r->envp);
+	if (r->envp == NULL)
+		return nomem(e);
+	for (size_t i = 0, k = 0; i < n; i++)
+		if (strncmp(r->pol.envp[i], "TMPDIR=", 7) != 0)
+			r->envp[k++] = r->pol.envp[i];
+	for (size_t k = 0;; k++)
+		if (r->envp[k] == NULL) {
+			if (asprintf(&r->envp[k], "TMPDIR=%s", r->tmpdir) < 0) {
+				r->envp[k] = NULL;
+				return nomem(e);
+			}
+			break;
+		}
+	return 0;
+}
+
+static int make_argv(struct run *r, struct err *e)
+{
+	const struct spec *s = &r->cfg.spec;
+
+	if (!s->command.set || s->command.n == 0) {
+		err_set(e, ERR_USAGE, NULL, 0, 0, "no build command");
+		err_hint(e, "give it after --, or as `command:` in the spec, "
+			    "or let a framework preset apply");
+		return -1;
+	}
+	r->argv = calloc(s->command.n + 3, sizeof *r->argv);
+	if (r->argv == NULL)
+		return nomem(e);
+	if (s->command_shell) {
+		r->argv[0] = "/bin/sh";
+		r->argv[1] = "-c";
+		r->argv[2] = s->command.v[0].s;
+		return 0;
+	}
+	for (size_t i = 0; i < s->command.n; i++)
+		r->argv[i] = s->command.v[i].s;
+	return 0;
+}
+
+/* Secret values to mask and to search for; withheld names for the hint. */
+static int make_secrets(struct run *r, struct err *e)
+{
+	size_t nm = 0, nw = 0;
+
+	r->masks = calloc(r->pol.n + 1, sizeof *r->masks);
+	r->withheld = calloc(r->pol.n + 1, sizeof *r->withheld);
+	r->secrets = calloc(r->pol.n + 1, sizeof *r->secrets);
+	if (r->masks == NULL || r->withheld == NULL || r->secrets == NULL)
+		return nomem(e);
+	for (size_t i = 0; i < r->pol.n; i++) {
+		const struct policy_var *v = &r->pol.v[i];
+
+		if (!v->secret)
+			continue;
+		r->masks[nm++] = v->value;
+		r->secrets[r->nsecrets++] =
+			(struct scan_secret){v->name, v->value, v->len};
+		if (v->withheld)
+			r->withheld[nw++] = v->name;
+	}
+	return 0;
+}
+
+static int apply_sandbox(void *arg, int errfd)
+{
+	return sandbox_apply(arg, errfd);
+}
+
+static void remove_tree(const char *dir);
+
+static int unlink_cb(const char *p, const struct stat *sb, int flag,
+		     struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	(void)remove(p);
+	return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+	if (dir[0] != '\0')
+		(void)nftw(dir, unlink_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* After a failed build: which withheld names its output mentioned. */
+static void withheld_hint(const struct run *r)
+{
+	for (size_t i = 0; i < r->sr.nnamed; i++) {
+		const char *name = r->sr.named[i];
+		const struct policy_var *v = NULL;
+
+		for (size_t k = 0; k < r->pol.n; k++)
+			if (strcmp(r->pol.v[k].name, name) == 0)
+				v = &r->pol.v[k];
+		msg_warn("the build's output names %s, which is withheld "
+			 "(secret from %s:%u)",
+			 name, v && v->file ? v->file : "?", v ? v->line : 0);
+		msg_warn("hint: --pass %s gives it to the build, or --set "
+			 "%s=placeholder gives it a stand-in value",
+			 name, name);
+	}
+}
+
+static int build(struct run *r, struct err *e)
+{
+	struct supervise_opts so = {0};
+
+	if (sandbox_prepare(&r->plan, &r->st, &r->prep, e) < 0)
+		return -1;
+	so.argv = (char *const *)(void *)r->argv;
+	so.envp = r->envp;
+	so.workdir = r->workdir;
+	so.child_setup = apply_sandbox;
+	so.child_setup_arg = r->prep;
+	so.timeout_ms = (long)r->cfg.spec.sandbox.timeout_ms;
+	so.grace_ms = -1;
+	so.drain_ms = -1;
+	so.masks = r->masks;
+	so.nmasks = r->nsecrets;
+	so.withheld = r->withheld;
+	for (so.nwithheld = 0; r->withheld[so.nwithheld]; so.nwithheld++)
+		;
+	so.quiet = msg_level() < MSG_NORMAL;
+	if (supervise_run(&so, &r->sr, e) < 0)
+		return -1;
+	r->built = 1;
+	return 0;
+}
+
+static int verify_and_lock(struct run *r, const struct cli *c, struct err *e)
+{
+	struct verify_opts vo = {0};
+	struct report_info ri = {0};
+	struct buf text = {0};
+	const struct sandbox_layer *ll = sandbox_layer_find(&r->st, "landlock");
+	int rc = -1;
+
+	r->lock_path = verify_lock_path(&r->cfg.spec);
+	if (r->lock_path == NULL)
+		return nomem(e);
+	vo.spec = &r->cfg.spec;
+	vo.secrets = r->secrets;
+	vo.nsecrets = r->nsecrets;
+	vo.lock_path = r->lock_path;
+	vo.strict = r->cfg.spec.sandbox.strict == 1;
+	vo.lock_must_match = c->expect_lock;
+	vo.before = r->have_before ? &r->before : NULL;
+	vo.landlock = ll != NULL && ll->state == LAYER_ON;
+	if (verify_outputs(&vo, &r->vr, e) < 0)
+		return -1;
+	r->verified = 1;
+	ri = (struct report_info){
+		.command_name = "run",
+		.spec = &r->cfg.spec,
+		.policy = &r->pol,
+		.sandbox = &r->st,
+		.built = 1,
+		.build_status = r->sr.status,
+		.build_ms = r->sr.duration_ms,
+		.verify = &r->vr,
+		.strict = vo.strict,
+		.lock_path = r->lock_path,
+	};
+	if (r->vr.passed) {
+		if (lock_write(r->lock_path, &r->vr.lock, e) < 0)
+			return -1;
+		ri.lock_written = 1;
+	}
+	if (report_human(&ri, &text) < 0) {
+		nomem(e);
+		goto out;
+	}
+	if (msg_level() >= MSG_NORMAL || !r->vr.passed)
+		(void)io_write_all(STDERR_FILENO, text.p, text.len);
+	if (c->report != NULL && report_write(c->report, &ri, e) < 0)
+		goto out;
+	if (!r->vr.passed) {
+		size_t n = findings_count(&r->vr.findings,
+					  vo.strict ? FIND_WARN : FIND_ERROR);
+
+		err_set(e, ERR_VERIFY, NULL, 0, 0,
+			"verification failed: %zu finding%s; the lock was not "
+			"written",
+			n, n == 1 ? "" : "s");
+		goto out;
+	}
+	msg_info("lock: %s (%zu files)", r->lock_path, r->vr.lock.n);
+	rc = 0;
+out:
+	buf_free(&text);
+	return rc;
+}
+
+static void run_free(struct run *r)
+{
+	if (r->prep != NULL)
+		sandbox_prepared_free(r->prep);
+	if (r->built)
+		supervise_result_free(&r->sr);
+	if (r->verified)
+		verify_result_free(&r->vr);
+	if (r->have_before)
+		tree_free(&r->before);
+	remove_tree(r->tmpdir);
+	for (size_t i = 0; i < r->npaths; i++)
+		free(r->paths[i]);
+	free(r->paths);
+	free(r->writable);
+	free(r->hidden);
+	if (r->envp != NULL) {
+		for (size_t i = 0; r->envp[i] != NULL; i++)
+			if (strncmp(r->envp[i], "TMPDIR=", 7) == 0)
+				free(r->envp[i]);
+		free(r->envp);
+	}
+	free(r->argv);
+	free(r->masks);
+	free(r->withheld);
+	free(r->secrets);
+	free(r->lock_path);
+	policy_free(&r->pol);
+	config_free(&r->cfg);
+}
+
+int cmd_run(const struct cli *c, struct err *e)
+{
+	struct run *r = calloc(1, sizeof *r);
+	struct buf line = {0};
+	const char *missing;
+	double t0 = now_ms(), t;
+	int rc = -1;
+
+	if (r == NULL)
+		return nomem(e);
+	if (config_load(c, &r->cfg, e) < 0)
+		goto out;
+	if (r->cfg.spec.workdir.s != NULL && chdir(r->cfg.spec.workdir.s) < 0) {
+		err_set(e, ERR_CONFIG, r->cfg.spec.path,
+			r->cfg.spec.workdir.line, r->cfg.spec.workdir.col,
+			"workdir %s: %s", r->cfg.spec.workdir.s,
+			strerror(errno));
+		goto out;
+	}
+	if (getcwd(r->workdir, sizeof r->workdir) == NULL) {
+		err_sys(e, errno, "getcwd");
+		goto out;
+	}
+	if (policy_build(&r->cfg, environ, &r->pol, e) < 0 ||
+	    make_argv(r, e) < 0 || make_secrets(r, e) < 0)
+		goto out;
+	{
+		size_t given = 0;
+
+		while (r->pol.envp[given] != NULL)
+			given++;
+		msg_info("env: %zu variables for the build, %zu withheld "
+			 "(%.1f ms)",
+			 given, r->pol.n - given, now_ms() - t0);
+	}
+	t = now_ms();
+	if (make_plan(r, e) < 0 || make_env(r, e) < 0 ||
+	    sandbox_probe(&r->plan, &r->st, e) < 0 ||
+	    sandbox_summary(&r->st, &r->plan, &line) < 0)
+		goto out;
+	msg_info("%s", line.p ? line.p : "sandbox: ?");
+	if (r->plan.strict && sandbox_missing(&r->st, &missing)) {
+		err_set(e, ERR_SANDBOX, NULL, 0, 0,
+			"sandbox layer '%s' is unavailable and --strict is set",
+			missing);
+		err_hint(e, "'cleanroom doctor' says why; without --strict "
+			    "cleanroom runs with the layers it has");
+		goto out;
+	}
+	{
+		const struct sandbox_layer *ll =
+			sandbox_layer_find(&r->st, "landlock");
+
+		if ((ll == NULL || ll->state != LAYER_ON) &&
+		    verify_snapshot(&r->cfg.spec, &r->before, e) == 0)
+			r->have_before = 1;
+	}
+	msg_debug("sandbox: planned in %.1f ms", now_ms() - t);
+	if (build(r, e) < 0)
+		goto out;
+	if (r->sr.status != 0) {
+		if (r->sr.status != 124)
+			withheld_hint(r);
+		if (r->sr.timed_out)
+			err_set(e, ERR_CHILD, NULL, 0, 0,
+				"the build timed out; its whole process tree "
+				"was killed");
+		else
+			err_set(e, ERR_CHILD, NULL, 0, 0,
+				"the build failed (exit status %d)",
+				r->sr.status);
+		e->status = r->sr.status;
+		goto out;
+	}
+	if (verify_and_lock(r, c, e) < 0)
+		goto out;
+	msg_info("done in %.2f s", (now_ms() - t0) / 1e3);
+	rc = 0;
+out:
+	buf_free(&line);
+	run_free(r);
+	free(r);
+	return rc;
+}
