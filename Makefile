@@ -146,7 +146,8 @@ $(B)/tools/diff-gen: tests/diff/gen.c | $(BOOTSTRAP_CHECK)
 	@mkdir -p $(@D)
 	$(TOOLCC) -o $@ $<
 
-$(B)/tools/diff-run: tests/diff/run.c | $(BOOTSTRAP_CHECK)
+# run.c includes gen.c, so one seed means the same files in both.
+$(B)/tools/diff-run: tests/diff/run.c tests/diff/gen.c | $(BOOTSTRAP_CHECK)
 	@mkdir -p $(@D)
 	$(TOOLCC) -o $@ $<
 
@@ -166,7 +167,15 @@ $(B)/fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c src/spec.c src/err.c src/buf.c \
 		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -o $@ $(filter %.c,$^) -lyaml
 
-unit-tools: $(B)/tools/diff-gen $(B)/tools/diff-run $(B)/fuzz/fuzz_envfile \
+# try-syscall performs one named syscall and prints `ok` or `errno NAME`:
+# the hostile tests' probe. Static, so it runs inside the runc harness and
+# can be made setuid-root.
+$(B)/tools/try-syscall: tests/tools/try-syscall.c | $(BOOTSTRAP) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(SCC) -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) \
+		$(SCPPFLAGS) -o $@ $<
+
+unit-tools: $(B)/tools/try-syscall $(B)/tools/diff-gen $(B)/tools/diff-run $(B)/fuzz/fuzz_envfile \
 	$(B)/fuzz/fuzz_spec
 
 check: $(B)/cleanroom $(B)/unit-tests asan unit-tools

@@ -236,6 +236,33 @@ static int apply_sandbox(void *arg, int errfd)
 
 static void remove_tree(const char *dir);
 
+/* nftw has no argument pointer: the ids for chown_cb. Set only by
+ * chown_writable, in the single-threaded parent. */
+static uid_t chown_uid;
+static gid_t chown_gid;
+
+static int chown_cb(const char *p, const struct stat *sb, int flag,
+		    struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return lchown(p, chown_uid, chown_gid) < 0 ? -1 : 0;
+}
+
+/* With `user:`, the build must own what it may write: the output roots,
+ * scratch dirs and TMPDIR, with what is already in them. */
+static int chown_writable(struct run *r, struct err *e)
+{
+	if (!sandbox_user_ids(r->prep, &chown_uid, &chown_gid))
+		return 0;
+	for (size_t i = 0; i < r->plan.nwritable; i++)
+		if (nftw(r->writable[i], chown_cb, 16, FTW_PHYS) < 0)
+			return err_sys(e, errno, "giving %s to uid %ld",
+				       r->writable[i], (long)chown_uid);
+	return 0;
+}
+
 static int unlink_cb(const char *p, const struct stat *sb, int flag,
 		     struct FTW *ftw)
 {
@@ -275,7 +302,8 @@ static int build(struct run *r, struct err *e)
 {
 	struct supervise_opts so = {0};
 
-	if (sandbox_prepare(&r->plan, &r->st, &r->prep, e) < 0)
+	if (sandbox_prepare(&r->plan, &r->st, &r->prep, e) < 0 ||
+	    chown_writable(r, e) < 0)
 		return -1;
 	so.argv = (char *const *)(void *)r->argv;
 	so.envp = r->envp;

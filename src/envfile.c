@@ -20,6 +20,12 @@
 #include "io.h"
 
 #define END (-1)
+/* A value longer than this after expansion is refused: `A=$A$A` doubles
+ * a value per line, so a file of a few hundred bytes could otherwise ask
+ * for gigabytes (found by fuzzing). Linux passes no environment string
+ * over 128 KiB to execve anyway (MAX_ARG_STRLEN); the cap leaves room for
+ * values cleanroom only checks for, never passes. */
+#define VALUE_MAX (16u << 20)
 /* A larger env file is certainly a mistake; refuse rather than exhaust
  * memory. */
 #define ENVFILE_MAX (256u << 20)
@@ -542,11 +548,21 @@ static int is_plain(unsigned char c)
 /* The value after NAME= up to the end of the word, into p->val. */
 static int value(struct parser *p)
 {
+	size_t start = p->pos;
 	int tilde_ok = 1;
 
 	buf_reset(&p->val);
 	for (;;) {
 		int c = peek(p);
+
+		/* Each step adds at most one capped value, so checking once
+		 * per step bounds the buffer at twice the cap. */
+		if (p->val.len > VALUE_MAX)
+			return fail_at(p, start,
+				       "a value may not exceed 16 MiB; "
+				       "nothing could pass it to a program",
+				       "value longer than 16 MiB after "
+				       "expansion");
 
 		if (c != END && is_plain((unsigned char)c)) {
 			/* Copy a run of plain bytes at once. */

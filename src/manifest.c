@@ -586,10 +586,19 @@ enum manifest_kind mf_sniff(const struct mf_json *j)
 	const struct mf_jnode *files = mf_json_get(j, root, "files");
 	const struct mf_jnode *assets = mf_json_get(j, root, "assets");
 
+	static const char *const webapp[] = {"icons",	    "start_url",
+					     "short_name",  "display",
+					     "theme_color", "background_color"};
+
 	if (root->type != MJ_OBJ)
 		return MF_WEBPACK;
 	if (files && assets && files->type == MJ_OBJ && assets->type == MJ_OBJ)
 		return MF_SPROCKETS;
+	/* A web app manifest (W3C appmanifest), which PWAs keep in public/
+	 * and bundlers copy into the output as it is: no build's record. */
+	for (size_t i = 0; i < sizeof webapp / sizeof webapp[0]; i++)
+		if (mf_json_get(j, root, webapp[i]) != NULL)
+			return MF_NONE;
 	for (const struct mf_jnode *v = mf_json_first(j, root); v;
 	     v = mf_json_next(j, v))
 		if (v->type == MJ_OBJ && mf_json_getstr(j, v, "file", NULL))
@@ -734,8 +743,9 @@ static enum manifest_kind sniff_file(struct mf_ctx *c, size_t idx)
 
 /* Looks for the manifests of kind (MF_AUTO: of every kind) and appends
  * them to out in checking order. manifest.json is parsed to tell which
- * format it is; *mj_kind says what it looked like (MF_UNSET when it is
- * not valid JSON). */
+ * format it is; *mj_kind says what it looked like: MF_AUTO when there is
+ * none, MF_UNSET when it is not valid JSON, MF_NONE when it is a web app
+ * manifest. */
 static int find_manifests(struct mf_ctx *c, enum manifest_kind kind,
 			  struct found *out, size_t *nout,
 			  enum manifest_kind *mj_kind, size_t *nsprockets)
@@ -744,7 +754,7 @@ static int find_manifests(struct mf_ctx *c, enum manifest_kind kind,
 	size_t n = 0;
 
 	*nsprockets = 0;
-	*mj_kind = MF_NONE;
+	*mj_kind = MF_AUTO;
 	for (size_t i = 0; i < c->nfiles; i++) {
 		const char *rel = c->files[i].rel;
 
@@ -918,7 +928,7 @@ int manifest_check(enum manifest_kind kind, const char *root,
 				&c, FIND_ERROR, "manifest", ".",
 				"no %s manifest: expected %s%s",
 				spec_manifest_name(kind), where(kind),
-				mj_kind != MF_NONE && mj_kind != MF_UNSET
+				mj_kind != MF_AUTO && mj_kind != MF_UNSET
 					? "; manifest.json here is not one"
 					: "");
 		free(r->mentioned);

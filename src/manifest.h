@@ -366,8 +366,10 @@ int mf_check_django(struct mf_ctx *c, const struct mf_json *j);
 int mf_check_vite(struct mf_ctx *c, const struct mf_json *j);
 int mf_check_webpack(struct mf_ctx *c, const struct mf_json *j);
 
-/* Which format a manifest.json is, by its shape: MF_VITE (values are
- * objects with "file"), MF_SPROCKETS ("files" and "assets" objects), else
+/* Which format a manifest.json is, by its shape: MF_SPROCKETS ("files"
+ * and "assets" objects), MF_NONE for a web app manifest ("icons",
+ * "start_url", "short_name", "display", "theme_color" or
+ * "background_color"), MF_VITE (values are objects with "file"), else
  * MF_WEBPACK. */
 enum manifest_kind mf_sniff(const struct mf_json *j);
 

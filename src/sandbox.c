@@ -231,7 +231,9 @@ __attribute__((noreturn)) static void probe_child(const struct sandbox_plan *p,
 	_exit(0);
 }
 
-/* Runs fn in a forked child with a shared struct sandbox_trials. */
+/* Runs the probe (or, with netns_only, only the network namespace trial)
+ * in a forked child, its results in shared memory so that a child killed
+ * half-way still tells how far it got. */
 static int run_probe(const struct sandbox_plan *p,
 		     const struct sandbox_ids *ids, int abi, int netns_only,
 		     struct sandbox_trials *out, struct err *e)

@@ -87,8 +87,7 @@ struct sandbox_status {
 	int seccomp_mode;	  /* PR_GET_SECCOMP now: 0 none, 2 filter */
 	int nnp_now;		  /* no_new_privs is already set */
 	unsigned long caps_bound; /* bounding set now */
-	long build_uid;		  /* the uid the build will run as, -1 when
-				     the user is not known yet */
+	long build_uid;		  /* the uid the build will run as */
 	int nproc_unenforced;	  /* a processes limit is asked for but the
 				     build runs as uid 0, which the kernel
 				     exempts */

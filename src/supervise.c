@@ -906,11 +906,47 @@ static size_t sweep_round(struct sv *sv)
 	return left;
 }
 
+/* Live descendants other than the command, or 0 when they cannot be
+ * listed. */
+static size_t live_others(const struct sv *sv)
+{
+	struct tree t = {0};
+	size_t n = 0;
+
+	if (tree_list(&t, sv->self, 0) < 0)
+		return 0;
+	for (size_t i = 0; i < t.n; i++)
+		if (t.v[i].pid != sv->pid && t.v[i].state != 'Z')
+			n++;
+	tree_free(&t);
+	return n;
+}
+
+/* Processes already on their way out (a forwarded signal reached them,
+ * or they closed the output and are exiting) show as running for a
+ * moment. Give them SETTLE_MS to finish, so that the sweep counts only
+ * what it had to kill; with nothing left, this costs one listing. */
+#define SETTLE_MS 20
+static void settle(struct sv *sv)
+{
+	long long until = now_ms() + SETTLE_MS;
+
+	while (live_others(sv) > 0 && now_ms() < until) {
+		struct pollfd pf = {.fd = sv->sfd, .events = POLLIN};
+
+		if (poll(&pf, 1, 5) > 0)
+			read_signals(sv, 0);
+	}
+}
+
 /* Kills everything that is left of the build, the command included, and
  * reaps it all but the command. */
 static void sweep(struct sv *sv)
 {
 	long long give_up = now_ms() + SWEEP_LIMIT_MS;
+
+	if (sv->exited)
+		settle(sv);
 
 	for (;;) {
 		size_t left = sweep_round(sv);

@@ -8,7 +8,7 @@ gen=${1:-build/asan/gen}
 pass=0
 fail=0
 for f in src/*.c src/*.h cmd/cleanroom/*.c tests/unit/*.c tests/unit/*.h \
-	tests/fuzz/*.c tests/diff/*.c; do
+	tests/fuzz/*.c tests/diff/*.c tests/tools/*.c; do
 	if out=$(clang-format --dry-run --Werror "$f" 2>&1); then
 		pass=$((pass + 1))
 		echo "ok - clang-format $f"

@@ -563,3 +563,25 @@ TAP_SUITE(envfmt_formats)
 	buf_free(&out);
 	vars_free(&vs);
 }
+
+/* `A=$A$A` doubles a value per line: a small file must not be able to ask
+ * for gigabytes. */
+TAP_SUITE(envfile_value_cap)
+{
+	struct buf in = {0};
+	struct vars defined;
+	struct err e = {0};
+
+	buf_adds(&in, "A=0123456789abcdef\n");
+	for (int i = 0; i < 40; i++)
+		buf_adds(&in, "A=$A$A\n");
+	vars_init(&defined);
+	T_OK(envfile_parse("grow", in.p, in.len, NULL, &defined, &e) < 0,
+	     "a doubling file is refused");
+	T_STR(e.msg, "value longer than 16 MiB after expansion",
+	      "with its own message");
+	T_INT(e.line, 22, "at the line that passes 16 MiB");
+	T_INT(e.col, 3, "at the value");
+	vars_free(&defined);
+	buf_free(&in);
+}

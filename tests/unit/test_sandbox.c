@@ -863,3 +863,58 @@ TAP_SUITE(sandbox_close_fds)
 	     "close_fds closes all but 0-2 and the kept ones (status %#x)",
 	     status);
 }
+
+struct netns_arg {
+	const struct sandbox_prepared *sp;
+	ino_t outside;
+};
+
+static void child_netns(void *arg)
+{
+	const struct netns_arg *a = arg;
+	struct stat sb;
+
+	if (sandbox_apply(a->sp, rec_fd) < 0)
+		_exit(125);
+	put("stat /proc/self/ns/net", err_of(stat("/proc/self/ns/net", &sb)),
+	    0);
+	put_val("a network namespace of its own", sb.st_ino != a->outside, 1);
+	put("socket(AF_UNIX) still allowed",
+	    err_of(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)), 0);
+	_exit(0);
+}
+
+/* The netns fallback (used when seccomp cannot deny the network): forced
+ * on in a copy of the status, applied before the capabilities go. */
+TAP_SUITE(sandbox_netns_fallback)
+{
+	struct plan_store ps;
+	struct sandbox_status st;
+	struct sandbox_prepared *sp = NULL;
+	struct err e = {0};
+	struct netns_arg a;
+	struct stat sb;
+	int status;
+
+	default_plan(&ps);
+	ps.plan.nwritable = 0;
+	ps.plan.nhidden = 0;
+	if (!T_OK(sandbox_probe(&ps.plan, &st, &e) == 0, "probe: %s", e.msg))
+		return;
+	if (!(st.caps_held & (1UL << 21))) {
+		skip("no CAP_SYS_ADMIN: no network namespace");
+		return;
+	}
+	for (size_t i = 0; i < st.n; i++)
+		if (strcmp(st.layer[i].name, "netns") == 0)
+			st.layer[i].state = LAYER_ON;
+	if (!T_OK(sandbox_prepare(&ps.plan, &st, &sp, &e) == 0, "prepare: %s",
+		  e.msg))
+		return;
+	a.sp = sp;
+	a.outside = stat("/proc/self/ns/net", &sb) == 0 ? sb.st_ino : 0;
+	status = in_child("netns", child_netns, &a);
+	T_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	     "the child exited 0 (status %#x)", status);
+	sandbox_prepared_free(sp);
+}
