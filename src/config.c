@@ -314,11 +314,16 @@ static int merge_outputs(const struct cli *c, const struct spec *file,
 	    spec_manifest_parse(c->manifest, &s->outputs.manifest) < 0)
 		return flag_err(e, "--manifest", c->manifest, "unknown kind",
 				NULL);
-	if (s->outputs.manifest == MF_UNSET || s->outputs.manifest == MF_AUTO)
-		s->outputs.manifest = cfg->detection.manifest != MF_UNSET
-					      ? cfg->detection.manifest
-				      : p != NULL ? p->manifest
-						  : s->outputs.manifest;
+	/* auto: the framework's manifest (rails: the one its Gemfile.lock
+	 * names); with no framework, whatever manifest each root holds. */
+	if (s->outputs.manifest == MF_UNSET || s->outputs.manifest == MF_AUTO) {
+		if (p == NULL)
+			s->outputs.manifest = MF_AUTO;
+		else if (cfg->detection.manifest != MF_UNSET)
+			s->outputs.manifest = cfg->detection.manifest;
+		else
+			s->outputs.manifest = p->manifest;
+	}
 	s->outputs.sourcemaps = file->outputs.sourcemaps;
 	if (merge_list(&s->outputs.require, &file->outputs.require, NULL,
 		       &c->require_files) < 0 ||

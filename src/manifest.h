@@ -21,8 +21,8 @@
  * when a digest other than the view's SHA-256 is needed: files whose names
  * carry a fingerprint, and integrity values in SHA-384 or SHA-512.
  *
- * Formats, as the frameworks write them (README "Manifests" has the
- * sources):
+ * Formats, as the frameworks write them (each manifest_<format>.c names
+ * the framework source it follows):
  *   sprockets  .sprockets-manifest-<32 hex>.json (legacy manifest-<32
  *              hex>.json): files{name: {logical_path, mtime, size, digest,
  *              integrity}}, assets{logical: name}
@@ -165,8 +165,9 @@ struct mf_json {
  * refuses what YAML accepts and JSON does not (comments, anchors, tags,
  * single quotes, bare words, trailing commas, raw control characters in
  * strings) and joins \uD8xx\uDCxx surrogate pairs, which libyaml 0.2.5
- * rejects. Returns 0; or -1 with errno EINVAL and msg, line and col (1-based)
- * filled for text that is not one JSON object or array, or ENOMEM.
+ * rejects. At most 64 levels deep and 2^20 values. Returns 0; or -1 with
+ * errno EINVAL and msg, line and col (1-based) filled for text that is not
+ * one JSON object or array within those bounds, or ENOMEM.
  */
 int mf_json_parse(const char *buf, size_t len, struct mf_json *j, char *msg,
 		  size_t msgsize, unsigned *line, unsigned *col);
@@ -231,9 +232,10 @@ struct mf_digests {
 	unsigned char xxh64[8], xxh64_strip[8]; /* big-endian, as printed */
 };
 
-/* Reads the regular file at path once in 64 KiB chunks (O_NOFOLLOW: a
- * symbolic link is ELOOP) and fills the digests d->want asks for. Returns
- * 0, or -1 with errno set. */
+/* Reads the regular file at path (following a symbolic link, which the
+ * walk has confined to its root) once in 64 KiB chunks and fills the
+ * digests d->want asks for. Returns 0, or -1 with errno set (EINVAL for
+ * a FIFO, socket or device, which is never read). */
 int mf_digest_file(const char *path, struct mf_digests *d);
 
 /* XXH64 with seed 0, written from the specification (xxhash.com, "xxHash

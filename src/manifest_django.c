@@ -3,7 +3,8 @@
  * ManifestFilesMixin): {"paths": {name: hashed_name}, "version": "1.0" or
  * "1.1", "hash": ...}; Django refuses any other version. hashed_name
  * inserts ".<12 hex>" before the extension (os.path.splitext) of name, in
- * the same directory: the first 12 hex digits of MD5 of the content that
+ * the same directory ("LICENSE" becomes "LICENSE.<hash>", ".htaccess"
+ * ".htaccess.<hash>"): the first 12 hex digits of MD5 of the content that
  * was saved under it. For files post_process rewrites (CSS url()s, JS
  * imports), that is the final, rewritten content, which is also what is
  * stored, so every hashed name is recomputed from the stored bytes; the
@@ -47,17 +48,47 @@ static size_t splitext(const char *base, size_t len)
 	return dot;
 }
 
-/* Where the ".<12 hex>" of a hashed name starts, or SIZE_MAX. */
-static size_t hash_at(const char *name, size_t len)
+/* Where splitext puts the extension of a path's base name, as an offset
+ * into the whole path. */
+static size_t ext_at(const char *name, size_t len)
 {
-	const char *slash = memchr(name, '/', len) ? strrchr(name, '/') : NULL;
-	size_t b = slash ? (size_t)(slash - name) + 1 : 0;
-	size_t ext = b + splitext(name + b, len - b);
+	const char *slash = NULL;
+	size_t b;
 
-	if (ext - b < 13 || name[ext - 13] != '.' ||
-	    !is_lower_hex(name + ext - 12, 12))
+	for (size_t i = 0; i < len; i++)
+		if (name[i] == '/')
+			slash = name + i;
+	b = slash ? (size_t)(slash - name) + 1 : 0;
+	return b + splitext(name + b, len - b);
+}
+
+/* Where the ".<12 hex>" of hashed starts when hashed is name with it
+ * spliced in before the extension, as hashed_name() does; else SIZE_MAX. */
+static size_t spliced_at(const char *name, size_t nlen, const char *hashed,
+			 size_t hlen)
+{
+	size_t at = ext_at(name, nlen);
+
+	if (hlen != nlen + 13 || memcmp(hashed, name, at) != 0 ||
+	    hashed[at] != '.' || !is_lower_hex(hashed + at + 1, 12) ||
+	    memcmp(hashed + at + 13, name + at, nlen - at) != 0)
 		return SIZE_MAX;
-	return ext - 13;
+	return at;
+}
+
+/* A ".<12 hex>" just before the extension of hashed (or ending it), for a
+ * name that is not what hashed_name() would make; or SIZE_MAX. */
+static size_t any_hash_at(const char *hashed, size_t len)
+{
+	size_t at = ext_at(hashed, len);
+
+	if (at >= 13 && hashed[at - 13] == '.' &&
+	    is_lower_hex(hashed + at - 12, 12))
+		return at - 13;
+	if (len >= 13 && hashed[len - 13] == '.' &&
+	    is_lower_hex(hashed + len - 12, 12))
+		return len - 13;
+	return SIZE_MAX;
 }
 
 /* Python's json.dumps escaping of one string (ensure_ascii: everything
@@ -171,22 +202,22 @@ static int check_path(struct mf_ctx *c, const struct mf_json *j,
 	rc = mf_need(c, name, hashed, e->len, &idx);
 	if (rc <= 0)
 		return rc;
-	at = hash_at(hashed, e->len);
-	if (at == SIZE_MAX) {
+	if (e->len == klen && memcmp(hashed, name, klen) == 0) {
+		/* A storage whose file_hash() gives nothing. */
 		mf_fp_unverifiable(c);
 		return mf_report(c, FIND_INFO, "fingerprint", idx,
-				 "the name carries no .<12 hex digits> "
-				 "fingerprint of Django's; not recomputed");
+				 "the name carries no fingerprint; not "
+				 "recomputed");
 	}
-	/* The hashed name is the name with ".<hash>" spliced in. */
-	if (e->len != klen + 13 || memcmp(hashed, name, at) != 0 ||
-	    memcmp(hashed + at + 13, name + at, klen - at) != 0) {
+	at = spliced_at(name, klen, hashed, e->len);
+	if (at == SIZE_MAX) {
 		rc = mf_report(c, FIND_ERROR, "manifest", idx,
 			       "%s maps \"%.200s\" to this file, whose name is "
 			       "not that name with a fingerprint",
 			       c->m->path, name);
-		if (rc < 0)
-			return -1;
+		at = any_hash_at(hashed, e->len);
+		if (rc < 0 || at == SIZE_MAX)
+			return rc;
 	}
 	memset(&d, 0, sizeof d);
 	d.want = MF_MD5;

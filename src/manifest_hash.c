@@ -306,9 +306,9 @@ int mf_digest_file(const char *path, struct mf_digests *d)
 	hashers_init(&h, d);
 	d->size = 0;
 	/* O_NONBLOCK: a FIFO among the outputs must not hang the check; a
-	 * regular file ignores the flag. */
-	fd = open(path,
-		  O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+	 * regular file ignores the flag. Symbolic links are followed: the
+	 * walk (tree.h) keeps only those that resolve inside their root. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0) {

@@ -26,6 +26,10 @@
 /* Deeper nesting than any manifest has; the bound keeps the builder's
  * stack small and fixed. */
 #define MAX_DEPTH 64
+/* Values in one document: a real manifest of 100,000 files has about a
+ * million; the bound keeps a hostile one ("[1,1,1,...]") from costing
+ * more than 64 MiB of nodes. */
+#define MAX_NODES ((size_t)1 << 20)
 
 /* Where the lexical pass stands, for messages. */
 struct lexer {
@@ -252,6 +256,10 @@ static int add_text(struct mf_json *j, const char *p, size_t n, size_t *off)
 
 static long add_node(struct mf_json *j, enum mf_jtype type, unsigned line)
 {
+	if (j->n == MAX_NODES) {
+		errno = E2BIG;
+		return -1;
+	}
 	if (j->n == j->cap) {
 		size_t cap = j->cap ? j->cap * 2 : 64;
 		struct mf_jnode *v;
@@ -413,6 +421,9 @@ static int build_event(struct builder *b, const yaml_event_t *ev)
 		if (add_text(j, s, n, &off) < 0)
 			return -1;
 		idx = add_node(j, type, line);
+		if (idx < 0 && errno == E2BIG)
+			return build_fail(b, ev, "more than %zu values",
+					  MAX_NODES);
 		if (idx < 0)
 			return -1;
 		j->v[idx].text = off;
@@ -440,6 +451,9 @@ static int build_event(struct builder *b, const yaml_event_t *ev)
 		if (b->depth == MAX_DEPTH + 1)
 			return build_fail(b, ev, "nested too deeply");
 		idx = add_node(j, map ? MJ_OBJ : MJ_ARR, line);
+		if (idx < 0 && errno == E2BIG)
+			return build_fail(b, ev, "more than %zu values",
+					  MAX_NODES);
 		if (idx < 0)
 			return -1;
 		if (top != NULL)

@@ -3,9 +3,10 @@
  * webpack-manifest-plugin (shellscape/webpack-manifest-plugin src/hooks.ts)
  * writes manifest.json as {name: publicPath + file}, where a publicPath of
  * "auto" counts as none and any other gets a '/' appended when it lacks
- * one; the public path is inferred here as the prefix that makes the values
- * files of the root (mf_public_path) and said in the result.
- * webpack-assets-manifest (webdiscus/webpack-assets-manifest src/plugin.ts)
+ * one (older versions glued "auto" on as "auto/"); the public path is
+ * inferred here as the prefix that makes the values files of the root
+ * (mf_public_path) and said in the result.
+ * webpack-assets-manifest (webdeveric/webpack-assets-manifest src/plugin.ts)
  * writes assets-manifest.json as {name: file}, or {name: {src, integrity}}
  * with integrity on (several space-separated SRI hashes; "" for assets it
  * has none for), and with entrypoints on an "entrypoints" object of lists

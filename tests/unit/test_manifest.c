@@ -491,6 +491,25 @@ TAP_SUITE(manifest_json)
 		T_INT(parse(deep, &j, msg, sizeof msg), 0, "64 levels parse");
 		mf_json_free(&j);
 	}
+	{
+		/* 2^20 values parse (with the root); one more does not. */
+		size_t nv = ((size_t)1 << 20) - 1, len = 2 * nv + 1;
+		char *big = malloc(len + 3);
+
+		big[0] = '[';
+		for (size_t i = 0; i < nv; i++)
+			memcpy(big + 1 + 2 * i, "0,", 2);
+		big[len - 1] = ']';
+		T_INT(mf_json_parse(big, len, &j, msg, sizeof msg, &line, &col),
+		      0, "2^20 values parse");
+		mf_json_free(&j);
+		memcpy(big + len - 1, ",0]", 3);
+		T_INT(mf_json_parse(big, len + 2, &j, msg, sizeof msg, &line,
+				    &col),
+		      -1, "2^20 + 1 values do not");
+		T_STR(msg, "more than 1048576 values", "  its message");
+		free(big);
+	}
 	T_INT(mf_json_parse("{\n\"a\": 1,\n\"b\" x}", 16, &j, msg, sizeof msg,
 			    &line, &col),
 	      -1, "a bare word after a key");
@@ -924,6 +943,33 @@ TAP_SUITE(manifest_tamper_django)
 	       "the paths hash to ef633677f238: the manifest was edited after "
 	       "Django wrote it\n",
 	       "django: a wrong hash");
+	run_free(&run);
+	cleanup(dir);
+}
+
+/* Names without an extension, dotfiles, and a storage that adds no
+ * fingerprint. */
+TAP_SUITE(manifest_django_names)
+{
+	char *dir = tmp_copy(NULL);
+	struct run run;
+
+	write_str(dir, "LICENSE", "MIT\n");
+	write_str(dir, "LICENSE.477dfa54ede2", "MIT\n");
+	write_str(dir, ".htaccess", "deny\n");
+	write_str(dir, ".htaccess.a5c9086a7b2b", "deny\n");
+	write_str(dir, "plain.txt", "x");
+	write_str(dir, "staticfiles.json",
+		  "{\"paths\": {\"LICENSE\": \"LICENSE.477dfa54ede2\", "
+		  "\".htaccess\": \".htaccess.a5c9086a7b2b\", "
+		  "\"plain.txt\": \"plain.txt\"}, \"version\": \"1.0\"}");
+	run_check(&run, MF_DJANGO, dir, 1, FIND_INFO);
+	EXPECT(&run,
+	       "I fingerprint ROOT/plain.txt: the name carries no fingerprint; "
+	       "not recomputed\n",
+	       "django: LICENSE, .htaccess, plain.txt");
+	T_INT(run.r.fp_recomputed, 2, "django: two recomputed");
+	T_INT(run.r.fp_unverifiable, 1, "django: one without a fingerprint");
 	run_free(&run);
 	cleanup(dir);
 }
@@ -1445,6 +1491,7 @@ TAP_SUITE(manifest_public_path)
 			     "https://cdn.example.com/assets/js/b.js"};
 	const char *none[] = {"js/a.js", "js/b.js"};
 	const char *autov[] = {"autojs/a.js", "autojs/b.js"};
+	const char *autos[] = {"auto/js/a.js", "auto/js/b.js"};
 	const char *one[] = {"/js/a.js"};
 	const char *top[] = {"a.js", "b.js"};
 	const char *topf[] = {"a.js", "b.js"};
@@ -1455,8 +1502,8 @@ TAP_SUITE(manifest_public_path)
 	public_path_case(cdn, 2, files, 2, "https://cdn.example.com/assets/",
 			 "an absolute URL");
 	public_path_case(none, 2, files, 2, "", "none");
-	public_path_case(autov, 2, files, 2, "auto",
-			 "\"auto\" glued to the names");
+	public_path_case(autov, 2, files, 2, "auto", "a prefix without a '/'");
+	public_path_case(autos, 2, files, 2, "auto/", "\"auto/\"");
 	public_path_case(one, 1, files, 1, "/", "one value");
 	public_path_case(top, 2, topf, 2, "", "names with a common start");
 }
@@ -1555,6 +1602,29 @@ TAP_SUITE(manifest_edges)
 	run_free(&run);
 	cleanup(dir);
 
+	/* A PWA's web app manifest.json beside Vite's manifest is no
+	 * webpack manifest. */
+	dir = tmp_copy("vite");
+	write_str(dir, "manifest.json",
+		  "{\"name\": \"App\", \"short_name\": \"App\", \"icons\": "
+		  "[{\"src\": \"icon.png\", \"sizes\": \"192x192\"}], "
+		  "\"start_url\": \"/\", \"display\": \"standalone\"}");
+	run_check(&run, MF_AUTO, dir, 1, FIND_WARN);
+	EXPECT(&run,
+	       "W manifest ROOT/manifest.json: no manifest mentions this "
+	       "file\n",
+	       "a web app manifest is not checked");
+	T_INT(run.r.n, 1, "only Vite's manifest checked");
+	run_free(&run);
+	run_check(&run, MF_WEBPACK, dir, 1, FIND_WARN);
+	EXPECT(&run,
+	       "E manifest ROOT: no webpack manifest: expected manifest.json "
+	       "(webpack-manifest-plugin) or assets-manifest.json "
+	       "(webpack-assets-manifest); manifest.json here is not one\n",
+	       "a web app manifest is no webpack manifest");
+	run_free(&run);
+	cleanup(dir);
+
 	/* A named kind whose manifest is not there, beside another kind's. */
 	run_check(&run, MF_VITE, FIXTURES "/webpack", 1, FIND_WARN);
 	T_STR(run.text,
@@ -1564,20 +1634,33 @@ TAP_SUITE(manifest_edges)
 	      "a webpack tree checked as Vite");
 	run_free(&run);
 
-	/* A symbolic link among the outputs is not followed. */
+	/* A symbolic link inside the root (the only kind the walk keeps) is
+	 * read through; a FIFO is never opened. */
 	dir = tmp_copy("django");
 	{
 		char path[4096];
 
 		snprintf(path, sizeof path, "%s/lazy.414b8e03ccf7.js", dir);
 		unlink(path);
-		T_INT(symlink("/etc/hostname", path), 0, "a symlink planted");
+		T_INT(symlink("lazy.js", path), 0, "a symlink planted");
+	}
+	run_check(&run, MF_DJANGO, dir, 0, FIND_WARN);
+	EXPECT(&run, "", "a symlink to the same bytes verifies");
+	T_INT(run.r.fp_recomputed, 4, "  through the link");
+	run_free(&run);
+	{
+		char path[4096];
+
+		snprintf(path, sizeof path, "%s/img/logo.3d28d9e62864.png",
+			 dir);
+		unlink(path);
+		T_INT(mkfifo(path, 0644), 0, "a FIFO planted");
 	}
 	run_check(&run, MF_DJANGO, dir, 0, FIND_WARN);
 	EXPECT(&run,
-	       "E manifest ROOT/lazy.414b8e03ccf7.js: cannot read it to check "
-	       "the manifest: a symbolic link\n",
-	       "a symlink is not read");
+	       "E manifest ROOT/img/logo.3d28d9e62864.png: cannot read it to "
+	       "check the manifest: not a regular file\n",
+	       "a FIFO is not read");
 	run_free(&run);
 	cleanup(dir);
 }
