@@ -51,8 +51,14 @@ static int check_note(const struct report_info *ri, const char *c,
 	const struct verify_result *v = ri->verify;
 
 	if (strcmp(c, "manifest") == 0) {
+		size_t seen = 0;
+
 		if (v->nmanifests == 0)
 			return buf_adds(out, "not checked (manifest: none)");
+		for (size_t i = 0; i < v->nmanifests; i++)
+			seen += v->manifests[i].n;
+		if (seen == 0)
+			return buf_adds(out, "no framework manifest found");
 		for (size_t i = 0; i < v->nmanifests; i++)
 			for (size_t k = 0; k < v->manifests[i].n; k++)
 				if (buf_printf(out, "%s%s (%zu entries)",
