@@ -26,6 +26,7 @@
 #                   already generated); default: a temporary directory
 #   RUNS=N          hyperfine runs per command (default 5)
 #   COLD=0          skip the cold-cache runs
+#   PERF=1          also print the pass's profile (perf record)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -157,10 +158,13 @@ fi
 # (scan_new over the 200 values, tree_hash_scan on all CPUs, the lock
 # written in sha256sum format).
 cat >"$work/driver.c" <<'C'
+#include <nettle/sha2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "scan.h"
 #include "tree.h"
@@ -173,6 +177,54 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* The ceiling: what the CPUs do with no I/O at all, each thread hashing
+ * (and scanning) a 256 KiB buffer that stays in cache, 1 GiB in all. */
+struct ceil_arg {
+	const struct scan *s;
+	size_t bytes;
+};
+
+static int no_hit(const struct scan_hit *h, void *arg)
+{
+	(void)h;
+	(void)arg;
+	return 0;
+}
+
+static void *ceil_thread(void *p)
+{
+	struct ceil_arg *a = p;
+	static __thread unsigned char buf[256 << 10];
+	struct sha256_ctx c;
+	struct scan_state st;
+	unsigned char d[32];
+
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (unsigned char)(i * 2654435761u >> 11);
+	sha256_init(&c);
+	scan_state_init(&st);
+	for (size_t done = 0; done < a->bytes; done += sizeof buf) {
+		sha256_update(&c, sizeof buf, buf);
+		if (a->s)
+			scan_feed(a->s, &st, buf, sizeof buf, no_hit, NULL);
+	}
+	sha256_digest(&c, 32, d);
+	return NULL;
+}
+
+static double ceiling(const struct scan *s, unsigned n)
+{
+	pthread_t th[64];
+	struct ceil_arg a = {s, ((size_t)1 << 30) / n};
+	double t0 = now_ms();
+
+	for (unsigned i = 0; i < n; i++)
+		pthread_create(&th[i], NULL, ceil_thread, &a);
+	for (unsigned i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	return (double)(1u << 30) / ((now_ms() - t0) / 1e3) / 1e9;
+}
+
 int main(int argc, char **argv)
 {
 	static struct scan_secret sec[1024];
@@ -182,8 +234,9 @@ int main(int argc, char **argv)
 	struct err e = {0};
 	struct tree t;
 
-	if (argc < 4) {
-		fprintf(stderr, "usage: driver SECRETS LOCK ROOT...\n");
+	if (argc < 3) {
+		fprintf(stderr, "usage: driver SECRETS LOCK ROOT...\n"
+				"       driver SECRETS --ceiling\n");
 		return 2;
 	}
 	double t0 = now_ms();
@@ -199,6 +252,16 @@ int main(int argc, char **argv)
 	if (f)
 		fclose(f);
 	struct scan *s = scan_new(sec, n, &e);
+
+	if (strcmp(argv[2], "--ceiling") == 0) {
+		unsigned cpus = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+
+		printf("sha256 alone: %.2f GB/s on 1 thread, %.2f GB/s on %u; "
+		       "sha256 + scan: %.2f GB/s on %u\n",
+		       ceiling(NULL, 1), ceiling(NULL, cpus), cpus,
+		       ceiling(s, cpus), cpus);
+		return 0;
+	}
 	struct tree_opts o = {.roots = (const char *const *)argv + 3,
 			      .nroots = (size_t)argc - 3,
 			      .scan = s,
@@ -261,6 +324,12 @@ fi
 cd "$work"
 echo "bench: timing $mode ($(nproc) CPUs, $(uname -r))"
 
+# The ceiling: SHA-256 (and the scan) with no I/O, from a cache-resident
+# buffer: no pass over files can beat it.
+if [ "$mode" = driver ]; then
+	echo "bench: ceiling, no I/O: $("$work/driver" "$work/secrets.txt" --ceiling)"
+fi
+
 # One untimed run each: the cache is warm and the planted secrets show.
 if [ "$mode" = driver ]; then
 	$run_a | tee "$work/a.out" | sed 's/^/bench: A: /'
@@ -322,6 +391,18 @@ for t in A B; do
 		sed -n 's/.*Maximum resident set size (kbytes): //p')
 	echo "bench: $t peak RSS ${rss} KiB ($((rss / 1024)) MiB)"
 done
+
+# Where the time goes (PERF=1): the pass's profile by symbol, warm cache.
+if [ "${PERF:-0}" != 0 ] && command -v perf >/dev/null; then
+	for t in A B; do
+		run=$run_a
+		[ "$t" = B ] && run=$run_b
+		perf record -q -o "$work/perf-$t.data" $run >/dev/null 2>&1 || continue
+		perf report -i "$work/perf-$t.data" --stdio --no-children \
+			--sort dso,symbol 2>/dev/null | grep '%' | head -n 12 |
+			sed "s/^/bench: $t perf: /"
+	done
+fi
 
 # Cold cache: one run each, after dropping the page cache.
 if [ "${COLD:-1}" != 0 ] && { echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null; then

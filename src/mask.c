@@ -98,9 +98,10 @@ static int ac_add(struct ac *a, const unsigned char *p, size_t len, int id)
 				a->cap = cap;
 			}
 			t = (unsigned)a->n++;
-			a->node[t] = (struct ac_node){.depth = a->node[s].depth + 1,
-						      .id = -1,
-						      .c = p[i]};
+			a->node[t] =
+				(struct ac_node){.depth = a->node[s].depth + 1,
+						 .id = -1,
+						 .c = p[i]};
 			if (s == 0) {
 				a->root[p[i]] = t;
 			} else {
@@ -390,8 +391,8 @@ static int add_name(struct ac *a, const char *name, int id, int which)
 	return r < 0 ? -1 : 0;
 }
 
-int mask_names_new(const char *const *names, size_t n,
-		   struct mask_names **out, struct err *e)
+int mask_names_new(const char *const *names, size_t n, struct mask_names **out,
+		   struct err *e)
 {
 	struct mask_names *m = calloc(1, sizeof *m);
 
@@ -456,8 +457,17 @@ void mask_names_feed(struct mask_names_stream *s, const void *p, size_t n)
 
 	if (s->m == NULL || s->m->n == 0)
 		return;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		/* At the root, inside an identifier that matched nothing:
+		 * every pattern starts at a boundary, so skip to the next. */
+		if (s->state == 0) {
+			while (i < n && fold(b[i]) != 0)
+				i++;
+			if (i == n)
+				break;
+		}
 		names_byte(s, fold(b[i]));
+	}
 }
 
 void mask_names_finish(struct mask_names_stream *s)

@@ -86,15 +86,14 @@ int mask_stream_finish(struct mask_stream *s, struct buf *out);
 void mask_stream_free(struct mask_stream *s);
 
 /* Masks one whole buffer (feed + finish). Returns 0 or -1 (ENOMEM). */
-int mask_apply(const struct mask *m, const void *p, size_t n,
-	       struct buf *out);
+int mask_apply(const struct mask *m, const void *p, size_t n, struct buf *out);
 
 struct mask_names;
 
-/* Compiles the names (each a variable name; others are matched as
- * written). Returns 0, or -1 with e filled (out of memory). */
-int mask_names_new(const char *const *names, size_t n,
-		   struct mask_names **out, struct err *e);
+/* Compiles the names (variable names, [A-Za-z_][A-Za-z0-9_]*; an empty
+ * one is ignored). Returns 0, or -1 with e filled (out of memory). */
+int mask_names_new(const char *const *names, size_t n, struct mask_names **out,
+		   struct err *e);
 void mask_names_free(struct mask_names *m);
 
 /* One stream being searched; seen is the caller's array of as many

@@ -96,9 +96,11 @@ struct sv {
 	struct mask_names *names;
 	unsigned char *seen;
 	long long t0, t_exit, timeout_at, grace_at, drain_at;
-	int exited; /* the command has exited (still unreaped) */
-	int code;   /* its exit code, or -1 */
-	int sig;    /* the signal that ended it, or 0 */
+	int exited;	/* the command has exited */
+	int reaped;	/* and was reaped: its pid no longer pins the group
+			   id, so the group is not signalled any more */
+	int code;	/* its exit code, or -1 */
+	int sig;	/* the signal that ended it, or 0 */
 	pid_t *counted; /* pids counted as swept */
 	size_t ncounted, capcounted;
 };
@@ -189,6 +191,47 @@ static int read_stat(pid_t pid, pid_t *ppid, char *state)
 	return 0;
 }
 
+/* Adds the pids listed in one children file ("12 34 ... ") that are
+ * still children of pid. Returns 0 or -1 (out of memory). */
+static int add_listed(struct tree *t, pid_t pid, int fd)
+{
+	struct buf b = {0};
+	char chunk[4096];
+	const char *p;
+	int rc = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (buf_add(&b, chunk, (size_t)n) < 0) {
+			buf_free(&b);
+			return -1;
+		}
+	}
+	for (p = b.p; rc == 0 && p != NULL && *p != '\0';) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		pid_t pp;
+		char st;
+
+		if (end == p)
+			break;
+		p = end;
+		if (v <= 0 || v > INT_MAX || tree_has(t, (pid_t)v))
+			continue;
+		/* Re-read: it may have died or been re-parented since. */
+		if (read_stat((pid_t)v, &pp, &st) < 0 || pp != pid)
+			continue;
+		rc = tree_add(t, (pid_t)v, pid, st);
+	}
+	buf_free(&b);
+	return rc;
+}
+
 /* Appends the children of pid listed in /proc/pid/task/ * /children.
  * Returns 0, -1 with errno ENOENT when the kernel has no such files
  * (CONFIG_PROC_CHILDREN off) or the process is gone, -1 otherwise. */
@@ -204,59 +247,19 @@ static int children_from_task_files(pid_t pid, struct tree *t)
 	if (d == NULL)
 		return -1;
 	while (rc == 0 && (de = readdir(d)) != NULL) {
-		char cpath[80], b[4096];
-		const char *p;
-		ssize_t n;
+		char cpath[80];
 		int fd;
 
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
-		(void)snprintf(cpath, sizeof cpath, "/proc/%d/task/%ld/children",
-			       (int)pid, strtol(de->d_name, NULL, 10));
+		(void)snprintf(cpath, sizeof cpath,
+			       "/proc/%d/task/%ld/children", (int)pid,
+			       strtol(de->d_name, NULL, 10));
 		fd = open(cpath, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
 		found = 1;
-		/* A long list is read in pieces; a number cut at a piece's
-		 * end is carried over. */
-		{
-			char num[16];
-			size_t nl = 0;
-
-			for (;;) {
-				n = read(fd, b, sizeof b);
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n <= 0)
-					break;
-				for (p = b; p < b + n; p++) {
-					if (*p >= '0' && *p <= '9' &&
-					    nl < sizeof num - 1) {
-						num[nl++] = *p;
-						continue;
-					}
-					if (nl > 0) {
-						pid_t c, pp;
-						char st;
-
-						num[nl] = '\0';
-						nl = 0;
-						c = (pid_t)strtol(num, NULL, 10);
-						if (tree_has(t, c))
-							continue;
-						if (read_stat(c, &pp, &st) < 0 ||
-						    pp != pid)
-							continue;
-						if (tree_add(t, c, pid, st) < 0) {
-							rc = -1;
-							break;
-						}
-					}
-				}
-				if (rc < 0)
-					break;
-			}
-		}
+		rc = add_listed(t, pid, fd);
 		close(fd);
 	}
 	closedir(d);
@@ -312,8 +315,8 @@ static int tree_from_scan(struct tree *t, pid_t self)
 	/* Each process is taken at most once, so even a listing made
 	 * inconsistent by pid reuse cannot loop. */
 	for (size_t i = 0; rc == 0 && i < all.n; i++)
-		if (all.v[i].ppid == self && tree_add(t, all.v[i].pid, self,
-						      all.v[i].state) < 0)
+		if (all.v[i].ppid == self &&
+		    tree_add(t, all.v[i].pid, self, all.v[i].state) < 0)
 			rc = -1;
 	for (size_t k = 0; rc == 0 && k < t->n; k++)
 		for (size_t i = 0; rc == 0 && i < all.n; i++)
@@ -539,8 +542,8 @@ static void run_child(const struct sv *sv, int null_fd, int out_w, int err_w,
 		(void)snprintf(what, sizeof what, "chdir %s", o->workdir);
 		child_die(errw, what, errno);
 	}
-	if (o->child_setup != NULL && o->child_setup(o->child_setup_arg,
-						     errw) < 0)
+	if (o->child_setup != NULL &&
+	    o->child_setup(o->child_setup_arg, errw) < 0)
 		_exit(125);
 	/* If cleanroom itself is killed, the command goes with it. Set after
 	 * the setup: a change of uid clears it. */
@@ -613,9 +616,9 @@ static size_t relay_read(struct relay *rl, size_t max)
 		if (mask_stream_feed(&rl->ms, chunk, (size_t)n, &rl->buf) < 0) {
 			/* Out of memory: drop rather than print unmasked. */
 			buf_reset(&rl->buf);
-			(void)buf_adds(&rl->buf, "\n" MASK_TEXT
-						 " (output lost: out of "
-						 "memory)\n");
+			(void)buf_adds(&rl->buf,
+				       "\n" MASK_TEXT " (output lost: out of "
+				       "memory)\n");
 		}
 		relay_flush(rl);
 		if ((size_t)n < sizeof chunk)
@@ -652,10 +655,18 @@ static void read_errfd(struct sv *sv)
 	sv->errmsg[sv->errlen] = '\0';
 }
 
+/* The command, while its pid is still its own (unreaped). */
+static int is_command(const struct sv *sv, pid_t pid)
+{
+	return !sv->reaped && pid == sv->pid;
+}
+
 /* Signals the command's process group; before the child's setsid the
  * group does not exist yet, and the child itself is signalled. */
 static void signal_group(const struct sv *sv, int sig)
 {
+	if (sv->reaped)
+		return;
 	if (kill(-sv->pid, sig) < 0 && errno == ESRCH && !sv->exited)
 		(void)kill(sv->pid, sig);
 }
@@ -690,7 +701,7 @@ static void check_children(struct sv *sv)
 		}
 		if (si.si_pid == 0)
 			return;
-		if (si.si_pid == sv->pid) {
+		if (is_command(sv, si.si_pid)) {
 			if (!sv->exited)
 				note_exit(sv, &si);
 			return;
@@ -773,8 +784,8 @@ static void loop(struct sv *sv)
 		    sv->errfd < 0)
 			return;
 		if (sv->exited && now >= sv->drain_at) {
-			sv->r->output_cut = sv->rl[0].fd >= 0 ||
-					    sv->rl[1].fd >= 0;
+			sv->r->output_cut =
+				sv->rl[0].fd >= 0 || sv->rl[1].fd >= 0;
 			return;
 		}
 		if (now >= sv->grace_at)
@@ -802,9 +813,11 @@ static void loop(struct sv *sv)
 			read_signals(sv, 1);
 		if (ie >= 0 && pf[ie].revents)
 			read_errfd(sv);
+		/* A bounded read per turn: a build writing without pause must
+		 * not keep the loop from its signals and deadlines. */
 		for (int i = 0; i < 2; i++)
 			if (ip[i] >= 0 && pf[ip[i]].revents)
-				(void)relay_read(&sv->rl[i], SIZE_MAX);
+				(void)relay_read(&sv->rl[i], 1u << 20);
 	}
 }
 
@@ -850,7 +863,7 @@ static size_t sweep_round(struct sv *sv)
 		return 1; /* try again */
 	}
 	for (size_t i = 0; i < t.n; i++) {
-		if (t.v[i].pid == sv->pid)
+		if (is_command(sv, t.v[i].pid))
 			continue;
 		left++;
 		if (t.v[i].state != 'Z')
@@ -888,7 +901,7 @@ static size_t sweep_round(struct sv *sv)
 	for (size_t i = t.n; i-- > 0;) {
 		const struct proc *p = &t.v[i];
 
-		if (p->pid == sv->pid)
+		if (is_command(sv, p->pid))
 			continue;
 		if (p->ppid == sv->self)
 			(void)kill(p->pid, SIGKILL);
@@ -898,7 +911,7 @@ static size_t sweep_round(struct sv *sv)
 	}
 	/* Reap our children that are done, except the command. */
 	for (size_t i = 0; i < t.n; i++)
-		if (t.v[i].ppid == sv->self && t.v[i].pid != sv->pid)
+		if (t.v[i].ppid == sv->self && !is_command(sv, t.v[i].pid))
 			while (waitpid(t.v[i].pid, NULL, WNOHANG) < 0 &&
 			       errno == EINTR)
 				;
@@ -916,7 +929,7 @@ static size_t live_others(const struct sv *sv)
 	if (tree_list(&t, sv->self, 0) < 0)
 		return 0;
 	for (size_t i = 0; i < t.n; i++)
-		if (t.v[i].pid != sv->pid && t.v[i].state != 'Z')
+		if (!is_command(sv, t.v[i].pid) && t.v[i].state != 'Z')
 			n++;
 	tree_free(&t);
 	return n;
@@ -968,6 +981,31 @@ static void sweep(struct sv *sv)
 	}
 }
 
+/* Reaps the command, once it has exited. */
+static void reap_command(struct sv *sv)
+{
+	if (sv->reaped)
+		return;
+	while (waitpid(sv->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	sv->reaped = 1;
+}
+
+/* 1 when this process has any child, live or not yet reaped. */
+static int has_children(void)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof si);
+	while (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+		if (errno == ECHILD)
+			return 0;
+		if (errno != EINTR)
+			return 1;
+	}
+	return 1;
+}
+
 /* ---- putting it together ------------------------------------------------ */
 
 static const char *sig_name(int sig)
@@ -976,12 +1014,15 @@ static const char *sig_name(int sig)
 		int sig;
 		const char *name;
 	} names[] = {
-		{SIGHUP, "SIGHUP"},   {SIGINT, "SIGINT"},	{SIGQUIT, "SIGQUIT"},
-		{SIGILL, "SIGILL"},   {SIGTRAP, "SIGTRAP"}, {SIGABRT, "SIGABRT"},
-		{SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},	{SIGKILL, "SIGKILL"},
-		{SIGUSR1, "SIGUSR1"}, {SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"},
-		{SIGPIPE, "SIGPIPE"}, {SIGALRM, "SIGALRM"}, {SIGTERM, "SIGTERM"},
-		{SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"}, {SIGSYS, "SIGSYS"},
+		{SIGHUP, "SIGHUP"},   {SIGINT, "SIGINT"},
+		{SIGQUIT, "SIGQUIT"}, {SIGILL, "SIGILL"},
+		{SIGTRAP, "SIGTRAP"}, {SIGABRT, "SIGABRT"},
+		{SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},
+		{SIGKILL, "SIGKILL"}, {SIGUSR1, "SIGUSR1"},
+		{SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"},
+		{SIGPIPE, "SIGPIPE"}, {SIGALRM, "SIGALRM"},
+		{SIGTERM, "SIGTERM"}, {SIGXCPU, "SIGXCPU"},
+		{SIGXFSZ, "SIGXFSZ"}, {SIGSYS, "SIGSYS"},
 	};
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -1007,15 +1048,17 @@ void supervise_describe(const struct supervise_result *r, long timeout_ms,
 		char t[48];
 
 		secs(t, sizeof t, timeout_ms);
-		(void)buf_printf(&b, "build: timed out after %s, killed (exit "
-				     "124)",
+		(void)buf_printf(&b,
+				 "build: timed out after %s, killed (exit "
+				 "124)",
 				 t);
 	} else if (r->signal != 0 && sn != NULL) {
 		(void)buf_printf(&b, "build: killed by %s (exit %d) in %s", sn,
 				 r->status, d);
 	} else if (r->signal != 0) {
-		(void)buf_printf(&b, "build: killed by signal %d (exit %d) in "
-				     "%s",
+		(void)buf_printf(&b,
+				 "build: killed by signal %d (exit %d) in "
+				 "%s",
 				 r->signal, r->status, d);
 	} else {
 		(void)buf_printf(&b, "build: exit %d in %s", r->status, d);
@@ -1093,6 +1136,10 @@ static int results(struct sv *sv, struct err *e)
 			m += 11;
 		rc = err_set(e, ERR_SYSTEM, NULL, 0, 0, "%s", m);
 	}
+	if (!sv->exited && rc == 0)
+		rc = err_set(e, ERR_SYSTEM, NULL, 0, 0,
+			     "build: the command would not die (stuck in the "
+			     "kernel); it is left behind");
 	if (r->timed_out)
 		r->status = 124;
 	else if (rc < 0)
@@ -1101,10 +1148,10 @@ static int results(struct sv *sv, struct err *e)
 		r->status = 128 + sv->sig;
 	else
 		r->status = sv->code;
-	for (size_t i = 0; i < sv->o->nwithheld; i++)
-		if (sv->seen != NULL && sv->seen[i])
+	for (size_t i = 0; sv->seen != NULL && i < sv->o->nwithheld; i++)
+		if (sv->seen[i])
 			r->nnamed++;
-	if (r->nnamed > 0) {
+	if (r->nnamed > 0 && sv->seen != NULL) {
 		r->named = calloc(r->nnamed, sizeof *r->named);
 		if (r->named == NULL) {
 			r->nnamed = 0;
@@ -1128,7 +1175,17 @@ struct saved_signals {
 	struct sigaction chld, pipe;
 };
 
-static int signals_take(struct saved_signals *s, int *sfd)
+static int signals_save(struct saved_signals *s)
+{
+	if (sigprocmask(SIG_BLOCK, NULL, &s->mask) < 0 ||
+	    sigaction(SIGCHLD, NULL, &s->chld) < 0 ||
+	    sigaction(SIGPIPE, NULL, &s->pipe) < 0)
+		return -1;
+	return 0;
+}
+
+/* After signals_save, so that a failure half way can be undone exactly. */
+static int signals_take(int *sfd)
 {
 	struct sigaction act;
 	sigset_t set;
@@ -1138,13 +1195,15 @@ static int signals_take(struct saved_signals *s, int *sfd)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, &s->mask) < 0)
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -1;
 	memset(&act, 0, sizeof act);
 	act.sa_handler = SIG_DFL;
-	(void)sigaction(SIGCHLD, &act, &s->chld);
+	if (sigaction(SIGCHLD, &act, NULL) < 0)
+		return -1;
 	act.sa_handler = SIG_IGN;
-	(void)sigaction(SIGPIPE, &act, &s->pipe);
+	if (sigaction(SIGPIPE, &act, NULL) < 0)
+		return -1;
 	*sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	return *sfd < 0 ? -1 : 0;
 }
@@ -1218,12 +1277,15 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 		err_sys(e, errno, "build: /dev/null");
 		goto out;
 	}
-	if (signals_take(&saved, &sv.sfd) < 0) {
+	if (signals_save(&saved) < 0) {
 		err_sys(e, errno, "build: signals");
-		signals_give_back(&saved);
 		goto out;
 	}
 	have_signals = 1;
+	if (signals_take(&sv.sfd) < 0) {
+		err_sys(e, errno, "build: signals");
+		goto out;
+	}
 
 	sv.t0 = now_ms();
 	sv.pid = fork();
@@ -1250,7 +1312,15 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 	sv.drain_at = NEVER;
 
 	loop(&sv);
-	sweep(&sv);
+	/* The usual end: the command exited and left nothing behind. Then
+	 * it is our only child, and reaping it leaves none - no sweep, no
+	 * reading of /proc. Anything still running of the build would be our
+	 * child now (re-parented when the command died, or its own parent is
+	 * ours), so "no child left" is "no process left". */
+	if (sv.exited)
+		reap_command(&sv);
+	if (!sv.exited || has_children())
+		sweep(&sv);
 	/* Every writer is dead now: what is left in the pipes is the end of
 	 * the output. */
 	for (int i = 0; i < 2; i++) {
@@ -1261,16 +1331,8 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 	}
 	read_errfd(&sv);
 	close_fd(&sv.errfd);
-	{
-		siginfo_t si;
-
-		memset(&si, 0, sizeof si);
-		while (waitid(P_PID, (id_t)sv.pid, &si, WEXITED) < 0 &&
-		       errno == EINTR)
-			;
-		if (!sv.exited && si.si_pid == sv.pid)
-			note_exit(&sv, &si);
-	}
+	if (sv.exited)
+		reap_command(&sv);
 	rc = results(&sv, e);
 	if (!o->quiet) {
 		char line[512];

@@ -37,11 +37,11 @@ struct supervise_opts {
 	 * cleanroom's), as execvpe does: 127 when not found, 126 when found
 	 * but not executable; a file without a #! line runs under /bin/sh. */
 	char *const *argv;
-	char *const *envp; /* the child's whole environment */
+	char *const *envp;   /* the child's whole environment */
 	const char *workdir; /* chdir there in the child; NULL: stay */
 	/*
-	 * Called in the child after setsid and fds 0-2, just before the
-	 * PATH search and execve; the integrator points it at
+	 * Called in the child after setsid, fds 0-2 and the chdir, just
+	 * before the PATH search and execve; the integrator points it at
 	 * sandbox_apply. On failure it writes one line to errfd and returns
 	 * -1; the child then _exits 125 and supervise_run fails
 	 * (ERR_SYSTEM, with that line). It must not allocate. NULL: none.
@@ -68,19 +68,19 @@ struct supervise_result {
 	 * killed by signal N; 124 on timeout; 126/127 when it could not be
 	 * executed. */
 	int status;
-	int exit_code;	/* the command's own exit code, or -1 */
-	int signal;	/* the signal that ended the command, or 0 */
-	int timed_out;	/* the timeout fired (status 124) */
+	int exit_code;	 /* the command's own exit code, or -1 */
+	int signal;	 /* the signal that ended the command, or 0 */
+	int timed_out;	 /* the timeout fired (status 124) */
 	int exec_failed; /* execve failed: status 126 or 127 */
-	int forwarded;	/* the last of SIGINT/SIGTERM/SIGHUP cleanroom got and
-			   passed on, or 0: the caller was interrupted */
-	unsigned swept; /* live processes of the build killed after the
-			   command had exited or timed out */
+	int forwarded;	 /* the last of SIGINT/SIGTERM/SIGHUP cleanroom got and
+			    passed on, or 0: the caller was interrupted */
+	unsigned swept;	 /* live processes of the build killed after the
+			    command had exited or timed out */
 	unsigned unkillable; /* processes still present when the sweep gave
 				up (stuck in the kernel); normally 0 */
-	int output_cut;	/* output was still open when it was cut off after
-			   the drain window */
-	long duration_ms; /* from the start to the command's exit */
+	int output_cut;	     /* output was still open when it was cut off after
+				the drain window */
+	long duration_ms;    /* from the start to the command's exit */
 	/* Withheld names that appeared in the output (in either stream),
 	 * in the order of opts->withheld; the strings are opts'. */
 	const char **named;

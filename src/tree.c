@@ -1,17 +1,18 @@
 /*
  * The walk and the hashing pass behind tree_hash_scan. The walk is one
- * thread, depth-first on directory fds (getdents64, fstatat without
- * following), each directory's entries sorted with a "/" after directory
- * names so that the files come out already in bytewise path order and no
- * global sort is needed. Symlinks are resolved in user space one component
- * at a time from the root's fd, the way RESOLVE_BENEATH would, so that a
- * link leaving its root is found without ever opening what it points at.
- * The hashing pass takes the files largest first from a shared counter on
- * every CPU; each thread reads into its own buffer with read(2), feeds
- * each chunk to SHA-256 (nettle; its fat build uses the SHA extensions
- * where the CPU has them) and then to the secret scanner while the chunk
- * is still in cache, so memory stays at one buffer per thread whatever
- * the file sizes.
+ * thread, depth-first on directory fds (getdents64; fstatat without
+ * following, for every entry in a snapshot but only where the file system
+ * gives no d_type when hashing), each directory's entries sorted with a
+ * "/" after directory names so that the files come out already in
+ * bytewise path order and no global sort is needed. Symlinks are resolved
+ * in user space one component at a time from the root's fd, the way
+ * RESOLVE_BENEATH would, so that a link leaving its root is found without
+ * ever opening what it points at. The hashing pass (see "The hashing
+ * pass" below) runs on every CPU; each thread reads into its own buffer
+ * with read(2), feeds each chunk to SHA-256 (nettle; its fat build uses
+ * the SHA extensions where the CPU has them) and then to the secret
+ * scanner while the chunk is still in cache, so memory stays at one
+ * buffer per thread whatever the file sizes.
  */
 #include "tree.h"
 
@@ -80,17 +81,21 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Grows *v (of *cap elements of size sz) to hold one more than n. */
+/* Grows *v (of *cap elements of size sz) to hold at least n + 1. */
 static int grow(void *vp, size_t *cap, size_t n, size_t sz)
 {
 	void **v = vp;
 
 	if (n < *cap)
 		return 0;
-	size_t nc = *cap ? *cap * 2 : 64;
-	if (nc > SIZE_MAX / sz) {
-		errno = ENOMEM;
-		return -1;
+	size_t nc = *cap ? *cap : 64;
+
+	while (nc <= n) {
+		if (nc > SIZE_MAX / 2 / sz) {
+			errno = ENOMEM;
+			return -1;
+		}
+		nc *= 2;
 	}
 	void *p = realloc(*v, nc * sz);
 
@@ -170,6 +175,8 @@ struct walk {
 	struct buf path;   /* the current entry's path, cwd-relative */
 	struct dent *ents; /* a stack of levels */
 	size_t nents, capents;
+	size_t *order; /* the same, sorted: indexes into ents */
+	size_t caporder;
 	struct stat *stats; /* the same, for the entries fstatat was asked */
 	size_t nstats, capstats;
 	struct buf names;
@@ -410,11 +417,13 @@ static int key_at(const char *name, const struct dent *d, size_t i)
 
 /* Directories sort as if their names ended in "/": then a depth-first
  * walk emits whole paths in bytewise order ("a-b" < "a/c"). */
-static int dent_cmp(const void *pa, const void *pb, void *names)
+static int dent_cmp(const void *pa, const void *pb, void *arg)
 {
-	const struct dent *a = pa, *b = pb;
-	const char *na = (const char *)names + a->name;
-	const char *nb = (const char *)names + b->name;
+	const struct walk *w = arg;
+	const struct dent *a = &w->ents[*(const size_t *)pa];
+	const struct dent *b = &w->ents[*(const size_t *)pb];
+	const char *na = w->names.p + a->name;
+	const char *nb = w->names.p + b->name;
 	size_t n = a->len < b->len ? a->len : b->len;
 	int c = memcmp(na, nb, n), ka, kb;
 
@@ -557,9 +566,16 @@ static void walk_dir(struct walk *w, int dfd)
 		d->type = mode_type(w->stats[w->nstats].st_mode);
 		d->st = w->nstats++;
 	}
-	qsort_r(w->ents + base, w->nents - base, sizeof *w->ents, dent_cmp,
-		w->names.p);
-	for (size_t k = base; k < w->nents && !w->oom; k++) {
+	/* Sorting indexes moves 8 bytes per swap rather than a dent. */
+	if (grow(&w->order, &w->caporder, w->nents, sizeof *w->order) < 0)
+		w->oom = 1;
+	for (size_t k = base; k < w->nents && !w->oom; k++)
+		w->order[k] = k;
+	if (!w->oom)
+		qsort_r(w->order + base, w->nents - base, sizeof *w->order,
+			dent_cmp, w);
+	for (size_t i = base; i < w->nents && !w->oom; i++) {
+		size_t k = w->order[i];
 		const struct dent *d = &w->ents[k];
 
 		w->path.len = plen;
@@ -736,6 +752,10 @@ struct worker {
 	size_t *big;
 	size_t nbig, capbig;
 	size_t file, file_hits; /* the file being read, its first hit */
+	int dirfd;		/* the directory of the last file opened */
+	size_t dir_root;
+	struct buf dir;
+	int spawned; /* runs on a thread of its own */
 	uint64_t bytes;
 	int oom;
 	struct scan_state st;
@@ -871,13 +891,56 @@ static void hash_fd(struct worker *w, size_t i, int fd)
 	w->bytes += total;
 }
 
+/* A directory below a root, as an O_PATH fd to open files against. */
+static int open_dir(int rootfd, const char *rel)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS,
+	};
+	int fd;
+
+	do
+		fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
+	while (fd < 0 && errno == EINTR);
+	return fd;
+}
+
+/*
+ * Opens file i. Files come in walk order, so consecutive ones mostly share
+ * a directory: the worker keeps that directory open and opens each file
+ * against it, which spares the kernel the lookup of every leading
+ * component per file. Without openat2, or when the directory will not
+ * open, the file is opened from its root.
+ */
 static int open_entry(struct worker *w, size_t i)
 {
 	struct run *r = w->r;
 	const struct tree_file *f = &r->t->files[i];
-	const char *rel = r->ntargets ? target_of(r, i) : NULL;
+	const char *tr = r->ntargets ? target_of(r, i) : NULL;
+	const char *rel = tr ? tr : f->rel;
+	const char *slash = strrchr(rel, '/');
+	int rootfd = r->rootfd[f->root];
+	size_t dl = slash ? (size_t)(slash - rel) : 0;
 
-	return open_file(r, r->rootfd[f->root], rel ? rel : f->rel);
+	if (slash == NULL ||
+	    !atomic_load_explicit(&r->openat2, memory_order_relaxed))
+		return open_file(r, rootfd, rel);
+	if (w->dirfd < 0 || w->dir_root != f->root || w->dir.len != dl ||
+	    memcmp(w->dir.p, rel, dl) != 0) {
+		if (w->dirfd >= 0)
+			(void)close(w->dirfd);
+		buf_reset(&w->dir);
+		w->dirfd = -1;
+		if (buf_add(&w->dir, rel, dl) < 0)
+			return open_file(r, rootfd, rel);
+		w->dirfd = open_dir(rootfd, w->dir.p);
+		w->dir_root = f->root;
+	}
+	if (w->dirfd < 0)
+		return open_file(r, rootfd, rel);
+	return open_file(r, w->dirfd, slash + 1);
 }
 
 static void round_one(struct worker *w, size_t i)
@@ -937,6 +1000,12 @@ static void *work(void *arg)
 	size_t n = r->round == 1 ? r->t->nfiles : r->nbig;
 	size_t batch = r->round == 1 ? BATCH : 1;
 
+	/* A thread of our own gets its own file table: every open and close
+	 * takes the table's lock, which threads sharing it contend for.
+	 * Failure costs only that contention. */
+	if (w->spawned)
+		(void)unshare(CLONE_FILES);
+	w->dirfd = -1;
 	for (;;) {
 		size_t k = atomic_fetch_add_explicit(&r->next, batch,
 						     memory_order_relaxed);
@@ -949,6 +1018,9 @@ static void *work(void *arg)
 			else
 				round_two(w, r->big[k]);
 	}
+	if (w->dirfd >= 0)
+		(void)close(w->dirfd);
+	w->dirfd = -1;
 	return NULL;
 }
 
@@ -974,6 +1046,7 @@ static unsigned run_round(struct run *r, struct worker *ws, unsigned nw,
 	r->round = round;
 	atomic_store(&r->next, 0);
 	for (unsigned k = 1; k < nw; k++) {
+		ws[k].spawned = 1;
 		if (pthread_create(&ws[k].thread, NULL, work, &ws[k]) != 0)
 			break;
 		started = k + 1;
@@ -1120,6 +1193,7 @@ static int hash_all(struct walk *w, const int *rootfd)
 		free(ws[k].hits);
 		free(ws[k].big);
 		free(ws[k].buf);
+		buf_free(&ws[k].dir);
 	}
 	free(ws);
 	free(big);
@@ -1206,6 +1280,7 @@ out:
 	free(rootfd);
 	free(w.dirbuf);
 	free(w.ents);
+	free(w.order);
 	free(w.stats);
 	free(w.targets);
 	buf_free(&w.path);
