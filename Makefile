@@ -199,6 +199,8 @@ fuzz: $(B)/fuzz/fuzz_envfile $(B)/fuzz/fuzz_spec
 bench: $(B)/cleanroom
 	@bash scripts/bootstrap.sh bench
 	bash scripts/bench-envfile.sh $(B)/cleanroom
+	bash scripts/bench-run.sh $(B)/cleanroom
+	bash scripts/bench-verify.sh $(B)/cleanroom
 
 demo: $(B)/cleanroom
 	bash scripts/demo.sh $(B)/cleanroom
