@@ -1,29 +1,31 @@
 #!/usr/bin/env bash
-# make demo: what this build of cleanroom can show end to end today. The
-# sandboxed build of a bundled example app arrives with the examples issue;
-# until then the demo runs the part that exists — reading an Aptible-style
-# env file exactly as sh would, without a shell — and says plainly what is
-# not built yet instead of pretending.
+# make demo: cleanroom end to end on the bundled example (examples/envfile):
+# the Aptible-style env file read without a shell, the environment the build
+# gets (secrets withheld), a sandboxed build with its phases and sandbox
+# line, verification and the lock, the lock checked by sha256sum, and a
+# hostile env file refused. The framework examples come with a later issue.
 set -euo pipefail
 cr=$(realpath "${1:-build/cleanroom}")
-app=$(cd "$(dirname "$0")/../examples/envfile" && pwd)
+src=$(cd "$(dirname "$0")/../examples/envfile" && pwd)
+app=$(mktemp -d "${TMPDIR:-/tmp}/cleanroom-demo.XXXXXX")
+trap 'rm -rf "$app"' EXIT
+cp -r "$src/." "$app"
+cd "$app"
 
-echo "== cleanroom --version"
-"$cr" --version 2>&1
-echo
-echo "== $app/.aptible.env (as Aptible writes it)"
-cat "$app/.aptible.env"
-echo
-echo "== cleanroom env --files-only --format json (what 'set -a; . .aptible.env' would export)"
-"$cr" -C "$app" -v env --files-only --format json 2>&1
-echo
-echo "== a file that would run a command is refused, not executed (exit 78)"
+step() { printf '\n== %s\n' "$*"; }
+step "cleanroom --version"
+"$cr" --version
+step "what 'set -a; . .aptible.env' would export (cleanroom env --files-only)"
+"$cr" env --files-only --format json
+step "the build's environment (cleanroom env --framework none)"
+"$cr" env --framework none 2>&1
+step "cleanroom run --framework none --output public/assets -- ./build.sh"
+"$cr" run --framework none --output public/assets -- ./build.sh 2>&1
+step "sha256sum -c public/assets/cleanroom.lock"
+sha256sum -c public/assets/cleanroom.lock
+step "cleanroom verify (the outputs should be final)"
+"$cr" verify --framework none --output public/assets 2>&1
+step "a file that would run a command is refused, never executed"
 set +e
-"$cr" -C "$app" env --files-only --env hostile.env 2>&1
-echo "exit status: $?"
-set -e
-echo
-echo "== cleanroom run (the sandboxed build) in this build:"
-set +e
-"$cr" -C "$app" run -- true 2>&1
+"$cr" env --files-only --env hostile.env 2>&1
 echo "exit status: $?"
