@@ -136,7 +136,8 @@ static int make_plan(struct run *r, struct err *e)
 		    add_path(r, s->sandbox.writable.v[i].s, r->writable,
 			     &r->plan.nwritable, e) < 0)
 			return -1;
-	snprintf(r->tmpdir, sizeof r->tmpdir, "/tmp/cleanroom-build.XXXXXX");
+	(void)snprintf(r->tmpdir, sizeof r->tmpdir,
+		       "/tmp/cleanroom-build.XXXXXX");
 	if (mkdtemp(r->tmpdir) == NULL) {
 		r->tmpdir[0] = '\0';
 		return err_sys(e, errno, "creating the private TMPDIR");
@@ -251,11 +252,17 @@ static int chown_cb(const char *p, const struct stat *sb, int flag,
 }
 
 /* With `user:`, the build must own what it may write: the output roots,
- * scratch dirs and TMPDIR, with what is already in them. */
-static int chown_writable(struct run *r, struct err *e)
+ * scratch dirs and TMPDIR, with what is already in them. back: after the
+ * build, give everything back to cleanroom's own ids, so that a later run
+ * without `user:` (capabilities dropped, so no DAC override) can write. */
+static int chown_writable(struct run *r, int back, struct err *e)
 {
 	if (!sandbox_user_ids(r->prep, &chown_uid, &chown_gid))
 		return 0;
+	if (back) {
+		chown_uid = geteuid();
+		chown_gid = getegid();
+	}
 	for (size_t i = 0; i < r->plan.nwritable; i++)
 		if (nftw(r->writable[i], chown_cb, 16, FTW_PHYS) < 0)
 			return err_sys(e, errno, "giving %s to uid %ld",
@@ -289,12 +296,17 @@ static void withheld_hint(const struct run *r)
 		for (size_t k = 0; k < r->pol.n; k++)
 			if (strcmp(r->pol.v[k].name, name) == 0)
 				v = &r->pol.v[k];
-		msg_warn("the build's output names %s, which is withheld "
-			 "(secret from %s:%u)",
-			 name, v && v->file ? v->file : "?", v ? v->line : 0);
-		msg_warn("hint: --pass %s gives it to the build, or --set "
+		struct err why = {0};
+
+		err_set(&why, ERR_CONFIG, NULL, 0, 0,
+			"the build's output names %s, which is withheld "
+			"(secret from %s:%u)",
+			name, v && v->file ? v->file : "?", v ? v->line : 0);
+		err_hint(&why,
+			 "--pass %s gives it to the build, or --set "
 			 "%s=placeholder gives it a stand-in value",
 			 name, name);
+		msg_error(&why);
 	}
 }
 
@@ -303,7 +315,7 @@ static int build(struct run *r, struct err *e)
 	struct supervise_opts so = {0};
 
 	if (sandbox_prepare(&r->plan, &r->st, &r->prep, e) < 0 ||
-	    chown_writable(r, e) < 0)
+	    chown_writable(r, 0, e) < 0)
 		return -1;
 	so.argv = (char *const *)(void *)r->argv;
 	so.envp = r->envp;
@@ -322,7 +334,7 @@ static int build(struct run *r, struct err *e)
 	if (supervise_run(&so, &r->sr, e) < 0)
 		return -1;
 	r->built = 1;
-	return 0;
+	return chown_writable(r, 1, e);
 }
 
 static int verify_and_lock(struct run *r, const struct cli *c, struct err *e)
@@ -480,6 +492,16 @@ int cmd_run(const struct cli *c, struct err *e)
 	msg_debug("sandbox: planned in %.1f ms", now_ms() - t);
 	if (build(r, e) < 0)
 		goto out;
+	if (r->sr.forwarded != 0) {
+		/* Stopped from outside (docker stop, Ctrl-C): whatever the
+		 * build made of it, its outputs are not verified or locked. */
+		err_set(e, ERR_CHILD, NULL, 0, 0,
+			"interrupted by signal %d; the outputs were not "
+			"verified and no lock was written",
+			r->sr.forwarded);
+		e->status = 128 + r->sr.forwarded;
+		goto out;
+	}
 	if (r->sr.status != 0) {
 		if (r->sr.status != 124)
 			withheld_hint(r);

@@ -71,7 +71,7 @@ void lock_hex(const unsigned char *sha256, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
 
-	for (int i = 0; i < 32; i++) {
+	for (size_t i = 0; i < 32; i++) {
 		out[2 * i] = hex[sha256[i] >> 4];
 		out[2 * i + 1] = hex[sha256[i] & 15];
 	}
@@ -196,7 +196,7 @@ static int parse_line(const char *name, unsigned lineno, const char *s,
 	}
 	if (len < i + 64 + 2)
 		return bad_line(e, name, lineno, 1, "line too short");
-	for (int k = 0; k < 32; k++) {
+	for (size_t k = 0; k < 32; k++) {
 		int hi = hexval(s[i + 2 * k]), lo = hexval(s[i + 2 * k + 1]);
 
 		if (hi < 0 || lo < 0)
@@ -218,13 +218,18 @@ static int parse_line(const char *name, unsigned lineno, const char *s,
 		char c = s[i];
 
 		if (esc && c == '\\') {
-			char n = i + 1 < len ? s[i + 1] : '\0';
+			char n = '\0';
 
-			c = n == '\\'  ? '\\'
-			    : n == 'n' ? '\n'
-			    : n == 'r' ? '\r'
-				       : 0;
-			if (c == 0)
+			if (i + 1 < len)
+				n = s[i + 1];
+
+			if (n == '\\')
+				c = '\\';
+			else if (n == 'n')
+				c = '\n';
+			else if (n == 'r')
+				c = '\r';
+			else
 				return bad_line(e, name, lineno,
 						(unsigned)i + 1,
 						"bad escape in path");

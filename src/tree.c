@@ -177,6 +177,8 @@ struct walk {
 	size_t nents, capents;
 	size_t *order; /* the same, sorted: indexes into ents */
 	size_t caporder;
+	size_t *scratch; /* for sorting one level */
+	size_t capscratch;
 	struct stat *stats; /* the same, for the entries fstatat was asked */
 	size_t nstats, capstats;
 	struct buf names;
@@ -417,11 +419,10 @@ static int key_at(const char *name, const struct dent *d, size_t i)
 
 /* Directories sort as if their names ended in "/": then a depth-first
  * walk emits whole paths in bytewise order ("a-b" < "a/c"). */
-static int dent_cmp(const void *pa, const void *pb, void *arg)
+static int dent_cmp(const struct walk *w, size_t ia, size_t ib)
 {
-	const struct walk *w = arg;
-	const struct dent *a = &w->ents[*(const size_t *)pa];
-	const struct dent *b = &w->ents[*(const size_t *)pb];
+	const struct dent *a = &w->ents[ia];
+	const struct dent *b = &w->ents[ib];
 	const char *na = w->names.p + a->name;
 	const char *nb = w->names.p + b->name;
 	size_t n = a->len < b->len ? a->len : b->len;
@@ -432,6 +433,37 @@ static int dent_cmp(const void *pa, const void *pb, void *arg)
 	ka = key_at(na, a, n);
 	kb = key_at(nb, b, n);
 	return ka < kb ? -1 : ka > kb;
+}
+
+/*
+ * Sorts v[0 .. n) (indexes into w->ents) with tmp as scratch: a merge
+ * sort, insertion sort below 16. Not qsort: musl's moves elements through
+ * memcpy calls, which made sorting most of the walk's own time, and a
+ * merge sort keeps n log n whatever names a build chooses.
+ */
+static void sort_dents(const struct walk *w, size_t *v, size_t *tmp, size_t n)
+{
+	if (n < 16) {
+		for (size_t i = 1; i < n; i++) {
+			size_t x = v[i], j = i;
+
+			for (; j > 0 && dent_cmp(w, v[j - 1], x) > 0; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+		return;
+	}
+	size_t h = n / 2, i = 0, j = h, k = 0;
+
+	sort_dents(w, v, tmp, h);
+	sort_dents(w, v + h, tmp, n - h);
+	if (dent_cmp(w, v[h - 1], v[h]) <= 0)
+		return;
+	while (i < h && j < n)
+		tmp[k++] = dent_cmp(w, v[i], v[j]) <= 0 ? v[i++] : v[j++];
+	while (i < h)
+		tmp[k++] = v[i++];
+	memcpy(v, tmp, k * sizeof *v);
 }
 
 static void walk_dir(struct walk *w, int dfd);
@@ -566,14 +598,15 @@ static void walk_dir(struct walk *w, int dfd)
 		d->type = mode_type(w->stats[w->nstats].st_mode);
 		d->st = w->nstats++;
 	}
-	/* Sorting indexes moves 8 bytes per swap rather than a dent. */
-	if (grow(&w->order, &w->caporder, w->nents, sizeof *w->order) < 0)
+	/* Sorting indexes moves 8 bytes rather than a dent. */
+	if (grow(&w->order, &w->caporder, w->nents, sizeof *w->order) < 0 ||
+	    grow(&w->scratch, &w->capscratch, w->nents - base,
+		 sizeof *w->scratch) < 0)
 		w->oom = 1;
 	for (size_t k = base; k < w->nents && !w->oom; k++)
 		w->order[k] = k;
 	if (!w->oom)
-		qsort_r(w->order + base, w->nents - base, sizeof *w->order,
-			dent_cmp, w);
+		sort_dents(w, w->order + base, w->scratch, w->nents - base);
 	for (size_t i = base; i < w->nents && !w->oom; i++) {
 		size_t k = w->order[i];
 		const struct dent *d = &w->ents[k];
@@ -1250,7 +1283,9 @@ int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e)
 		walk_root(&w, &roots[i]);
 	if (w.oom)
 		goto out;
-	for (size_t i = 1; i < out->nfiles; i++)
+	/* One root's walk is in order by construction; several may overlap
+	 * or nest. */
+	for (size_t i = 1; o->nroots > 1 && i < out->nfiles; i++)
 		if (strcmp(out->files[i - 1].path, out->files[i].path) >= 0) {
 			if (sort_files(&w) < 0)
 				goto out;
@@ -1281,6 +1316,7 @@ out:
 	free(w.dirbuf);
 	free(w.ents);
 	free(w.order);
+	free(w.scratch);
 	free(w.stats);
 	free(w.targets);
 	buf_free(&w.path);

@@ -158,7 +158,7 @@ static int check_secrets(const struct verify_opts *o, struct verify_result *r)
 static int check_writes(const struct verify_opts *o, struct verify_result *r,
 			struct err *e)
 {
-	struct tree after;
+	struct tree after = {0};
 	size_t i = 0, j = 0;
 	int rc = 0;
 
@@ -171,15 +171,16 @@ static int check_writes(const struct verify_opts *o, struct verify_result *r,
 			i < o->before->nfiles ? &o->before->files[i] : NULL;
 		const struct tree_file *b =
 			j < after.nfiles ? &after.files[j] : NULL;
-		int c = !a ? 1 : !b ? -1 : strcmp(a->path, b->path);
 		const char *what = NULL;
 		const char *path = NULL;
 
-		if (c < 0) {
+		if (a == NULL && b == NULL)
+			break;
+		if (b == NULL || (a != NULL && strcmp(a->path, b->path) < 0)) {
 			what = "deleted";
 			path = a->path;
 			i++;
-		} else if (c > 0) {
+		} else if (a == NULL || strcmp(a->path, b->path) > 0) {
 			what = "created";
 			path = b->path;
 			j++;

@@ -239,6 +239,57 @@ TAP_SUITE(tree_order)
 	leave_fixture();
 }
 
+/* One directory of 600 entries, names of random bytes (no "/" or NUL),
+ * some of them directories holding a file: the merge sort, and the "/"
+ * that directories sort with. */
+TAP_SUITE(tree_order_many)
+{
+	static const char *const roots[] = {"M"};
+	struct tree_opts o = {.roots = roots, .nroots = 1, .hash = 1};
+	struct tree t;
+	struct err e = {0};
+	unsigned seed = 12345;
+	int rc = 0, sorted = 1;
+	size_t want = 0;
+
+	if (enter_fixture() < 0)
+		return;
+	rc |= mkdir("M", 0755);
+	for (int i = 0; i < 600; i++) {
+		char name[32] = "M/", inner[64];
+		size_t len = 1 + i % 5;
+
+		for (size_t k = 0; k < len; k++) {
+			char c;
+
+			do {
+				seed = seed * 1103515245 + 12345;
+				c = (char)(seed >> 16);
+			} while (c == '/' || c == '\0');
+			name[2 + k] = c;
+		}
+		snprintf(name + 2 + len, sizeof name - 2 - len, "%d", i);
+		if (i % 7 == 0) {
+			rc |= mkdir(name, 0755);
+			snprintf(inner, sizeof inner, "%s/f", name);
+			rc |= put(inner, "d", 1);
+		} else {
+			rc |= put(name, "f", 1);
+		}
+		want++;
+	}
+	T_INT(rc, 0, "fixture built");
+	if (T_INT(tree_hash_scan(&o, &t, &e), 0, "tree_hash_scan")) {
+		for (size_t i = 1; i < t.nfiles; i++)
+			sorted &= strcmp(t.files[i - 1].path, t.files[i].path) <
+				  0;
+		T_INT(t.nfiles, want, "600 files");
+		T_OK(sorted, "strictly increasing by strcmp");
+		tree_free(&t);
+	}
+	leave_fixture();
+}
+
 TAP_SUITE(tree_sparse_4g)
 {
 	static const char *const roots[] = {"S"};
