@@ -1,0 +1,256 @@
+/*
+ * verify_outputs on trees made in a temporary directory: the outputs
+ * check (roots, require, forbid, env file names, sourcemaps, bounds,
+ * symlinks out of the root), the writes check from a before/after
+ * snapshot, the lock comparison, and the pass/fail decision with and
+ * without strict.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "verify.h"
+
+static char top[64];
+static char old_cwd[4096];
+
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		abort();
+	fputs(text, f);
+	fclose(f);
+}
+
+static void enter_scratch(void)
+{
+	if (getcwd(old_cwd, sizeof old_cwd) == NULL)
+		abort();
+	snprintf(top, sizeof top, "/tmp/cleanroom-verify-XXXXXX");
+	if (mkdtemp(top) == NULL || chdir(top) != 0)
+		abort();
+	mkdir("out", 0755);
+	mkdir("out/js", 0755);
+	put("out/app-1.css", "body{}\n");
+	put("out/js/app-2.js", "x()\n");
+}
+
+static void leave_scratch(void)
+{
+	char cmd[128];
+
+	if (chdir(old_cwd) != 0)
+		abort();
+	snprintf(cmd, sizeof cmd, "rm -rf %s", top);
+	if (system(cmd) != 0)
+		abort();
+}
+
+static void spec_with_root(struct spec *s)
+{
+	spec_init(s);
+	spec_list_add(&s->outputs.roots, "out", 0, 0);
+	s->outputs.manifest = MF_NONE;
+}
+
+/* Runs verify_outputs; returns the number of findings of check `check`
+ * at `level` whose message contains `needle` (NULL: any). */
+static size_t count(const struct verify_result *r, const char *check,
+		    enum finding_level level, const char *needle)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->findings.n; i++) {
+		const struct finding *f = &r->findings.v[i];
+
+		if (strcmp(f->check, check) == 0 && f->level == level &&
+		    (needle == NULL || strstr(f->msg, needle) != NULL ||
+		     (f->path && strstr(f->path, needle) != NULL)))
+			n++;
+	}
+	return n;
+}
+
+TAP_SUITE(verify_outputs_check)
+{
+	struct spec s;
+	struct verify_opts o = {0};
+	struct verify_result r;
+	struct err e = {0};
+
+	enter_scratch();
+	spec_with_root(&s);
+	o.spec = &s;
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies: %s", e.msg);
+	T_OK(r.passed, "a plain output set passes");
+	T_INT(r.tree.nfiles, 2, "two files");
+	T_INT(r.lock.n, 2, "two lock entries");
+	verify_result_free(&r);
+
+	spec_list_add(&s.outputs.require, "app-*.css", 0, 0);
+	spec_list_add(&s.outputs.require, "app-*.js", 0, 0);
+	spec_list_add(&s.outputs.require, "*.woff2", 0, 0);
+	spec_list_add(&s.outputs.forbid, "*.txt", 0, 0);
+	spec_list_add(&s.env.files, "/somewhere/.aptible.env", 0, 0);
+	s.outputs.sourcemaps = SM_FORBID;
+	s.outputs.min_files = 10;
+	s.outputs.max_bytes = 4;
+	put("out/notes.txt", "n\n");
+	put("out/js/app-2.js.map", "{}\n");
+	put("out/.env.local", "A=1\n");
+	put("out/tls.key", "k\n");
+	put("out/.aptible.env", "A=1\n");
+	symlink("/etc/passwd", "out/leak");
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies");
+	T_OK(!r.passed, "fails");
+	T_INT(count(&r, "outputs", FIND_ERROR, "*.woff2"), 1,
+	      "a require glob that matches nothing");
+	T_INT(count(&r, "outputs", FIND_ERROR, "app-*"), 0,
+	      "require globs match in subdirectories by base name");
+	T_INT(count(&r, "outputs", FIND_ERROR, "notes.txt"), 1,
+	      "a forbid glob");
+	T_INT(count(&r, "outputs", FIND_ERROR, "app-2.js.map"), 1,
+	      "*.map with sourcemaps: forbid");
+	T_INT(count(&r, "outputs", FIND_ERROR, ".env.local"), 1,
+	      ".env* always forbidden");
+	T_INT(count(&r, "outputs", FIND_ERROR, "tls.key"), 1,
+	      "*.key always forbidden");
+	T_INT(count(&r, "outputs", FIND_ERROR, "an env file"), 1,
+	      "an env file's name is forbidden");
+	T_INT(count(&r, "outputs", FIND_ERROR, "symlink pointing outside"), 1,
+	      "a symlink out of the root");
+	T_INT(count(&r, "outputs", FIND_ERROR, "fewer than min_files 10"), 1,
+	      "min_files");
+	T_INT(count(&r, "outputs", FIND_ERROR, "more than max_bytes 4"), 1,
+	      "max_bytes");
+	verify_result_free(&r);
+	spec_free(&s);
+
+	spec_init(&s);
+	spec_list_add(&s.outputs.roots, "missing", 0, 0);
+	s.outputs.manifest = MF_NONE;
+	T_OK(verify_outputs(&o, &r, &e) == 0, "a missing root is a finding");
+	T_INT(count(&r, "outputs", FIND_ERROR, "does not exist"), 1,
+	      "output root does not exist");
+	T_OK(!r.passed, "and fails");
+	verify_result_free(&r);
+	spec_free(&s);
+	leave_scratch();
+}
+
+TAP_SUITE(verify_writes_snapshot)
+{
+	struct spec s;
+	struct verify_opts o = {0};
+	struct verify_result r;
+	struct tree before;
+	struct err e = {0};
+
+	enter_scratch();
+	spec_with_root(&s);
+	mkdir("tmp", 0755);
+	spec_list_add(&s.sandbox.writable, "tmp", 0, 0);
+	put("config.rb", "x = 1\n");
+	put("doomed.rb", "y = 2\n");
+	T_OK(verify_snapshot(&s, &before, &e) == 0, "snapshot");
+	/* What a build without Landlock could do. */
+	put("out/new-1.js", "n\n");
+	put("tmp/cache", "c\n");
+	put("config.rb", "x = 1000\n");
+	unlink("doomed.rb");
+	put("planted.rb", "z\n");
+	o.spec = &s;
+	o.before = &before;
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies");
+	T_INT(r.writes_outside, 3, "three paths changed outside");
+	T_INT(count(&r, "writes", FIND_ERROR, "config.rb"), 1, "changed");
+	T_INT(count(&r, "writes", FIND_ERROR, "doomed.rb"), 1, "deleted");
+	T_INT(count(&r, "writes", FIND_ERROR, "planted.rb"), 1, "created");
+	T_INT(count(&r, "writes", FIND_ERROR, "tmp/cache"), 0,
+	      "writable dirs are not reported");
+	T_INT(count(&r, "writes", FIND_ERROR, "new-1.js"), 0,
+	      "outputs are not reported");
+	T_OK(!r.passed, "fails");
+	verify_result_free(&r);
+	o.landlock = 1;
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies with Landlock");
+	T_INT(r.writes_outside, 0, "Landlock enforced: no snapshot compare");
+	verify_result_free(&r);
+	tree_free(&before);
+	spec_free(&s);
+	leave_scratch();
+}
+
+TAP_SUITE(verify_lock_compare)
+{
+	struct spec s;
+	struct verify_opts o = {0};
+	struct verify_result r;
+	struct err e = {0};
+
+	enter_scratch();
+	spec_with_root(&s);
+	o.spec = &s;
+	o.lock_path = "out/cleanroom.lock";
+	T_OK(verify_outputs(&o, &r, &e) == 0, "first pass");
+	T_OK(!r.lock_existed, "no lock yet");
+	T_OK(lock_write(o.lock_path, &r.lock, &e) == 0, "lock written");
+	verify_result_free(&r);
+
+	o.lock_must_match = 1;
+	T_OK(verify_outputs(&o, &r, &e) == 0, "second pass");
+	T_OK(r.lock_existed && r.passed, "matches its lock");
+	T_INT(r.tree.nfiles, 2, "the lock is not part of the output set");
+	verify_result_free(&r);
+
+	put("out/app-1.css", "body{color:red}\n");
+	put("out/extra.js", "e\n");
+	unlink("out/js/app-2.js");
+	T_OK(verify_outputs(&o, &r, &e) == 0, "third pass");
+	T_INT(r.lock_added, 1, "one added");
+	T_INT(r.lock_removed, 1, "one removed");
+	T_INT(r.lock_changed, 1, "one changed");
+	T_INT(count(&r, "lock", FIND_ERROR, NULL), 3,
+	      "errors when it must match");
+	T_OK(!r.passed, "fails");
+	verify_result_free(&r);
+
+	o.lock_must_match = 0;
+	T_OK(verify_outputs(&o, &r, &e) == 0, "as run does");
+	T_INT(count(&r, "lock", FIND_INFO, NULL), 3, "reported as info");
+	T_OK(r.passed, "passes");
+	verify_result_free(&r);
+	spec_free(&s);
+	leave_scratch();
+}
+
+TAP_SUITE(verify_fingerprint_error)
+{
+	struct spec s;
+	struct verify_opts o = {0};
+	struct verify_result r;
+	struct err e = {0};
+
+	enter_scratch();
+	spec_with_root(&s);
+	s.outputs.manifest = MF_DJANGO;
+	mkdir("out/css", 0755);
+	put("out/css/site.css", "a{}\n");
+	put("out/css/site.0123456789ab.css", "a{}\n");
+	put("out/staticfiles.json",
+	    "{\"paths\": {\"css/site.css\": \"css/site.0123456789ab.css\"}, "
+	    "\"version\": \"1.0\"}");
+	o.spec = &s;
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies");
+	T_OK(count(&r, "fingerprint", FIND_ERROR, NULL) > 0,
+	     "a Django name whose MD5 does not match is an error");
+	verify_result_free(&r);
+	spec_free(&s);
+	leave_scratch();
+}
