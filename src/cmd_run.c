@@ -499,7 +499,10 @@ int cmd_run(const struct cli *c, struct err *e)
 			"interrupted by signal %d; the outputs were not "
 			"verified and no lock was written",
 			r->sr.forwarded);
-		e->status = 128 + r->sr.forwarded;
+		/* The build's own status when it failed (its trap may say
+		 * more); 128+N when it exited 0 regardless. */
+		e->status = r->sr.status != 0 ? r->sr.status
+					      : 128 + r->sr.forwarded;
 		goto out;
 	}
 	if (r->sr.status != 0) {
