@@ -72,7 +72,7 @@ int buf_add(struct buf *b, const void *data, size_t len)
 	if (grow(b, len) < 0)
 		return -1;
 	if (len > 0)
-		memcpy(b->p + b->len, data, len);
+		buf_copy(b->p + b->len, data, len);
 	b->len += len;
 	b->p[b->len] = '\0';
 	return 0;
