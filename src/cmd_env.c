@@ -26,25 +26,17 @@ extern char **environ;
 
 #define DEFAULT_ENV_FILE ".aptible.env"
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Loads one env file, reporting its size and parse time with -v. */
 static int load_timed(const char *path, const struct vars *base,
 		      struct vars *defined, struct err *e)
 {
-	double t0 = now_ms();
+	double t0 = io_now_ms();
 	size_t before = defined->n;
 
 	if (envfile_load(path, base, defined, e) < 0)
 		return -1;
 	msg_debug("env: %s: %zu new variables (%zu in all) in %.3f ms", path,
-		  defined->n - before, defined->n, now_ms() - t0);
+		  defined->n - before, defined->n, io_now_ms() - t0);
 	return 0;
 }
 

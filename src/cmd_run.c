@@ -53,14 +53,6 @@ struct run {
 	int have_before, built, verified;
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static int nomem(struct err *e)
 {
 	return err_sys(e, ENOMEM, "run");
@@ -437,7 +429,7 @@ int cmd_run(const struct cli *c, struct err *e)
 	struct run *r = calloc(1, sizeof *r);
 	struct buf line = {0};
 	const char *missing;
-	double t0 = now_ms(), t;
+	double t0 = io_now_ms(), t;
 	int rc = -1;
 
 	if (r == NULL)
@@ -465,9 +457,9 @@ int cmd_run(const struct cli *c, struct err *e)
 			given++;
 		msg_info("env: %zu variables for the build, %zu withheld "
 			 "(%.1f ms)",
-			 given, r->pol.n - given, now_ms() - t0);
+			 given, r->pol.n - given, io_now_ms() - t0);
 	}
-	t = now_ms();
+	t = io_now_ms();
 	if (make_plan(r, e) < 0 || make_env(r, e) < 0 ||
 	    sandbox_probe(&r->plan, &r->st, e) < 0 ||
 	    sandbox_summary(&r->st, &r->plan, &line) < 0)
@@ -489,7 +481,7 @@ int cmd_run(const struct cli *c, struct err *e)
 		    verify_snapshot(&r->cfg.spec, &r->before, e) == 0)
 			r->have_before = 1;
 	}
-	msg_debug("sandbox: planned in %.1f ms", now_ms() - t);
+	msg_debug("sandbox: planned in %.1f ms", io_now_ms() - t);
 	if (build(r, e) < 0)
 		goto out;
 	if (r->sr.forwarded != 0) {
@@ -521,7 +513,7 @@ int cmd_run(const struct cli *c, struct err *e)
 	}
 	if (verify_and_lock(r, c, e) < 0)
 		goto out;
-	msg_info("done in %.2f s", (now_ms() - t0) / 1e3);
+	msg_info("done in %.2f s", (io_now_ms() - t0) / 1e3);
 	rc = 0;
 out:
 	buf_free(&line);

@@ -6,7 +6,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,4 +81,56 @@ int io_write_all(int fd, const void *p, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int io_write_file_atomic(const char *path, const void *p, size_t len)
+{
+	char *tmp = NULL, *dircopy = NULL;
+	int fd = -1, dfd, saved = 0;
+
+	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
+		return -1;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	if (fd < 0 || io_write_all(fd, p, len) < 0 || fsync(fd) < 0) {
+		saved = errno;
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		saved = errno;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		saved = errno;
+		goto out;
+	}
+	/* The rename is durable once the directory is synced. */
+	dircopy = strdup(path);
+	if (dircopy != NULL) {
+		dfd = open(dirname(dircopy),
+			   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (saved != 0)
+		(void)unlink(tmp);
+	free(dircopy);
+	free(tmp);
+	errno = saved;
+	return saved ? -1 : 0;
+}
+
+double io_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }

@@ -17,4 +17,13 @@ int io_read_file(const char *path, size_t max, struct buf *out);
 /* Writes all len bytes to fd. Returns 0, or -1 with errno set. */
 int io_write_all(int fd, const void *p, size_t len);
 
+/* Replaces the file at path with len bytes, whole or not at all: a
+ * temporary file in the same directory, fsync, rename, fsync of the
+ * directory. Returns 0, or -1 with errno set (the temporary file is
+ * removed). */
+int io_write_file_atomic(const char *path, const void *p, size_t len);
+
+/* Milliseconds of CLOCK_MONOTONIC, for phase timings. */
+double io_now_ms(void);
+
 #endif

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,50 +112,12 @@ int lock_format(const struct lock *l, struct buf *out)
 int lock_write(const char *path, const struct lock *l, struct err *e)
 {
 	struct buf text = {0};
-	char *dircopy = NULL, *tmp = NULL;
-	int fd = -1, dfd = -1, rc = -1;
+	int rc = 0;
 
-	if (lock_format(l, &text) < 0 || (dircopy = strdup(path)) == NULL ||
-	    asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
-		tmp = NULL;
-		err_sys(e, ENOMEM, "writing the lock");
-		goto out;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
-	if (fd < 0) {
-		err_sys(e, errno, "%s", tmp);
-		goto out;
-	}
-	if (io_write_all(fd, text.p ? text.p : "", text.len) < 0 ||
-	    fsync(fd) < 0) {
-		err_sys(e, errno, "%s", tmp);
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		err_sys(e, errno, "%s", tmp);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		err_sys(e, errno, "%s", path);
-		goto out;
-	}
-	/* The rename is durable once the directory is synced. */
-	dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0)
-		(void)fsync(dfd);
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0 && tmp != NULL)
-		(void)unlink(tmp);
-	if (dfd >= 0)
-		close(dfd);
-	free(tmp);
-	free(dircopy);
+	if (lock_format(l, &text) < 0)
+		rc = err_sys(e, ENOMEM, "writing the lock");
+	else if (io_write_file_atomic(path, text.p ? text.p : "", text.len) < 0)
+		rc = err_sys(e, errno, "%s", path);
 	buf_free(&text);
 	return rc;
 }

@@ -286,33 +286,12 @@ int report_json(const struct report_info *ri, struct buf *out)
 int report_write(const char *path, const struct report_info *ri, struct err *e)
 {
 	struct buf text = {0};
-	char *tmp = NULL;
-	int fd = -1, rc = -1;
+	int rc = 0;
 
-	if (report_json(ri, &text) < 0 ||
-	    asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
-		tmp = NULL;
-		err_sys(e, ENOMEM, "writing the report");
-		goto out;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
-	if (fd < 0 || io_write_all(fd, text.p, text.len) < 0 || fsync(fd) < 0) {
-		err_sys(e, errno, "%s", tmp);
-		goto out;
-	}
-	if (close(fd) < 0 || (fd = -1, rename(tmp, path) < 0)) {
-		fd = -1;
-		err_sys(e, errno, "%s", path);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0 && tmp != NULL)
-		(void)unlink(tmp);
-	free(tmp);
+	if (report_json(ri, &text) < 0)
+		rc = err_sys(e, ENOMEM, "writing the report");
+	else if (io_write_file_atomic(path, text.p, text.len) < 0)
+		rc = err_sys(e, errno, "%s", path);
 	buf_free(&text);
 	return rc;
 }

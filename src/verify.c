@@ -5,6 +5,8 @@
  */
 #include "verify.h"
 
+#include "io.h"
+
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -23,14 +25,6 @@ static const char *const always_forbidden[] = {
 	"*.key",
 	NULL,
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static int nomem(struct err *e)
 {
@@ -327,7 +321,7 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 	struct scan *sc = NULL;
 	struct tree_opts to = {0};
 	const char **roots = NULL;
-	double t0 = now_ms();
+	double t0 = io_now_ms();
 	int rc = -1;
 
 	memset(r, 0, sizeof *r);
@@ -366,7 +360,7 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 		goto out;
 	r->passed = findings_count(&r->findings,
 				   o->strict ? FIND_WARN : FIND_ERROR) == 0;
-	r->ms = now_ms() - t0;
+	r->ms = io_now_ms() - t0;
 	rc = 0;
 out:
 	scan_free(sc);
