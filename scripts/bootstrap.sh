@@ -38,7 +38,7 @@ packages_for() {
 	check) echo make gcc clang libclang-rt-14-dev libyaml-dev libcap-dev runc \
 		golang-github-docker-docker-dev python3 \
 		nettle-dev dash file binutils ;;
-	bench) echo hyperfine bubblewrap rhash ripgrep ;;
+	bench) echo hyperfine bubblewrap rhash ripgrep time ;;
 	*) die "unknown group '$1' (expected build, check, bench or all)" ;;
 	esac
 }

@@ -10,9 +10,10 @@
  * bit filter over those grams (about 1/64 full) rejects almost every
  * position with one multiply and one load; the rare survivors are looked
  * up in a table of the grams and verified with memcmp. With secrets of 20
- * or more bytes this reads one 8-byte word per 13 or more bytes, far below
- * the cost of SHA-256 over the same bytes, where a byte-at-a-time automaton
- * (Aho-Corasick) would cost as much as the hash itself.
+ * or more bytes this reads one 8-byte word per 13 or more bytes: measured
+ * here with 200 secrets (840 patterns), SHA-256 of cached bytes runs at
+ * 3.6 GB/s on two cores and SHA-256 plus the scan at 3.1 GB/s, where a
+ * byte-at-a-time automaton (Aho-Corasick) would cost as much as the hash.
  */
 #include "scan.h"
 
@@ -406,7 +407,7 @@ struct scan *scan_new(const struct scan_secret *secrets, size_t n,
 	s->pat = b.pat;
 	s->npat = b.npat;
 	s->bloblen = b.blob.len;
-	/* The blob is steered out of the buf so that its storage is ours. */
+	/* The scanner takes the buf's storage over. */
 	s->blob = (unsigned char *)b.blob.p;
 	b = (struct builder){0};
 	if (s->npat == 0)

@@ -375,8 +375,10 @@ static void walk_symlink(struct walk *w, int dfd, const char *name)
 	if (rc != 0) {
 		struct tree_file *f = add_file(w, NULL);
 
-		if (f != NULL)
+		if (f != NULL) {
 			f->error = rc;
+			f->mode = S_IFLNK | 0777;
+		}
 		finding(w, TREE_UNREADABLE, w->path.p, strerror(rc));
 		return;
 	}
@@ -768,9 +770,11 @@ struct run {
 	atomic_int openat2; /* the kernel has openat2 */
 };
 
-/* Round one claims this many files at once: fewer atomic operations, and
- * threads write to different cache lines of the files array. */
-#define BATCH 8
+/* Round one claims this many files at once: fewer atomic operations,
+ * threads write to different cache lines of the files array, and this
+ * many reads per thread are in flight on a cold cache (see round_one). At
+ * most this many small files make up a thread's last batch. */
+#define BATCH 32
 /* A file bigger than this waits for round two. */
 #define BIG_FILE ((uint64_t)4 * READ_BUF)
 
@@ -885,21 +889,83 @@ static void unreadable(struct worker *w, struct tree_file *f, int err)
 		w->oom = 1;
 }
 
-/* Reads fd to its end through SHA-256 and the scanner. */
-static void hash_fd(struct worker *w, size_t i, int fd)
+/* Feeds len bytes through SHA-256 and the scanner. Returns non-zero when
+ * the scanner stopped (out of memory). */
+static int feed(struct worker *w, struct sha256_ctx *ctx,
+		const unsigned char *p, size_t len)
 {
-	struct run *r = w->r;
-	struct tree_file *f = &r->t->files[i];
+	const struct scan *sc = w->r->o->scan;
+
+	sha256_update(ctx, len, p);
+	return sc != NULL && scan_feed(sc, &w->st, p, len, on_hit, w) != 0;
+}
+
+/*
+ * Where the hole at off ends (off itself when off holds data) and where
+ * the data after it ends, from SEEK_DATA and SEEK_HOLE. Returns -1 when
+ * the file system cannot say; then the caller just reads.
+ */
+static int find_hole(int fd, uint64_t off, uint64_t size, uint64_t *hole_end,
+		     uint64_t *data_end)
+{
+	off_t d = lseek(fd, (off_t)off, SEEK_DATA), h;
+
+	if (d < 0) {
+		if (errno != ENXIO)
+			return -1;
+		/* No data past off: a hole up to the size fstat gave. */
+		*hole_end = off > size ? off : size;
+		*data_end = UINT64_MAX;
+		return 0;
+	}
+	h = lseek(fd, d, SEEK_HOLE);
+	if (h < 0)
+		return -1;
+	*hole_end = (uint64_t)d;
+	*data_end = (uint64_t)h;
+	return 0;
+}
+
+/*
+ * Reads fd to its end through SHA-256 and the scanner, with pread at
+ * explicit offsets. With sparse set (big files), holes are not read but
+ * hashed as the zeros they are: a 4 GiB sparse file then costs the hash
+ * alone, not 4 GiB of zero-filled page cache pushing out what is cached.
+ */
+static void hash_fd(struct worker *w, size_t i, int fd, int sparse)
+{
+	struct tree_file *f = &w->r->t->files[i];
 	struct sha256_ctx ctx;
-	uint64_t total = 0;
+	uint64_t total = 0, data_end = sparse ? 0 : UINT64_MAX, hole_end;
 
 	sha256_init(&ctx);
 	scan_state_init(&w->st);
 	w->file = i;
 	w->file_hits = w->nhits;
 	for (;;) {
-		ssize_t n = read(fd, w->buf, READ_BUF);
+		size_t want = READ_BUF;
+		ssize_t n;
 
+		if (total >= data_end) {
+			if (find_hole(fd, total, f->size, &hole_end,
+				      &data_end) < 0) {
+				data_end = UINT64_MAX;
+			} else if (hole_end > total) {
+				memset(w->buf, 0, READ_BUF);
+				while (total < hole_end) {
+					size_t k = hole_end - total < READ_BUF
+							   ? hole_end - total
+							   : READ_BUF;
+
+					if (feed(w, &ctx, w->buf, k))
+						return;
+					total += k;
+				}
+			}
+		}
+		if (data_end - total < want)
+			want = data_end - total;
+		n = pread(fd, w->buf, want, (off_t)total);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -908,14 +974,12 @@ static void hash_fd(struct worker *w, size_t i, int fd)
 		}
 		if (n == 0)
 			break;
-		sha256_update(&ctx, (size_t)n, w->buf);
-		if (r->o->scan != NULL && scan_feed(r->o->scan, &w->st, w->buf,
-						    (size_t)n, on_hit, w) != 0)
+		if (feed(w, &ctx, w->buf, (size_t)n))
 			return;
 		total += (uint64_t)n;
 		/* A short read that reaches the size fstat gave is the end of
-		 * a regular file; skip the read(2) that would say so. */
-		if ((size_t)n < READ_BUF && total >= f->size)
+		 * a regular file; skip the read that would say so. */
+		if ((size_t)n < want && total >= f->size)
 			break;
 	}
 	sha256_digest(&ctx, sizeof f->sha256, f->sha256);
@@ -976,18 +1040,30 @@ static int open_entry(struct worker *w, size_t i)
 	return open_file(r, w->dirfd, slash + 1);
 }
 
-static void round_one(struct worker *w, size_t i)
+/* Round one, first half: opens and fstats file i. Returns the open fd of
+ * a small regular file, or -1 when the file is done with: reported, or
+ * set aside for round two; or -2 when out of file descriptors and retry
+ * is set (nothing reported: the caller closes some and asks again). */
+static int round_one_open(struct worker *w, size_t i, int retry)
 {
 	struct tree_file *f = &w->r->t->files[i];
 	struct stat st;
 	int fd;
 
 	if (f->error != 0) /* a dangling symlink or a loop: reported */
-		return;
+		return -1;
 	fd = open_entry(w, i);
+	if (fd < 0 && retry && (errno == EMFILE || errno == ENFILE))
+		return -2;
 	if (fd < 0) {
-		unreadable(w, f, errno);
-		return;
+		int err = errno;
+
+		/* Still say what it is, where stat can. */
+		if (fstatat(w->r->rootfd[f->root], f->rel, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0)
+			fill_stat(f, &st);
+		unreadable(w, f, err);
+		return -1;
 	}
 	if (fstat(fd, &st) < 0) {
 		unreadable(w, f, errno);
@@ -1000,16 +1076,57 @@ static void round_one(struct worker *w, size_t i)
 			w->oom = 1;
 	} else {
 		fill_stat(f, &st);
-		if (f->size <= BIG_FILE) {
-			hash_fd(w, i, fd);
-		} else if (grow(&w->big, &w->capbig, w->nbig, sizeof *w->big) <
-			   0) {
+		if (f->size <= BIG_FILE)
+			return fd;
+		if (grow(&w->big, &w->capbig, w->nbig, sizeof *w->big) < 0)
 			w->oom = 1;
-		} else {
+		else
 			w->big[w->nbig++] = i;
-		}
 	}
 	(void)close(fd);
+	return -1;
+}
+
+/* Reads and closes the files a batch has open. */
+static void flush_batch(struct worker *w, const int *fds, const size_t *idx,
+			size_t *n)
+{
+	for (size_t k = 0; k < *n; k++) {
+		if (!w->oom)
+			hash_fd(w, idx[k], fds[k], 0);
+		(void)close(fds[k]);
+	}
+	*n = 0;
+}
+
+/*
+ * Round one takes a batch at a time: it opens the whole batch and asks
+ * for each file's pages (POSIX_FADV_WILLNEED) before reading the first,
+ * so that on a cold cache the disk has a batch of reads per thread in
+ * flight rather than one (measured here, on a virtio disk: 1 GiB in
+ * 20,000 files read cold in 0.9 s rather than 2.5 s). With the pages
+ * cached the advice costs one syscall that finds them there. Out of file
+ * descriptors, the batch is read so far and the open retried.
+ */
+static void round_one(struct worker *w, size_t from, size_t to)
+{
+	int fds[BATCH];
+	size_t idx[BATCH], n = 0;
+
+	for (size_t i = from; i < to; i++) {
+		int fd = round_one_open(w, i, n > 0);
+
+		if (fd == -2) {
+			flush_batch(w, fds, idx, &n);
+			fd = round_one_open(w, i, 0);
+		}
+		if (fd < 0)
+			continue;
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+		fds[n] = fd;
+		idx[n++] = i;
+	}
+	flush_batch(w, fds, idx, &n);
 }
 
 static void round_two(struct worker *w, size_t i)
@@ -1022,7 +1139,7 @@ static void round_two(struct worker *w, size_t i)
 		return;
 	}
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	hash_fd(w, i, fd);
+	hash_fd(w, i, fd, 1);
 	(void)close(fd);
 }
 
@@ -1045,10 +1162,12 @@ static void *work(void *arg)
 
 		if (k >= n || w->oom)
 			break;
-		for (size_t end = k + batch < n ? k + batch : n; k < end; k++)
-			if (r->round == 1)
-				round_one(w, k);
-			else
+		size_t end = k + batch < n ? k + batch : n;
+
+		if (r->round == 1)
+			round_one(w, k, end);
+		else
+			for (; k < end; k++)
 				round_two(w, r->big[k]);
 	}
 	if (w->dirfd >= 0)

@@ -2,11 +2,13 @@
  * One pass over the output tree: walk the roots (openat/fstatat on
  * directory fds, never following a symlink out of its root), then on all
  * cores hash every regular file with SHA-256 and scan its bytes for
- * secrets in the same pass, largest files first. With hash = 0 it is a
- * stat-only snapshot of a tree (the before/after comparison of the
- * working directory). Problems with the tree are findings, not errors;
- * nothing here prints. The tree owns every string in it; tree_free
- * releases them.
+ * secrets in the same pass (files over 1 MiB last and largest first, so
+ * that no thread is left with a big file at the end). Memory is a 256 KiB
+ * buffer per thread plus the list itself, whatever the file sizes. With
+ * hash = 0 it is a stat-only snapshot of a tree (the before/after
+ * comparison of the working directory). Problems with the tree are
+ * findings, not errors; nothing here prints. The tree owns every string
+ * in it; tree_free releases them.
  */
 #ifndef CLEANROOM_TREE_H
 #define CLEANROOM_TREE_H
@@ -29,9 +31,11 @@ struct tree_file {
 	char *path;
 	const char *rel; /* relative to its root (points into path) */
 	size_t root;	 /* index into tree_opts.roots */
-	/* From fstatat (AT_SYMLINK_NOFOLLOW), except for a symlink that
-	 * resolves to a regular file inside its root: then the target's.
-	 * When hashed, size is the number of bytes hashed. */
+	/* In a snapshot, from fstatat (AT_SYMLINK_NOFOLLOW). When hashing,
+	 * from fstat on the opened file (for a symlink listed with its
+	 * target's bytes, the target's), or from fstatat for a file that
+	 * would not open (a dangling or looping symlink: mode S_IFLNK, size
+	 * 0); size is then the number of bytes hashed. */
 	uint64_t size;
 	uint32_t mode;
 	int64_t mtime_ns, ctime_ns;
@@ -94,7 +98,7 @@ struct tree_opts {
 	 * subtrees are skipped; a file's own path excludes that file. */
 	const char *const *exclude;
 	size_t nexclude;
-	const struct scan *scan; /* NULL: no secret scan */
+	const struct scan *scan; /* NULL (or hash = 0): no secret scan */
 	unsigned threads;	 /* 0: the CPUs this process may run on */
 	/* 0: walk and stat only (a snapshot). A snapshot lists every entry
 	 * below the roots as fstatat sees it, directories included (a

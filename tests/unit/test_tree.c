@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -321,6 +322,47 @@ TAP_SUITE(tree_sparse_4g)
 	leave_fixture();
 }
 
+/* Data, holes and data again, and a hole at the end: hashed as
+ * sha256sum reads it, and a secret after a hole found at its offset. */
+TAP_SUITE(tree_sparse_mixed)
+{
+	static const char *const roots[] = {"H"};
+	static const struct scan_secret sec[] = {
+		{"K", "after-the-hole-secret", 21}};
+	struct err e = {0};
+	struct scan *s = scan_new(sec, 1, &e);
+	struct tree_opts o = {
+		.roots = roots, .nroots = 1, .scan = s, .hash = 1};
+	struct tree t;
+	size_t nref = 0;
+	int fd, rc = 0;
+
+	if (enter_fixture() < 0)
+		return;
+	rc |= mkdir("H", 0755);
+	fd = open("H/holes", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	rc |= fd < 0;
+	rc |= pwrite(fd, "head", 4, 0) != 4;
+	rc |= pwrite(fd, "after-the-hole-secret", 21, 2 << 20) != 21;
+	rc |= pwrite(fd, "tail", 4, (5 << 20) + 7) != 4;
+	rc |= ftruncate(fd, 9 << 20);
+	if (fd >= 0)
+		(void)close(fd);
+	T_INT(rc, 0, "a 9 MiB file of holes with three bits of data");
+	if (T_INT(tree_hash_scan(&o, &t, &e), 0, "tree_hash_scan")) {
+		int same = compare_sha256sum(&t, "H", &nref);
+
+		T_OK(same == 1 && nref == 1, "hash equals sha256sum's");
+		T_OK(t.nfiles == 1 && t.files[0].size == 9 << 20,
+		     "size: all 9 MiB");
+		T_OK(t.nhits == 1 && t.hits[0].offset == 2 << 20,
+		     "the secret after the hole, at 2 MiB");
+		tree_free(&t);
+	}
+	scan_free(s);
+	leave_fixture();
+}
+
 static const struct tree_finding *
 find_kind(const struct tree *t, const char *path, enum tree_finding_kind kind)
 {
@@ -395,8 +437,8 @@ TAP_SUITE(tree_symlinks)
 	      "dangling: unreadable, ENOENT");
 	const struct tree_file *f = tree_find(&t, "R/dangling");
 
-	T_OK(f && f->error == ENOENT && !f->hashed,
-	     "dangling: listed with error ENOENT");
+	T_OK(f && f->error == ENOENT && !f->hashed && S_ISLNK(f->mode),
+	     "dangling: listed with error ENOENT, mode S_IFLNK");
 	f = tree_find(&t, "R/loop1");
 	T_OK(f && f->error == ELOOP &&
 		     find_kind(&t, "R/loop1", TREE_UNREADABLE),
@@ -450,7 +492,7 @@ TAP_SUITE(tree_special_files)
 
 /* Results of the unreadable test, sent from the child that ran it. */
 struct unreadable_result {
-	int rc, file_err, file_finding, dir_finding, other_hashed;
+	int rc, file_err, file_stat, file_finding, dir_finding, other_hashed;
 };
 
 static void run_unreadable(struct unreadable_result *r)
@@ -466,6 +508,7 @@ static void run_unreadable(struct unreadable_result *r)
 	const struct tree_file *f = tree_find(&t, "U/secret.key");
 
 	r->file_err = f ? f->error : -1;
+	r->file_stat = f && f->size == 1 && S_ISREG(f->mode);
 	r->file_finding =
 		find_kind(&t, "U/secret.key", TREE_UNREADABLE) != NULL;
 	r->dir_finding = find_kind(&t, "U/closed", TREE_UNREADABLE) != NULL;
@@ -481,7 +524,7 @@ static void run_unreadable(struct unreadable_result *r)
  */
 TAP_SUITE(tree_unreadable)
 {
-	struct unreadable_result r = {-1, 0, 0, 0, 0};
+	struct unreadable_result r = {-1, 0, 0, 0, 0, 0};
 	int rc = 0;
 
 	if (enter_fixture() < 0)
@@ -519,9 +562,54 @@ TAP_SUITE(tree_unreadable)
 	T_INT(rc, 0, "fixture built (mode 000 file and directory)");
 	T_INT(r.rc, 0, "tree_hash_scan as an unprivileged user");
 	T_INT(r.file_err, EACCES, "mode 000 file: listed with EACCES");
+	T_OK(r.file_stat, "and with its size and mode from fstatat");
 	T_OK(r.file_finding, "mode 000 file: TREE_UNREADABLE");
 	T_OK(r.dir_finding, "mode 000 directory: TREE_UNREADABLE");
 	T_OK(r.other_hashed, "the readable file is still hashed");
+	leave_fixture();
+}
+
+/* With few file descriptors left, round one's batches (32 files open at
+ * once) must read what they have open and retry rather than report the
+ * rest unreadable. The limit is lowered in a child. */
+TAP_SUITE(tree_fd_limit)
+{
+	static const char *const roots[] = {"F"};
+	int rc = 0, status = -1;
+	pid_t pid;
+
+	if (enter_fixture() < 0)
+		return;
+	rc |= mkdir("F", 0755);
+	for (int i = 0; i < 100; i++) {
+		char name[32];
+
+		snprintf(name, sizeof name, "F/f%03d", i);
+		rc |= put(name, name, strlen(name));
+	}
+	T_INT(rc, 0, "100 files");
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = {20, 20};
+		struct tree_opts o = {
+			.roots = roots, .nroots = 1, .threads = 1, .hash = 1};
+		struct tree t;
+		struct err e = {0};
+		size_t hashed = 0;
+
+		for (int fd = 3; fd < 1024; fd++)
+			(void)close(fd);
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 ||
+		    tree_hash_scan(&o, &t, &e) < 0)
+			_exit(2);
+		for (size_t i = 0; i < t.nfiles; i++)
+			hashed += (size_t)t.files[i].hashed;
+		_exit(hashed == 100 && t.nfindings == 0 ? 0 : 1);
+	}
+	if (pid > 0)
+		(void)waitpid(pid, &status, 0);
+	T_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	     "20 fds: all 100 files hashed, no findings (status %d)", status);
 	leave_fixture();
 }
 
