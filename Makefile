@@ -175,7 +175,17 @@ $(B)/tools/try-syscall: tests/tools/try-syscall.c | $(BOOTSTRAP) $(DEPS_STAMP)
 	$(SCC) -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) \
 		$(SCPPFLAGS) -o $@ $<
 
-unit-tools: $(B)/tools/try-syscall $(B)/tools/diff-gen $(B)/tools/diff-run $(B)/fuzz/fuzz_envfile \
+FUZZ_MANIFEST_SRCS := $(sort $(wildcard src/manifest*.c)) src/err.c src/buf.c \
+	src/io.c src/findings.c src/spec.c
+$(B)/fuzz/fuzz_manifest: tests/fuzz/fuzz_manifest.c $(FUZZ_MANIFEST_SRCS) \
+		| $(BOOTSTRAP_CHECK)
+	@mkdir -p $(@D)
+	clang -g -O1 -D_GNU_SOURCE -Isrc \
+		-fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -o $@ $(filter %.c,$^) \
+		-lyaml -lnettle
+
+unit-tools: $(B)/fuzz/fuzz_manifest $(B)/tools/try-syscall $(B)/tools/diff-gen $(B)/tools/diff-run $(B)/fuzz/fuzz_envfile \
 	$(B)/fuzz/fuzz_spec
 
 check: $(B)/cleanroom $(B)/unit-tests asan unit-tools
@@ -183,14 +193,15 @@ check: $(B)/cleanroom $(B)/unit-tests asan unit-tools
 		UNIT=$(B)/unit-tests ASAN_UNIT=$(B)/asan/unit-tests \
 		DIFF_GEN=$(B)/tools/diff-gen DIFF_RUN=$(B)/tools/diff-run \
 		FUZZ_ENVFILE=$(B)/fuzz/fuzz_envfile \
-		FUZZ_SPEC=$(B)/fuzz/fuzz_spec BUILD=$(B) \
+		FUZZ_SPEC=$(B)/fuzz/fuzz_spec \
+		FUZZ_MANIFEST=$(B)/fuzz/fuzz_manifest BUILD=$(B) \
 		bash tests/check.sh
 
 # Long fuzzing, each target for FUZZ_SECONDS; the grown corpus is kept in
 # build/fuzz/corpus-* between runs.
 FUZZ_SECONDS ?= 600
-fuzz: $(B)/fuzz/fuzz_envfile $(B)/fuzz/fuzz_spec
-	@for t in envfile spec; do \
+fuzz: $(B)/fuzz/fuzz_envfile $(B)/fuzz/fuzz_spec $(B)/fuzz/fuzz_manifest
+	@for t in envfile spec manifest; do \
 		mkdir -p $(B)/fuzz/corpus-$$t; \
 		$(B)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 			$(B)/fuzz/corpus-$$t tests/fuzz/corpus/$$t || exit 1; \

@@ -80,6 +80,10 @@ if [ -n "${FUZZ_SPEC:-}" ] && [ -x "$FUZZ_SPEC" ]; then
 		tests/fuzz/corpus/spec "${FUZZ_SECONDS:-30}"
 fi
 
+if [ -n "${FUZZ_MANIFEST:-}" ] && [ -x "$FUZZ_MANIFEST" ]; then
+	suite fuzz-manifest bash tests/fuzz/smoke.sh "$FUZZ_MANIFEST" \
+		tests/fuzz/corpus/manifest "${FUZZ_SECONDS:-30}"
+fi
 suite lint bash tests/lint.sh "$BUILD/asan/gen"
 
 if [ "${#FAILED_SUITES[@]}" -gt 0 ]; then
