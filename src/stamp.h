@@ -1,0 +1,107 @@
+/*
+ * The freshness stamp of `cleanroom start` (issue 6): one SHA-256 over the
+ * spec, the environment given to the build, the build command and the
+ * declared inputs, so that a start whose stamp matches the last build's
+ * can skip the build. A stat cache, like git's index, lets an unchanged
+ * file's content hash be reused without reading it; its racy-timestamp
+ * rule (see stamp.c) keeps a same-size rewrite within one timestamp
+ * granule from being mistaken for "unchanged". Nothing here prints or
+ * exits; nothing here runs a command.
+ */
+#ifndef CLEANROOM_STAMP_H
+#define CLEANROOM_STAMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* Everything the stamp covers. All of it is borrowed for the call. */
+struct stamp_input {
+	/* The spec file's bytes; NULL when there is no spec file (hashed as
+	 * "absent", which differs from an empty spec). */
+	const void *spec;
+	size_t spec_len;
+	/* The build's environment: NULL-terminated "NAME=VALUE" strings
+	 * (NULL: empty). Names and values are hashed after sorting, so the
+	 * order does not matter; a string without '=' is a name without a
+	 * value, which differs from "NAME=". */
+	char *const *env;
+	/* The build command: NULL-terminated argv (NULL: empty), and whether
+	 * it is the shell form (`sh -c argv[0]`) rather than exec form. */
+	char *const *argv;
+	int shell;
+	/* Declared input paths, relative to the current directory: files,
+	 * symlinks (hashed as their target text, never followed) or
+	 * directories (walked recursively, entries in bytewise order).
+	 * Trailing slashes are ignored. Globs are not expanded yet: a path
+	 * is taken literally, so a '*' in it names a file with a '*' in its
+	 * name. A path that does not exist is hashed as "missing", so
+	 * creating it later changes the stamp. */
+	const char *const *inputs;
+	size_t ninputs;
+};
+
+/* One cached file: the stat fields that, all unchanged, let its content
+ * hash be reused. */
+struct stamp_cache_entry {
+	char *path; /* owned by the cache */
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+	unsigned char sha256[32];
+};
+
+struct stamp_stats {
+	unsigned long hashed; /* regular files read and hashed */
+	unsigned long reused; /* regular files whose cached hash was used */
+};
+
+/* Zero-initialize (`struct stamp_cache c = {0};`) for an empty cache.
+ * Entries are kept sorted by path (bytewise). */
+struct stamp_cache {
+	struct stamp_cache_entry *v;
+	size_t n, cap;
+	/* CLOCK_REALTIME in nanoseconds when the entries were taken: the
+	 * start of the stamp_compute that produced them. 0: never, and then
+	 * every entry is racy. */
+	int64_t time_ns;
+	struct stamp_stats stats; /* counted since the cache was loaded */
+};
+
+/* Computes the stamp of in into out. cache may be NULL (every file is
+ * read); otherwise its entries are used where the racy rule allows, and
+ * it is left holding exactly the regular files of this walk, taken at
+ * this call's start time. Returns 0, or -1 with e filled (ERR_SYSTEM: an
+ * input could not be read; ERR_USAGE: an empty input path). */
+int stamp_compute(const struct stamp_input *in, struct stamp_cache *cache,
+		  unsigned char out[32], struct err *e);
+
+/* Loads the cache at path into cache (which must be empty). A missing or
+ * unreadable-as-a-cache file (wrong header, truncated, corrupt) gives an
+ * empty cache and returns 0: the cache can only save work, never change
+ * a stamp. Returns -1 with e filled when the file exists but cannot be
+ * read. */
+int stamp_cache_load(const char *path, struct stamp_cache *cache,
+		     struct err *e);
+
+/* Writes the cache to path atomically (io_write_file_atomic). Returns 0,
+ * or -1 with e filled. */
+int stamp_cache_save(const char *path, const struct stamp_cache *cache,
+		     struct err *e);
+
+/* The entry for path, or NULL. The pointer is valid until the cache
+ * changes. */
+struct stamp_cache_entry *stamp_cache_find(struct stamp_cache *cache,
+					   const char *path);
+
+/* Copies the read/reuse counters, for tests and for --verbose. */
+void stamp_cache_stats(const struct stamp_cache *cache,
+		       struct stamp_stats *out);
+
+/* Frees the entries and leaves an empty cache. */
+void stamp_cache_free(struct stamp_cache *cache);
+
+/* Writes the 64 lowercase hex digits of a stamp and a NUL. */
+void stamp_hex(const unsigned char in[32], char hex[65]);
+
+#endif
