@@ -12,6 +12,7 @@
 int cmd_env(const struct cli *c, struct err *e);
 int cmd_init(const struct cli *c, struct err *e);
 int cmd_run(const struct cli *c, struct err *e);
+int cmd_start(const struct cli *c, struct err *e);
 int cmd_doctor(const struct cli *c, struct err *e);
 int cmd_verify(const struct cli *c, struct err *e);
 int cmd_lock(const struct cli *c, struct err *e);

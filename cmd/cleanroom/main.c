@@ -71,6 +71,7 @@ static int dispatch(const struct cli *c, struct err *e)
 	case CMD_VERIFY: return cmd_verify(c, e);
 	case CMD_LOCK: return cmd_lock(c, e);
 	case CMD_RUN: return cmd_run(c, e);
+	case CMD_START: return cmd_start(c, e);
 	case CMD_DOCTOR: return cmd_doctor(c, e);
 	default: return cmd_unimplemented(c, e);
 	}
