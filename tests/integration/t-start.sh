@@ -5,7 +5,9 @@
 # cleanroom's pid; a failed build starts nothing unless --serve-stale; two
 # starts at once build once.
 . "$(dirname "$0")/lib.sh"
-cd "$SCRATCH" || exit 1
+# The app is a subdirectory: run's capture files in $SCRATCH must not
+# count as writes outside the writable set when Landlock is off.
+mkdir "$SCRATCH/app" && cd "$SCRATCH/app" || exit 1
 mkdir src
 echo 'a{}' >src/app.css
 cat >cleanroom.yml <<'END'
