@@ -51,7 +51,9 @@ static int current_stamp(const struct cli *c, char hex[65], struct err *e)
 	struct buf spec = {0};
 	const char **inputs = NULL;
 	char **argv = NULL;
+	struct stamp_stats stats;
 	unsigned char sum[32];
+	size_t loaded;
 	int rc = -1;
 
 	memset(&pol, 0, sizeof pol);
@@ -80,8 +82,16 @@ static int current_stamp(const struct cli *c, char hex[65], struct err *e)
 	in.shell = cfg.spec.command_shell;
 	in.inputs = inputs;
 	in.ninputs = cfg.spec.inputs.n;
-	if (stamp_cache_load(CACHE_FILE, &cache, e) < 0 ||
-	    stamp_compute(&in, &cache, sum, e) < 0 ||
+	if (stamp_cache_load(CACHE_FILE, &cache, e) < 0)
+		goto out;
+	loaded = cache.n;
+	if (stamp_compute(&in, &cache, sum, e) < 0)
+		goto out;
+	/* Nothing rehashed and no entry gone: the saved cache is still
+	 * right (its older reference time only makes more entries racy),
+	 * and the fresh path skips rewriting it. */
+	stamp_cache_stats(&cache, &stats);
+	if ((stats.hashed > 0 || cache.n != loaded) &&
 	    stamp_cache_save(CACHE_FILE, &cache, e) < 0)
 		goto out;
 	stamp_hex(sum, hex);

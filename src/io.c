@@ -40,7 +40,13 @@ int io_read_file(const char *path, size_t max, struct buf *out)
 		goto out;
 	}
 	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
+		/* Straight into the buffer while it has room (it was sized
+		 * from fstat), through the chunk only past that. */
+		size_t room =
+			out->cap > out->len + 1 ? out->cap - out->len - 1 : 0;
+		char *dst = room > 0 ? out->p + out->len : chunk;
+		size_t want = room > 0 ? room : sizeof chunk;
+		ssize_t n = read(fd, dst, want);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -54,7 +60,10 @@ int io_read_file(const char *path, size_t max, struct buf *out)
 			saved = EFBIG;
 			break;
 		}
-		if (buf_add(out, chunk, (size_t)n) < 0) {
+		if (dst != chunk) {
+			out->len += (size_t)n;
+			out->p[out->len] = '\0';
+		} else if (buf_add(out, chunk, (size_t)n) < 0) {
 			saved = ENOMEM;
 			break;
 		}

@@ -258,7 +258,7 @@ static int file_hash(struct walk *w, int dfd, const char *name,
 	int fd;
 
 	if (ce && stat_matches(ce, lst) && !racy(w->cache, ce)) {
-		memcpy(sha, ce->sha256, 32);
+		buf_copy(sha, ce->sha256, 32);
 		*size = ce->size;
 		w->cache->stats.reused++;
 		return entry_push(&w->next, ce, path) < 0
@@ -308,7 +308,7 @@ static int file_hash(struct walk *w, int dfd, const char *name,
 	ne.size = total;
 	ne.mtime_ns = ts_ns(&st.st_mtim);
 	ne.ctime_ns = ts_ns(&st.st_ctim);
-	memcpy(ne.sha256, sha, 32);
+	buf_copy(ne.sha256, sha, 32);
 	if (entry_push(&w->next, &ne, path) < 0)
 		return err_sys(w->e, ENOMEM, "stamp: cache");
 	return 0;
