@@ -21,15 +21,6 @@
 
 #include <nettle/md5.h>
 
-static int is_lower_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		      (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 /* Python's os.path.splitext on a base name: the extension starts at the
  * last dot, unless only dots precede it. Returns its offset (len when
  * there is none). */
@@ -70,7 +61,7 @@ static size_t spliced_at(const char *name, size_t nlen, const char *hashed,
 	size_t at = ext_at(name, nlen);
 
 	if (hlen != nlen + 13 || memcmp(hashed, name, at) != 0 ||
-	    hashed[at] != '.' || !is_lower_hex(hashed + at + 1, 12) ||
+	    hashed[at] != '.' || !mf_is_lower_hex(hashed + at + 1, 12) ||
 	    memcmp(hashed + at + 13, name + at, nlen - at) != 0)
 		return SIZE_MAX;
 	return at;
@@ -83,10 +74,10 @@ static size_t any_hash_at(const char *hashed, size_t len)
 	size_t at = ext_at(hashed, len);
 
 	if (at >= 13 && hashed[at - 13] == '.' &&
-	    is_lower_hex(hashed + at - 12, 12))
+	    mf_is_lower_hex(hashed + at - 12, 12))
 		return at - 13;
 	if (len >= 13 && hashed[len - 13] == '.' &&
-	    is_lower_hex(hashed + len - 12, 12))
+	    mf_is_lower_hex(hashed + len - 12, 12))
 		return len - 13;
 	return SIZE_MAX;
 }

@@ -152,6 +152,15 @@ static void be64(unsigned char *dst, uint64_t v)
 	}
 }
 
+int mf_is_lower_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
 void mf_hex(char *dst, const unsigned char *p, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";

@@ -19,15 +19,6 @@
 
 #define PROPSHAFT_VERSION "1"
 
-static int is_lower_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		      (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 static int is_word(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
@@ -69,7 +60,7 @@ static const char *name_digest(const char *rel, size_t *n)
 		return NULL;
 	for (size_t k = 40;; k = 8) {
 		if ((size_t)(ext - base) > k && ext[-(long)k - 1] == '-' &&
-		    is_lower_hex(ext - k, k)) {
+		    mf_is_lower_hex(ext - k, k)) {
 			*n = k;
 			return ext - k;
 		}

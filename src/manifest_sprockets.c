@@ -23,15 +23,6 @@
 /* The default version of Rails' generated assets initializer. */
 #define RAILS_ASSETS_VERSION "1.0"
 
-static int is_lower_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		      (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 /* The 64-digit fingerprint before the last extension of name, or NULL. */
 static const char *name_fingerprint(const char *name)
 {
@@ -41,7 +32,7 @@ static const char *name_fingerprint(const char *name)
 	base = base ? base + 1 : name;
 	dot = strrchr(base, '.');
 	if (dot == NULL || dot - base < 65 || dot[-65] != '-' ||
-	    !is_lower_hex(dot - 64, 64))
+	    !mf_is_lower_hex(dot - 64, 64))
 		return NULL;
 	return dot - 64;
 }

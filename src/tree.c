@@ -16,6 +16,8 @@
  */
 #include "tree.h"
 
+#include "io.h"
+
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -71,14 +73,6 @@ static char *arena_dup(struct tree *t, const char *s, size_t n)
 	p[n] = '\0';
 	a->used += n + 1;
 	return p;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* Grows *v (of *cap elements of size sz) to hold at least n + 1. */
@@ -1358,7 +1352,7 @@ int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e)
 	struct root *roots = NULL;
 	int *rootfd = NULL;
 	int rc = -1;
-	double t0 = now_ms();
+	double t0 = io_now_ms();
 
 	memset(out, 0, sizeof *out);
 	w.dirbuf = malloc(DIR_BUF);
@@ -1410,12 +1404,12 @@ int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e)
 				goto out;
 			break;
 		}
-	out->walk_ms = now_ms() - t0;
+	out->walk_ms = io_now_ms() - t0;
 	if (o->hash) {
-		t0 = now_ms();
+		t0 = io_now_ms();
 		if (hash_all(&w, rootfd) < 0)
 			goto out;
-		out->hash_ms = now_ms() - t0;
+		out->hash_ms = io_now_ms() - t0;
 	}
 	if (out->nfindings > 1)
 		qsort(out->findings, out->nfindings, sizeof *out->findings,
