@@ -189,6 +189,7 @@ unit-tools: $(B)/fuzz/fuzz_manifest $(B)/tools/try-syscall $(B)/tools/diff-gen $
 	$(B)/fuzz/fuzz_spec
 
 check: $(B)/cleanroom $(B)/unit-tests asan unit-tools
+	@bash scripts/example-deps.sh
 	@CLEANROOM=$(B)/cleanroom ASAN_CLEANROOM=$(B)/asan/cleanroom \
 		UNIT=$(B)/unit-tests ASAN_UNIT=$(B)/asan/unit-tests \
 		DIFF_GEN=$(B)/tools/diff-gen DIFF_RUN=$(B)/tools/diff-run \

@@ -11,10 +11,14 @@
 # it checks that the compiler, headers and static libraries are there and,
 # if not, says which packages to add.
 #
-# Usage: bootstrap.sh [GROUP...]   GROUP: build, check, bench, all (default)
-#   build  static musl build, deps from Debian sources (and deb-src entries)
-#   check  unit/integration tests, the glibc sanitizer build, fuzzing
-#   bench  benchmark scripts
+# Usage: bootstrap.sh [GROUP...]   GROUP: build, check, examples, bench,
+#                                   all (default)
+#   build     static musl build, deps from Debian sources (and deb-src entries)
+#   check     unit/integration tests, the glibc sanitizer build, fuzzing
+#   examples  the framework example apps' system packages (Rails 6.1 with
+#             sprockets and sassc, Django 3.2); Node.js and npm must already
+#             be there (scripts/example-deps.sh installs the npm packages)
+#   bench     benchmark scripts
 set -euo pipefail
 
 readonly DEB_SRC_FILE=/etc/apt/sources.list.d/cleanroom-deb-src.sources
@@ -38,8 +42,10 @@ packages_for() {
 	check) echo make gcc clang libclang-rt-14-dev libyaml-dev libcap-dev runc \
 		golang-github-docker-docker-dev python3 \
 		nettle-dev dash file binutils ;;
+	examples) echo ruby-rails ruby-sprockets-rails ruby-sassc-rails \
+		python3-django ;;
 	bench) echo hyperfine bubblewrap rhash ripgrep time ;;
-	*) die "unknown group '$1' (expected build, check, bench or all)" ;;
+	*) die "unknown group '$1' (expected build, check, examples, bench or all)" ;;
 	esac
 }
 
@@ -251,9 +257,9 @@ main() {
 	local g
 	for g in "${@:-all}"; do
 		case "$g" in
-		all) groups+=(build check bench) ;;
-		build | check | bench) groups+=("$g") ;;
-		*) die "unknown group '$g' (expected build, check, bench or all)" ;;
+		all) groups+=(build check examples bench) ;;
+		build | check | examples | bench) groups+=("$g") ;;
+		*) die "unknown group '$g' (expected build, check, examples, bench or all)" ;;
 		esac
 	done
 	if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then

@@ -51,6 +51,9 @@ suite unit-asan "$ASAN_UNIT"
 suite integration bash tests/run-integration.sh "$CLEANROOM" "$UNIT"
 suite integration-asan bash tests/run-integration.sh "$ASAN_CLEANROOM" \
 	"$ASAN_UNIT"
+# The real framework apps of examples/ (their deps installed by
+# scripts/example-deps.sh, which the Makefile runs first).
+suite e2e bash tests/run-integration.sh "$CLEANROOM" "$UNIT" tests/e2e
 # The same suites inside a container with Docker's default seccomp profile,
 # capabilities and namespaces (scripts/docker-default.sh), and inside one
 # whose profile predates Landlock.
@@ -60,6 +63,9 @@ if bash scripts/docker-default.sh --check >/dev/null 2>&1; then
 			--profile "$profile" --workdir "$PWD" -e MUST_WORK -e CI \
 			-- bash tests/run-integration.sh "$CLEANROOM" "$UNIT"
 	done
+	suite e2e-docker-default bash scripts/docker-default.sh \
+		--profile default --workdir "$PWD" -e MUST_WORK -e CI \
+		-- bash tests/run-integration.sh "$CLEANROOM" "$UNIT" tests/e2e
 elif [ "${MUST_WORK:-0}" = 1 ]; then
 	suite docker-default bash -c 'bash scripts/docker-default.sh --check;
 		echo "0 passed, 1 failed"; exit 1'
