@@ -1,0 +1,3 @@
+//= link_tree ../images
+//= link application.css
+//= link application.js

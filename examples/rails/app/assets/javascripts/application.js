@@ -1,0 +1,6 @@
+//= require cart
+//= require_self
+
+document.addEventListener("DOMContentLoaded", function () {
+  Shop.cart.render(document.querySelector("#cart"));
+});
