@@ -1,0 +1,3 @@
+export function greeting(name) {
+  return `Built in a clean room: ${name}`
+}

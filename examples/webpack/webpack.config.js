@@ -1,0 +1,34 @@
+// The webpack example cleanroom builds in tests/e2e/t-webpack.sh: a JS
+// entry importing CSS (extracted by mini-css-extract-plugin) that refers
+// to an image (an asset module), every output named by its content hash,
+// and dist/manifest.json written by webpack-manifest-plugin, which
+// cleanroom checks entry by entry (--manifest webpack, from the preset).
+const path = require('path')
+const MiniCssExtractPlugin = require('mini-css-extract-plugin')
+const { WebpackManifestPlugin } = require('webpack-manifest-plugin')
+
+module.exports = {
+  entry: { main: './src/index.js' },
+  output: {
+    path: path.resolve(__dirname, 'dist'),
+    filename: '[name].[contenthash].js',
+    assetModuleFilename: 'images/[name].[contenthash][ext]',
+    publicPath: '/',
+    // Leave nothing of a previous build behind: the lock lists exactly
+    // this build's files.
+    clean: { keep: /^cleanroom\.lock$/ },
+  },
+  module: {
+    rules: [
+      { test: /\.css$/, use: [MiniCssExtractPlugin.loader, 'css-loader'] },
+      { test: /\.(svg|png)$/, type: 'asset/resource' },
+    ],
+  },
+  plugins: [
+    new MiniCssExtractPlugin({ filename: '[name].[contenthash].css' }),
+    new WebpackManifestPlugin({ fileName: 'manifest.json' }),
+  ],
+  // The build must not depend on the machine: no cache outside the
+  // preset's writable node_modules/.cache.
+  cache: false,
+}
