@@ -1,4 +1,5 @@
 //= require cart
+//= require brand
 //= require_self
 
 document.addEventListener("DOMContentLoaded", function () {

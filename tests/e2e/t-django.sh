@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# The Django example (examples/django: Django 3.2 from Debian's
+# python3-django, ManifestStaticFilesStorage) built for real by
+# `manage.py collectstatic` under the default sandbox: with the preset
+# alone (detected, no spec), then with a cleanroom.yml that reads an
+# .aptible.env holding secrets. staticfiles.json is checked, the lock
+# passes sha256sum -c, verify and a second start pass. Then the failures a
+# user meets: settings that need a secret cleanroom withholds, and a
+# collected file deleted after the build.
+. "$(dirname "$0")/lib.sh"
+need_example django
+
+assert_absent() { # PATH DESC
+	if [ -e "$1" ]; then fail "$2" "$1 exists"; else pass "$2"; fi
+}
+
+# E2E_PATH puts Debian's python3 (which sees python3-django) first.
+mkdir "$SCRATCH/home"
+cr() { env -i PATH="$E2E_PATH" HOME="$SCRATCH/home" "$CLEANROOM" "$@"; }
+
+copy_example django
+rm -rf "$APP/staticfiles" "$APP/.cleanroom"
+find "$APP" -name __pycache__ -prune -exec rm -rf {} +
+PRISTINE=$SCRATCH/django-pristine
+cp -a "$APP" "$PRISTINE"
+fresh_copy() { # NAME: a copy of the sources at $SCRATCH/NAME, made cwd
+	cp -a "$PRISTINE" "$SCRATCH/$1" && cd "$SCRATCH/$1" || exit 1
+}
+
+# ---- the preset alone -----------------------------------------------
+cd "$APP" || exit 1
+run cr run
+assert_rc 0 "preset, no spec: collectstatic builds in the sandbox"
+case "$IN_DOCKER" in
+"" | default*) assert_contains "$ERR" "sandbox: landlock v" "writes restricted by Landlock" ;;
+esac
+assert_contains "$ERR" "seccomp net-deny" "network denied"
+assert_contains "$ERR" "manifest     ok       staticfiles/staticfiles.json (5 entries)" \
+	"staticfiles.json is the manifest checked, all 5 entries"
+assert_not_contains "$ERR" "no framework manifest found" "not manifest: none"
+assert_contains "$ERR" "fingerprint  ok       5 recomputed from the bytes, 0 mismatched" \
+	"every fingerprint recomputed from the bytes"
+assert_contains "$ERR" "writes       ok       nothing outside the writable set" \
+	"no stray writes (no __pycache__ in the sources)"
+assert_contains "$ERR" "lock: staticfiles/cleanroom.lock (" "lock written"
+css=$(cat staticfiles/shop/css/site.[0-9a-f]*.css 2>/dev/null)
+if [[ $css =~ url\(\"\.\./img/logo\.[0-9a-f]{12}\.png\"\) ]]; then
+	pass "the image reference in site.css is rewritten to the hashed name"
+else
+	fail "the image reference in site.css is rewritten to the hashed name" "$css"
+fi
+if [[ $css =~ url\(\"\.\./fonts/shop-sans\.[0-9a-f]{12}\.woff2\"\) ]]; then
+	pass "the font reference is rewritten"
+else
+	fail "the font reference is rewritten" "$css"
+fi
+run sha256sum -c --quiet staticfiles/cleanroom.lock
+assert_rc 0 "the lock passes sha256sum -c from the app directory"
+run cr verify
+assert_rc 0 "a second verify passes"
+assert_contains "$ERR" "lock         ok       0 added, 0 removed, 0 changed" "nothing changed since the lock"
+# run records no start stamp: the first start builds (collectstatic's
+# report on stdout), then serves.
+run cr start -- sh -c 'echo served'
+assert_rc 0 "start after run: serves"
+assert_eq "${OUT##*$'\n'}" "served" "the server ran"
+run cr start -- sh -c 'echo served'
+assert_rc 0 "second start serves"
+assert_contains "$ERR" "start: fresh" "second start is fresh: no rebuild"
+assert_eq "$OUT" "served" "only the server's output"
+
+# A file staticfiles.json lists, deleted after the build.
+logo=$(cd staticfiles/shop/img && ls logo.[0-9a-f]*.png)
+rm "staticfiles/shop/img/$logo"
+run cr verify
+assert_rc 65 "a manifest entry deleted: verify exits 65"
+assert_contains "$ERR" "error: manifest: staticfiles/shop/img/$logo: missing" "names the missing file"
+
+# ---- a spec and an .aptible.env ------------------------------------
+fresh_copy django-spec
+cat >.aptible.env <<'END'
+DJANGO_SETTINGS_MODULE=shop.settings
+SECRET_KEY=dj4ng0-pr0d-k3y-8c1f0e7a9b2d4c6e
+DATABASE_URL=postgres://u:pw@h/db
+ALLOWED_HOSTS=shop.example.com
+END
+cat >cleanroom.yml <<'END'
+framework: django
+env:
+  files: [.aptible.env]
+  require: [DJANGO_SETTINGS_MODULE]
+outputs:
+  root: staticfiles
+  manifest: django
+  require: ["shop/css/site.*.css", "staticfiles.json"]
+  min_files: 5
+inputs: [shop, catalog, manage.py]
+END
+run cr run
+assert_rc 0 "spec with .aptible.env: builds"
+assert_contains "$ERR" "2 withheld" "SECRET_KEY and DATABASE_URL are withheld"
+assert_contains "$ERR" "manifest     ok       staticfiles/staticfiles.json (5 entries)" \
+	"staticfiles.json is checked"
+assert_contains "$ERR" "secrets      ok       0 matches" "no secret in the outputs"
+assert_not_contains "$ERR$OUT" "dj4ng0-pr0d-k3y" "the secret is never printed"
+run sha256sum -c --quiet staticfiles/cleanroom.lock
+assert_rc 0 "spec: the lock passes sha256sum -c"
+run cr verify
+assert_rc 0 "spec: a second verify passes"
+run cr start -- sh -c 'echo served'
+assert_rc 0 "spec: start serves"
+run cr start -- sh -c 'echo served'
+assert_contains "$ERR" "start: fresh" "spec: second start is fresh"
+assert_eq "$OUT" "served" "spec: only the server's output"
+
+# ---- settings that need a withheld secret ----------------------------
+fresh_copy django-stripe
+cat >>shop/settings.py <<'END'
+
+# Read at import: every management command needs it, collectstatic too.
+STRIPE_SECRET_KEY = os.environ["STRIPE_SECRET_KEY"]
+END
+printf 'APP_NAME=Shop\nSTRIPE_SECRET_KEY=sk_live_51HqLyjWDarjtT1zdp7dc\n' >.aptible.env
+run cr run
+assert_rc 1 "a withheld secret read at import: the build fails, python's status"
+assert_contains "$ERR" "KeyError: 'STRIPE_SECRET_KEY'" "the traceback is relayed"
+assert_contains "$ERR" "cleanroom: the build's output names STRIPE_SECRET_KEY, which is withheld (secret from .aptible.env:2)" \
+	"cleanroom names the withheld variable and where it is defined"
+assert_contains "$ERR" "hint: --pass STRIPE_SECRET_KEY gives it to the build, or --set STRIPE_SECRET_KEY=placeholder gives it a stand-in value" \
+	"and the flags that fix it"
+assert_contains "$ERR" "cleanroom: the build failed (exit status 1)" "then the failure"
+assert_not_contains "$ERR$OUT" "sk_live_51HqLyjWDarjtT1zdp7dc" "the secret's value is never shown"
+assert_absent staticfiles/cleanroom.lock "no lock for a failed build"
+# The hint works: a stand-in value is all collectstatic needs.
+run cr run --set STRIPE_SECRET_KEY=placeholder
+assert_rc 0 "with the hint's --set STRIPE_SECRET_KEY=placeholder: builds"
+assert_contains "$ERR" "manifest     ok       staticfiles/staticfiles.json (5 entries)" \
+	"and verifies"
+finish
