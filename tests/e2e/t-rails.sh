@@ -4,9 +4,10 @@
 # default sandbox: with the preset alone (detected, no spec), then with a
 # cleanroom.yml that reads an .aptible.env holding secrets. Each build's
 # Sprockets manifest is checked, its lock passes sha256sum -c, verify and a
-# second start pass. Then the failures a user meets: a precompile that
-# writes outside the writable set (refused by Landlock, or reported as a
-# write outside it without Landlock), and an asset deleted after the build.
+# second start pass. Then the failures a user meets: an asset deleted
+# after the build, a full-stack Rails 6.1 app whose secret_key_base is
+# withheld, and a precompile that writes outside the writable set (refused
+# by Landlock, or reported as a write outside it without Landlock).
 . "$(dirname "$0")/lib.sh"
 need_example rails
 
@@ -122,6 +123,25 @@ run cr start -- sh -c 'echo served'
 assert_contains "$ERR" "start: fresh" "spec: second start is fresh"
 assert_eq "$OUT" "served" "spec: the server ran"
 
+# ---- Rails before 7.1 needs secret_key_base at boot ------------------
+# With every framework loaded (Active Storage builds a message verifier at
+# boot), Rails 6.1 stops without secret_key_base; SECRET_KEY_BASE_DUMMY is
+# 7.1's. The real one in .aptible.env is withheld; cleanroom says so, and
+# its hint's stand-in value is all the precompile needs.
+fresh_copy rails-full
+sed -i 's|^require "rails"$|require "rails/all"|' config/application.rb
+printf 'SECRET_KEY_BASE=5f0b7c1e9d2a4b6c8e0f1a3b5c7d9e1f2a4b6c8d0e2f4a6b\n' >.aptible.env
+run cr run
+assert_rc 1 "rails/all without secret_key_base: rake's exit status"
+assert_contains "$ERR" "Missing \`secret_key_base\` for 'production' environment" "Rails' error is relayed"
+assert_contains "$ERR" "cleanroom: the build's output names SECRET_KEY_BASE, which is withheld (secret from .aptible.env:1)" \
+	"cleanroom names the withheld variable"
+assert_contains "$ERR" "hint: --pass SECRET_KEY_BASE gives it to the build, or --set SECRET_KEY_BASE=placeholder gives it a stand-in value" \
+	"and the fix"
+run cr run --set SECRET_KEY_BASE=placeholder
+assert_rc 0 "with the hint's --set SECRET_KEY_BASE=placeholder: builds"
+assert_contains "$ERR" "manifest     ok       public/assets/.sprockets-manifest-" "and verifies"
+
 # ---- a precompile that writes outside its outputs -------------------
 # log/ and tmp/ are the preset's (Rails' log file, Sprockets' cache), so
 # the stray write goes to config/, as a careless rake hook would.
@@ -143,7 +163,8 @@ case "$ERR" in
 	;;
 *)
 	assert_rc 65 "a write to config/ without Landlock: detected, 65"
-	assert_contains "$ERR" "config/leak.txt" "the write is named"
+	assert_contains "$ERR" "error: writes: config/leak.txt: created outside the outputs and writable dirs" \
+		"the write is named"
 	;;
 esac
 assert_absent public/assets/cleanroom.lock "no lock for a refused build"
