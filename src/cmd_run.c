@@ -302,6 +302,84 @@ static void withheld_hint(const struct run *r)
 	}
 }
 
+/*
+ * What a refused network access looks like in a build's output. With
+ * --network deny, seccomp makes socket() fail for every family but
+ * AF_UNIX with EAFNOSUPPORT, so a name lookup through the resolver fails
+ * as a temporary error (glibc and musl: EAI_AGAIN, "Temporary failure in
+ * name resolution"; Node: "getaddrinfo EAI_AGAIN host") and a connect to
+ * an address never gets a socket ("connect EAFNOSUPPORT" in Node,
+ * "Address family not supported by protocol" from strerror). Where only
+ * Landlock denies TCP (ABI 4 and later), connect() fails with EACCES. In a
+ * network namespace with only loopback (Docker's default for this
+ * harness, or netns) lookups fail and connects are refused or
+ * unreachable. The strings are what npm, Node, curl, wget, pip, Bundler
+ * and Python print for those errors; each is specific to networking, so
+ * that a build which failed for another reason gets no wrong hint (plain
+ * "EACCES" or "Permission denied" would match every file error).
+ */
+static const char *const network_signs[] = {
+	"EAI_AGAIN",
+	"ENOTFOUND",
+	"ECONNREFUSED",
+	"ENETUNREACH",
+	"EHOSTUNREACH",
+	"EAFNOSUPPORT",
+	"connect EACCES",
+	"getaddrinfo",
+	"fetch failed",
+	"Temporary failure in name resolution",
+	"Name or service not known",
+	"Could not resolve host",
+	"unable to resolve host address",
+	"Address family not supported by protocol",
+	"Network is unreachable",
+	"Failed to establish a new connection",
+	"Connection refused",
+};
+
+/* Which layer keeps the build off the network, as the sandbox line names
+ * it, or NULL when the plan allows the network or no layer could deny
+ * it (then a network error is the machine's, not the clean room's). */
+static const char *network_denier(const struct run *r)
+{
+	const struct sandbox_layer *l;
+
+	if (!r->plan.deny_network)
+		return NULL;
+	l = sandbox_layer_find(&r->st, "seccomp");
+	if (l != NULL && l->state == LAYER_ON)
+		return "seccomp allows only AF_UNIX sockets";
+	l = sandbox_layer_find(&r->st, "netns");
+	if (l != NULL && l->state == LAYER_ON)
+		return "a network namespace with only loopback";
+	l = sandbox_layer_find(&r->st, "landlock");
+	if (l != NULL && l->state == LAYER_ON && r->st.landlock_abi >= 4)
+		return "Landlock denies TCP connect";
+	return NULL;
+}
+
+/* After a failed build whose output shows a refused network access. */
+static void network_hint(const struct run *r)
+{
+	const char *how = network_denier(r);
+	struct err why = {0};
+
+	if (how == NULL || r->sr.nwatched == 0)
+		return;
+	err_set(&why, ERR_CHILD, NULL, 0, 0,
+		"the build tried to use the network (its output shows "
+		"\"%s\"), and the network is denied in the clean room "
+		"(--network deny: %s)",
+		r->sr.watched[0], how);
+	err_hint(&why,
+		 "install dependencies before cleanroom runs (e.g. RUN npm "
+		 "ci, bundle install or pip install in an earlier step) and "
+		 "build from them; or, if the build must download, "
+		 "--network allow");
+	msg_error(&why);
+}
+
 static int build(struct run *r, struct err *e)
 {
 	struct supervise_opts so = {0};
@@ -322,6 +400,10 @@ static int build(struct run *r, struct err *e)
 	so.withheld = r->withheld;
 	for (so.nwithheld = 0; r->withheld[so.nwithheld]; so.nwithheld++)
 		;
+	if (network_denier(r) != NULL) {
+		so.watch = network_signs;
+		so.nwatch = sizeof network_signs / sizeof network_signs[0];
+	}
 	so.quiet = msg_level() < MSG_NORMAL;
 	if (supervise_run(&so, &r->sr, e) < 0)
 		return -1;
@@ -498,8 +580,10 @@ int cmd_run(const struct cli *c, struct err *e)
 		goto out;
 	}
 	if (r->sr.status != 0) {
-		if (r->sr.status != 124)
+		if (r->sr.status != 124) {
 			withheld_hint(r);
+			network_hint(r);
+		}
 		if (r->sr.timed_out)
 			err_set(e, ERR_CHILD, NULL, 0, 0,
 				"the build timed out; its whole process tree "

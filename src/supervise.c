@@ -74,12 +74,26 @@
 #define EXEC_FAILED_TAG '\001'
 #define NEVER		LLONG_MAX
 
+/* One stream's search for the watched strings (opts->watch). The tail
+ * keeps the last bytes of the previous reads, so that a string split
+ * across two reads is found too; seen and left are shared by both
+ * streams. */
+struct watch_stream {
+	const char *const *s;
+	size_t n;
+	unsigned char *seen; /* 1 where s[i] was found */
+	size_t *left;	     /* how many are not found yet */
+	char tail[SUPERVISE_WATCH_MAX - 1];
+	size_t ntail;
+};
+
 struct relay {
 	int fd;	    /* the pipe's read end; -1 after EOF */
 	int out;    /* where it goes: 1 or 2 */
 	int broken; /* writing there failed (EPIPE): read and drop */
 	struct mask_stream ms;
 	struct mask_names_stream ns;
+	struct watch_stream ws;
 	struct buf buf;
 };
 
@@ -95,6 +109,8 @@ struct sv {
 	struct mask *mask;
 	struct mask_names *names;
 	unsigned char *seen;
+	unsigned char *watch_seen;
+	size_t watch_left;
 	long long t0, t_exit, timeout_at, grace_at, drain_at;
 	int exited;	/* the command has exited */
 	int reaped;	/* and was reaped: its pid no longer pins the group
@@ -555,6 +571,44 @@ static void run_child(const struct sv *sv, int null_fd, int out_w, int err_w,
 
 /* ---- the parent's loop ------------------------------------------------- */
 
+/* Looks for the strings not found yet in the n bytes at p, and in the
+ * bytes where the previous read and this one meet. A string of L bytes
+ * split across the two has at most L-1 bytes on either side, so the tail
+ * and the head of this read, SUPERVISE_WATCH_MAX - 1 bytes each, hold
+ * every such occurrence. */
+static void watch_feed(struct watch_stream *w, const char *p, size_t n)
+{
+	char win[2 * sizeof w->tail];
+	size_t head, keep;
+
+	if (w->n == 0 || *w->left == 0 || n == 0)
+		return;
+	head = n < sizeof w->tail ? n : sizeof w->tail;
+	memcpy(win, w->tail, w->ntail);
+	memcpy(win + w->ntail, p, head);
+	for (size_t i = 0; i < w->n; i++) {
+		size_t len = strlen(w->s[i]);
+
+		if (w->seen[i] || len == 0 || len > SUPERVISE_WATCH_MAX)
+			continue;
+		if (memmem(win, w->ntail + head, w->s[i], len) != NULL ||
+		    memmem(p, n, w->s[i], len) != NULL) {
+			w->seen[i] = 1;
+			(*w->left)--;
+		}
+	}
+	explicit_bzero(win, sizeof win);
+	if (n >= sizeof w->tail) {
+		memcpy(w->tail, p + n - sizeof w->tail, sizeof w->tail);
+		w->ntail = sizeof w->tail;
+		return;
+	}
+	keep = w->ntail + n > sizeof w->tail ? sizeof w->tail - n : w->ntail;
+	memmove(w->tail, w->tail + w->ntail - keep, keep);
+	memcpy(w->tail + keep, p, n);
+	w->ntail = keep + n;
+}
+
 /* Writes all of b, waiting when the output is non-blocking. */
 static int write_out(int fd, const char *p, size_t len)
 {
@@ -613,6 +667,7 @@ static size_t relay_read(struct relay *rl, size_t max)
 		}
 		total += (size_t)n;
 		mask_names_feed(&rl->ns, chunk, (size_t)n);
+		watch_feed(&rl->ws, chunk, (size_t)n);
 		if (mask_stream_feed(&rl->ms, chunk, (size_t)n, &rl->buf) < 0) {
 			/* Out of memory: drop rather than print unmasked. */
 			buf_reset(&rl->buf);
@@ -1095,6 +1150,9 @@ void supervise_result_free(struct supervise_result *r)
 	free(r->named);
 	r->named = NULL;
 	r->nnamed = 0;
+	free(r->watched);
+	r->watched = NULL;
+	r->nwatched = 0;
 }
 
 static void relays_free(struct sv *sv)
@@ -1103,11 +1161,13 @@ static void relays_free(struct sv *sv)
 		if (sv->rl[i].fd >= 0)
 			close(sv->rl[i].fd);
 		mask_stream_free(&sv->rl[i].ms);
+		explicit_bzero(sv->rl[i].ws.tail, sizeof sv->rl[i].ws.tail);
 		buf_free(&sv->rl[i].buf);
 	}
 	mask_free(sv->mask);
 	mask_names_free(sv->names);
 	free(sv->seen);
+	free(sv->watch_seen);
 	free(sv->counted);
 }
 
@@ -1161,6 +1221,19 @@ static int results(struct sv *sv, struct err *e)
 			for (size_t i = 0; i < sv->o->nwithheld; i++)
 				if (sv->seen[i])
 					r->named[k++] = sv->o->withheld[i];
+		}
+	}
+	r->nwatched = sv->o->nwatch - sv->watch_left;
+	if (r->nwatched > 0) {
+		r->watched = calloc(r->nwatched, sizeof *r->watched);
+		if (r->watched == NULL) {
+			r->nwatched = 0;
+		} else {
+			size_t k = 0;
+
+			for (size_t i = 0; i < sv->o->nwatch; i++)
+				if (sv->watch_seen[i])
+					r->watched[k++] = sv->o->watch[i];
 		}
 	}
 	return rc;
@@ -1258,7 +1331,9 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 	    mask_names_new(o->withheld, o->nwithheld, &sv.names, e) < 0)
 		goto out;
 	sv.seen = calloc(o->nwithheld + 1, 1);
-	if (sv.seen == NULL) {
+	sv.watch_seen = calloc(o->nwatch + 1, 1);
+	sv.watch_left = o->nwatch;
+	if (sv.seen == NULL || sv.watch_seen == NULL) {
 		err_sys(e, ENOMEM, "build");
 		goto out;
 	}
@@ -1266,6 +1341,12 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 		sv.rl[i].out = i + 1;
 		mask_stream_init(&sv.rl[i].ms, sv.mask);
 		mask_names_stream_init(&sv.rl[i].ns, sv.names, sv.seen);
+		sv.rl[i].ws = (struct watch_stream){
+			.s = o->watch,
+			.n = o->nwatch,
+			.seen = sv.watch_seen,
+			.left = &sv.watch_left,
+		};
 	}
 	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
 	    pipe2(ctlp, O_CLOEXEC) < 0) {

@@ -29,8 +29,9 @@
 
 #include "err.h"
 
-#define SUPERVISE_GRACE_MS 10000 /* SIGTERM to SIGKILL after a timeout */
-#define SUPERVISE_DRAIN_MS 1000	 /* output left open after the exit */
+#define SUPERVISE_GRACE_MS  10000 /* SIGTERM to SIGKILL after a timeout */
+#define SUPERVISE_DRAIN_MS  1000  /* output left open after the exit */
+#define SUPERVISE_WATCH_MAX 64	  /* longest string opts.watch may hold */
 
 struct supervise_opts {
 	/* argv[0] without a slash is searched in the PATH of envp (not
@@ -60,6 +61,12 @@ struct supervise_opts {
 	/* Names of withheld variables, searched for in the output. */
 	const char *const *withheld;
 	size_t nwithheld;
+	/* Byte strings searched for in the output (either stream, before
+	 * masking), exactly as given, anywhere - also across reads - e.g.
+	 * the messages of a refused network access. Each is 1 to
+	 * SUPERVISE_WATCH_MAX bytes; longer or empty ones never match. */
+	const char *const *watch;
+	size_t nwatch;
 	int quiet; /* no phase line (errors are still printed) */
 };
 
@@ -85,6 +92,10 @@ struct supervise_result {
 	 * in the order of opts->withheld; the strings are opts'. */
 	const char **named;
 	size_t nnamed;
+	/* The strings of opts->watch that appeared in the output, in the
+	 * order of opts->watch; the strings are opts'. */
+	const char **watched;
+	size_t nwatched;
 };
 
 /*

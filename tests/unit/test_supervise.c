@@ -34,6 +34,7 @@ struct outcome {
 	struct err e;		   /* when rc < 0 */
 	struct supervise_result r; /* scalars only; named is in names */
 	char names[256];	   /* the named list, comma-separated */
+	char watched[256];	   /* the watched list, comma-separated */
 	int mask_same;		   /* the signal mask was given back */
 	int pipe_same;		   /* and SIGPIPE's disposition */
 	int dumpable;		   /* PR_GET_DUMPABLE afterwards */
@@ -88,6 +89,13 @@ static void test_process(const struct supervise_opts *o, int fd,
 				sizeof oc.names - strlen(oc.names) - 1);
 		strncat(oc.names, oc.r.named[i],
 			sizeof oc.names - strlen(oc.names) - 1);
+	}
+	for (size_t i = 0; i < oc.r.nwatched; i++) {
+		if (i > 0)
+			strncat(oc.watched, ",",
+				sizeof oc.watched - strlen(oc.watched) - 1);
+		strncat(oc.watched, oc.r.watched[i],
+			sizeof oc.watched - strlen(oc.watched) - 1);
 	}
 	supervise_result_free(&oc.r);
 	(void)!write(fd, &oc, sizeof oc);
@@ -610,6 +618,62 @@ TAP_SUITE(supervise_masking_and_names)
 	T_INT(oc.r.status, 1, "status 1");
 	T_STR(oc.names, "SECRET_KEY_BASE,DATABASE_URL",
 	      "named withheld variables, in the options' order");
+	outcome_free(&oc);
+}
+
+TAP_SUITE(supervise_watch)
+{
+	/* A string over SUPERVISE_WATCH_MAX bytes never matches, even
+	 * when the output holds it. */
+	static const char long_one[] =
+		"0123456789012345678901234567890123456789"
+		"0123456789012345678901234567890123456789";
+	static const char *const watch[] = {
+		"Temporary failure in name resolution",
+		"ECONNREFUSED",
+		"fetch failed",
+		"never printed",
+		long_one,
+		"",
+		"EAI_AGAIN",
+	};
+	struct supervise_opts o = sh_opts(
+		/* split over three reads of stdout */
+		"printf 'curl: Temporary fail'; sleep 0.1; "
+		"printf 'ure in na'; sleep 0.1; printf 'me resolution\n'; "
+		/* on stderr, split at the first byte */
+		"printf 'E' >&2; sleep 0.1; "
+		"printf 'CONNREFUSED 127.0.0.1:80\n' >&2; "
+		/* after 100 KiB of other output: past any tail */
+		"head -c 102400 /dev/zero | tr '\\0' x; "
+		"echo 'TypeError: fetch failed'; "
+		"echo "
+		"0123456789012345678901234567890123456789"
+		"0123456789012345678901234567890123456789; "
+		/* split across the streams: not one occurrence */
+		"printf 'EAI_' >&2; sleep 0.1; echo 'AGAIN'; exit 1");
+	struct outcome oc;
+
+	o.watch = watch;
+	o.nwatch = sizeof watch / sizeof watch[0];
+	o.quiet = 1;
+	scenario(&o, &oc, 0);
+	T_INT(oc.r.status, 1, "status 1");
+	T_STR(oc.watched,
+	      "Temporary failure in name resolution,ECONNREFUSED,fetch failed",
+	      "watched strings found across reads, in the options' order; "
+	      "not one split between stdout and stderr, an empty one or one "
+	      "over SUPERVISE_WATCH_MAX bytes");
+	T_OK(contains(&oc.out, "me resolution\n") &&
+		     contains(&oc.err, "ECONNREFUSED 127.0.0.1:80\n"),
+	     "the output is relayed unchanged");
+	outcome_free(&oc);
+
+	o = sh_opts("echo 'ECONNREFUSED'; exit 0");
+	o.quiet = 1;
+	scenario(&o, &oc, 0);
+	T_STR(oc.watched, "", "nothing watched: nothing found");
+	T_INT((int)oc.r.nwatched, 0, "nwatched 0");
 	outcome_free(&oc);
 }
 
