@@ -273,13 +273,3 @@ out:
 	vars_free(&base);
 	return rc;
 }
-
-int cmd_unimplemented(const struct cli *c, struct err *e)
-{
-	err_set(e, ERR_UNIMPL, NULL, 0, 0,
-		"'%s' is not implemented in this build yet",
-		cli_cmd_name(c->cmd));
-	err_hint(e, "this build implements run, verify, lock, diff, env, "
-		    "doctor and init; see 'cleanroom help'");
-	return -1;
-}

@@ -17,8 +17,6 @@ int cmd_doctor(const struct cli *c, struct err *e);
 int cmd_verify(const struct cli *c, struct err *e);
 int cmd_lock(const struct cli *c, struct err *e);
 int cmd_diff(const struct cli *c, struct err *e);
-
-/* For commands this build does not implement yet: says so (ERR_UNIMPL). */
-int cmd_unimplemented(const struct cli *c, struct err *e);
+int cmd_reproduce(const struct cli *c, struct err *e);
 
 #endif

@@ -13,7 +13,6 @@ enum err_kind {
 	ERR_USAGE,   /* bad command line: exit 64 */
 	ERR_CONFIG,  /* bad spec or env file: exit 78 */
 	ERR_SYSTEM,  /* cleanroom itself failed: exit 125 */
-	ERR_UNIMPL,  /* command not implemented yet: exit 125 */
 	ERR_VERIFY,  /* outputs rejected, or lock/output sets differ: 65 */
 	ERR_SANDBOX, /* a layer required by --strict is missing: 71 */
 	ERR_CHILD,   /* the build failed: exit with its status */

@@ -32,8 +32,7 @@ static int exit_status(const struct err *e)
 	case ERR_SANDBOX: return EXIT_SANDBOX;
 	case ERR_CHILD: return e->status;
 	case ERR_NONE:
-	case ERR_SYSTEM:
-	case ERR_UNIMPL: break;
+	case ERR_SYSTEM: break;
 	}
 	return EXIT_INTERNAL;
 }
@@ -73,7 +72,8 @@ static int dispatch(const struct cli *c, struct err *e)
 	case CMD_RUN: return cmd_run(c, e);
 	case CMD_START: return cmd_start(c, e);
 	case CMD_DOCTOR: return cmd_doctor(c, e);
-	default: return cmd_unimplemented(c, e);
+	case CMD_REPRODUCE: return cmd_reproduce(c, e);
+	default: return err_set(e, ERR_SYSTEM, NULL, 0, 0, "no such command");
 	}
 }
 

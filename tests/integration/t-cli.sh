@@ -61,14 +61,10 @@ run "$CLEANROOM" env --env
 assert_rc 64 "option without its value"
 assert_contains "$ERR" "option '--env' needs FILE" "names the missing value"
 
-# Commands not implemented yet say so and exit 125.
-for cmd in "reproduce"; do
-	# shellcheck disable=SC2086
-	run "$CLEANROOM" $cmd
-	assert_rc 125 "'$cmd' is not implemented: 125"
-	assert_contains "$ERR" "not implemented in this build yet" \
-		"'$cmd' says it is not implemented"
-done
+# reproduce refuses an output root both builds would share.
+run "$CLEANROOM" reproduce --framework none --output /tmp/shared-out -- true
+assert_rc 78 "reproduce with an output root outside the tree: 78"
+assert_contains "$ERR" "outside the working tree" "says why"
 
 # Global options before or after the command; -C changes directory.
 mkdir -p "$SCRATCH/app"
