@@ -4,6 +4,7 @@
 // and dist/manifest.json written by webpack-manifest-plugin, which
 // cleanroom checks entry by entry (--manifest webpack, from the preset).
 const path = require('path')
+const webpack = require('webpack')
 const MiniCssExtractPlugin = require('mini-css-extract-plugin')
 const { WebpackManifestPlugin } = require('webpack-manifest-plugin')
 
@@ -25,6 +26,11 @@ module.exports = {
     ],
   },
   plugins: [
+    // process.env.API_BASE_URL in the sources becomes the build's value
+    // (from cleanroom's environment: an env file, env.set, --set), or
+    // '/api'. Whatever is inlined is in the output, where cleanroom's
+    // secret scan looks.
+    new webpack.EnvironmentPlugin({ API_BASE_URL: '/api' }),
     new MiniCssExtractPlugin({ filename: '[name].[contenthash].css' }),
     new WebpackManifestPlugin({ fileName: 'manifest.json' }),
   ],

@@ -10,3 +10,4 @@ img.alt = 'logo'
 const h1 = document.createElement('h1')
 h1.textContent = greeting('cleanroom')
 document.body.append(img, h1)
+fetch(`${process.env.API_BASE_URL}/ping`)
