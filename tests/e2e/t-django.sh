@@ -56,9 +56,15 @@ else
 fi
 run sha256sum -c --quiet staticfiles/cleanroom.lock
 assert_rc 0 "the lock passes sha256sum -c from the app directory"
-run cr verify
+run cr verify --report "$SCRATCH/report.json"
 assert_rc 0 "a second verify passes"
 assert_contains "$ERR" "lock         ok       0 added, 0 removed, 0 changed" "nothing changed since the lock"
+# The JSON report says the same: framework django, the manifest check ok.
+run /usr/bin/python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+m = [c for c in r["verification"]["checks"] if c["check"] == "manifest"][0]
+print(r["framework"], r["verification"]["passed"], m["result"], m["note"])' "$SCRATCH/report.json"
+assert_contains "$OUT" "django True ok staticfiles/staticfiles.json (5 entries)" "the report: framework manifest checked, passed"
 # run records no start stamp: the first start builds (collectstatic's
 # report on stdout), then serves.
 run cr start -- sh -c 'echo served'
