@@ -52,9 +52,18 @@ check_good_build() { # LABEL
 		"$1: the extracted CSS points at the hashed image"
 	run sha256sum -c --quiet dist/cleanroom.lock
 	assert_rc 0 "$1: the lock passes sha256sum -c from the app directory"
-	run cr verify
+	run cr verify --report "$SCRATCH/report.json"
 	assert_rc 0 "$1: a second cleanroom verify passes"
-	assert_contains "$ERR" "lock         ok       " "$1: verify: lock matches"
+	assert_contains "$ERR" "lock         ok       0 added, 0 removed, 0 changed" \
+		"$1: verify: nothing changed since the lock"
+	# The JSON report says the same: the framework, the manifest checked.
+	run /usr/bin/python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+m = [c for c in r["verification"]["checks"] if c["check"] == "manifest"][0]
+print(r["framework"], r["verification"]["passed"], m["result"], m["note"])' \
+		"$SCRATCH/report.json"
+	assert_contains "$OUT" "webpack True ok dist/manifest.json" \
+		"$1: the report: framework manifest checked, passed"
 	run cr start -- sh -c 'echo served'
 	assert_rc 0 "$1: start: first start serves"
 	assert_contains "$ERR" "start: stale" "$1: start: no stamp yet: stale, builds"
