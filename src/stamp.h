@@ -45,7 +45,7 @@ struct stamp_input {
 /* One cached file: the stat fields that, all unchanged, let its content
  * hash be reused. */
 struct stamp_cache_entry {
-	char *path; /* owned by the cache */
+	const char *path; /* in the cache's arena */
 	uint64_t dev, ino, size;
 	int64_t mtime_ns, ctime_ns;
 	unsigned char sha256[32];
@@ -58,9 +58,12 @@ struct stamp_stats {
 
 /* Zero-initialize (`struct stamp_cache c = {0};`) for an empty cache.
  * Entries are kept sorted by path (bytewise). */
+struct stamp_block;
+
 struct stamp_cache {
 	struct stamp_cache_entry *v;
 	size_t n, cap;
+	struct stamp_block *arena; /* owns the entries' paths */
 	/* CLOCK_REALTIME in nanoseconds when the entries were taken: the
 	 * start of the stamp_compute that produced them. 0: never, and then
 	 * every entry is racy. */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "stamp.h"
 #include "tap.h"
 
@@ -315,6 +316,41 @@ TAP_SUITE(stamp_inputs)
 	leave_scratch();
 }
 
+/* Globbed inputs stand for what they match now; a glob that matches
+ * nothing is a missing path, so a first match changes the stamp. */
+TAP_SUITE(stamp_glob_inputs)
+{
+	struct stamp_input in;
+	unsigned char s0[32], s1[32], s2[32];
+	const char *globbed[] = {"src/*.js", "*.json", "conf/*.py"};
+	const char *plain[] = {"src/a.js", "package.json", "conf/*.py"};
+
+	enter_scratch();
+	input_base(&in);
+	in.inputs = globbed;
+	in.ninputs = 3;
+	stamp(&in, NULL, s0);
+	in.inputs = plain;
+	stamp(&in, NULL, s1);
+	T_OK(same(s0, s1), "a glob hashes as the paths it matches");
+	in.inputs = globbed;
+	put("src/a.js", "a(2)\n");
+	stamp(&in, NULL, s1);
+	T_OK(!same(s0, s1), "a matched file's change changes the stamp");
+	put("src/c.js", "c()\n");
+	stamp(&in, NULL, s2);
+	T_OK(!same(s1, s2), "a new match changes the stamp");
+	put("src/lib/d.js", "d()\n");
+	stamp(&in, NULL, s1);
+	T_OK(same(s1, s2), "a file the glob does not match does not");
+	if (mkdir("conf", 0755) != 0)
+		abort();
+	put("conf/settings.py", "DEBUG = False\n");
+	stamp(&in, NULL, s1);
+	T_OK(!same(s1, s2), "a first match of an empty glob changes it");
+	leave_scratch();
+}
+
 TAP_SUITE(stamp_hex)
 {
 	unsigned char b[32];
@@ -407,23 +443,50 @@ TAP_SUITE(stamp_cache)
 
 	put("src/lib/b.js", "b()\n");
 
-	put("stamp-cache", "cleanroom-stamp-cache 1 12 1\nzz\n");
+	put("stamp-cache", "cleanroom-stamp-cache 2\nzz\n");
 	T_INT(stamp_cache_load("stamp-cache", &c2, &e), 0,
 	      "a corrupt cache file loads");
 	T_INT(c2.n, 0, "  as an empty cache");
 	{
-		char hex[65];
-		char text[512];
+		/* A valid file, then each kind of damage: every one loads
+		 * as an empty cache, never as wrong entries. */
+		struct buf good = {0};
+		static const struct {
+			const char *what;
+			long at; /* byte to change; -1: truncate by one */
+			char val;
+		} damage[] = {
+			{"a truncated file", -1, 0},
+			{"a wrong byte-order mark", 24, 9},
+			{"a count larger than the file", 36, 0x7f},
+			{"a path length past the end", 44 + 72, 0x7f},
+			{"a path without its NUL", -2, 'x'},
+		};
 
-		stamp_hex(truth, hex);
-		(void)snprintf(text, sizeof text,
-			       "cleanroom-stamp-cache 1 12 1\n%s 1 2 3 4 5 9 "
-			       "src/a.js\n",
-			       hex);
-		put("stamp-cache", text);
-		T_INT(stamp_cache_load("stamp-cache", &c2, &e), 0,
-		      "a bad path length loads");
-		T_INT(c2.n, 0, "  as an empty cache");
+		T_INT(stamp_cache_save("stamp-cache", &c, &e), 0, "saved");
+		T_INT(io_read_file("stamp-cache", 1 << 20, &good), 0,
+		      "read back");
+		for (size_t i = 0; i < sizeof damage / sizeof *damage; i++) {
+			size_t len = good.len;
+			char *copy = malloc(len);
+
+			memcpy(copy, good.p, len);
+			if (damage[i].at == -1)
+				len--;
+			else if (damage[i].at == -2)
+				copy[len - 1] = damage[i].val;
+			else
+				copy[damage[i].at] = damage[i].val;
+			FILE *f = fopen("stamp-cache", "w");
+
+			fwrite(copy, 1, len, f);
+			fclose(f);
+			free(copy);
+			T_OK(stamp_cache_load("stamp-cache", &c2, &e) == 0 &&
+				     c2.n == 0,
+			     "%s loads as an empty cache", damage[i].what);
+		}
+		buf_free(&good);
 	}
 	T_INT(stamp_cache_load("no-such-cache", &c2, &e), 0,
 	      "a missing cache file loads");
