@@ -8,6 +8,7 @@
 #include "commands.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "freshness.h"
 #include "io.h"
 #include "msg.h"
 #include "policy.h"
@@ -39,7 +41,8 @@ struct run {
 	struct tree before;
 	char workdir[PATH_MAX];
 	char tmpdir[64];
-	char **paths; /* absolute writable and hidden paths */
+	char stamp[65]; /* start's freshness stamp, "" when not recorded */
+	char **paths;	/* absolute writable and hidden paths */
 	size_t npaths;
 	const char **writable;
 	const char **hidden;
@@ -512,10 +515,30 @@ int cmd_run(const struct cli *c, struct err *e)
 	struct buf line = {0};
 	const char *missing;
 	double t0 = io_now_ms(), t;
-	int rc = -1;
+	int rc = -1, cwd = -1;
 
 	if (r == NULL)
 		return nomem(e);
+	/* With the spec's or the preset's command, the build is the one
+	 * `cleanroom start` would run: its stamp, taken before the build, is
+	 * recorded after a verified build so that start finds it fresh. The
+	 * workdir is left again at the end, so start's state and its server
+	 * see the directory they started in. */
+	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cwd < 0) {
+		err_sys(e, errno, "opening the current directory");
+		goto out;
+	}
+	if (c->argv == NULL) {
+		struct err why = {0};
+
+		if (freshness_stamp(c, r->stamp, &why) < 0) {
+			r->stamp[0] = '\0';
+			msg_warn("the freshness stamp for 'cleanroom start' "
+				 "will not be recorded: %s",
+				 why.msg);
+		}
+	}
 	if (config_load(c, &r->cfg, e) < 0)
 		goto out;
 	if (r->cfg.spec.workdir.s != NULL && chdir(r->cfg.spec.workdir.s) < 0) {
@@ -597,9 +620,28 @@ int cmd_run(const struct cli *c, struct err *e)
 	}
 	if (verify_and_lock(r, c, e) < 0)
 		goto out;
+	if (fchdir(cwd) < 0) {
+		err_sys(e, errno, "returning to the starting directory");
+		goto out;
+	}
+	if (r->stamp[0] != '\0') {
+		struct err why = {0};
+
+		if (freshness_record(c, r->stamp, &why) < 0)
+			msg_warn("the freshness stamp for 'cleanroom start' "
+				 "was not recorded: %s",
+				 why.msg);
+	}
 	msg_info("done in %.2f s", (io_now_ms() - t0) / 1e3);
 	rc = 0;
 out:
+	if (cwd >= 0) {
+		if (fchdir(cwd) < 0 && rc == 0)
+			rc = err_sys(e, errno,
+				     "returning to the starting "
+				     "directory");
+		close(cwd);
+	}
 	buf_free(&line);
 	run_free(r);
 	free(r);

@@ -77,4 +77,83 @@ cr start -- true 2>/dev/null &
 cr start -- true 2>/dev/null &
 wait
 assert_eq "$(( $(builds) - before ))" 1 "two concurrent starts build once"
+sed -i 's|command: "sleep 1; |command: "|' cleanroom.yml
+
+# The racy case: a same-size rewrite that keeps the mtime to the
+# nanosecond, right after a build, must still be seen. (Here the ctime
+# gives it away; a rewrite within one kernel clock tick keeps even that,
+# which the racy rule covers: test_stamp.c's stamp_racy forges it.)
+echo 'e{}' >src/app.css
+run cr start -- true
+assert_contains "$ERR" "start: stale" "racy: built"
+touch -r src/app.css "$SCRATCH/mtime-ref"
+echo 'f{}' >src/app.css
+touch -r "$SCRATCH/mtime-ref" src/app.css
+assert_eq "$(stat -c %y src/app.css)" "$(stat -c %y "$SCRATCH/mtime-ref")" \
+	"racy: the mtime is the one hashed, to the nanosecond"
+assert_eq "$(stat -c %s src/app.css)" 4 "racy: and so is the size"
+before=$(builds)
+run cr start -- true
+assert_eq "$(( $(builds) - before ))" 1 "racy: the same-second rewrite rebuilds"
+
+# SIGTERM while start builds (docker stop): the build's group gets it,
+# no server, no stamp or lock half-written, and the next start builds.
+echo 'g{}' >src/app.css
+stamp_before=$(cat .cleanroom/stamp)
+lock_before=$(cat out/cleanroom.lock)
+sed -i 's|command: "|command: "sleep 30; |' cleanroom.yml
+env -i PATH=/usr/bin:/bin HOME=/root "$CLEANROOM" start -- sh -c 'echo served' \
+	>"$SCRATCH/term.out" 2>"$SCRATCH/term.err" &
+pid=$!
+for _ in $(seq 100); do
+	pgrep -f "sleep 30" >/dev/null && break
+	sleep 0.05
+done
+kill -TERM "$pid"
+wait "$pid"
+RC=$? ERR=$(cat "$SCRATCH/term.err")
+assert_rc 143 "SIGTERM during the build: 128+15"
+assert_not_contains "$(cat "$SCRATCH/term.out")" "served" "the server is not started"
+assert_contains "$ERR" "interrupted by signal 15" "says so"
+assert_eq "$(pgrep -fc 'sleep 30')" 0 "the build's processes are gone"
+assert_eq "$(cat .cleanroom/stamp)" "$stamp_before" "the stamp is the previous one, whole"
+assert_eq "$(cat out/cleanroom.lock)" "$lock_before" "the lock is the previous one, whole"
+assert_eq "$(find .cleanroom out -name '*.tmp*' | wc -l)" 0 "no temporary files left"
+sed -i 's|command: "sleep 30; |command: "|' cleanroom.yml
+run cr start -- true
+assert_contains "$ERR" "start: stale" "the next start builds"
+
+# An image built with `cleanroom run` (the spec's command) starts fresh;
+# a run with its own command after -- records nothing for start.
+echo 'h{}' >src/app.css
+run cr run
+assert_rc 0 "run with the spec's command"
+run cr start -- sh -c 'echo served'
+assert_contains "$ERR" "start: fresh" "start after run is fresh"
+assert_eq "$OUT" "served" "and serves"
+echo 'i{}' >src/app.css
+run cr run -- sh -c 'mkdir -p out; cp src/app.css out/'
+run cr start -- true
+assert_contains "$ERR" "start: stale" "after run -- CMD, start builds its own command"
+
+# A spec workdir: the state stays where cleanroom runs, the lock's paths
+# are the workdir's.
+mkdir -p "$SCRATCH/top/web/src" && cd "$SCRATCH/top" || exit 1
+echo 'w{}' >web/src/site.css
+cat >cleanroom.yml <<'END'
+framework: none
+workdir: web
+command: "mkdir -p out && cp src/site.css out/site-1.css"
+outputs: {root: out, manifest: none}
+inputs: [web/src]
+END
+run cr start -- pwd
+assert_rc 0 "workdir: first start builds"
+assert_eq "$OUT" "$SCRATCH/top" "the server runs where start was started"
+run cr start -- pwd
+assert_contains "$ERR" "start: fresh" "workdir: then fresh"
+assert_eq "$OUT" "$SCRATCH/top" "in the same directory"
+rm web/out/site-1.css
+run cr start -- true
+assert_contains "$ERR" "start: stale" "workdir: a missing output makes it stale"
 finish

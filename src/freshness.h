@@ -1,0 +1,37 @@
+/*
+ * The freshness state that lets `cleanroom start` skip a build: the stamp
+ * (stamp.h) of what the build would be given now, compared with the one
+ * recorded after the last verified build, plus the sizes of the files
+ * that build locked. `run` records it too when it builds with the spec's
+ * or the preset's command, so that an image built with `RUN cleanroom
+ * run` starts fresh under `cleanroom start`.
+ *
+ * The state lives in .cleanroom/ of the directory cleanroom runs in (after
+ * -C): the stamp and output sizes (stamp), the stat cache (stamp-cache)
+ * and start's lock file (start.lock). It is kept out of the output roots
+ * so that it never becomes part of the output set it describes.
+ */
+#ifndef CLEANROOM_FRESHNESS_H
+#define CLEANROOM_FRESHNESS_H
+
+#include "cli.h"
+#include "err.h"
+
+#define FRESHNESS_DIR	     ".cleanroom"
+#define FRESHNESS_STAMP	     FRESHNESS_DIR "/stamp"
+#define FRESHNESS_START_LOCK FRESHNESS_DIR "/start.lock"
+
+/* The stamp of the build c describes, as 64 hex digits, computed in the
+ * current directory (the stat cache is read and, when it changed,
+ * rewritten). Returns 0, or -1 with e filled. */
+int freshness_stamp(const struct cli *c, char hex[65], struct err *e);
+
+/* 1 when the recorded stamp is hex and every file it lists is there with
+ * its recorded size; 0 otherwise (no state yet included). */
+int freshness_fresh(const char *hex);
+
+/* Records hex and the sizes of the files in the lock just written (whole
+ * or not at all). Returns 0, or -1 with e filled. */
+int freshness_record(const struct cli *c, const char *hex, struct err *e);
+
+#endif
