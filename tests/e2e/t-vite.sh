@@ -25,9 +25,18 @@ copy_example vite
 rm -rf "$APP/dist" "$APP/.cleanroom" "$APP/node_modules/.vite" \
 	"$APP/node_modules/.vite-temp"
 PRISTINE=$SCRATCH/vite-pristine
-cp -a "$APP" "$PRISTINE"
-fresh_copy() { # NAME: a copy of the sources at $SCRATCH/NAME, made cwd
-	cp -a "$PRISTINE" "$SCRATCH/$1" && cd "$SCRATCH/$1" || exit 1
+mkdir "$PRISTINE"
+find "$APP" -mindepth 1 -maxdepth 1 ! -name node_modules -exec cp -a {} "$PRISTINE" \;
+cp -al "$APP/node_modules" "$PRISTINE" || exit 1
+# NAME [--no-deps]: a copy of the sources at $SCRATCH/NAME, made cwd. The
+# installed packages are hard links (a tenth of the time of a copy): no
+# build writes into an existing file under node_modules, only into the
+# preset's writable directories, which the pristine copy does not have.
+fresh_copy() {
+	mkdir "$SCRATCH/$1" && cd "$SCRATCH/$1" || exit 1
+	find "$PRISTINE" -mindepth 1 -maxdepth 1 ! -name node_modules \
+		-exec cp -a {} . \;
+	[ "${2:-}" = --no-deps ] || cp -al "$PRISTINE/node_modules" . || exit 1
 }
 
 # The checks every good build must pass, from the app directory.

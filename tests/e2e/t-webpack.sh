@@ -22,9 +22,18 @@ copy_example webpack
 # count: every copy starts from the sources and the installed packages.
 rm -rf "$APP/dist" "$APP/.cleanroom" "$APP/node_modules/.cache"
 PRISTINE=$SCRATCH/webpack-pristine
-cp -a "$APP" "$PRISTINE"
-fresh_copy() { # NAME: a copy of the sources at $SCRATCH/NAME, made cwd
-	cp -a "$PRISTINE" "$SCRATCH/$1" && cd "$SCRATCH/$1" || exit 1
+mkdir "$PRISTINE"
+find "$APP" -mindepth 1 -maxdepth 1 ! -name node_modules -exec cp -a {} "$PRISTINE" \;
+cp -al "$APP/node_modules" "$PRISTINE" || exit 1
+# NAME [--no-deps]: a copy of the sources at $SCRATCH/NAME, made cwd. The
+# installed packages are hard links (a tenth of the time of a copy): no
+# build writes into an existing file under node_modules, only into the
+# preset's writable directories, which the pristine copy does not have.
+fresh_copy() {
+	mkdir "$SCRATCH/$1" && cd "$SCRATCH/$1" || exit 1
+	find "$PRISTINE" -mindepth 1 -maxdepth 1 ! -name node_modules \
+		-exec cp -a {} . \;
+	[ "${2:-}" = --no-deps ] || cp -al "$PRISTINE/node_modules" . || exit 1
 }
 
 # The checks every good build must pass, from the app directory.
@@ -156,7 +165,7 @@ if [ -e dist/cleanroom.lock ]; then fail "no lock after a failed build"; else
 
 # npm install in the build command: npm's own retries off, so that it
 # fails at the first refused lookup instead of after a minute.
-fresh_copy npm
+fresh_copy npm --no-deps
 run cr run -- npm install left-pad --no-audit --no-fund --fetch-retries=0
 assert_rc 1 "npm install in the build: npm fails (1)"
 assert_contains "$ERR" "npm error code EAI_AGAIN" "npm's own error is relayed"
