@@ -74,9 +74,14 @@ int freshness_stamp(const struct cli *c, char hex[65], struct err *e)
 	 * right (its older reference time only makes more entries racy),
 	 * and the fresh path skips rewriting it. */
 	stamp_cache_stats(&cache, &stats);
-	if ((stats.hashed > 0 || cache.n != loaded) &&
-	    stamp_cache_save(CACHE_FILE, &cache, e) < 0)
-		goto out;
+	if (stats.hashed > 0 || cache.n != loaded) {
+		if (mkdir(FRESHNESS_DIR, 0755) < 0 && errno != EEXIST) {
+			err_sys(e, errno, "%s", FRESHNESS_DIR);
+			goto out;
+		}
+		if (stamp_cache_save(CACHE_FILE, &cache, e) < 0)
+			goto out;
+	}
 	stamp_hex(sum, hex);
 	rc = 0;
 out:
@@ -169,7 +174,8 @@ int freshness_record(const struct cli *c, const char *hex, struct err *e)
 			       wd ? "/" : "", lk.v[i].path) < 0)
 			goto oom;
 	}
-	if (io_write_file_atomic(STAMP_FILE, text.p, text.len) < 0) {
+	if ((mkdir(FRESHNESS_DIR, 0755) < 0 && errno != EEXIST) ||
+	    io_write_file_atomic(STAMP_FILE, text.p, text.len) < 0) {
 		err_sys(e, errno, "%s", STAMP_FILE);
 		goto out;
 	}

@@ -126,6 +126,7 @@ assert_contains "$ERR" "start: stale" "the next start builds"
 # An image built with `cleanroom run` (the spec's command) starts fresh;
 # a run with its own command after -- records nothing for start.
 echo 'h{}' >src/app.css
+rm -rf .cleanroom
 run cr run
 assert_rc 0 "run with the spec's command"
 run cr start -- sh -c 'echo served'
