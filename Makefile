@@ -213,6 +213,7 @@ bench: $(B)/cleanroom
 	bash scripts/bench-envfile.sh $(B)/cleanroom
 	bash scripts/bench-run.sh $(B)/cleanroom
 	bash scripts/bench-verify.sh $(B)/cleanroom
+	bash scripts/bench-start.sh $(B)/cleanroom
 
 demo: $(B)/cleanroom
 	bash scripts/demo.sh $(B)/cleanroom
