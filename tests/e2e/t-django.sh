@@ -65,15 +65,20 @@ r = json.load(open(sys.argv[1]))
 m = [c for c in r["verification"]["checks"] if c["check"] == "manifest"][0]
 print(r["framework"], r["verification"]["passed"], m["result"], m["note"])' "$SCRATCH/report.json"
 assert_contains "$OUT" "django True ok staticfiles/staticfiles.json (5 entries)" "the report: framework manifest checked, passed"
-# run records no start stamp: the first start builds (collectstatic's
-# report on stdout), then serves.
+# run recorded start's stamp: the first start is fresh.
 run cr start -- sh -c 'echo served'
 assert_rc 0 "start after run: serves"
-assert_eq "${OUT##*$'\n'}" "served" "the server ran"
-run cr start -- sh -c 'echo served'
-assert_rc 0 "second start serves"
-assert_contains "$ERR" "start: fresh" "second start is fresh: no rebuild"
+assert_contains "$ERR" "start: fresh" "start after run is fresh: no rebuild"
 assert_eq "$OUT" "served" "only the server's output"
+# The preset's inputs are globs (*/static, */settings.py): a CSS change in
+# an app's static directory makes the next start build.
+printf '\n/* changed */\n' >>shop/static/shop/css/base.css
+run cr start -- sh -c 'echo served'
+assert_rc 0 "after a CSS change: serves"
+assert_contains "$ERR" "start: stale" "a change under */static makes start build"
+assert_eq "${OUT##*$'\n'}" "served" "then the server ran"
+run cr start -- sh -c 'echo served'
+assert_contains "$ERR" "start: fresh" "then fresh again"
 
 # A file staticfiles.json lists, deleted after the build.
 logo=$(cd staticfiles/shop/img && ls logo.[0-9a-f]*.png)
