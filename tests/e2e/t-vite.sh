@@ -82,10 +82,18 @@ print(r["framework"], r["verification"]["passed"], m["result"], m["note"])' \
 		"$SCRATCH/report.json"
 	assert_contains "$OUT" "vite True warnings dist/.vite/manifest.json" \
 		"$1: the report: framework manifest checked, passed"
+	# run recorded the stamp (an image built with RUN cleanroom run
+	# starts at once); an input changed makes start build, then fresh.
 	run cr start -- sh -c 'echo served'
-	assert_rc 0 "$1: start: first start serves"
-	assert_contains "$ERR" "start: stale" "$1: start: no stamp yet: stale, builds"
-	assert_eq "${OUT##*$'\n'}" "served" "$1: start: the server ran"
+	assert_rc 0 "$1: start after run serves"
+	assert_contains "$ERR" "start: fresh" "$1: start after run: fresh"
+	assert_eq "$OUT" "served" "$1: start after run: the server ran"
+	echo "// changed" >>src/greeting.js
+	run cr start -- sh -c 'echo served'
+	assert_rc 0 "$1: start after an input changed serves"
+	assert_contains "$ERR" "start: stale" "$1: start after an input changed: stale, builds"
+	assert_contains "$ERR" "start: built and recorded" "$1: start: built and recorded"
+	assert_eq "${OUT##*$'\n'}" "served" "$1: start: the server ran after the build"
 	run cr start -- sh -c 'echo served'
 	assert_rc 0 "$1: start: second start serves"
 	assert_contains "$ERR" "start: fresh" "$1: start: fresh the second time"
