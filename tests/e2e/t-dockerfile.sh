@@ -156,7 +156,6 @@ subst() { local s=$1; printf '%s' "${s//"$2"/"$3"}"; }
 S_NAME="" S_EXAMPLE="" S_DEST="" S_FROMOK=0 S_ENV=() S_RUNS=() S_SECRETS=()
 S_CMD="" S_COPIES=() S_BAD=()
 SEEN_APTIBLE="" SEEN_SECRET="" SEEN_PROCFILE="" BUILDER_WORKDIR=""
-CUR_STAGE=""
 
 is_install() { # CMD: only installs dependencies (and never runs cleanroom)
 	case " $1 " in *[\ /]cleanroom\ *) return 1 ;; esac
@@ -175,9 +174,9 @@ run_stage() {
 		return
 	fi
 	for b in "${S_BAD[@]}"; do fail "$st: $b"; done
-	local src missing=0
-	for src in "${S_COPIES[@]}"; do
-		for src in $src; do
+	local srcs src missing=0
+	for srcs in "${S_COPIES[@]}"; do
+		for src in $srcs; do
 			if [ "$src" = .aptible.env ]; then
 				printf '%s\n' "$APTIBLE_ENV" >"$SCRATCH/$st.aptible.env"
 			elif [ -e "$ROOT/$src" ]; then
@@ -369,10 +368,10 @@ while IFS= read -r -d '' kind; do
 done <"$PLAN"
 run_stage
 
-[ -n "$SEEN_APTIBLE" ] && pass "a stage builds with .aptible.env from the context ($SEEN_APTIBLE)" ||
-	fail "a stage builds with .aptible.env from the context"
-[ -n "$SEEN_SECRET" ] && pass "a stage builds with the BuildKit secret appenv ($SEEN_SECRET)" ||
-	fail "a stage builds with the BuildKit secret appenv"
-[ -n "$SEEN_PROCFILE" ] && pass "a stage serves with cleanroom start ($SEEN_PROCFILE)" ||
-	fail "a stage serves with cleanroom start"
+seen() { # VALUE DESC
+	if [ -n "$1" ]; then pass "$2 ($1)"; else fail "$2" "no such stage in $DOCKERFILE"; fi
+}
+seen "$SEEN_APTIBLE" "a stage builds with .aptible.env from the context"
+seen "$SEEN_SECRET" "a stage builds with the BuildKit secret appenv"
+seen "$SEEN_PROCFILE" "a stage serves with cleanroom start"
 finish
