@@ -39,6 +39,8 @@ struct run {
 	struct supervise_result sr;
 	struct verify_result vr;
 	struct tree before;
+	struct lock prev; /* the lock before the build */
+	int have_prev;
 	char workdir[PATH_MAX];
 	char tmpdir[64];
 	char stamp[65]; /* start's freshness stamp, "" when not recorded */
@@ -414,6 +416,23 @@ static int build(struct run *r, struct err *e)
 	return chown_writable(r, 1, e);
 }
 
+/* The lock as it is before the build: a build tool that empties its
+ * output directory deletes it, and --expect-lock and the "changed since
+ * the lock" report compare with it. */
+static int load_previous_lock(struct run *r, struct err *e)
+{
+	lock_init(&r->prev);
+	r->lock_path = verify_lock_path(&r->cfg.spec);
+	if (r->lock_path == NULL)
+		return nomem(e);
+	if (access(r->lock_path, F_OK) != 0)
+		return 0;
+	if (lock_load(r->lock_path, &r->prev, e) < 0)
+		return -1;
+	r->have_prev = 1;
+	return 0;
+}
+
 static int verify_and_lock(struct run *r, const struct cli *c, struct err *e)
 {
 	struct verify_opts vo = {0};
@@ -422,10 +441,9 @@ static int verify_and_lock(struct run *r, const struct cli *c, struct err *e)
 	const struct sandbox_layer *ll = sandbox_layer_find(&r->st, "landlock");
 	int rc = -1;
 
-	r->lock_path = verify_lock_path(&r->cfg.spec);
-	if (r->lock_path == NULL)
-		return nomem(e);
 	vo.spec = &r->cfg.spec;
+	vo.previous_set = 1;
+	vo.previous = r->have_prev ? &r->prev : NULL;
 	vo.secrets = r->secrets;
 	vo.nsecrets = r->nsecrets;
 	vo.lock_path = r->lock_path;
@@ -505,6 +523,7 @@ static void run_free(struct run *r)
 	free(r->withheld);
 	free(r->secrets);
 	free(r->lock_path);
+	lock_free(&r->prev);
 	policy_free(&r->pol);
 	config_free(&r->cfg);
 }
@@ -587,7 +606,7 @@ int cmd_run(const struct cli *c, struct err *e)
 			r->have_before = 1;
 	}
 	msg_debug("sandbox: planned in %.1f ms", io_now_ms() - t);
-	if (build(r, e) < 0)
+	if (load_previous_lock(r, e) < 0 || build(r, e) < 0)
 		goto out;
 	if (r->sr.forwarded != 0) {
 		/* Stopped from outside (docker stop, Ctrl-C): whatever the

@@ -240,6 +240,13 @@ static int check_lock(const struct verify_opts *o, struct verify_result *r,
 			return nomem(e);
 	}
 	lock_sort(&r->lock);
+	if (o->previous_set) {
+		if (o->previous == NULL)
+			return 0;
+		r->lock_existed = 1;
+		lock_diff(o->previous, &r->lock, lock_change, &c);
+		return c.rc < 0 ? nomem(e) : 0;
+	}
 	if (o->lock_path == NULL || access(o->lock_path, F_OK) != 0)
 		return 0;
 	lock_init(&old);

@@ -26,7 +26,13 @@ struct verify_opts {
 	const struct spec *spec;	   /* effective: outputs.*, env.files */
 	const struct scan_secret *secrets; /* every secret value */
 	size_t nsecrets;
-	const char *lock_path;	   /* the lock (excluded from the set) */
+	const char *lock_path; /* the lock (excluded from the set) */
+	/* run: the lock as it was before the build, read then because a
+	 * build tool that empties its output directory (Vite's emptyOutDir,
+	 * webpack's output.clean) deletes it. previous_set with previous
+	 * NULL: there was none. Otherwise lock_path is read now. */
+	int previous_set;
+	const struct lock *previous;
 	int strict;		   /* warnings fail */
 	int lock_must_match;	   /* verify, or run --expect-lock */
 	const struct tree *before; /* workdir snapshot before the build,

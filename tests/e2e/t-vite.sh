@@ -191,4 +191,16 @@ assert_contains "$ERR" \
 	"error: secrets: dist/$js: contains the value of STRIPE_SECRET_KEY at offset" \
 	"define: the leak names the variable and the file"
 
+# Vite empties dist/ before it writes, deleting the lock: --expect-lock
+# still compares with the lock as it was before the build.
+cp -a "$ROOT/examples/vite" "$SCRATCH/expect" && cd "$SCRATCH/expect" || exit 1
+rm -rf dist .cleanroom
+run cr run
+assert_rc 0 "expect-lock: first build"
+printf 'body { margin: 1px }\n' >>src/style.css
+run cr run --expect-lock
+assert_rc 65 "expect-lock: changed outputs after emptyOutDir: 65"
+assert_contains "$ERR" "changed since the lock" "names what changed"
+assert_contains "$ERR" "the lock was not written" "and keeps the old lock out"
+
 finish
