@@ -602,6 +602,14 @@ static int hash_node(struct walk *w, int dfd, const char *name)
 	return 0;
 }
 
+/* A directory the pattern passes through that does not exist is no
+ * match (musl and glibc differ here); any other error stops the glob. */
+static int glob_error(const char *path, int errnum)
+{
+	(void)path;
+	return errnum != ENOENT && errnum != ENOTDIR;
+}
+
 /* Appends path (its first len bytes) to *v, growing it. */
 static int push_path(char ***v, size_t *n, size_t *cap, const char *path,
 		     size_t len)
@@ -652,7 +660,7 @@ static int inputs_sorted(const struct stamp_input *in, char ***out,
 				goto nomem;
 			continue;
 		}
-		grc = glob(p, GLOB_ERR, NULL, &g);
+		grc = glob(p, 0, glob_error, &g);
 		if (grc == GLOB_NOMATCH) {
 			if (push_path(&v, &n, &cap, p, len) < 0)
 				goto nomem;
