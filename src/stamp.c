@@ -453,7 +453,7 @@ static void dir_names_free(struct names *ns)
 static int dir_names(struct walk *w, int fd, struct names *ns)
 {
 	DIR *d = fdopendir(fd);
-	size_t *off = NULL, cap = 0;
+	char *p;
 
 	memset(ns, 0, sizeof *ns);
 	if (d == NULL) {
@@ -477,27 +477,21 @@ static int dir_names(struct walk *w, int fd, struct names *ns)
 		if (nm[0] == '.' &&
 		    (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0')))
 			continue;
-		if (ns->n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			size_t *no = realloc(off, ncap * sizeof *no);
-
-			if (no == NULL)
-				goto fail;
-			off = no;
-			cap = ncap;
-		}
-		off[ns->n++] = ns->block.len;
 		if (buf_add(&ns->block, nm, strlen(nm) + 1) < 0)
 			goto fail;
+		ns->n++;
 	}
 	closedir(d);
 	d = NULL;
+	/* The block holds the names one after another, each with its NUL. */
 	ns->v = malloc((ns->n ? ns->n : 1) * sizeof *ns->v);
 	if (ns->v == NULL)
 		goto fail;
-	for (size_t i = 0; i < ns->n; i++)
-		ns->v[i] = ns->block.p + off[i];
-	free(off);
+	p = ns->block.p;
+	for (size_t i = 0; i < ns->n; i++) {
+		ns->v[i] = p;
+		p += strlen(p) + 1;
+	}
 	if (ns->n > 1)
 		qsort(ns->v, ns->n, sizeof *ns->v, str_cmp);
 	return 0;
@@ -506,7 +500,6 @@ fail : {
 
 	if (d != NULL)
 		closedir(d);
-	free(off);
 	dir_names_free(ns);
 	return err_sys(w->e, saved, "%s", w->path.p);
 }
@@ -826,6 +819,7 @@ static int parse_cache(char *mem, size_t len, struct stamp_cache *cache)
 	const char *p = mem, *end = mem + len;
 	uint32_t bom;
 	uint64_t count;
+	int sorted = 1;
 
 	if (len < HEADER_LEN ||
 	    memcmp(p, CACHE_MAGIC "\n", sizeof CACHE_MAGIC) != 0)
@@ -857,12 +851,14 @@ static int parse_cache(char *mem, size_t len, struct stamp_cache *cache)
 		    p[plen] != '\0' || strlen(p) != plen)
 			return -1;
 		ce->path = p;
+		if (i > 0 && strcmp(cache->v[i - 1].path, p) >= 0)
+			sorted = 0;
 		p += plen + 1;
 		cache->n++;
 	}
 	if (p != end)
 		return -1;
-	if (!entries_sorted(cache))
+	if (!sorted)
 		qsort(cache->v, cache->n, sizeof *cache->v, entry_cmp);
 	return 0;
 }
