@@ -66,24 +66,12 @@ static int nomem(struct err *e)
 /* mkdir -p, relative to the cwd. */
 static int mkdirs(const char *path, struct err *e)
 {
-	char buf[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n == 0 || n >= sizeof buf)
+	if (io_mkdirs(path) == 0)
+		return 0;
+	if (errno == EINVAL || errno == ENAMETOOLONG)
 		return err_set(e, ERR_CONFIG, NULL, 0, 0, "bad path '%s'",
 			       path);
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return err_sys(e, errno, "creating %s", buf);
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return err_sys(e, errno, "creating %s", buf);
-	return 0;
+	return err_sys(e, errno, "creating %s", path);
 }
 
 static char *absolute(const struct run *r, const char *p)

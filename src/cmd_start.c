@@ -55,7 +55,8 @@ int cmd_start(const struct cli *server, struct err *e)
 	 * spec or the preset, in everything but exec_server. */
 	struct cli bc = *server, *c = &bc;
 	char hex[65];
-	int fd, full = c->verify != NULL && strcmp(c->verify, "full") == 0;
+	int fd, kept = 0,
+		full = c->verify != NULL && strcmp(c->verify, "full") == 0;
 	double t0 = io_now_ms();
 
 	bc.argv = NULL;
@@ -80,17 +81,41 @@ int cmd_start(const struct cli *server, struct err *e)
 	/* The build is run's, with the spec's or the preset's command: the
 	 * command after -- is the server's. */
 	bc.cmd = CMD_RUN;
+	/* Keep a copy of the previous verified set while the build runs: a
+	 * build may empty its output directory (Vite, webpack) or leave
+	 * files that fail verification, and after a failure the previous set
+	 * must still be there, whole, and nothing unverified beside it. */
+	if (access(FRESHNESS_STAMP, F_OK) == 0 &&
+	    freshness_stash(c, &kept, e) < 0)
+		return -1;
 	if (cmd_run(&bc, e) < 0) {
 		struct err why = *e;
+		size_t removed, restored;
 
-		if (!c->serve_stale || why.kind == ERR_USAGE ||
-		    access(FRESHNESS_STAMP, F_OK) != 0)
+		if (!kept || why.kind == ERR_USAGE)
 			return -1;
+		if (freshness_restore(c, &removed, &restored, e) < 0 ||
+		    verify_full(c, e) < 0) {
+			err_hint(e,
+				 "the build failed (%s), and the previous "
+				 "output set could not be restored whole",
+				 why.msg);
+			return -1;
+		}
+		msg_warn("start: the build failed; the previous verified set "
+			 "is back (%zu files restored and checked against its "
+			 "lock, %zu files of the failed build removed)",
+			 restored, removed);
+		if (!c->serve_stale) {
+			*e = why;
+			return -1;
+		}
 		msg_warn("the build failed (%s); serving the previous "
 			 "verified outputs (--serve-stale)",
 			 why.msg);
 		return exec_server(server, e);
 	}
+	freshness_drop_stash();
 	msg_info("start: built and recorded in %.2f s: starting %s",
 		 (io_now_ms() - t0) / 1e3, server->argv[0]);
 	return exec_server(server, e);

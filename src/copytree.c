@@ -161,15 +161,16 @@ static int copy_bytes(struct walk *w, int in, int out, off_t size)
 	}
 }
 
-static int copy_file(struct walk *w, int sdir, int ddir, const char *name,
-		     const struct stat *st)
+static int copy_file(struct walk *w, int sdir, const char *sname, int ddir,
+		     const char *dname, const struct stat *st)
 {
-	int in = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int in = openat(sdir, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	int out = -1, rc = -1;
 
 	if (in < 0)
 		return fail(w, errno, "open");
-	out = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	out = openat(ddir, dname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		     0600);
 	if (out < 0) {
 		fail(w, errno, "create");
 		goto out;
@@ -218,7 +219,7 @@ static int copy_entry(struct walk *w, int sdir, int ddir, const char *name)
 	if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return fail(w, errno, "stat");
 	if (S_ISREG(st.st_mode))
-		return copy_file(w, sdir, ddir, name, &st);
+		return copy_file(w, sdir, name, ddir, name, &st);
 	if (S_ISLNK(st.st_mode))
 		return copy_link(w, sdir, ddir, name, &st);
 	if (!S_ISDIR(st.st_mode)) {
@@ -318,6 +319,20 @@ out:
 		close(d);
 	close(s);
 	return rc;
+}
+
+int copytree_file(const char *src, const char *dst, struct err *e)
+{
+	struct copy_stats stats = {0};
+	struct walk w = {.st = &stats, .e = e, .root = geteuid() == 0};
+	struct stat st;
+
+	(void)snprintf(w.rel, sizeof w.rel, "%s", src);
+	if (fstatat(AT_FDCWD, src, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return fail(&w, errno, "stat");
+	if (!S_ISREG(st.st_mode))
+		return fail(&w, EINVAL, "not a regular file");
+	return copy_file(&w, AT_FDCWD, src, AT_FDCWD, dst, &st);
 }
 
 static int remove_cb(const char *path, const struct stat *st, int type,

@@ -36,6 +36,11 @@ struct copy_stats {
 int copytree(const char *src, const char *dst, const char *const *exclude,
 	     enum copy_order order, struct copy_stats *stats, struct err *e);
 
+/* Copies the regular file src to dst (which must not exist) as copytree
+ * copies a file: a reflink where possible, mode and times kept. Returns
+ * 0, or -1 with e filled. */
+int copytree_file(const char *src, const char *dst, struct err *e);
+
 /* Removes the tree at path (not following symlinks). Returns 0, or -1
  * with errno set; ENOENT is success. */
 int copytree_remove(const char *path);

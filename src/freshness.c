@@ -4,6 +4,7 @@
  */
 #include "freshness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "copytree.h"
 #include "io.h"
 #include "lock.h"
 #include "policy.h"
@@ -190,4 +192,269 @@ out:
 	lock_free(&lk);
 	config_free(&cfg);
 	return rc;
+}
+
+/* ---- The previous verified output set, kept aside during a build ----
+ *
+ * `start --serve-stale` promises the previous verified set. A build tool
+ * that empties its output directory (Vite's emptyOutDir, webpack's
+ * output.clean) deletes it before it fails, and a build that fails
+ * verification leaves files nobody verified (a bundle with a secret in
+ * it, say). So before such a build the locked files and the lock are
+ * copied (reflinks where possible) to .cleanroom/previous/, mirroring
+ * their paths here; after a failure they are put back and every other
+ * file in the output roots is removed. */
+
+#define PREVIOUS FRESHNESS_DIR "/previous"
+
+/* The lock's set, with paths as seen from here. */
+struct outset {
+	struct config cfg;
+	const char *wd;	 /* the workdir, or NULL for "." */
+	char *lock_path; /* from here */
+	struct lock lk;
+	int have_cfg;
+};
+
+/* p (relative to the workdir) as seen from here; allocated. */
+static char *from_here(const char *wd, const char *p)
+{
+	char *out = NULL;
+
+	if (wd == NULL || p[0] == '/')
+		return strdup(p);
+	if (asprintf(&out, "%s/%s", wd, p) < 0)
+		return NULL;
+	return out;
+}
+
+static void outset_free(struct outset *o)
+{
+	free(o->lock_path);
+	lock_free(&o->lk);
+	if (o->have_cfg)
+		config_free(&o->cfg);
+}
+
+/* Loads the configuration and the lock at lock_dir/LOCK (lock_dir NULL:
+ * the lock in place). *found is 0 when there is no lock. */
+static int outset_load(const struct cli *c, const char *lock_dir,
+		       struct outset *o, int *found, struct err *e)
+{
+	char *p = NULL;
+	int rc;
+
+	memset(o, 0, sizeof *o);
+	lock_init(&o->lk);
+	*found = 0;
+	if (config_load(c, &o->cfg, e) < 0)
+		return -1;
+	o->have_cfg = 1;
+	o->wd = o->cfg.spec.workdir.s;
+	if (o->wd != NULL && (strcmp(o->wd, ".") == 0 || o->wd[0] == '\0'))
+		o->wd = NULL;
+	p = verify_lock_path(&o->cfg.spec);
+	o->lock_path = p ? from_here(o->wd, p) : NULL;
+	free(p);
+	p = NULL;
+	if (o->lock_path == NULL ||
+	    (lock_dir && asprintf(&p, "%s/%s", lock_dir, o->lock_path) < 0))
+		return err_sys(e, ENOMEM, "start");
+	if (access(p ? p : o->lock_path, F_OK) != 0) {
+		free(p);
+		return 0;
+	}
+	rc = lock_load(p ? p : o->lock_path, &o->lk, e);
+	free(p);
+	if (rc == 0)
+		*found = 1;
+	return rc;
+}
+
+/* mkdir -p of the directory part of path. */
+static int parent_dirs(const char *path, struct err *e)
+{
+	char *dir = strdup(path), *slash;
+	int rc = 0;
+
+	if (dir == NULL)
+		return err_sys(e, ENOMEM, "start");
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (io_mkdirs(dir) < 0)
+			rc = err_sys(e, errno, "creating %s", dir);
+	}
+	free(dir);
+	return rc;
+}
+
+/* Copies from (seen from here) to PREVIOUS/from. */
+static int keep_copy(const char *from, struct err *e)
+{
+	char *to = NULL;
+	int rc;
+
+	if (asprintf(&to, "%s/%s", PREVIOUS, from) < 0)
+		return err_sys(e, ENOMEM, "start");
+	rc = parent_dirs(to, e) < 0 ? -1 : copytree_file(from, to, e);
+	free(to);
+	return rc;
+}
+
+int freshness_stash(const struct cli *c, int *kept, struct err *e)
+{
+	struct outset o;
+	int found, rc = -1;
+
+	*kept = 0;
+	if (copytree_remove(PREVIOUS) < 0)
+		return err_sys(e, errno, "%s", PREVIOUS);
+	if (outset_load(c, NULL, &o, &found, e) < 0)
+		goto out;
+	for (size_t i = 0; found && i < o.lk.n; i++) {
+		char *p = from_here(o.wd, o.lk.v[i].path);
+
+		if (p == NULL) {
+			err_sys(e, ENOMEM, "start");
+			goto out;
+		}
+		rc = keep_copy(p, e);
+		free(p);
+		if (rc < 0)
+			goto out;
+	}
+	if (found && keep_copy(o.lock_path, e) < 0)
+		goto out;
+	*kept = found;
+	rc = 0;
+out:
+	outset_free(&o);
+	if (rc < 0)
+		(void)copytree_remove(PREVIOUS);
+	return rc;
+}
+
+static int by_path(const void *key, const void *ent)
+{
+	return strcmp(key, ((const struct lock_entry *)ent)->path);
+}
+
+/* Removes every file under dir (seen from here) that the set does not
+ * list, but the lock; counts them in *removed. */
+static int remove_unlisted(const struct outset *o, const char *dir,
+			   size_t *removed, struct err *e)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int rc = 0;
+
+	if (d == NULL)
+		return errno == ENOENT ? 0 : err_sys(e, errno, "%s", dir);
+	while (rc == 0 && (errno = 0, de = readdir(d)) != NULL) {
+		char *p = NULL;
+		struct stat st;
+		size_t skip = o->wd ? strlen(o->wd) + 1 : 0;
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (asprintf(&p, "%s/%s", dir, de->d_name) < 0) {
+			rc = err_sys(e, ENOMEM, "start");
+			break;
+		}
+		if (lstat(p, &st) < 0)
+			rc = err_sys(e, errno, "%s", p);
+		else if (S_ISDIR(st.st_mode))
+			rc = remove_unlisted(o, p, removed, e);
+		else if (strcmp(p, o->lock_path) != 0 && strlen(p) > skip &&
+			 bsearch(p + skip, o->lk.v, o->lk.n, sizeof *o->lk.v,
+				 by_path) == NULL) {
+			if (unlink(p) < 0)
+				rc = err_sys(e, errno, "removing %s", p);
+			else
+				(*removed)++;
+		}
+		free(p);
+	}
+	if (rc == 0 && errno != 0)
+		rc = err_sys(e, errno, "%s", dir);
+	closedir(d);
+	return rc;
+}
+
+/* Moves PREVIOUS/p back to p. */
+static int put_back(const char *p, struct err *e)
+{
+	char *from = NULL;
+	int rc = 0;
+
+	if (asprintf(&from, "%s/%s", PREVIOUS, p) < 0)
+		return err_sys(e, ENOMEM, "start");
+	if (parent_dirs(p, e) < 0)
+		rc = -1;
+	else if (rename(from, p) < 0)
+		rc = err_sys(e, errno, "restoring %s", p);
+	free(from);
+	return rc;
+}
+
+int freshness_restore(const struct cli *c, size_t *removed, size_t *restored,
+		      struct err *e)
+{
+	struct outset o;
+	int found, rc = -1;
+
+	*removed = *restored = 0;
+	if (outset_load(c, PREVIOUS, &o, &found, e) < 0)
+		goto out;
+	if (!found) {
+		err_set(e, ERR_CHILD, NULL, 0, 0,
+			"no previous verified output set was kept");
+		goto out;
+	}
+	/* Relative output roots only: an absolute one is outside the tree,
+	 * and its files are put back below but nothing else is touched. */
+	for (size_t i = 0; i < o.cfg.spec.outputs.roots.n; i++) {
+		const char *r = o.cfg.spec.outputs.roots.v[i].s;
+		char *root = r[0] == '/' ? NULL : from_here(o.wd, r);
+
+		if (r[0] == '/')
+			continue;
+		if (root == NULL) {
+			err_sys(e, ENOMEM, "start");
+			goto out;
+		}
+		rc = remove_unlisted(&o, root, removed, e);
+		free(root);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
+	for (size_t i = 0; i < o.lk.n; i++) {
+		char *p = from_here(o.wd, o.lk.v[i].path);
+
+		if (p == NULL) {
+			err_sys(e, ENOMEM, "start");
+			goto out;
+		}
+		rc = put_back(p, e);
+		free(p);
+		if (rc < 0)
+			goto out;
+		(*restored)++;
+		rc = -1;
+	}
+	if (put_back(o.lock_path, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	outset_free(&o);
+	(void)copytree_remove(PREVIOUS);
+	return rc;
+}
+
+void freshness_drop_stash(void)
+{
+	(void)copytree_remove(PREVIOUS);
 }

@@ -34,4 +34,19 @@ int freshness_fresh(const char *hex);
  * or not at all). Returns 0, or -1 with e filled. */
 int freshness_record(const struct cli *c, const char *hex, struct err *e);
 
+/*
+ * The previous verified output set, for `start --serve-stale`:
+ * freshness_stash copies the files of the current lock and the lock itself
+ * to .cleanroom/previous/ before a build (*kept is 0 when there is no
+ * lock); after a failed build freshness_restore puts them back and
+ * removes every other file in the output roots (counted in *removed), so
+ * that what is served is exactly the set the lock describes; after a
+ * successful one freshness_drop_stash removes the copy. Return 0, or -1
+ * with e filled.
+ */
+int freshness_stash(const struct cli *c, int *kept, struct err *e);
+int freshness_restore(const struct cli *c, size_t *removed, size_t *restored,
+		      struct err *e);
+void freshness_drop_stash(void);
+
 #endif

@@ -157,4 +157,44 @@ assert_eq "$OUT" "$SCRATCH/top" "in the same directory"
 rm web/out/site-1.css
 run cr start -- true
 assert_contains "$ERR" "start: stale" "workdir: a missing output makes it stale"
+# After a failed build the previous verified set is back, whole, even when
+# the build emptied its output directory (as Vite and webpack do) and left
+# files that fail verification; --serve-stale serves exactly that set.
+mkdir -p "$SCRATCH/clean/src" && cd "$SCRATCH/clean" || exit 1
+echo 'a{}' >src/a.css
+cat >cleanroom.yml <<'END'
+framework: none
+command: "rm -rf out/* && mkdir -p out && h=$(sha256sum src/a.css | cut -c1-8) && cp src/a.css out/a-$h.css && if [ -e src/fail ]; then echo debug >out/a.map; fi"
+outputs: {root: out, manifest: none, forbid: ["*.map"]}
+inputs: [src]
+END
+run cr start -- true
+assert_rc 0 "serve-stale: the first build"
+first=$(ls out)
+lock=$(cat out/cleanroom.lock)
+echo 'b{}' >src/a.css
+touch src/fail
+run cr start -- ls out
+assert_rc 65 "without --serve-stale: verification fails, 65"
+assert_not_contains "$OUT" "a-" "and the server is not started"
+assert_eq "$(ls out)" "$first" "the previous set is back"
+assert_eq "$(cat out/cleanroom.lock)" "$lock" "with its lock"
+assert_contains "$ERR" "error: outputs: out/a.map: forbidden" "the failure is reported"
+echo 'c{}' >src/a.css
+run cr start --serve-stale -- ls out
+assert_rc 0 "--serve-stale after an emptying build that failed verification"
+assert_eq "$OUT" "$first" "the server sees exactly the previous set"
+assert_eq "$(cat out/cleanroom.lock)" "$lock" "with its lock"
+assert_contains "$ERR" "files restored and checked against its lock" \
+	"says it restored and checked them"
+assert_contains "$ERR" "2 files of the failed build removed" "and removed the failed build's files"
+run sha256sum -c out/cleanroom.lock
+assert_rc 0 "the restored set passes sha256sum -c"
+assert_eq "$(ls -A .cleanroom | grep -c previous)" 0 "the kept copy is gone"
+rm src/fail
+run cr start --serve-stale -- true
+assert_contains "$ERR" "start: stale" "the next start builds"
+assert_rc 0 "and succeeds"
+assert_eq "$(ls -A .cleanroom | grep -c previous)" 0 "leaving no kept copy"
+
 finish
