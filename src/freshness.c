@@ -241,7 +241,7 @@ static void outset_free(struct outset *o)
 static int outset_load(const struct cli *c, const char *lock_dir,
 		       struct outset *o, int *found, struct err *e)
 {
-	char *p = NULL;
+	char *p;
 	int rc;
 
 	memset(o, 0, sizeof *o);
@@ -256,18 +256,20 @@ static int outset_load(const struct cli *c, const char *lock_dir,
 	p = verify_lock_path(&o->cfg.spec);
 	o->lock_path = p ? from_here(o->wd, p) : NULL;
 	free(p);
-	p = NULL;
-	if (o->lock_path == NULL ||
-	    (lock_dir && asprintf(&p, "%s/%s", lock_dir, o->lock_path) < 0))
+	if (o->lock_path == NULL)
 		return err_sys(e, ENOMEM, "start");
-	if (access(p ? p : o->lock_path, F_OK) != 0) {
-		free(p);
-		return 0;
+	if (lock_dir == NULL)
+		p = strdup(o->lock_path);
+	else if (asprintf(&p, "%s/%s", lock_dir, o->lock_path) < 0)
+		p = NULL;
+	if (p == NULL)
+		return err_sys(e, ENOMEM, "start");
+	rc = 0;
+	if (access(p, F_OK) == 0) {
+		rc = lock_load(p, &o->lk, e);
+		*found = rc == 0;
 	}
-	rc = lock_load(p ? p : o->lock_path, &o->lk, e);
 	free(p);
-	if (rc == 0)
-		*found = 1;
 	return rc;
 }
 
