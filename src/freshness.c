@@ -314,6 +314,20 @@ int freshness_stash(const struct cli *c, int *kept, struct err *e)
 		return err_sys(e, errno, "%s", PREVIOUS);
 	if (outset_load(c, NULL, &o, &found, e) < 0)
 		goto out;
+	/* A set with a file missing is no longer the verified set: there
+	 * is nothing whole to keep. */
+	for (size_t i = 0; found && i < o.lk.n; i++) {
+		char *p = from_here(o.wd, o.lk.v[i].path);
+		struct stat st;
+
+		if (p == NULL) {
+			err_sys(e, ENOMEM, "start");
+			goto out;
+		}
+		if (lstat(p, &st) < 0 || !S_ISREG(st.st_mode))
+			found = 0;
+		free(p);
+	}
 	for (size_t i = 0; found && i < o.lk.n; i++) {
 		char *p = from_here(o.wd, o.lk.v[i].path);
 

@@ -871,6 +871,11 @@ static int unmentioned(struct mf_ctx *c)
 			fl[i] |= MF_COMPANION;
 			continue;
 		}
+		if (c->files[i].public_copy) {
+			fl[i] |= MF_PUBLIC;
+			c->r->public_copies++;
+			continue;
+		}
 		c->r->unmentioned++;
 		if (c->r->unmentioned > UNMENTIONED_MAX) {
 			extra++;
@@ -880,11 +885,19 @@ static int unmentioned(struct mf_ctx *c)
 				  "no manifest mentions this file") < 0)
 			return -1;
 	}
-	if (extra > 0)
-		return mf_report_rel(c, FIND_WARN, "manifest", ".",
-				     "and %zu more file%s no manifest "
-				     "mentions",
-				     extra, extra == 1 ? "" : "s");
+	if (extra > 0 &&
+	    mf_report_rel(c, FIND_WARN, "manifest", ".",
+			  "and %zu more file%s no manifest mentions", extra,
+			  extra == 1 ? "" : "s") < 0)
+		return -1;
+	if (c->r->public_copies > 0)
+		return mf_report_rel(c, FIND_INFO, "manifest", ".",
+				     "%zu file%s no manifest mentions %s byte "
+				     "for byte the same as in public/, copied "
+				     "verbatim by the build tool",
+				     c->r->public_copies,
+				     c->r->public_copies == 1 ? "" : "s",
+				     c->r->public_copies == 1 ? "is" : "are");
 	return 0;
 }
 

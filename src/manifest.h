@@ -56,6 +56,9 @@ struct manifest_file {
 	uint64_t size;		     /* bytes */
 	const unsigned char *sha256; /* 32 bytes, or NULL: then computed here
 					when an integrity value needs it */
+	int public_copy;	     /* byte for byte the file public/REL of the
+					workdir: copied verbatim by the build tool
+					(Vite's publicDir), which lists it nowhere */
 };
 
 /* Bits of manifest_result.mentioned. */
@@ -65,6 +68,7 @@ enum {
 	MF_COMPANION = 4, /* X.gz, X.br, X.map or X.LICENSE.txt of an X
 			     named by an entry: written beside it by the
 			     framework or a compression step */
+	MF_PUBLIC = 8,	  /* a verbatim copy of public/ (public_copy) */
 };
 
 /* A manifest file that was checked. */
@@ -93,6 +97,8 @@ struct manifest_result {
 				     be recomputed from the bytes (Vite, a
 				     non-default version or hash function) */
 	size_t unmentioned;	  /* files no manifest mentions (FIND_WARN) */
+	size_t public_copies;	  /* unmentioned, but verbatim copies of
+				     public/ (FIND_INFO) */
 	unsigned char *mentioned; /* nfiles flags (MF_ENTRY, ...), parallel to
 				     the files given; NULL when no manifest was
 				     checked */

@@ -260,13 +260,44 @@ static int check_lock(const struct verify_opts *o, struct verify_result *r,
 	return c.rc < 0 ? nomem(e) : 0;
 }
 
+#define PUBLIC_DIR	"public"
+#define PUBLIC_COPY_MAX (16u << 20)
+
+/* Whether the output file path (rel under its root) is byte for byte
+ * public/rel of the workdir, another file: what Vite copies from its
+ * publicDir without listing it in the manifest. */
+static int public_copy(const char *path, const char *rel, uint64_t size)
+{
+	struct buf a = {0}, b = {0};
+	struct stat ps, os;
+	char *pub = NULL;
+	int same = 0;
+
+	if (size > PUBLIC_COPY_MAX ||
+	    asprintf(&pub, "%s/%s", PUBLIC_DIR, rel) < 0)
+		return 0;
+	if (lstat(pub, &ps) == 0 && S_ISREG(ps.st_mode) &&
+	    (uint64_t)ps.st_size == size && lstat(path, &os) == 0 &&
+	    (ps.st_dev != os.st_dev || ps.st_ino != os.st_ino) &&
+	    io_read_file(pub, PUBLIC_COPY_MAX, &a) == 0 &&
+	    io_read_file(path, PUBLIC_COPY_MAX, &b) == 0 && a.len == b.len)
+		same = a.len == 0 || memcmp(a.p, b.p, a.len) == 0;
+	buf_free(&a);
+	buf_free(&b);
+	free(pub);
+	return same;
+}
+
 /* Checks 2 and 3, per output root, over the files found under it. */
 static int check_manifests(const struct verify_opts *o, struct verify_result *r,
 			   const char **roots, struct err *e)
 {
 	const struct spec *s = o->spec;
 	struct manifest_file *mf;
-	int rc = 0;
+	struct stat pst;
+	int rc = 0, have_public = s->outputs.manifest != MF_NONE &&
+				  stat(PUBLIC_DIR, &pst) == 0 &&
+				  S_ISDIR(pst.st_mode);
 
 	r->manifests = calloc(s->outputs.roots.n, sizeof *r->manifests);
 	mf = calloc(r->tree.nfiles + 1, sizeof *mf);
@@ -285,6 +316,9 @@ static int check_manifests(const struct verify_opts *o, struct verify_result *r,
 			mf[n].rel = tf->rel;
 			mf[n].size = tf->size;
 			mf[n].sha256 = tf->hashed ? tf->sha256 : NULL;
+			mf[n].public_copy =
+				have_public &&
+				public_copy(tf->path, tf->rel, tf->size);
 			n++;
 		}
 		rc = manifest_check(s->outputs.manifest, roots[k], mf, n,

@@ -47,11 +47,12 @@ check_good_build() { # LABEL
 		"$1: writes restricted by Landlock" ;;
 	esac
 	assert_contains "$ERR" \
-		"manifest     warnings dist/.vite/manifest.json (3 entries)" \
+		"manifest     ok       dist/.vite/manifest.json (3 entries)" \
 		"$1: Vite's manifest is the one checked, 3 entries"
 	assert_contains "$ERR" \
-		"manifest: dist/favicon.svg: no manifest mentions this file" \
-		"$1: the only warning: public/favicon.svg, copied as is"
+		"info: manifest: dist: 1 file no manifest mentions is byte for byte the same as in public/" \
+		"$1: public/favicon.svg, copied as is, checked against public/"
+	assert_not_contains "$ERR" "warning:" "$1: no warnings"
 	assert_not_contains "$ERR" "no framework manifest found" \
 		"$1: not manifest: none"
 	assert_contains "$ERR" "4 cannot be recomputed" \
@@ -80,7 +81,7 @@ r = json.load(open(sys.argv[1]))
 m = [c for c in r["verification"]["checks"] if c["check"] == "manifest"][0]
 print(r["framework"], r["verification"]["passed"], m["result"], m["note"])' \
 		"$SCRATCH/report.json"
-	assert_contains "$OUT" "vite True warnings dist/.vite/manifest.json" \
+	assert_contains "$OUT" "vite True ok dist/.vite/manifest.json" \
 		"$1: the report: framework manifest checked, passed"
 	# run recorded the stamp (an image built with RUN cleanroom run
 	# starts at once); an input changed makes start build, then fresh.
@@ -190,6 +191,21 @@ js=$(cd dist && ls assets/index-*.js)
 assert_contains "$ERR" \
 	"error: secrets: dist/$js: contains the value of STRIPE_SECRET_KEY at offset" \
 	"define: the leak names the variable and the file"
+
+# Files Vite copies from public/ are in no manifest: verification checks
+# them byte for byte against public/ instead, so --strict passes.
+cp -a "$ROOT/examples/vite" "$SCRATCH/strict" && cd "$SCRATCH/strict" || exit 1
+rm -rf dist .cleanroom
+run cr run --strict
+assert_rc 0 "--strict: a Vite app with a public/ directory passes"
+assert_contains "$ERR" "info: manifest: dist: 1 file no manifest mentions is byte for byte the same as in public/" \
+	"the public/ copy is reported as an info"
+assert_not_contains "$ERR" "warning: manifest" "and not as a warning"
+printf 'changed' >>dist/favicon.svg
+run cr verify --strict
+assert_rc 65 "a public/ copy changed after the build: --strict verify fails"
+assert_contains "$ERR" "dist/favicon.svg: no manifest mentions this file" \
+	"it is no longer taken for a copy"
 
 # Vite empties dist/ before it writes, deleting the lock: --expect-lock
 # still compares with the lock as it was before the build.

@@ -1336,6 +1336,26 @@ TAP_SUITE(manifest_tamper_vite)
 	       "W manifest ROOT/favicon.ico: no manifest mentions this file\n",
 	       "vite: an extra file, and a source map");
 	run_free(&run);
+
+	/* The same file marked as a verbatim copy of public/ (verify.c
+	 * compares the bytes): an info, not a warning. */
+	memset(&run, 0, sizeof run);
+	view_load(&run.w, dir, 1);
+	for (size_t i = 0; i < run.w.n; i++)
+		run.w.v[i].public_copy =
+			strcmp(run.w.v[i].rel, "favicon.ico") == 0;
+	run.rc = manifest_check(MF_VITE, dir, run.w.v, run.w.n, &run.f, &run.r,
+				&run.e);
+	run.text = render(&run.f, dir, FIND_INFO);
+	T_INT(run.rc, 0, "vite: a public/ copy checks");
+	T_INT(run.r.unmentioned, 0, "vite: a public/ copy is not unmentioned");
+	T_INT(run.r.public_copies, 1, "vite: it is counted as a public copy");
+	T_OK(run.text != NULL &&
+		     strstr(run.text, "I manifest ROOT: 1 file no manifest "
+				      "mentions is byte for byte the same as "
+				      "in public/") != NULL,
+	     "vite: reported as an info: %s", run.text ? run.text : "");
+	run_free(&run);
 	cleanup(dir);
 }
 
@@ -1511,7 +1531,8 @@ TAP_SUITE(manifest_public_path)
 /* Everything else manifest_check promises. */
 TAP_SUITE(manifest_edges)
 {
-	struct manifest_file unsorted[] = {{"b", 1, NULL}, {"a", 1, NULL}};
+	struct manifest_file unsorted[] = {{"b", 1, NULL, 0},
+					   {"a", 1, NULL, 0}};
 	struct manifest_result r;
 	struct findings f = {0};
 	struct err e = {0};
