@@ -52,6 +52,7 @@ struct run {
 	const char **argv;
 	const char **masks;
 	const char **withheld;
+	const char *watch[32]; /* network and write signs watched for */
 	struct scan_secret *secrets;
 	size_t nsecrets;
 	char *lock_path;
@@ -331,6 +332,41 @@ static const char *const network_signs[] = {
 	"Connection refused",
 };
 
+/* Signs of a write the kernel refused, in tools' error messages: Landlock
+ * answers EACCES (EROFS where a read-only mount comes first). Only looked
+ * for when Landlock restricts writes, and only named when no network sign
+ * explains the failure better. */
+static const char *const write_signs[] = {
+	"EACCES",
+	"Permission denied",
+	"EROFS",
+	"Read-only file system",
+};
+
+#define NSIGNS(a) (sizeof(a) / sizeof((a)[0]))
+_Static_assert(NSIGNS(network_signs) + NSIGNS(write_signs) <=
+		       sizeof((struct run *)0)->watch /
+			       sizeof((struct run *)0)->watch[0],
+	       "struct run's watch array holds every sign");
+
+/* The first watched string that is one of signs[0..n), or NULL. */
+static const char *seen_sign(const struct run *r, const char *const *signs,
+			     size_t n)
+{
+	for (size_t i = 0; i < r->sr.nwatched; i++)
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(r->sr.watched[i], signs[k]) == 0)
+				return signs[k];
+	return NULL;
+}
+
+static int landlock_on(const struct run *r)
+{
+	const struct sandbox_layer *l = sandbox_layer_find(&r->st, "landlock");
+
+	return l != NULL && l->state == LAYER_ON;
+}
+
 /* Which layer keeps the build off the network, as the sandbox line names
  * it, or NULL when the plan allows the network or no layer could deny
  * it (then a network error is the machine's, not the clean room's). */
@@ -356,21 +392,55 @@ static const char *network_denier(const struct run *r)
 static void network_hint(const struct run *r)
 {
 	const char *how = network_denier(r);
+	const char *sign = seen_sign(r, network_signs, NSIGNS(network_signs));
 	struct err why = {0};
 
-	if (how == NULL || r->sr.nwatched == 0)
+	if (how == NULL || sign == NULL)
 		return;
 	err_set(&why, ERR_CHILD, NULL, 0, 0,
 		"the build tried to use the network (its output shows "
 		"\"%s\"), and the network is denied in the clean room "
 		"(--network deny: %s)",
-		r->sr.watched[0], how);
+		sign, how);
 	err_hint(&why,
 		 "install dependencies before cleanroom runs (e.g. RUN npm "
 		 "ci, bundle install or pip install in an earlier step) and "
 		 "build from them; or, if the build must download, "
 		 "--network allow");
 	msg_error(&why);
+}
+
+/* After a failed build whose output shows a refused write, with Landlock
+ * restricting writes: where the build may write, and how to add a place. */
+static void write_hint(const struct run *r)
+{
+	const struct spec *s = &r->cfg.spec;
+	const char *sign = seen_sign(r, write_signs, NSIGNS(write_signs));
+	struct buf where = {0};
+	struct err why = {0};
+
+	if (!landlock_on(r) || sign == NULL ||
+	    seen_sign(r, network_signs, NSIGNS(network_signs)) != NULL)
+		return;
+	for (size_t i = 0; i < s->outputs.roots.n; i++)
+		if (buf_printf(&where, "%s%s", where.len ? ", " : "",
+			       s->outputs.roots.v[i].s) < 0)
+			goto out;
+	for (size_t i = 0; i < s->sandbox.writable.n; i++)
+		if (buf_printf(&where, "%s%s", where.len ? ", " : "",
+			       s->sandbox.writable.v[i].s) < 0)
+			goto out;
+	err_set(&why, ERR_CHILD, NULL, 0, 0,
+		"the build was refused a write (its output shows \"%s\"): "
+		"in the clean room it may write only to %s and its own "
+		"TMPDIR",
+		sign, where.p ? where.p : "its outputs");
+	err_hint(&why, "'cleanroom init' writes the reason for each; if the "
+		       "build must write elsewhere, --allow-write PATH (or "
+		       "sandbox.writable in the spec) adds a directory");
+	msg_error(&why);
+out:
+	buf_free(&where);
 }
 
 static int build(struct run *r, struct err *e)
@@ -393,10 +463,13 @@ static int build(struct run *r, struct err *e)
 	so.withheld = r->withheld;
 	for (so.nwithheld = 0; r->withheld[so.nwithheld]; so.nwithheld++)
 		;
-	if (network_denier(r) != NULL) {
-		so.watch = network_signs;
-		so.nwatch = sizeof network_signs / sizeof network_signs[0];
-	}
+	if (network_denier(r) != NULL)
+		for (size_t i = 0; i < NSIGNS(network_signs); i++)
+			r->watch[so.nwatch++] = network_signs[i];
+	if (landlock_on(r))
+		for (size_t i = 0; i < NSIGNS(write_signs); i++)
+			r->watch[so.nwatch++] = write_signs[i];
+	so.watch = r->watch;
 	so.quiet = msg_level() < MSG_NORMAL;
 	if (supervise_run(&so, &r->sr, e) < 0)
 		return -1;
@@ -613,6 +686,7 @@ int cmd_run(const struct cli *c, struct err *e)
 		if (r->sr.status != 124) {
 			withheld_hint(r);
 			network_hint(r);
+			write_hint(r);
 		}
 		if (r->sr.timed_out)
 			err_set(e, ERR_CHILD, NULL, 0, 0,
