@@ -23,12 +23,7 @@
 
 #include "freshness.h"
 #include "io.h"
-#include "lock.h"
 #include "msg.h"
-#include "policy.h"
-#include "verify.h"
-
-extern char **environ;
 
 /* --verify full: every check and the lock, as `cleanroom verify`. */
 static int verify_full(const struct cli *c, struct err *e)

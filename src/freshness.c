@@ -129,71 +129,6 @@ out:
 	return fresh;
 }
 
-/* Records hex and the sizes of the files in the lock just written. */
-int freshness_record(const struct cli *c, const char *hex, struct err *e)
-{
-	struct config cfg;
-	struct lock lk;
-	struct buf text = {0}, where = {0};
-	char *lock_path = NULL;
-	const char *wd;
-	int rc = -1;
-
-	lock_init(&lk);
-	if (config_load(c, &cfg, e) < 0)
-		goto out;
-	/* The lock's paths are relative to the workdir; the state's to
-	 * here. */
-	wd = cfg.spec.workdir.s;
-	if (wd != NULL && (strcmp(wd, ".") == 0 || wd[0] == '\0'))
-		wd = NULL;
-	lock_path = verify_lock_path(&cfg.spec);
-	if (lock_path != NULL && wd != NULL && lock_path[0] != '/') {
-		char *joined = NULL;
-
-		if (asprintf(&joined, "%s/%s", wd, lock_path) < 0)
-			joined = NULL;
-		free(lock_path);
-		lock_path = joined;
-	}
-	if (lock_path == NULL || lock_load(lock_path, &lk, e) < 0)
-		goto out;
-	if (buf_printf(&text, "%s\n", hex) < 0)
-		goto oom;
-	for (size_t i = 0; i < lk.n; i++) {
-		struct stat st;
-
-		if (strchr(lk.v[i].path, '\n') != NULL ||
-		    buf_printf(&where, "%s%s%s", wd ? wd : "", wd ? "/" : "",
-			       lk.v[i].path) < 0 ||
-		    lstat(where.p, &st) < 0) {
-			where.len = 0;
-			continue;
-		}
-		where.len = 0;
-		if (buf_printf(&text, "%llu %s%s%s\n",
-			       (unsigned long long)st.st_size, wd ? wd : "",
-			       wd ? "/" : "", lk.v[i].path) < 0)
-			goto oom;
-	}
-	if ((mkdir(FRESHNESS_DIR, 0755) < 0 && errno != EEXIST) ||
-	    io_write_file_atomic(STAMP_FILE, text.p, text.len) < 0) {
-		err_sys(e, errno, "%s", STAMP_FILE);
-		goto out;
-	}
-	rc = 0;
-	goto out;
-oom:
-	err_sys(e, ENOMEM, "start");
-out:
-	buf_free(&text);
-	buf_free(&where);
-	free(lock_path);
-	lock_free(&lk);
-	config_free(&cfg);
-	return rc;
-}
-
 /* ---- The previous verified output set, kept aside during a build ----
  *
  * `start --serve-stale` promises the previous verified set. A build tool
@@ -473,4 +408,50 @@ out:
 void freshness_drop_stash(void)
 {
 	(void)copytree_remove(PREVIOUS);
+}
+
+int freshness_record(const struct cli *c, const char *hex, struct err *e)
+{
+	struct outset o;
+	struct buf text = {0};
+	int found, rc = -1;
+
+	if (outset_load(c, NULL, &o, &found, e) < 0)
+		goto out;
+	if (!found) {
+		err_set(e, ERR_SYSTEM, NULL, 0, 0, "%s: no lock to record",
+			o.lock_path);
+		goto out;
+	}
+	if (buf_printf(&text, "%s\n", hex) < 0)
+		goto oom;
+	/* "SIZE PATH" per locked file, PATH as seen from here (a path with a
+	 * newline is left out: it only makes the next start build). */
+	for (size_t i = 0; i < o.lk.n; i++) {
+		char *p = from_here(o.wd, o.lk.v[i].path);
+		struct stat st;
+		int nomem;
+
+		if (p == NULL)
+			goto oom;
+		nomem = strchr(p, '\n') == NULL && lstat(p, &st) == 0 &&
+			buf_printf(&text, "%llu %s\n",
+				   (unsigned long long)st.st_size, p) < 0;
+		free(p);
+		if (nomem)
+			goto oom;
+	}
+	if ((mkdir(FRESHNESS_DIR, 0755) < 0 && errno != EEXIST) ||
+	    io_write_file_atomic(STAMP_FILE, text.p, text.len) < 0) {
+		err_sys(e, errno, "%s", STAMP_FILE);
+		goto out;
+	}
+	rc = 0;
+	goto out;
+oom:
+	err_sys(e, ENOMEM, "start");
+out:
+	buf_free(&text);
+	outset_free(&o);
+	return rc;
 }
