@@ -97,7 +97,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	/* The format's checker over a root holding the input as manifest. */
 	put(manifest_names[k], (const char *)data + 1, size - 1);
 	memcpy(files, files_base, sizeof files_base);
-	files[3] = (struct manifest_file){manifest_names[k], size - 1, NULL};
+	files[3] = (struct manifest_file){manifest_names[k], size - 1, NULL, 0};
 	/* manifest_check wants the files sorted by rel. */
 	for (size_t a = 0; a < 4; a++)
 		for (size_t b = a + 1; b < 4; b++)

@@ -98,9 +98,8 @@ static void view_load(struct view *w, const char *root, int hashed)
 		snprintf(full, sizeof full, "%s/%s", root, w->rel[i]);
 		if (lstat(full, &st) < 0)
 			abort();
-		w->v[i].rel = w->rel[i];
-		w->v[i].size = (uint64_t)st.st_size;
-		w->v[i].sha256 = NULL;
+		w->v[i] = (struct manifest_file){w->rel[i],
+						 (uint64_t)st.st_size, NULL, 0};
 		memset(&d, 0, sizeof d);
 		d.want = MF_SHA256;
 		if (hashed && mf_digest_file(full, &d) == 0) {
