@@ -589,6 +589,29 @@ static void run_free(struct run *r)
 	config_free(&r->cfg);
 }
 
+/* The stamp `cleanroom start` compares, taken from the starting
+ * directory cwd just before the build: after the plan has created the
+ * output and writable directories (app/assets/builds is inside the Rails
+ * preset's input app/assets), so that the next start computes the same.
+ * A stamp that cannot be taken is a warning: the build does not need it. */
+static int take_stamp(struct run *r, const struct cli *c, int cwd,
+		      struct err *e)
+{
+	struct err why = {0};
+
+	if (fchdir(cwd) < 0)
+		return err_sys(e, errno, "returning to the starting directory");
+	if (freshness_stamp(c, r->stamp, &why) < 0) {
+		r->stamp[0] = '\0';
+		msg_warn("the freshness stamp for 'cleanroom start' will not "
+			 "be recorded: %s",
+			 why.msg);
+	}
+	if (chdir(r->workdir) < 0)
+		return err_sys(e, errno, "chdir %s", r->workdir);
+	return 0;
+}
+
 int cmd_run(const struct cli *c, struct err *e)
 {
 	struct run *r = calloc(1, sizeof *r);
@@ -603,21 +626,11 @@ int cmd_run(const struct cli *c, struct err *e)
 	 * `cleanroom start` would run: its stamp, taken before the build, is
 	 * recorded after a verified build so that start finds it fresh. The
 	 * workdir is left again at the end, so start's state and its server
-	 * see the directory they started in. */
+	 * see the directory they started in: cwd is where that is. */
 	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cwd < 0) {
 		err_sys(e, errno, "opening the current directory");
 		goto out;
-	}
-	if (c->argv == NULL) {
-		struct err why = {0};
-
-		if (freshness_stamp(c, r->stamp, &why) < 0) {
-			r->stamp[0] = '\0';
-			msg_warn("the freshness stamp for 'cleanroom start' "
-				 "will not be recorded: %s",
-				 why.msg);
-		}
 	}
 	if (config_load(c, &r->cfg, e) < 0)
 		goto out;
@@ -658,6 +671,9 @@ int cmd_run(const struct cli *c, struct err *e)
 			    "cleanroom runs with the layers it has");
 		goto out;
 	}
+	/* Before the snapshot: taking the stamp writes its stat cache. */
+	if (c->argv == NULL && take_stamp(r, c, cwd, e) < 0)
+		goto out;
 	{
 		const struct sandbox_layer *ll =
 			sandbox_layer_find(&r->st, "landlock");

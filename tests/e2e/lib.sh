@@ -24,3 +24,40 @@ copy_example() {
 	APP=$SCRATCH/$1
 	cp -a --reflink=auto "$ROOT/examples/$1" "$APP"
 }
+
+# check_after_run DESC LOCK WANT INPUT: what every framework's build must
+# give after `cleanroom run` in the current directory (`cr` is the test's
+# cleanroom command): LOCK passes sha256sum -c from the app directory; a
+# second verify passes with nothing changed since the lock, and its JSON
+# report reads WANT ("FRAMEWORK True ok MANIFEST..."); the first start is
+# fresh (run recorded the stamp); a change to INPUT (a CSS or JS file the
+# preset counts as an input) makes the next start build, and the one
+# after is fresh again.
+check_after_run() {
+	local d=$1 lock=$2 want=$3 input=$4
+	run sha256sum -c --quiet "$lock"
+	assert_rc 0 "$d: the lock passes sha256sum -c from the app directory"
+	run cr verify --report "$SCRATCH/report.json"
+	assert_rc 0 "$d: a second cleanroom verify passes"
+	assert_contains "$ERR" "lock         ok       0 added, 0 removed, 0 changed" \
+		"$d: verify: nothing changed since the lock"
+	run /usr/bin/python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+m = [c for c in r["verification"]["checks"] if c["check"] == "manifest"][0]
+print(r["framework"], r["verification"]["passed"], m["result"], m["note"])' \
+		"$SCRATCH/report.json"
+	assert_contains "$OUT" "$want" \
+		"$d: the report: framework manifest checked, passed"
+	run cr start -- sh -c 'echo served'
+	assert_rc 0 "$d: start after run serves"
+	assert_contains "$ERR" "start: fresh" "$d: start after run: fresh"
+	assert_eq "$OUT" "served" "$d: start after run: the server ran"
+	printf '\n/* changed */\n' >>"$input"
+	run cr start -- sh -c 'echo served'
+	assert_rc 0 "$d: start after an input changed serves"
+	assert_contains "$ERR" "start: stale" "$d: an input changed: stale, builds"
+	assert_eq "${OUT##*$'\n'}" "served" "$d: the server ran after the build"
+	run cr start -- sh -c 'echo served'
+	assert_contains "$ERR" "start: fresh" "$d: then fresh again"
+	assert_eq "$OUT" "served" "$d: the server ran again"
+}

@@ -54,31 +54,11 @@ if [[ $css =~ url\(\"\.\./fonts/shop-sans\.[0-9a-f]{12}\.woff2\"\) ]]; then
 else
 	fail "the font reference is rewritten" "$css"
 fi
-run sha256sum -c --quiet staticfiles/cleanroom.lock
-assert_rc 0 "the lock passes sha256sum -c from the app directory"
-run cr verify --report "$SCRATCH/report.json"
-assert_rc 0 "a second verify passes"
-assert_contains "$ERR" "lock         ok       0 added, 0 removed, 0 changed" "nothing changed since the lock"
-# The JSON report says the same: framework django, the manifest check ok.
-run /usr/bin/python3 -c 'import json, sys
-r = json.load(open(sys.argv[1]))
-m = [c for c in r["verification"]["checks"] if c["check"] == "manifest"][0]
-print(r["framework"], r["verification"]["passed"], m["result"], m["note"])' "$SCRATCH/report.json"
-assert_contains "$OUT" "django True ok staticfiles/staticfiles.json (5 entries)" "the report: framework manifest checked, passed"
-# run recorded start's stamp: the first start is fresh.
-run cr start -- sh -c 'echo served'
-assert_rc 0 "start after run: serves"
-assert_contains "$ERR" "start: fresh" "start after run is fresh: no rebuild"
-assert_eq "$OUT" "served" "only the server's output"
-# The preset's inputs are globs (*/static, */settings.py): a CSS change in
-# an app's static directory makes the next start build.
-printf '\n/* changed */\n' >>shop/static/shop/css/base.css
-run cr start -- sh -c 'echo served'
-assert_rc 0 "after a CSS change: serves"
-assert_contains "$ERR" "start: stale" "a change under */static makes start build"
-assert_eq "${OUT##*$'\n'}" "served" "then the server ran"
-run cr start -- sh -c 'echo served'
-assert_contains "$ERR" "start: fresh" "then fresh again"
+# The preset's inputs are globs (*/static, */settings.py): the CSS change
+# is in an app's static directory.
+check_after_run "preset" staticfiles/cleanroom.lock \
+	"django True ok staticfiles/staticfiles.json (5 entries)" \
+	shop/static/shop/css/base.css
 
 # A file staticfiles.json lists, deleted after the build.
 logo=$(cd staticfiles/shop/img && ls logo.[0-9a-f]*.png)

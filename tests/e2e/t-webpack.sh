@@ -59,36 +59,8 @@ check_good_build() { # LABEL
 	css=$(ls dist/main.*.css 2>/dev/null)
 	assert_contains "$(cat "$css" 2>/dev/null)" "url(/images/stripes." \
 		"$1: the extracted CSS points at the hashed image"
-	run sha256sum -c --quiet dist/cleanroom.lock
-	assert_rc 0 "$1: the lock passes sha256sum -c from the app directory"
-	run cr verify --report "$SCRATCH/report.json"
-	assert_rc 0 "$1: a second cleanroom verify passes"
-	assert_contains "$ERR" "lock         ok       0 added, 0 removed, 0 changed" \
-		"$1: verify: nothing changed since the lock"
-	# The JSON report says the same: the framework, the manifest checked.
-	run /usr/bin/python3 -c 'import json, sys
-r = json.load(open(sys.argv[1]))
-m = [c for c in r["verification"]["checks"] if c["check"] == "manifest"][0]
-print(r["framework"], r["verification"]["passed"], m["result"], m["note"])' \
-		"$SCRATCH/report.json"
-	assert_contains "$OUT" "webpack True ok dist/manifest.json" \
-		"$1: the report: framework manifest checked, passed"
-	# run recorded the stamp (an image built with RUN cleanroom run
-	# starts at once); an input changed makes start build, then fresh.
-	run cr start -- sh -c 'echo served'
-	assert_rc 0 "$1: start after run serves"
-	assert_contains "$ERR" "start: fresh" "$1: start after run: fresh"
-	assert_eq "$OUT" "served" "$1: start after run: the server ran"
-	echo "// changed" >>src/greeting.js
-	run cr start -- sh -c 'echo served'
-	assert_rc 0 "$1: start after an input changed serves"
-	assert_contains "$ERR" "start: stale" "$1: start after an input changed: stale, builds"
-	assert_contains "$ERR" "start: built and recorded" "$1: start: built and recorded"
-	assert_eq "${OUT##*$'\n'}" "served" "$1: start: the server ran after the build"
-	run cr start -- sh -c 'echo served'
-	assert_rc 0 "$1: start: second start serves"
-	assert_contains "$ERR" "start: fresh" "$1: start: fresh the second time"
-	assert_eq "$OUT" "served" "$1: start: the server ran again"
+	check_after_run "$1" dist/cleanroom.lock "webpack True ok dist/manifest.json" \
+		src/greeting.js
 }
 
 # ---- the preset alone -----------------------------------------------
