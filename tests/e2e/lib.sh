@@ -4,6 +4,8 @@
 #                      unless scripts/example-deps.sh installed NAME's deps
 #   copy_example NAME  copy examples/NAME (with its installed deps, e.g.
 #                      node_modules) to $SCRATCH/NAME and set APP to it
+#   pristine_example, fresh_copy: that copy without an earlier build's
+#                      leftovers, and fresh copies of it (below)
 #   IN_DOCKER          non-empty inside the Docker-default harness
 #   E2E_PATH           /usr/bin first: Debian's python3/ruby, not pyenv's
 # shellcheck source=../integration/lib.sh
@@ -23,6 +25,38 @@ need_example() {
 copy_example() {
 	APP=$SCRATCH/$1
 	cp -a --reflink=auto "$ROOT/examples/$1" "$APP"
+}
+
+# pristine_example NAME [LEFTOVER...]: copy_example NAME, without what a
+# build in examples/NAME left there (the LEFTOVER paths, gitignored, and
+# any __pycache__), and keep a pristine copy of that for fresh_copy. The
+# installed packages (node_modules) are hard links: no build writes into
+# an existing file there, only into the preset's writable directories,
+# which the pristine copy does not have.
+pristine_example() {
+	local name=$1 p
+	shift
+	copy_example "$name"
+	for p in "$@"; do rm -rf "${APP:?}/$p"; done
+	find "$APP" -name __pycache__ -prune -exec rm -rf {} +
+	PRISTINE=$SCRATCH/$name-pristine
+	mkdir "$PRISTINE" || exit 1
+	find "$APP" -mindepth 1 -maxdepth 1 ! -name node_modules \
+		-exec cp -a {} "$PRISTINE" \;
+	if [ -d "$APP/node_modules" ]; then
+		cp -al "$APP/node_modules" "$PRISTINE" || exit 1
+	fi
+}
+
+# fresh_copy NAME [--no-deps]: a copy of the pristine app at $SCRATCH/NAME,
+# made the cwd; --no-deps leaves the installed packages out.
+fresh_copy() {
+	mkdir "$SCRATCH/$1" && cd "$SCRATCH/$1" || exit 1
+	find "$PRISTINE" -mindepth 1 -maxdepth 1 ! -name node_modules \
+		-exec cp -a {} . \;
+	if [ "${2:-}" != --no-deps ] && [ -d "$PRISTINE/node_modules" ]; then
+		cp -al "$PRISTINE/node_modules" . || exit 1
+	fi
 }
 
 # check_after_run DESC LOCK WANT INPUT: what every framework's build must

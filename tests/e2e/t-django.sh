@@ -18,14 +18,7 @@ assert_absent() { # PATH DESC
 mkdir "$SCRATCH/home"
 cr() { env -i PATH="$E2E_PATH" HOME="$SCRATCH/home" "$CLEANROOM" "$@"; }
 
-copy_example django
-rm -rf "$APP/staticfiles" "$APP/.cleanroom"
-find "$APP" -name __pycache__ -prune -exec rm -rf {} +
-PRISTINE=$SCRATCH/django-pristine
-cp -a "$APP" "$PRISTINE"
-fresh_copy() { # NAME: a copy of the sources at $SCRATCH/NAME, made cwd
-	cp -a "$PRISTINE" "$SCRATCH/$1" && cd "$SCRATCH/$1" || exit 1
-}
+pristine_example django staticfiles .cleanroom
 
 # ---- the preset alone -----------------------------------------------
 cd "$APP" || exit 1

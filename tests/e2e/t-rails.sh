@@ -22,16 +22,9 @@ assert_file() { # PATH DESC
 mkdir "$SCRATCH/home"
 cr() { env -i PATH="$E2E_PATH" HOME="$SCRATCH/home" "$CLEANROOM" "$@"; }
 
-copy_example rails
 # Whatever a build in examples/rails left there (gitignored) must not
 # count: every copy starts from the sources.
-rm -rf "$APP/public/assets" "$APP/log" "$APP/tmp" "$APP/app/assets/builds" \
-	"$APP/.cleanroom"
-PRISTINE=$SCRATCH/rails-pristine
-cp -a "$APP" "$PRISTINE"
-fresh_copy() { # NAME: a copy of the sources at $SCRATCH/NAME, made cwd
-	cp -a "$PRISTINE" "$SCRATCH/$1" && cd "$SCRATCH/$1" || exit 1
-}
+pristine_example rails public/assets log tmp app/assets/builds .cleanroom
 
 # ---- the preset alone -----------------------------------------------
 cd "$APP" || exit 1

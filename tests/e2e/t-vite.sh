@@ -19,25 +19,9 @@ assert_dir() { # PATH DESC
 mkdir "$SCRATCH/home"
 cr() { env -i PATH="$E2E_PATH" HOME="$SCRATCH/home" "$CLEANROOM" "$@"; }
 
-copy_example vite
 # Whatever a build in examples/vite left there (gitignored) must not
 # count: every copy starts from the sources and the installed packages.
-rm -rf "$APP/dist" "$APP/.cleanroom" "$APP/node_modules/.vite" \
-	"$APP/node_modules/.vite-temp"
-PRISTINE=$SCRATCH/vite-pristine
-mkdir "$PRISTINE"
-find "$APP" -mindepth 1 -maxdepth 1 ! -name node_modules -exec cp -a {} "$PRISTINE" \;
-cp -al "$APP/node_modules" "$PRISTINE" || exit 1
-# NAME [--no-deps]: a copy of the sources at $SCRATCH/NAME, made cwd. The
-# installed packages are hard links (a tenth of the time of a copy): no
-# build writes into an existing file under node_modules, only into the
-# preset's writable directories, which the pristine copy does not have.
-fresh_copy() {
-	mkdir "$SCRATCH/$1" && cd "$SCRATCH/$1" || exit 1
-	find "$PRISTINE" -mindepth 1 -maxdepth 1 ! -name node_modules \
-		-exec cp -a {} . \;
-	[ "${2:-}" = --no-deps ] || cp -al "$PRISTINE/node_modules" . || exit 1
-}
+pristine_example vite dist .cleanroom node_modules/.vite node_modules/.vite-temp
 
 # The checks every good build must pass, from the app directory.
 check_good_build() { # LABEL
@@ -166,8 +150,7 @@ assert_contains "$ERR" \
 
 # Files Vite copies from public/ are in no manifest: verification checks
 # them byte for byte against public/ instead, so --strict passes.
-cp -a "$ROOT/examples/vite" "$SCRATCH/strict" && cd "$SCRATCH/strict" || exit 1
-rm -rf dist .cleanroom
+fresh_copy strict
 run cr run
 assert_rc 0 "public/: the build"
 assert_contains "$ERR" "info: manifest: dist: 1 file no manifest mentions is byte for byte the same as in public/" \
@@ -184,8 +167,7 @@ assert_contains "$ERR" "dist/favicon.svg: no manifest mentions this file" \
 
 # Vite empties dist/ before it writes, deleting the lock: --expect-lock
 # still compares with the lock as it was before the build.
-cp -a "$ROOT/examples/vite" "$SCRATCH/expect" && cd "$SCRATCH/expect" || exit 1
-rm -rf dist .cleanroom
+fresh_copy expect
 run cr run
 assert_rc 0 "expect-lock: first build"
 printf 'body { margin: 1px }\n' >>src/style.css

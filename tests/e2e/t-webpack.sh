@@ -17,24 +17,9 @@ need_example webpack
 mkdir "$SCRATCH/home"
 cr() { env -i PATH="$E2E_PATH" HOME="$SCRATCH/home" "$CLEANROOM" "$@"; }
 
-copy_example webpack
 # Whatever a build in examples/webpack left there (gitignored) must not
 # count: every copy starts from the sources and the installed packages.
-rm -rf "$APP/dist" "$APP/.cleanroom" "$APP/node_modules/.cache"
-PRISTINE=$SCRATCH/webpack-pristine
-mkdir "$PRISTINE"
-find "$APP" -mindepth 1 -maxdepth 1 ! -name node_modules -exec cp -a {} "$PRISTINE" \;
-cp -al "$APP/node_modules" "$PRISTINE" || exit 1
-# NAME [--no-deps]: a copy of the sources at $SCRATCH/NAME, made cwd. The
-# installed packages are hard links (a tenth of the time of a copy): no
-# build writes into an existing file under node_modules, only into the
-# preset's writable directories, which the pristine copy does not have.
-fresh_copy() {
-	mkdir "$SCRATCH/$1" && cd "$SCRATCH/$1" || exit 1
-	find "$PRISTINE" -mindepth 1 -maxdepth 1 ! -name node_modules \
-		-exec cp -a {} . \;
-	[ "${2:-}" = --no-deps ] || cp -al "$PRISTINE/node_modules" . || exit 1
-}
+pristine_example webpack dist .cleanroom node_modules/.cache
 
 # The checks every good build must pass, from the app directory.
 check_good_build() { # LABEL
