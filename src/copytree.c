@@ -4,6 +4,7 @@
  * source is copied as a link and never leads the copy elsewhere.
  */
 #include "copytree.h"
+#include "io.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -42,65 +43,6 @@ static int excluded(const struct walk *w)
 		if (strcmp(*x, w->rel) == 0)
 			return 1;
 	return 0;
-}
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The entries of the directory open at fd, sorted; NULL-terminated,
- * caller frees each and the array. */
-static char **list_dir(int fd, size_t *n)
-{
-	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
-	char **v = NULL;
-	size_t cap = 0;
-	struct dirent *de;
-
-	*n = 0;
-	if (d == NULL) {
-		if (dfd >= 0)
-			close(dfd);
-		return NULL;
-	}
-	rewinddir(d);
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (*n + 2 > cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			char **nv = realloc(v, nc * sizeof *v);
-
-			if (nv == NULL)
-				goto fail;
-			v = nv;
-			cap = nc;
-		}
-		if ((v[*n] = strdup(de->d_name)) == NULL)
-			goto fail;
-		(*n)++;
-	}
-	if (errno != 0)
-		goto fail;
-	closedir(d);
-	if (v == NULL && (v = calloc(1, sizeof *v)) == NULL)
-		return NULL;
-	v[*n] = NULL;
-	qsort(v, *n, sizeof *v, by_name);
-	return v;
-fail : {
-	int saved = errno ? errno : ENOMEM;
-
-	for (size_t i = 0; i < *n; i++)
-		free(v[i]);
-	free(v);
-	closedir(d);
-	errno = saved;
-	return NULL;
-}
 }
 
 /* Mode, owner and times of st onto fd (a file or directory). */
@@ -256,15 +198,15 @@ out:
 
 static int copy_dir(struct walk *w, int sdir, int ddir)
 {
-	size_t n, len = strlen(w->rel);
-	char **names = list_dir(sdir, &n);
+	size_t len = strlen(w->rel);
+	struct io_names ns;
 	int rc = 0;
 
-	if (names == NULL)
+	if (io_dir_names(sdir, &ns) < 0)
 		return fail(w, errno, "reading the directory");
-	for (size_t k = 0; k < n && rc == 0; k++) {
+	for (size_t k = 0; k < ns.n && rc == 0; k++) {
 		const char *name =
-			names[w->order == COPY_NAME_ORDER ? k : n - 1 - k];
+			ns.v[w->order == COPY_NAME_ORDER ? k : ns.n - 1 - k];
 		int m = snprintf(w->rel + len, sizeof w->rel - len, "%s%s",
 				 len ? "/" : "", name);
 
@@ -277,9 +219,7 @@ static int copy_dir(struct walk *w, int sdir, int ddir)
 			rc = copy_entry(w, sdir, ddir, name);
 		w->rel[len] = '\0';
 	}
-	for (size_t k = 0; k < n; k++)
-		free(names[k]);
-	free(names);
+	io_names_free(&ns);
 	return rc;
 }
 

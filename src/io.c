@@ -4,6 +4,7 @@
  */
 #include "io.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -166,4 +167,77 @@ int io_mkdirs(const char *path)
 	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
 		return -1;
 	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void io_names_free(struct io_names *ns)
+{
+	free(ns->v);
+	free(ns->block.p); /* names, not secrets: no need to wipe */
+	memset(ns, 0, sizeof *ns);
+}
+
+int io_dir_names(int fd, struct io_names *ns)
+{
+	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	char *p;
+
+	memset(ns, 0, sizeof *ns);
+	if (d == NULL) {
+		int saved = errno;
+
+		if (dfd >= 0)
+			close(dfd);
+		errno = saved;
+		return -1;
+	}
+	/* The duplicate shares the offset with fd: start from the top. */
+	rewinddir(d);
+	for (;;) {
+		struct dirent *de;
+		const char *nm;
+
+		errno = 0;
+		de = readdir(d);
+		if (de == NULL) {
+			if (errno == 0)
+				break;
+			goto fail;
+		}
+		nm = de->d_name;
+		if (nm[0] == '.' &&
+		    (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0')))
+			continue;
+		if (buf_add(&ns->block, nm, strlen(nm) + 1) < 0)
+			goto fail;
+		ns->n++;
+	}
+	closedir(d);
+	d = NULL;
+	/* The block holds the names one after another, each with its NUL. */
+	ns->v = malloc((ns->n ? ns->n : 1) * sizeof *ns->v);
+	if (ns->v == NULL)
+		goto fail;
+	p = ns->block.p;
+	for (size_t i = 0; i < ns->n; i++) {
+		ns->v[i] = p;
+		p += strlen(p) + 1;
+	}
+	if (ns->n > 1)
+		qsort(ns->v, ns->n, sizeof *ns->v, name_cmp);
+	return 0;
+fail : {
+	int saved = errno ? errno : ENOMEM;
+
+	if (d != NULL)
+		closedir(d);
+	io_names_free(ns);
+	errno = saved;
+	return -1;
+}
 }

@@ -28,6 +28,20 @@ int io_write_file_atomic(const char *path, const void *p, size_t len);
  * PATH_MAX, EINVAL for an empty path). */
 int io_mkdirs(const char *path);
 
+/* The entry names of a directory ("." and ".." left out), sorted
+ * bytewise: pointers into one block, so a directory costs two
+ * allocations, not one per name. Owned by the struct; io_names_free. */
+struct io_names {
+	char **v;
+	size_t n;
+	struct buf block;
+};
+
+/* Reads the names of the directory open at fd (left open, its offset
+ * rewound) into out. Returns 0, or -1 with errno set. */
+int io_dir_names(int fd, struct io_names *out);
+void io_names_free(struct io_names *ns);
+
 /* Milliseconds of CLOCK_MONOTONIC, for phase timings. */
 double io_now_ms(void);
 

@@ -434,99 +434,21 @@ static void names_free(char **names, size_t n)
 	free(names);
 }
 
-/* The entry names of a directory, sorted bytewise: pointers into one
- * block, so a directory costs two allocations, not one per name. */
-struct names {
-	char **v;
-	size_t n;
-	struct buf block;
-};
-
-static void dir_names_free(struct names *ns)
-{
-	free(ns->v);
-	free(ns->block.p); /* names, not secrets: no need to wipe */
-	memset(ns, 0, sizeof *ns);
-}
-
-/* Reads the names of the directory fd (which it closes) into ns. */
-static int dir_names(struct walk *w, int fd, struct names *ns)
-{
-	DIR *d = fdopendir(fd);
-	char *p;
-
-	memset(ns, 0, sizeof *ns);
-	if (d == NULL) {
-		int saved = errno;
-
-		close(fd);
-		return err_sys(w->e, saved, "%s", w->path.p);
-	}
-	for (;;) {
-		struct dirent *de;
-		const char *nm;
-
-		errno = 0;
-		de = readdir(d);
-		if (de == NULL) {
-			if (errno == 0)
-				break;
-			goto fail;
-		}
-		nm = de->d_name;
-		if (nm[0] == '.' &&
-		    (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0')))
-			continue;
-		if (buf_add(&ns->block, nm, strlen(nm) + 1) < 0)
-			goto fail;
-		ns->n++;
-	}
-	closedir(d);
-	d = NULL;
-	/* The block holds the names one after another, each with its NUL. */
-	ns->v = malloc((ns->n ? ns->n : 1) * sizeof *ns->v);
-	if (ns->v == NULL)
-		goto fail;
-	p = ns->block.p;
-	for (size_t i = 0; i < ns->n; i++) {
-		ns->v[i] = p;
-		p += strlen(p) + 1;
-	}
-	if (ns->n > 1)
-		qsort(ns->v, ns->n, sizeof *ns->v, str_cmp);
-	return 0;
-fail : {
-	int saved = errno ? errno : ENOMEM;
-
-	if (d != NULL)
-		closedir(d);
-	dir_names_free(ns);
-	return err_sys(w->e, saved, "%s", w->path.p);
-}
-}
-
 static int hash_dir(struct walk *w, int dfd, const char *name,
 		    const struct stat *st)
 {
 	int fd = openat(dfd, name,
 			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct names ns;
+	struct io_names ns;
 	size_t base = w->path.len;
-	int rc = 0, sub;
+	int rc = 0;
 
 	if (fd < 0)
 		return err_sys(w->e, errno, "%s", w->path.p);
-	/* A second fd: dir_names hands its own to closedir. */
-	sub = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (sub < 0) {
-		int saved = errno;
-
+	if (io_dir_names(fd, &ns) < 0) {
+		rc = err_sys(w->e, errno, "%s", w->path.p);
 		close(fd);
-		return err_sys(w->e, saved, "%s", w->path.p);
-	}
-	if (dir_names(w, fd, &ns) < 0) {
-		close(sub);
-		return -1;
+		return rc;
 	}
 	put_tag(w->h, 'D');
 	put_bytes(w->h, w->path.p, w->path.len);
@@ -538,12 +460,12 @@ static int hash_dir(struct walk *w, int dfd, const char *name,
 			rc = err_sys(w->e, ENOMEM, "stamp: path");
 			break;
 		}
-		rc = hash_node(w, sub, ns.v[i]);
+		rc = hash_node(w, fd, ns.v[i]);
 		w->path.len = base;
 		w->path.p[base] = '\0';
 	}
-	close(sub);
-	dir_names_free(&ns);
+	close(fd);
+	io_names_free(&ns);
 	return rc;
 }
 
