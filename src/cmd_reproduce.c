@@ -591,13 +591,57 @@ out:
 	return rc;
 }
 
+/* The fingerprint-blind name keys of the files of l that flag marks
+ * unmatched (1), NULL for the others; NULL when out of memory. */
+static char **unmatched_keys(const struct lock *l, const unsigned char *flag)
+{
+	char **keys = calloc(l->n + 1, sizeof *keys);
+	struct buf k = {0};
+
+	for (size_t i = 0; keys != NULL && i < l->n; i++) {
+		if (flag[i] != 1)
+			continue;
+		k.len = 0;
+		if (filediff_name_key(l->v[i].path, &k) < 0 ||
+		    (keys[i] = strdup(k.p)) == NULL) {
+			for (size_t j = 0; j < i; j++)
+				free(keys[j]);
+			free(keys);
+			keys = NULL;
+		}
+	}
+	buf_free(&k);
+	return keys;
+}
+
+static void keys_free(char **keys, size_t n)
+{
+	for (size_t i = 0; keys != NULL && i < n; i++)
+		free(keys[i]);
+	free(keys);
+}
+
+/* How many still-unmatched files (flag 1) have key, and the last one. */
+static size_t count_key(char *const *keys, const unsigned char *flag, size_t n,
+			const char *key, size_t *last)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (flag[i] == 1 && strcmp(keys[i], key) == 0) {
+			c++;
+			*last = i;
+		}
+	return c;
+}
+
 /* The two locks, side by side. Files only on one side are paired when
  * their fingerprint-blind names match exactly one file on each side. */
 static int compare(struct repro *r, struct err *e)
 {
 	const struct lock *a = &r->lk[0], *b = &r->lk[1];
 	unsigned char *pa = calloc(a->n + 1, 1), *pb = calloc(b->n + 1, 1);
-	struct buf ka = {0}, kb = {0};
+	char **ka = NULL, **kb = NULL;
 	size_t i = 0, j = 0;
 	int rc = -1;
 
@@ -622,35 +666,17 @@ static int compare(struct repro *r, struct err *e)
 		else
 			pb[j++] = 1;
 	}
+	ka = unmatched_keys(a, pa);
+	kb = unmatched_keys(b, pb);
+	if (ka == NULL || kb == NULL)
+		goto oom;
 	for (i = 0; i < a->n; i++) {
-		size_t match = SIZE_MAX, na = 0, nb = 0;
+		size_t mine, match = 0;
 
-		if (!pa[i])
+		if (pa[i] != 1)
 			continue;
-		ka.len = 0;
-		if (filediff_name_key(a->v[i].path, &ka) < 0 ||
-		    buf_addc(&ka, '\0') < 0)
-			goto oom;
-		for (size_t k = 0; k < a->n; k++) {
-			kb.len = 0;
-			if (pa[k] == 1 &&
-			    (filediff_name_key(a->v[k].path, &kb) < 0 ||
-			     buf_addc(&kb, '\0') < 0))
-				goto oom;
-			na += pa[k] == 1 && strcmp(ka.p, kb.p) == 0;
-		}
-		for (j = 0; j < b->n; j++) {
-			kb.len = 0;
-			if (pb[j] == 1 &&
-			    (filediff_name_key(b->v[j].path, &kb) < 0 ||
-			     buf_addc(&kb, '\0') < 0))
-				goto oom;
-			if (pb[j] == 1 && strcmp(ka.p, kb.p) == 0) {
-				nb++;
-				match = j;
-			}
-		}
-		if (na == 1 && nb == 1) {
+		if (count_key(ka, pa, a->n, ka[i], &mine) == 1 &&
+		    count_key(kb, pb, b->n, ka[i], &match) == 1) {
 			if (report_diff(r, "renamed", a->v[i].path,
 					b->v[match].path) < 0)
 				goto oom;
@@ -670,8 +696,8 @@ static int compare(struct repro *r, struct err *e)
 oom:
 	err_sys(e, ENOMEM, "reproduce");
 out:
-	buf_free(&ka);
-	buf_free(&kb);
+	keys_free(ka, a->n);
+	keys_free(kb, b->n);
 	free(pa);
 	free(pb);
 	return rc;
