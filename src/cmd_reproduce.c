@@ -803,7 +803,7 @@ int cmd_reproduce(const struct cli *c, struct err *e)
 	}
 	rc = 0;
 out:
-	if (r.work[0] != '\0' && copytree_remove(r.work) < 0)
+	if (r.work[0] != '\0' && io_remove_tree(r.work) < 0)
 		msg_warn("reproduce: could not remove %s: %s", r.work,
 			 strerror(errno));
 	buf_free(&varied);

@@ -256,20 +256,10 @@ static int chown_writable(struct run *r, int back, struct err *e)
 	return 0;
 }
 
-static int unlink_cb(const char *p, const struct stat *sb, int flag,
-		     struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	(void)remove(p);
-	return 0;
-}
-
 static void remove_tree(const char *dir)
 {
 	if (dir[0] != '\0')
-		(void)nftw(dir, unlink_cb, 16, FTW_DEPTH | FTW_PHYS);
+		(void)io_remove_tree(dir);
 }
 
 /* After a failed build: which withheld names its output mentioned. */

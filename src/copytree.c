@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,23 +272,6 @@ int copytree_file(const char *src, const char *dst, struct err *e)
 	if (!S_ISREG(st.st_mode))
 		return fail(&w, EINVAL, "not a regular file");
 	return copy_file(&w, AT_FDCWD, src, AT_FDCWD, dst, &st);
-}
-
-static int remove_cb(const char *path, const struct stat *st, int type,
-		     struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (type == FTW_DP ? rmdir(path) : unlink(path))
-		return errno == ENOENT ? 0 : -1;
-	return 0;
-}
-
-int copytree_remove(const char *path)
-{
-	int rc = nftw(path, remove_cb, 32, FTW_DEPTH | FTW_PHYS);
-
-	return rc < 0 && errno == ENOENT ? 0 : rc;
 }
 
 long copytree_readdir_order(const char *dir, char *out, size_t max)

@@ -41,10 +41,6 @@ int copytree(const char *src, const char *dst, const char *const *exclude,
  * 0, or -1 with e filled. */
 int copytree_file(const char *src, const char *dst, struct err *e);
 
-/* Removes the tree at path (not following symlinks). Returns 0, or -1
- * with errno set; ENOENT is success. */
-int copytree_remove(const char *path);
-
 /* The names of directory dir in the order readdir returns them, '\n'
  * separated, at most max bytes ("." and ".." left out). Returns the
  * length, or -1 with errno set. */

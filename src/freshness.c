@@ -245,7 +245,7 @@ int freshness_stash(const struct cli *c, int *kept, struct err *e)
 	int found, rc = -1;
 
 	*kept = 0;
-	if (copytree_remove(PREVIOUS) < 0)
+	if (io_remove_tree(PREVIOUS) < 0)
 		return err_sys(e, errno, "%s", PREVIOUS);
 	if (outset_load(c, NULL, &o, &found, e) < 0)
 		goto out;
@@ -282,7 +282,7 @@ int freshness_stash(const struct cli *c, int *kept, struct err *e)
 out:
 	outset_free(&o);
 	if (rc < 0)
-		(void)copytree_remove(PREVIOUS);
+		(void)io_remove_tree(PREVIOUS);
 	return rc;
 }
 
@@ -401,13 +401,13 @@ int freshness_restore(const struct cli *c, size_t *removed, size_t *restored,
 	rc = 0;
 out:
 	outset_free(&o);
-	(void)copytree_remove(PREVIOUS);
+	(void)io_remove_tree(PREVIOUS);
 	return rc;
 }
 
 void freshness_drop_stash(void)
 {
-	(void)copytree_remove(PREVIOUS);
+	(void)io_remove_tree(PREVIOUS);
 }
 
 int freshness_record(const struct cli *c, const char *hex, struct err *e)

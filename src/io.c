@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
@@ -240,4 +241,28 @@ fail : {
 	errno = saved;
 	return -1;
 }
+}
+
+static int remove_cb(const char *path, const struct stat *st, int type,
+		     struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	(void)remove(path); /* what stays is found below */
+	return 0;
+}
+
+int io_remove_tree(const char *path)
+{
+	struct stat st;
+
+	if (nftw(path, remove_cb, 32, FTW_DEPTH | FTW_PHYS) < 0 &&
+	    errno != ENOENT)
+		return -1;
+	if (lstat(path, &st) == 0) {
+		errno = ENOTEMPTY;
+		return -1;
+	}
+	return 0;
 }

@@ -42,6 +42,11 @@ struct io_names {
 int io_dir_names(int fd, struct io_names *out);
 void io_names_free(struct io_names *ns);
 
+/* Removes the tree at path, never following symlinks, as much of it as
+ * it can. Returns 0 when nothing is left (a missing path included), or -1
+ * with errno set (ENOTEMPTY when something could not be removed). */
+int io_remove_tree(const char *path);
+
 /* Milliseconds of CLOCK_MONOTONIC, for phase timings. */
 double io_now_ms(void);
 

@@ -16,6 +16,7 @@
 
 #include "copytree.h"
 #include "filediff.h"
+#include "io.h"
 #include "tap.h"
 
 static void first(const char *a, const char *b, struct filediff *d)
@@ -212,7 +213,7 @@ TAP_SUITE(copytree_copies)
 
 	snprintf(p, sizeof p, "%s/ro", src);
 	chmod(p, 0755);
-	T_INT(copytree_remove(tmpl), 0, "the whole tree is removed");
+	T_INT(io_remove_tree(tmpl), 0, "the whole tree is removed");
 	T_OK(!exists(tmpl), "nothing is left");
-	T_INT(copytree_remove(tmpl), 0, "removing a missing tree is fine");
+	T_INT(io_remove_tree(tmpl), 0, "removing a missing tree is fine");
 }
