@@ -263,6 +263,12 @@ main() {
 		esac
 	done
 	if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then
+		# `make -j` runs the build and check groups at once: one apt-get
+		# at a time (apt's own lock makes the second one fail, not wait).
+		if [[ $(id -u) -eq 0 ]] && command -v flock >/dev/null; then
+			exec 9>/run/cleanroom-bootstrap.lock
+			flock 9
+		fi
 		install_debian "${groups[@]}"
 	else
 		check_system "${groups[@]}"
