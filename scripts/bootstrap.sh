@@ -65,7 +65,10 @@ missing_packages() {
 apt_quiet() {
 	local log
 	log=$(mktemp)
-	if ! DEBIAN_FRONTEND=noninteractive apt-get "$@" >"$log" 2>&1; then
+	# Wait for another apt-get (an unattended upgrade, a second make) to
+	# finish instead of failing on its lock.
+	if ! DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+		"$@" >"$log" 2>&1; then
 		tail -n 20 "$log" >&2
 		rm -f "$log"
 		die "apt-get $* failed"

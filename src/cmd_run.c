@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "beneath.h"
 #include "config.h"
 #include "freshness.h"
 #include "io.h"
@@ -56,6 +56,8 @@ struct run {
 	struct scan_secret *secrets;
 	size_t nsecrets;
 	char *lock_path;
+	const char **roots;    /* the output roots, as the spec names them */
+	struct tree_pin *pins; /* what each was before the build */
 	int have_before, built, verified;
 };
 
@@ -223,36 +225,27 @@ static int apply_sandbox(void *arg, int errfd)
 
 static void remove_tree(const char *dir);
 
-/* nftw has no argument pointer: the ids for chown_cb. Set only by
- * chown_writable, in the single-threaded parent. */
-static uid_t chown_uid;
-static gid_t chown_gid;
-
-static int chown_cb(const char *p, const struct stat *sb, int flag,
-		    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return lchown(p, chown_uid, chown_gid) < 0 ? -1 : 0;
-}
-
 /* With `user:`, the build must own what it may write: the output roots,
  * scratch dirs and TMPDIR, with what is already in them. back: after the
  * build, give everything back to cleanroom's own ids, so that a later run
- * without `user:` (capabilities dropped, so no DAC override) can write. */
+ * without `user:` (capabilities dropped, so no DAC override) can write.
+ * Never through a link: the build may have put one in any of these
+ * places, and following it would hand over a tree outside, as root. */
 static int chown_writable(struct run *r, int back, struct err *e)
 {
-	if (!sandbox_user_ids(r->prep, &chown_uid, &chown_gid))
+	uid_t uid;
+	gid_t gid;
+
+	if (!sandbox_user_ids(r->prep, &uid, &gid))
 		return 0;
 	if (back) {
-		chown_uid = geteuid();
-		chown_gid = getegid();
+		uid = geteuid();
+		gid = getegid();
 	}
 	for (size_t i = 0; i < r->plan.nwritable; i++)
-		if (nftw(r->writable[i], chown_cb, 16, FTW_PHYS) < 0)
+		if (beneath_chown_tree(AT_FDCWD, r->writable[i], uid, gid) < 0)
 			return err_sys(e, errno, "giving %s to uid %ld",
-				       r->writable[i], (long)chown_uid);
+				       r->writable[i], (long)uid);
 	return 0;
 }
 
@@ -472,7 +465,18 @@ static int build(struct run *r, struct err *e)
  * the lock" report compare with it. */
 static int load_previous_lock(struct run *r, struct err *e)
 {
+	size_t n = r->cfg.spec.outputs.roots.n;
+
 	lock_init(&r->prev);
+	/* What each root is now, before the build: afterwards a root is
+	 * walked, written and locked only if it is still that. */
+	r->roots = calloc(n + 1, sizeof *r->roots);
+	r->pins = calloc(n + 1, sizeof *r->pins);
+	if (r->roots == NULL || r->pins == NULL)
+		return nomem(e);
+	for (size_t i = 0; i < n; i++)
+		r->roots[i] = r->cfg.spec.outputs.roots.v[i].s;
+	tree_pin_roots(r->roots, n, r->pins);
 	r->lock_path = verify_lock_path(&r->cfg.spec);
 	if (r->lock_path == NULL)
 		return nomem(e);
@@ -502,6 +506,7 @@ static int verify_and_lock(struct run *r, const struct cli *c, struct err *e)
 	vo.lock_must_match = c->expect_lock;
 	vo.before = r->have_before ? &r->before : NULL;
 	vo.landlock = ll != NULL && ll->state == LAYER_ON;
+	vo.pins = r->pins;
 	if (verify_outputs(&vo, &r->vr, e) < 0)
 		return -1;
 	r->verified = 1;
@@ -518,8 +523,17 @@ static int verify_and_lock(struct run *r, const struct cli *c, struct err *e)
 		.lock_path = r->lock_path,
 	};
 	if (r->vr.passed) {
-		if (lock_write(r->lock_path, &r->vr.lock, e) < 0)
+		const char *leaf;
+		int dfd = tree_out_parent(r->roots, r->cfg.spec.outputs.roots.n,
+					  r->pins, r->lock_path, 0, &leaf);
+
+		if (dfd < 0)
+			return err_sys(e, errno, "%s", r->lock_path);
+		rc = lock_write_at(dfd, leaf, r->lock_path, &r->vr.lock, e);
+		(void)close(dfd);
+		if (rc < 0)
 			return -1;
+		rc = -1;
 		ri.lock_written = 1;
 	}
 	if (report_human(&ri, &text) < 0) {
@@ -574,6 +588,8 @@ static void run_free(struct run *r)
 	free(r->withheld);
 	free(r->secrets);
 	free(r->lock_path);
+	free(r->roots);
+	free(r->pins);
 	lock_free(&r->prev);
 	policy_free(&r->pol);
 	config_free(&r->cfg);

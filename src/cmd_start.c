@@ -49,9 +49,9 @@ int cmd_start(const struct cli *server, struct err *e)
 	/* The command after -- is the server's; the build's comes from the
 	 * spec or the preset, in everything but exec_server. */
 	struct cli bc = *server, *c = &bc;
+	struct freshness_stash stash;
 	char hex[65];
-	int fd, kept = 0,
-		full = c->verify != NULL && strcmp(c->verify, "full") == 0;
+	int fd, rc, full = c->verify != NULL && strcmp(c->verify, "full") == 0;
 	double t0 = io_now_ms();
 
 	bc.argv = NULL;
@@ -80,17 +80,21 @@ int cmd_start(const struct cli *server, struct err *e)
 	 * build may empty its output directory (Vite, webpack) or leave
 	 * files that fail verification, and after a failure the previous set
 	 * must still be there, whole, and nothing unverified beside it. */
+	freshness_stash_init(&stash);
 	if (access(FRESHNESS_STAMP, F_OK) == 0 &&
-	    freshness_stash(c, &kept, e) < 0)
+	    freshness_stash(c, &stash, e) < 0)
 		return -1;
 	if (cmd_run(&bc, e) < 0) {
 		struct err why = *e;
 		size_t removed, restored;
 
-		if (!kept || why.kind == ERR_USAGE)
+		if (!stash.kept || why.kind == ERR_USAGE) {
+			freshness_drop_stash(&stash);
 			return -1;
-		if (freshness_restore(c, &removed, &restored, e) < 0 ||
-		    verify_full(c, e) < 0) {
+		}
+		rc = freshness_restore(c, &stash, &removed, &restored, e);
+		freshness_drop_stash(&stash);
+		if (rc < 0 || verify_full(c, e) < 0) {
 			err_hint(e,
 				 "the build failed (%s), and the previous "
 				 "output set could not be restored whole",
@@ -110,7 +114,7 @@ int cmd_start(const struct cli *server, struct err *e)
 			 why.msg);
 		return exec_server(server, e);
 	}
-	freshness_drop_stash();
+	freshness_drop_stash(&stash);
 	msg_info("start: built and recorded in %.2f s: starting %s",
 		 (io_now_ms() - t0) / 1e3, server->argv[0]);
 	return exec_server(server, e);

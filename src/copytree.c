@@ -260,18 +260,19 @@ out:
 	return rc;
 }
 
-int copytree_file(const char *src, const char *dst, struct err *e)
+int copytree_file_at(int sdir, const char *sname, int ddir, const char *dname,
+		     const char *shown, struct err *e)
 {
 	struct copy_stats stats = {0};
 	struct walk w = {.st = &stats, .e = e, .root = geteuid() == 0};
 	struct stat st;
 
-	(void)snprintf(w.rel, sizeof w.rel, "%s", src);
-	if (fstatat(AT_FDCWD, src, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	(void)snprintf(w.rel, sizeof w.rel, "%s", shown);
+	if (fstatat(sdir, sname, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return fail(&w, errno, "stat");
 	if (!S_ISREG(st.st_mode))
 		return fail(&w, EINVAL, "not a regular file");
-	return copy_file(&w, AT_FDCWD, src, AT_FDCWD, dst, &st);
+	return copy_file(&w, sdir, sname, ddir, dname, &st);
 }
 
 long copytree_readdir_order(const char *dir, char *out, size_t max)

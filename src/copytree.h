@@ -36,10 +36,13 @@ struct copy_stats {
 int copytree(const char *src, const char *dst, const char *const *exclude,
 	     enum copy_order order, struct copy_stats *stats, struct err *e);
 
-/* Copies the regular file src to dst (which must not exist) as copytree
- * copies a file: a reflink where possible, mode and times kept. Returns
- * 0, or -1 with e filled. */
-int copytree_file(const char *src, const char *dst, struct err *e);
+/* Copies the regular file sname in the directory open at sdir to dname
+ * in ddir (which must not exist) as copytree copies a file: a reflink
+ * where possible, mode and times kept; neither name is followed if it is
+ * a link. shown names the file in messages. Returns 0, or -1 with e
+ * filled. */
+int copytree_file_at(int sdir, const char *sname, int ddir, const char *dname,
+		     const char *shown, struct err *e);
 
 /* The names of directory dir in the order readdir returns them, '\n'
  * separated, at most max bytes ("." and ".." left out). Returns the

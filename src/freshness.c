@@ -6,18 +6,21 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "beneath.h"
 #include "config.h"
 #include "copytree.h"
 #include "io.h"
 #include "lock.h"
 #include "policy.h"
 #include "stamp.h"
+#include "tree.h"
 #include "verify.h"
 
 extern char **environ;
@@ -147,6 +150,8 @@ struct outset {
 	struct config cfg;
 	const char *wd;	 /* the workdir, or NULL for "." */
 	char *lock_path; /* from here */
+	char **roots;	 /* the output roots, from here */
+	size_t nroots;
 	struct lock lk;
 	int have_cfg;
 };
@@ -166,6 +171,9 @@ static char *from_here(const char *wd, const char *p)
 static void outset_free(struct outset *o)
 {
 	free(o->lock_path);
+	for (size_t i = 0; i < o->nroots; i++)
+		free(o->roots[i]);
+	free(o->roots);
 	lock_free(&o->lk);
 	if (o->have_cfg)
 		config_free(&o->cfg);
@@ -176,6 +184,7 @@ static void outset_free(struct outset *o)
 static int outset_load(const struct cli *c, const char *lock_dir,
 		       struct outset *o, int *found, struct err *e)
 {
+	const struct spec *s;
 	char *p;
 	int rc;
 
@@ -185,10 +194,20 @@ static int outset_load(const struct cli *c, const char *lock_dir,
 	if (config_load(c, &o->cfg, e) < 0)
 		return -1;
 	o->have_cfg = 1;
-	o->wd = o->cfg.spec.workdir.s;
+	s = &o->cfg.spec;
+	o->wd = s->workdir.s;
 	if (o->wd != NULL && (strcmp(o->wd, ".") == 0 || o->wd[0] == '\0'))
 		o->wd = NULL;
-	p = verify_lock_path(&o->cfg.spec);
+	o->roots = calloc(s->outputs.roots.n + 1, sizeof *o->roots);
+	if (o->roots == NULL)
+		return err_sys(e, ENOMEM, "start");
+	for (; o->nroots < s->outputs.roots.n; o->nroots++) {
+		o->roots[o->nroots] =
+			from_here(o->wd, s->outputs.roots.v[o->nroots].s);
+		if (o->roots[o->nroots] == NULL)
+			return err_sys(e, ENOMEM, "start");
+	}
+	p = verify_lock_path(s);
 	o->lock_path = p ? from_here(o->wd, p) : NULL;
 	free(p);
 	if (o->lock_path == NULL)
@@ -208,59 +227,110 @@ static int outset_load(const struct cli *c, const char *lock_dir,
 	return rc;
 }
 
-/* mkdir -p of the directory part of path. */
-static int parent_dirs(const char *path, struct err *e)
-{
-	char *dir = strdup(path), *slash;
-	int rc = 0;
+/*
+ * Every path below is resolved as beneath.h does, never through a link:
+ * a failed build may have put one where an output root or one of its
+ * directories was, and cleanroom, as root, would otherwise copy from,
+ * delete in and write to whatever it leads to. A root the spec names
+ * through a link is followed only to the directory it led to before the
+ * build (tree_pin).
+ */
 
-	if (dir == NULL)
+/* The directory holding the output file p (from here) and its leaf. */
+static int out_parent(const struct outset *o, const struct tree_pin *pins,
+		      const char *p, int create, const char **leaf,
+		      struct err *e)
+{
+	int fd = tree_out_parent((const char *const *)o->roots, o->nroots, pins,
+				 p, create, leaf);
+
+	if (fd < 0)
+		err_sys(e, errno, "%s", p);
+	return fd;
+}
+
+/* The directory holding PREVIOUS/p and its leaf; *path is that path. */
+static int kept_parent(const char *p, int create, char **path,
+		       const char **leaf, struct err *e)
+{
+	int fd;
+
+	if (asprintf(path, "%s/%s", PREVIOUS, p) < 0) {
+		*path = NULL;
 		return err_sys(e, ENOMEM, "start");
-	slash = strrchr(dir, '/');
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		if (io_mkdirs(dir) < 0)
-			rc = err_sys(e, errno, "creating %s", dir);
 	}
-	free(dir);
-	return rc;
+	fd = beneath_parent(AT_FDCWD, *path, create, leaf);
+	if (fd < 0)
+		err_sys(e, errno, "%s", *path);
+	return fd;
 }
 
-/* Copies from (seen from here) to PREVIOUS/from. */
-static int keep_copy(const char *from, struct err *e)
+/* Copies the output file p (from here) to PREVIOUS/p. */
+static int keep_copy(const struct outset *o, const struct tree_pin *pins,
+		     const char *p, struct err *e)
 {
-	char *to = NULL;
-	int rc;
+	const char *leaf = "", *kleaf = "";
+	char *kept = NULL;
+	int from, to = -1, rc = -1;
 
-	if (asprintf(&to, "%s/%s", PREVIOUS, from) < 0)
-		return err_sys(e, ENOMEM, "start");
-	rc = parent_dirs(to, e) < 0 ? -1 : copytree_file(from, to, e);
-	free(to);
+	from = out_parent(o, pins, p, 0, &leaf, e);
+	if (from < 0)
+		return -1;
+	to = kept_parent(p, 1, &kept, &kleaf, e);
+	if (to >= 0)
+		rc = copytree_file_at(from, leaf, to, kleaf, p, e);
+	if (to >= 0)
+		(void)close(to);
+	(void)close(from);
+	free(kept);
 	return rc;
 }
 
-int freshness_stash(const struct cli *c, int *kept, struct err *e)
+void freshness_stash_init(struct freshness_stash *st)
+{
+	memset(st, 0, sizeof *st);
+}
+
+int freshness_stash(const struct cli *c, struct freshness_stash *st,
+		    struct err *e)
 {
 	struct outset o;
 	int found, rc = -1;
 
-	*kept = 0;
+	st->kept = 0;
 	if (io_remove_tree(PREVIOUS) < 0)
 		return err_sys(e, errno, "%s", PREVIOUS);
 	if (outset_load(c, NULL, &o, &found, e) < 0)
 		goto out;
+	/* Where each root leads now, before the build. */
+	free(st->pins);
+	st->pins = calloc(o.nroots + 1, sizeof *st->pins);
+	if (st->pins == NULL) {
+		err_sys(e, ENOMEM, "start");
+		goto out;
+	}
+	st->nroots = o.nroots;
+	tree_pin_roots((const char *const *)o.roots, o.nroots, st->pins);
 	/* A set with a file missing is no longer the verified set: there
 	 * is nothing whole to keep. */
 	for (size_t i = 0; found && i < o.lk.n; i++) {
 		char *p = from_here(o.wd, o.lk.v[i].path);
-		struct stat st;
+		const char *leaf;
+		struct stat sb;
+		struct err ignored = {0};
+		int dfd;
 
 		if (p == NULL) {
 			err_sys(e, ENOMEM, "start");
 			goto out;
 		}
-		if (lstat(p, &st) < 0 || !S_ISREG(st.st_mode))
+		dfd = out_parent(&o, st->pins, p, 0, &leaf, &ignored);
+		if (dfd < 0 ||
+		    fstatat(dfd, leaf, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(sb.st_mode))
 			found = 0;
+		if (dfd >= 0)
+			(void)close(dfd);
 		free(p);
 	}
 	for (size_t i = 0; found && i < o.lk.n; i++) {
@@ -270,14 +340,15 @@ int freshness_stash(const struct cli *c, int *kept, struct err *e)
 			err_sys(e, ENOMEM, "start");
 			goto out;
 		}
-		rc = keep_copy(p, e);
+		rc = keep_copy(&o, st->pins, p, e);
 		free(p);
 		if (rc < 0)
 			goto out;
+		rc = -1;
 	}
-	if (found && keep_copy(o.lock_path, e) < 0)
+	if (found && keep_copy(&o, st->pins, o.lock_path, e) < 0)
 		goto out;
-	*kept = found;
+	st->kept = found;
 	rc = 0;
 out:
 	outset_free(&o);
@@ -291,21 +362,26 @@ static int by_path(const void *key, const void *ent)
 	return strcmp(key, ((const struct lock_entry *)ent)->path);
 }
 
-/* Removes every file under dir (seen from here) that the set does not
- * list, but the lock; counts them in *removed. */
-static int remove_unlisted(const struct outset *o, const char *dir,
+/* Removes every file below the directory open at fd (dir names it, from
+ * here) that the set does not list, but the lock; counts them in
+ * *removed. Directories are opened with O_NOFOLLOW from their parent's
+ * fd: a link is removed as an entry, never followed. Closes fd. */
+static int remove_unlisted(const struct outset *o, int fd, const char *dir,
 			   size_t *removed, struct err *e)
 {
-	DIR *d = opendir(dir);
+	DIR *d = fdopendir(fd);
 	struct dirent *de;
+	size_t skip = o->wd ? strlen(o->wd) + 1 : 0;
 	int rc = 0;
 
-	if (d == NULL)
-		return errno == ENOENT ? 0 : err_sys(e, errno, "%s", dir);
+	if (d == NULL) {
+		(void)close(fd);
+		return err_sys(e, errno, "%s", dir);
+	}
 	while (rc == 0 && (errno = 0, de = readdir(d)) != NULL) {
 		char *p = NULL;
 		struct stat st;
-		size_t skip = o->wd ? strlen(o->wd) + 1 : 0;
+		int sub;
 
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
@@ -314,14 +390,18 @@ static int remove_unlisted(const struct outset *o, const char *dir,
 			rc = err_sys(e, ENOMEM, "start");
 			break;
 		}
-		if (lstat(p, &st) < 0)
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			rc = err_sys(e, errno, "%s", p);
-		else if (S_ISDIR(st.st_mode))
-			rc = remove_unlisted(o, p, removed, e);
-		else if (strcmp(p, o->lock_path) != 0 && strlen(p) > skip &&
-			 bsearch(p + skip, o->lk.v, o->lk.n, sizeof *o->lk.v,
-				 by_path) == NULL) {
-			if (unlink(p) < 0)
+		else if (S_ISDIR(st.st_mode)) {
+			sub = openat(fd, de->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					     O_CLOEXEC);
+			rc = sub < 0 ? err_sys(e, errno, "%s", p)
+				     : remove_unlisted(o, sub, p, removed, e);
+		} else if (strcmp(p, o->lock_path) != 0 && strlen(p) > skip &&
+			   bsearch(p + skip, o->lk.v, o->lk.n, sizeof *o->lk.v,
+				   by_path) == NULL) {
+			if (unlinkat(fd, de->d_name, 0) < 0)
 				rc = err_sys(e, errno, "removing %s", p);
 			else
 				(*removed)++;
@@ -330,28 +410,79 @@ static int remove_unlisted(const struct outset *o, const char *dir,
 	}
 	if (rc == 0 && errno != 0)
 		rc = err_sys(e, errno, "%s", dir);
-	closedir(d);
+	(void)closedir(d);
 	return rc;
+}
+
+/* The output root r (from here) as a real directory again: a link or
+ * file the failed build left in its place is removed (never followed),
+ * a missing one is made. A pinned link must still lead where it did. */
+static int open_root_for_restore(const char *r, const struct tree_pin *pin,
+				 size_t *removed, struct err *e)
+{
+	const char *leaf;
+	struct stat st;
+	int fd, parent;
+
+	if (pin->link) {
+		fd = tree_open_root(r, pin);
+		if (fd < 0)
+			err_sys(e, errno, "output root %s", r);
+		return fd;
+	}
+	fd = beneath_open(AT_FDCWD, r, O_RDONLY | O_DIRECTORY, 0);
+	if (fd >= 0 || (errno != ELOOP && errno != ENOTDIR && errno != ENOENT))
+		return fd >= 0 ? fd : err_sys(e, errno, "output root %s", r);
+	parent = beneath_parent(AT_FDCWD, r, 1, &leaf);
+	if (parent < 0)
+		return err_sys(e, errno, "output root %s", r);
+	if (fstatat(parent, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISDIR(st.st_mode)) {
+		if (unlinkat(parent, leaf, 0) < 0) {
+			err_sys(e, errno, "removing %s", r);
+			(void)close(parent);
+			return -1;
+		}
+		(*removed)++;
+	}
+	if (mkdirat(parent, leaf, 0755) < 0 && errno != EEXIST) {
+		err_sys(e, errno, "creating %s", r);
+		(void)close(parent);
+		return -1;
+	}
+	fd = openat(parent, leaf,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		err_sys(e, errno, "output root %s", r);
+	(void)close(parent);
+	return fd;
 }
 
 /* Moves PREVIOUS/p back to p. */
-static int put_back(const char *p, struct err *e)
+static int put_back(const struct outset *o, const struct tree_pin *pins,
+		    const char *p, struct err *e)
 {
-	char *from = NULL;
-	int rc = 0;
+	const char *leaf = "", *kleaf = "";
+	char *kept = NULL;
+	int to, from, rc = -1;
 
-	if (asprintf(&from, "%s/%s", PREVIOUS, p) < 0)
-		return err_sys(e, ENOMEM, "start");
-	if (parent_dirs(p, e) < 0)
-		rc = -1;
-	else if (rename(from, p) < 0)
-		rc = err_sys(e, errno, "restoring %s", p);
-	free(from);
+	to = out_parent(o, pins, p, 1, &leaf, e);
+	if (to < 0)
+		return -1;
+	from = kept_parent(p, 0, &kept, &kleaf, e);
+	if (from >= 0) {
+		rc = renameat(from, kleaf, to, leaf);
+		if (rc < 0)
+			err_sys(e, errno, "restoring %s", p);
+		(void)close(from);
+	}
+	(void)close(to);
+	free(kept);
 	return rc;
 }
 
-int freshness_restore(const struct cli *c, size_t *removed, size_t *restored,
-		      struct err *e)
+int freshness_restore(const struct cli *c, const struct freshness_stash *st,
+		      size_t *removed, size_t *restored, struct err *e)
 {
 	struct outset o;
 	int found, rc = -1;
@@ -359,28 +490,22 @@ int freshness_restore(const struct cli *c, size_t *removed, size_t *restored,
 	*removed = *restored = 0;
 	if (outset_load(c, PREVIOUS, &o, &found, e) < 0)
 		goto out;
-	if (!found) {
+	if (!found || st->pins == NULL || st->nroots != o.nroots) {
 		err_set(e, ERR_CHILD, NULL, 0, 0,
 			"no previous verified output set was kept");
 		goto out;
 	}
 	/* Relative output roots only: an absolute one is outside the tree,
 	 * and its files are put back below but nothing else is touched. */
-	for (size_t i = 0; i < o.cfg.spec.outputs.roots.n; i++) {
-		const char *r = o.cfg.spec.outputs.roots.v[i].s;
-		char *root = r[0] == '/' ? NULL : from_here(o.wd, r);
+	for (size_t i = 0; i < o.nroots; i++) {
+		const char *r = o.roots[i];
+		int fd;
 
 		if (r[0] == '/')
 			continue;
-		if (root == NULL) {
-			err_sys(e, ENOMEM, "start");
+		fd = open_root_for_restore(r, &st->pins[i], removed, e);
+		if (fd < 0 || remove_unlisted(&o, fd, r, removed, e) < 0)
 			goto out;
-		}
-		rc = remove_unlisted(&o, root, removed, e);
-		free(root);
-		if (rc < 0)
-			goto out;
-		rc = -1;
 	}
 	for (size_t i = 0; i < o.lk.n; i++) {
 		char *p = from_here(o.wd, o.lk.v[i].path);
@@ -389,14 +514,14 @@ int freshness_restore(const struct cli *c, size_t *removed, size_t *restored,
 			err_sys(e, ENOMEM, "start");
 			goto out;
 		}
-		rc = put_back(p, e);
+		rc = put_back(&o, st->pins, p, e);
 		free(p);
 		if (rc < 0)
 			goto out;
 		(*restored)++;
 		rc = -1;
 	}
-	if (put_back(o.lock_path, e) < 0)
+	if (put_back(&o, st->pins, o.lock_path, e) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -405,9 +530,11 @@ out:
 	return rc;
 }
 
-void freshness_drop_stash(void)
+void freshness_drop_stash(struct freshness_stash *st)
 {
 	(void)io_remove_tree(PREVIOUS);
+	free(st->pins);
+	memset(st, 0, sizeof *st);
 }
 
 int freshness_record(const struct cli *c, const char *hex, struct err *e)
@@ -442,7 +569,7 @@ int freshness_record(const struct cli *c, const char *hex, struct err *e)
 			goto oom;
 	}
 	if ((mkdir(FRESHNESS_DIR, 0755) < 0 && errno != EEXIST) ||
-	    io_write_file_atomic(STAMP_FILE, text.p, text.len) < 0) {
+	    beneath_write_file(AT_FDCWD, STAMP_FILE, text.p, text.len) < 0) {
 		err_sys(e, errno, "%s", STAMP_FILE);
 		goto out;
 	}

@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "err.h"
+#include "tree.h"
 
 #define FRESHNESS_DIR	     ".cleanroom"
 #define FRESHNESS_STAMP	     FRESHNESS_DIR "/stamp"
@@ -37,16 +38,28 @@ int freshness_record(const struct cli *c, const char *hex, struct err *e);
 /*
  * The previous verified output set, for `start --serve-stale`:
  * freshness_stash copies the files of the current lock and the lock itself
- * to .cleanroom/previous/ before a build (*kept is 0 when there is no
- * lock); after a failed build freshness_restore puts them back and
- * removes every other file in the output roots (counted in *removed), so
- * that what is served is exactly the set the lock describes; after a
- * successful one freshness_drop_stash removes the copy. Return 0, or -1
- * with e filled.
+ * to .cleanroom/previous/ before a build (st->kept is 0 when there is no
+ * whole set to keep) and pins where each output root leads (tree_pin);
+ * after a failed build freshness_restore puts them back and removes every
+ * other file in the output roots (counted in *removed), so that what is
+ * served is exactly the set the lock describes; after a successful one
+ * freshness_drop_stash removes the copy. Nothing is read, removed or
+ * written through a link the build made (beneath.h): a root the build
+ * replaced by a link is a directory again afterwards, and a root the spec
+ * names through a link must still lead where it did. Return 0, or -1 with
+ * e filled. st is the caller's; freshness_drop_stash releases it.
  */
-int freshness_stash(const struct cli *c, int *kept, struct err *e);
-int freshness_restore(const struct cli *c, size_t *removed, size_t *restored,
-		      struct err *e);
-void freshness_drop_stash(void);
+struct freshness_stash {
+	int kept;
+	struct tree_pin *pins; /* per output root, before the build */
+	size_t nroots;
+};
+
+void freshness_stash_init(struct freshness_stash *st);
+int freshness_stash(const struct cli *c, struct freshness_stash *st,
+		    struct err *e);
+int freshness_restore(const struct cli *c, const struct freshness_stash *st,
+		      size_t *removed, size_t *restored, struct err *e);
+void freshness_drop_stash(struct freshness_stash *st);
 
 #endif

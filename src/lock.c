@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "beneath.h"
 #include "io.h"
 
 #define LOCK_MAX (512u << 20)
@@ -109,17 +110,24 @@ int lock_format(const struct lock *l, struct buf *out)
 	return 0;
 }
 
-int lock_write(const char *path, const struct lock *l, struct err *e)
+int lock_write_at(int dirfd, const char *name, const char *shown,
+		  const struct lock *l, struct err *e)
 {
 	struct buf text = {0};
 	int rc = 0;
 
 	if (lock_format(l, &text) < 0)
 		rc = err_sys(e, ENOMEM, "writing the lock");
-	else if (io_write_file_atomic(path, text.p ? text.p : "", text.len) < 0)
-		rc = err_sys(e, errno, "%s", path);
+	else if (beneath_write_file(dirfd, name, text.p ? text.p : "",
+				    text.len) < 0)
+		rc = err_sys(e, errno, "%s", shown);
 	buf_free(&text);
 	return rc;
+}
+
+int lock_write(const char *path, const struct lock *l, struct err *e)
+{
+	return lock_write_at(AT_FDCWD, path, path, l, e);
 }
 
 static int hexval(char c)

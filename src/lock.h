@@ -38,8 +38,13 @@ size_t lock_sort(struct lock *l);
 /* Appends the sha256sum text of a sorted lock. */
 int lock_format(const struct lock *l, struct buf *out);
 
-/* Writes the lock to path whole or not at all: a temporary file in the
- * same directory, fsync, rename, fsync of the directory. */
+/* Writes the lock as name in the directory open at dirfd (AT_FDCWD: the
+ * cwd), whole or not at all, never through a symlink (beneath.h's
+ * beneath_write_file); shown is the path messages name. */
+int lock_write_at(int dirfd, const char *name, const char *shown,
+		  const struct lock *l, struct err *e);
+
+/* lock_write_at beneath the cwd: path's directories must not be links. */
 int lock_write(const char *path, const struct lock *l, struct err *e);
 
 /* Parses sha256sum text (name is used in messages) in any order and sorts

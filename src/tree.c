@@ -16,6 +16,7 @@
  */
 #include "tree.h"
 
+#include "beneath.h"
 #include "io.h"
 
 #include <errno.h>
@@ -640,8 +641,16 @@ static void walk_root(struct walk *w, const struct root *r)
 		finding(w,
 			err == ENOENT	 ? TREE_ROOT_MISSING
 			: err == ENOTDIR ? TREE_ROOT_NOT_DIR
-					 : TREE_UNREADABLE,
-			r->name, strerror(err));
+			: err == ELOOP || err == ESTALE || err == EXDEV
+				? TREE_ROOT_LINK
+				: TREE_UNREADABLE,
+			r->name,
+			err == ESTALE ? "it leads to another directory than "
+					"before the build"
+			: err == ELOOP || err == EXDEV
+				? "it leads through a symlink it did not "
+				  "lead through before the build"
+				: strerror(err));
 		return;
 	}
 	if (r->len == 0)
@@ -1346,6 +1355,105 @@ static int hash_all(struct walk *w, const int *rootfd)
 	return rc;
 }
 
+void tree_pin_roots(const char *const *roots, size_t n, struct tree_pin *pins)
+{
+	for (size_t i = 0; i < n; i++) {
+		int fd = beneath_open(AT_FDCWD, roots[i], O_PATH | O_DIRECTORY,
+				      0);
+		struct stat st;
+
+		memset(&pins[i], 0, sizeof pins[i]);
+		if (fd >= 0) {
+			(void)close(fd);
+			continue;
+		}
+		if (errno != ELOOP && errno != EXDEV)
+			continue; /* missing or not a directory yet */
+		/* Named through a link: pinned to where it leads now. */
+		if (stat(roots[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			pins[i].link = 1;
+			pins[i].dev = (uint64_t)st.st_dev;
+			pins[i].ino = (uint64_t)st.st_ino;
+		}
+	}
+}
+
+int tree_open_root(const char *root, const struct tree_pin *pin)
+{
+	struct stat st;
+	int fd;
+
+	if (pin == NULL || pin->link) {
+		do
+			fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		while (fd < 0 && errno == EINTR);
+		if (fd < 0 || pin == NULL)
+			return fd;
+		if (fstat(fd, &st) < 0 || (uint64_t)st.st_dev != pin->dev ||
+		    (uint64_t)st.st_ino != pin->ino) {
+			(void)close(fd);
+			errno = ESTALE;
+			return -1;
+		}
+		return fd;
+	}
+	return beneath_open(AT_FDCWD, root, O_RDONLY | O_DIRECTORY, 0);
+}
+
+/* Length of root's name as a prefix of path, or -1: "." holds every
+ * relative path; "./" and trailing slashes are not part of the name. */
+static long root_prefix(const char *root, const char *path)
+{
+	size_t n;
+
+	while (root[0] == '.' && root[1] == '/') {
+		root += 2;
+		while (*root == '/')
+			root++;
+	}
+	n = strlen(root);
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (n == 0 || (n == 1 && root[0] == '.'))
+		return path[0] == '/' ? -1 : 0;
+	if (strncmp(root, path, n) != 0 || path[n] != '/')
+		return -1;
+	return (long)n + 1;
+}
+
+int tree_out_parent(const char *const *roots, size_t nroots,
+		    const struct tree_pin *pins, const char *path, int create,
+		    const char **leaf)
+{
+	long best = -1;
+	size_t k = 0;
+	int rootfd, fd;
+
+	for (size_t i = 0; i < nroots; i++) {
+		long n = root_prefix(roots[i], path);
+
+		if (n > best) {
+			best = n;
+			k = i;
+		}
+	}
+	if (best < 0)
+		return beneath_parent(AT_FDCWD, path, create, leaf);
+	rootfd = tree_open_root(roots[k], pins ? &pins[k] : NULL);
+	if (rootfd < 0)
+		return -1;
+	fd = beneath_parent(rootfd, path + best, create, leaf);
+	if (fd < 0) {
+		int saved = errno;
+
+		(void)close(rootfd);
+		errno = saved;
+		return -1;
+	}
+	(void)close(rootfd);
+	return fd;
+}
+
 int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e)
 {
 	struct walk w = {.o = o, .t = out};
@@ -1381,12 +1489,9 @@ int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e)
 		r->len = strcmp(name, ".") == 0	  ? 0
 			 : strcmp(name, "/") == 0 ? 1
 						  : strlen(name) + 1;
-		/* A root may itself be a symlink: it is where the user said
-		 * the outputs are. */
-		do
-			r->fd = openat(AT_FDCWD, name,
-				       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		while (r->fd < 0 && errno == EINTR);
+		/* A root may be a symlink where the spec named it so; one
+		 * the build made is never followed. */
+		r->fd = tree_open_root(name, o->pins ? &o->pins[i] : NULL);
 		if (r->fd < 0)
 			r->fd = -errno;
 		rootfd[i] = r->fd;

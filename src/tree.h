@@ -59,6 +59,10 @@ enum tree_finding_kind {
 	TREE_SPECIAL,
 	TREE_ROOT_MISSING, /* a root does not exist; path is the root */
 	TREE_ROOT_NOT_DIR, /* a root is not a directory */
+	/* A root that leads through a symlink (or "..") it did not lead
+	 * through before the build, or to another directory than then:
+	 * never walked. detail says which. */
+	TREE_ROOT_LINK,
 };
 
 struct tree_finding {
@@ -91,9 +95,46 @@ struct tree {
 	struct tree_arena *arena;
 };
 
+/*
+ * What an output root was before the build, so that a build cannot swap
+ * it for a link: link = 0, it must then resolve beneath the cwd with no
+ * symlink and no ".." (a real directory, or none yet); link = 1, the spec
+ * itself named it through a link, which is followed only to the
+ * directory (dev, ino) it led to then.
+ */
+struct tree_pin {
+	int link;
+	uint64_t dev, ino;
+};
+
+/* Fills pins[i] for each of the n roots as they resolve now. */
+void tree_pin_roots(const char *const *roots, size_t n, struct tree_pin *pins);
+
+/* Opens root as a directory (O_RDONLY) under pin's rule (pin NULL: as
+ * it resolves now, links followed). Returns the fd, or -1 with errno set:
+ * ELOOP when the root leads through a link it may not, ESTALE when a
+ * pinned link now leads to another directory. */
+int tree_open_root(const char *root, const struct tree_pin *pin);
+
+/*
+ * The directory that holds path (spelt as tree_file.path), opened to
+ * write or remove there: through the root that holds it (the longest
+ * whose name is a prefix at a '/'), opened under its pin, then beneath
+ * that root with no symlink; a path under no root is resolved beneath
+ * the cwd the same way. create makes missing directories below. *leaf
+ * points into path. Returns an O_DIRECTORY fd, or -1 with errno set
+ * (ELOOP, ESTALE, EXDEV: see beneath.h and tree_open_root).
+ */
+int tree_out_parent(const char *const *roots, size_t nroots,
+		    const struct tree_pin *pins, const char *path, int create,
+		    const char **leaf);
+
 struct tree_opts {
 	const char *const *roots; /* relative to the cwd */
 	size_t nroots;
+	/* Per root, from before the build (tree_pin_roots), or NULL: roots
+	 * are taken as they resolve now (verify, with no build between). */
+	const struct tree_pin *pins;
 	/* Paths (relative to the cwd, spelt like tree_file.path) whose
 	 * subtrees are skipped; a file's own path excludes that file. */
 	const char *const *exclude;

@@ -76,6 +76,9 @@ static int check_outputs(const struct verify_opts *o, struct verify_result *r)
 					   ? "not a regular file or directory"
 				   : tf->kind == TREE_ROOT_MISSING
 					   ? "output root does not exist"
+				   : tf->kind == TREE_ROOT_LINK
+					   ? "output root is not the real "
+					     "directory it was, not walked"
 					   : "output root is not a directory";
 
 		rc |= findings_add(f, FIND_ERROR, "outputs", tf->path, "%s%s%s",
@@ -382,6 +385,7 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 		goto out;
 	to.roots = roots;
 	to.nroots = s->outputs.roots.n;
+	to.pins = o->pins;
 	/* The lock is not part of the output set it describes. */
 	to.exclude = o->lock_path ? &o->lock_path : NULL;
 	to.nexclude = o->lock_path ? 1 : 0;

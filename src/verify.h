@@ -33,8 +33,11 @@ struct verify_opts {
 	 * NULL: there was none. Otherwise lock_path is read now. */
 	int previous_set;
 	const struct lock *previous;
-	int strict;		   /* warnings fail */
-	int lock_must_match;	   /* verify, or run --expect-lock */
+	int strict;	     /* warnings fail */
+	int lock_must_match; /* verify, or run --expect-lock */
+	/* Per output root, what it was before the build (run), or NULL
+	 * (verify: taken as found). */
+	const struct tree_pin *pins;
 	const struct tree *before; /* workdir snapshot before the build,
 				      or NULL (check 5) */
 	int landlock;		   /* writes were enforced by Landlock */

@@ -1,0 +1,149 @@
+/*
+ * beneath.c: no call follows a symlink or climbs with "..", with openat2
+ * and with the fd-by-fd walk that stands in for it on older kernels.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "beneath.h"
+#include "tap.h"
+
+static char top[64];
+
+static int scratch(void)
+{
+	char p[128];
+	int fd;
+
+	snprintf(top, sizeof top, "/tmp/cleanroom-beneath-XXXXXX");
+	if (mkdtemp(top) == NULL)
+		abort();
+	snprintf(p, sizeof p, "%s/in", top);
+	if (mkdir(p, 0755) < 0)
+		abort();
+	snprintf(p, sizeof p, "%s/outside", top);
+	if (mkdir(p, 0755) < 0)
+		abort();
+	snprintf(p, sizeof p, "%s/outside/victim", top);
+	fd = open(p, O_WRONLY | O_CREAT, 0644);
+	if (fd < 0 || write(fd, "precious", 8) != 8)
+		abort();
+	close(fd);
+	snprintf(p, sizeof p, "%s/in", top);
+	fd = open(p, O_RDONLY | O_DIRECTORY);
+	if (fd < 0 || mkdirat(fd, "real", 0755) < 0 ||
+	    symlinkat("../outside", fd, "link") < 0 ||
+	    symlinkat("real", fd, "inner") < 0)
+		abort();
+	return fd;
+}
+
+static void cleanup(int fd)
+{
+	char cmd[128];
+
+	close(fd);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", top);
+	if (system(cmd) != 0)
+		abort();
+}
+
+static void each_way(int openat2)
+{
+	const char *how = openat2 ? "openat2" : "walk";
+	const char *leaf;
+	char buf[16] = {0};
+	struct stat st;
+	int dir = scratch(), fd;
+
+	beneath_use_openat2(openat2);
+	fd = beneath_open(dir, "link/victim", O_RDONLY, 0);
+	T_OK(fd < 0 && errno == ELOOP, "%s: a link on the way is ELOOP (%d)",
+	     how, errno);
+	fd = beneath_open(dir, "inner", O_RDONLY | O_DIRECTORY, 0);
+	T_OK(fd < 0 && errno == ELOOP,
+	     "%s: a link at the end, even inside, is ELOOP (%d)", how, errno);
+	fd = beneath_open(dir, "real/../../outside/victim", O_RDONLY, 0);
+	T_OK(fd < 0 && errno == EXDEV, "%s: '..' above the start is EXDEV (%d)",
+	     how, errno);
+	fd = beneath_open(dir, "real", O_RDONLY | O_DIRECTORY, 0);
+	T_OK(fd >= 0, "%s: a real directory opens", how);
+	if (fd >= 0)
+		close(fd);
+	fd = beneath_mkdirs(dir, "real/a/b");
+	T_OK(fd >= 0, "%s: mkdirs makes real/a/b", how);
+	if (fd >= 0)
+		close(fd);
+	T_OK(fstatat(dir, "real/a/b", &st, 0) == 0 && S_ISDIR(st.st_mode),
+	     "%s: which is a directory", how);
+	T_OK(beneath_mkdirs(dir, "link/new") < 0 && errno == ELOOP,
+	     "%s: mkdirs through a link fails", how);
+	T_OK(fstatat(dir, "../outside/new", &st, 0) < 0,
+	     "%s: and makes nothing outside", how);
+	T_OK(beneath_write_file(dir, "link/victim", "pwned", 5) < 0 &&
+		     errno == ELOOP,
+	     "%s: a write through a linked directory fails", how);
+	T_OK(symlinkat("../outside/victim", dir, "real/lock") == 0,
+	     "%s: a link where a file will be written", how);
+	T_OK(beneath_write_file(dir, "real/lock", "new", 3) == 0,
+	     "%s: the write replaces the link", how);
+	T_OK(fstatat(dir, "real/lock", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     S_ISREG(st.st_mode),
+	     "%s: with a regular file", how);
+	fd = openat(dir, "../outside/victim", O_RDONLY);
+	T_OK(fd >= 0 && read(fd, buf, sizeof buf - 1) == 8 &&
+		     strcmp(buf, "precious") == 0,
+	     "%s: the file the link led to is untouched", how);
+	if (fd >= 0)
+		close(fd);
+	fd = beneath_parent(dir, "real/a/b/file", 0, &leaf);
+	T_OK(fd >= 0 && strcmp(leaf, "file") == 0,
+	     "%s: parent of real/a/b/file, leaf 'file'", how);
+	if (fd >= 0)
+		close(fd);
+	T_OK(beneath_parent(dir, "real/..", 0, &leaf) < 0,
+	     "%s: a path ending in '..' has no leaf", how);
+	cleanup(dir);
+	beneath_use_openat2(1);
+}
+
+TAP_SUITE(beneath_no_links)
+{
+	each_way(1);
+	each_way(0);
+}
+
+TAP_SUITE(beneath_chown)
+{
+	struct stat st, before;
+	int dir = scratch();
+	char p[128];
+
+	if (geteuid() != 0) {
+		T_OK(1, "# SKIP chown needs root");
+		cleanup(dir);
+		return;
+	}
+	snprintf(p, sizeof p, "%s/outside/victim", top);
+	T_OK(stat(p, &before) == 0, "the victim is there");
+	T_OK(beneath_chown_tree(dir, "link", 4242, 4242) == 0,
+	     "a link in the directory's place is given over itself");
+	T_OK(stat(p, &st) == 0 && st.st_uid == before.st_uid,
+	     "not what it leads to");
+	T_OK(fstatat(dir, "link", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     st.st_uid == 4242,
+	     "the link is");
+	T_OK(symlinkat("../../outside", dir, "real/out") == 0, "a link inside");
+	T_OK(beneath_chown_tree(dir, "real", 4343, 4343) == 0,
+	     "chown -R of a directory with a link in it");
+	T_OK(stat(p, &st) == 0 && st.st_uid == before.st_uid,
+	     "does not follow it");
+	T_OK(fstatat(dir, "real", &st, 0) == 0 && st.st_uid == 4343,
+	     "the directory is given over");
+	cleanup(dir);
+}
