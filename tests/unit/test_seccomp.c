@@ -479,8 +479,41 @@ static int killed_by(int which)
 	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 }
 
+/* Whether this kernel has the 32-bit entry at all: int 0x80 getpid, with
+ * no filter, in a child. Without IA32 emulation (or where the hypervisor
+ * does not route the gate, as on some PVM guests) the child dies by
+ * SIGSEGV, and under ASan it exits through ASan's handler instead. */
+static int have_int80(void)
+{
+	pid_t pid = fork();
+	int status = 0;
+
+	if (pid == 0) {
+		long ret = 20;
+
+		__asm__ volatile("int $0x80"
+				 : "+a"(ret)
+				 :
+				 : "memory", "cc", "r8", "r9", "r10", "r11");
+		_exit(ret == (long)getpid() ? 0 : 1);
+	}
+	if (pid < 0)
+		return 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 TAP_SUITE(seccomp_foreign_abi)
 {
-	T_INT(killed_by(0), SIGSYS, "int 0x80 (i386 ABI) kills with SIGSYS");
+	/* A kernel without the 32-bit entry cannot be entered that way at
+	 * all: there is nothing for the filter to guard, so this is a skip
+	 * even under MUST_WORK (which is for layers the sandbox relies on). */
+	if (have_int80())
+		T_INT(killed_by(0), SIGSYS,
+		      "int 0x80 (i386 ABI) kills with SIGSYS");
+	else
+		tap_diag("SKIP int 0x80: this kernel has no 32-bit syscall "
+			 "entry (without a filter the call dies by SIGSEGV)");
 	T_INT(killed_by(1), SIGSYS, "an x32 call kills with SIGSYS");
 }
