@@ -3,12 +3,12 @@
  * env files are sound, without running anything. It prints the kernel and
  * process facts the layers depend on (kernel, Landlock ABI, seccomp,
  * capabilities, user namespaces), each layer's state with the reason, the
- * lint findings (every error config_load, the env-file parser, policy_build
+ * lint findings (every error job_load, the env-file parser, policy_build
  * and sandbox_prepare report, each with FILE:LINE:COL where known), and as
  * its last line the summary `run` would print here.
  *
- * The plan is built as `run` builds it: the output roots and writable dirs
- * relative to the workdir, made absolute; the env files hidden. Exit
+ * The plan is the job's, as `run` uses it (plan.h): the output roots,
+ * writable dirs and env files relative to the workdir, made absolute. Exit
  * status: 71 (ERR_SANDBOX) with --strict or `sandbox.strict` when a layer
  * the plan needs is unavailable; else 78 (ERR_CONFIG, the first finding)
  * when the lint found an error; else 0.
@@ -24,50 +24,13 @@
 
 #include "buf.h"
 #include "config.h"
+#include "job.h"
+#include "overrides.h"
 #include "envfile.h"
 #include "io.h"
 #include "policy.h"
 #include "sandbox.h"
 #include "vars.h"
-
-extern char **environ;
-
-struct paths {
-	char **v;
-	size_t n, cap;
-};
-
-static void paths_free(struct paths *p)
-{
-	for (size_t i = 0; i < p->n; i++)
-		free(p->v[i]);
-	free(p->v);
-	memset(p, 0, sizeof *p);
-}
-
-/* Appends base/rel (rel itself when absolute). Returns 0 or -1. */
-static int paths_add(struct paths *p, const char *base, const char *rel)
-{
-	struct buf b = {0};
-
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 8;
-		char **v = realloc(p->v, cap * sizeof *v);
-
-		if (v == NULL)
-			return -1;
-		p->v = v;
-		p->cap = cap;
-	}
-	if ((rel[0] != '/' && buf_printf(&b, "%s/", base) < 0) ||
-	    buf_adds(&b, rel) < 0) {
-		buf_free(&b);
-		return -1;
-	}
-	/* The path itself is not secret: hand the storage over. */
-	p->v[p->n++] = b.p;
-	return 0;
-}
 
 /* Everything doctor found, and what it printed them into. */
 struct doctor {
@@ -146,15 +109,16 @@ static int layers(struct buf *o, const struct sandbox_status *st)
 
 /* Each env file parsed on its own line of findings, in order, as the
  * policy reads them (later files see the earlier ones' variables). */
-static int lint_env_files(struct doctor *d, const struct config *cfg)
+static int lint_env_files(struct doctor *d, const struct job *j)
 {
-	const struct spec_list *files = &cfg->spec.env.files;
+	const struct spec_list *files = &j->cfg.spec.env.files;
 	struct vars base, defined;
+	struct buf shown = {0};
 	int rc = 0;
 
 	vars_init(&base);
 	vars_init(&defined);
-	if (vars_from_environ(&base, environ) < 0) {
+	if (vars_from_environ(&base, j->env) < 0) {
 		rc = -1;
 		goto out;
 	}
@@ -162,29 +126,36 @@ static int lint_env_files(struct doctor *d, const struct config *cfg)
 		struct err e = {0};
 		size_t before = defined.n;
 
-		if (envfile_load(files->v[i].s, &base, &defined, &e) < 0)
+		if (envfile_load(files->v[i].s, &base, &defined, &e) < 0) {
+			/* Named from where doctor was started. */
+			if (e.file[0] != '\0' && e.file[0] != '/')
+				(void)snprintf(
+					e.file, sizeof e.file, "%s",
+					job_shown(j, files->v[i].s, &shown));
 			rc = finding(d, &e);
-		else
+		} else {
 			rc = buf_printf(&d->out, "  %s: ok, %zu variables\n",
-					files->v[i].s, defined.n - before);
+					job_shown(j, files->v[i].s, &shown),
+					defined.n - before);
+		}
 	}
 	if (files->n == 0 && rc == 0)
 		rc = buf_adds(&d->out, "  no env file\n");
 out:
+	buf_free(&shown);
 	vars_free(&defined);
 	vars_free(&base);
 	return rc;
 }
 
-static int lint_policy(struct doctor *d, const struct config *cfg,
-		       unsigned before)
+static int lint_policy(struct doctor *d, const struct job *j, unsigned before)
 {
 	struct policy pol;
 	struct err e = {0};
 	size_t withheld = 0;
 	int rc;
 
-	if (policy_build(cfg, environ, &pol, &e) < 0) {
+	if (policy_build(&j->cfg, j->env, &pol, &e) < 0) {
 		/* An env file error was reported above, file by file. */
 		rc = d->findings > before ? 0 : finding(d, &e);
 		policy_free(&pol);
@@ -198,64 +169,6 @@ static int lint_policy(struct doctor *d, const struct config *cfg,
 			pol.n - withheld, withheld);
 	policy_free(&pol);
 	return rc;
-}
-
-/* The plan `run` would use, from the configuration (or, when the spec
- * could not be loaded, from the flags alone). */
-static int build_plan(const struct cli *c, const struct config *cfg,
-		      int have_cfg, struct sandbox_plan *p, struct paths *w,
-		      struct paths *h, char *workdir, size_t size)
-{
-	char cwd[4096];
-
-	if (getcwd(cwd, sizeof cwd) == NULL)
-		return -1;
-	memset(p, 0, sizeof *p);
-	p->limits = (struct spec_limits){-1, -1, -1, -1, -1};
-	p->deny_network = c->network == NULL || strcmp(c->network, "deny") == 0;
-	p->strict = c->strict;
-	if ((size_t)snprintf(workdir, size, "%s", cwd) >= size)
-		return -1;
-	if (have_cfg) {
-		const struct spec *s = &cfg->spec;
-		int abs = s->workdir.s != NULL && s->workdir.s[0] == '/';
-
-		if (s->workdir.s != NULL && strcmp(s->workdir.s, ".") != 0 &&
-		    (size_t)snprintf(workdir, size, "%s%s%s", abs ? "" : cwd,
-				     abs ? "" : "/", s->workdir.s) >= size) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		for (size_t i = 0; i < s->outputs.roots.n; i++)
-			if (paths_add(w, workdir, s->outputs.roots.v[i].s) < 0)
-				return -1;
-		for (size_t i = 0; i < s->sandbox.writable.n; i++)
-			if (paths_add(w, workdir, s->sandbox.writable.v[i].s) <
-			    0)
-				return -1;
-		for (size_t i = 0; i < s->env.files.n; i++)
-			if (paths_add(h, cwd, s->env.files.v[i].s) < 0)
-				return -1;
-		p->deny_network = s->sandbox.network != NET_ALLOW;
-		p->limits = s->sandbox.limits;
-		p->user = s->sandbox.user.s;
-		p->strict = s->sandbox.strict == 1;
-	} else {
-		for (size_t i = 0; i < c->env_files.n; i++)
-			if (paths_add(h, cwd, c->env_files.v[i]) < 0)
-				return -1;
-		if (c->env_files.n == 0 &&
-		    access(CONFIG_DEFAULT_ENV_FILE, F_OK) == 0 &&
-		    paths_add(h, cwd, CONFIG_DEFAULT_ENV_FILE) < 0)
-			return -1;
-		p->user = c->user;
-	}
-	p->workdir = workdir;
-	p->writable = (const char *const *)w->v;
-	p->nwritable = w->n;
-	p->hidden = (const char *const *)h->v;
-	p->nhidden = h->n;
-	return 0;
 }
 
 static int plan_lines(struct buf *o, const struct sandbox_plan *p)
@@ -308,30 +221,35 @@ static int lint_prepare(struct doctor *d, const struct sandbox_plan *p,
 	return rc;
 }
 
-int cmd_doctor(const struct cli *c, struct err *e)
+int cmd_doctor(const struct cli *c, char *const *env, struct err *e)
 {
 	struct doctor d = {0};
-	struct config cfg;
+	struct spec ov;
+	struct job job, *j = &job;
+	struct job_request rq = {.spec_path = c->spec, .over = &ov, .env = env};
 	struct sandbox_plan plan;
 	struct sandbox_status st;
-	struct paths w = {0}, h = {0};
 	struct err ce = {0}, user_err = {0};
-	char workdir[4096];
 	const char *which = NULL;
-	int have_cfg, rc = -1;
+	int have_cfg, have_job = 0, rc = -1;
 	unsigned before;
 
-	have_cfg = config_load(c, &cfg, &ce) == 0;
-	if (!have_cfg && ce.kind != ERR_CONFIG) {
-		*e = ce; /* usage errors and system failures */
-		config_free(&cfg);
+	if (overrides_from_cli(c, 0, &ov, e) < 0) {
+		spec_free(&ov);
 		return -1;
 	}
-	if (build_plan(c, &cfg, have_cfg, &plan, &w, &h, workdir,
-		       sizeof workdir) < 0) {
-		err_sys(e, errno ? errno : ENOMEM, "doctor: the plan");
+	/* A spec or workdir that will not load is a finding; the plan then
+	 * comes from the flags alone, with the same path rules. */
+	have_cfg = job_load(&rq, j, &ce) == 0;
+	if (!have_cfg && ce.kind != ERR_CONFIG) {
+		*e = ce; /* usage errors and system failures */
 		goto out;
 	}
+	rq.no_spec = 1;
+	if (!have_cfg && job_load(&rq, j, e) < 0)
+		goto out;
+	have_job = 1;
+	plan = j->plan.sb;
 	if (sandbox_probe(&plan, &st, &ce) < 0) {
 		if (ce.kind != ERR_CONFIG) {
 			*e = ce;
@@ -351,18 +269,20 @@ int cmd_doctor(const struct cli *c, struct err *e)
 		if (finding(&d, &ce) < 0)
 			goto nomem;
 	} else {
+		const struct config *cfg = &j->cfg;
+
 		if (buf_printf(&d.out, "  %s: %s\n",
-			       cfg.spec_found ? cfg.spec.path : "spec",
-			       cfg.spec_found ? "ok" : "none (defaults)") < 0 ||
+			       cfg->spec_found ? cfg->spec.path : "spec",
+			       cfg->spec_found ? "ok" : "none (defaults)") <
+			    0 ||
 		    buf_printf(&d.out, "  framework: %s%s%s\n",
-			       spec_framework_name(cfg.spec.framework),
-			       cfg.framework_detected ? ", detected: " : "",
-			       cfg.framework_detected ? cfg.detection.reason
-						      : "") < 0)
+			       spec_framework_name(cfg->spec.framework),
+			       cfg->framework_detected ? ", detected: " : "",
+			       cfg->framework_detected ? cfg->detection.reason
+						       : "") < 0)
 			goto nomem;
 		before = d.findings;
-		if (lint_env_files(&d, &cfg) < 0 ||
-		    lint_policy(&d, &cfg, before) < 0)
+		if (lint_env_files(&d, j) < 0 || lint_policy(&d, j, before) < 0)
 			goto nomem;
 	}
 	if ((user_err.kind != ERR_NONE && finding(&d, &user_err) < 0) ||
@@ -397,8 +317,8 @@ nomem:
 	err_sys(e, ENOMEM, "doctor");
 out:
 	buf_free(&d.out);
-	paths_free(&w);
-	paths_free(&h);
-	config_free(&cfg);
+	if (have_job)
+		job_free(j);
+	spec_free(&ov);
 	return rc;
 }

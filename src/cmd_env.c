@@ -22,9 +22,7 @@
 #include "io.h"
 #include "msg.h"
 
-extern char **environ;
-
-#define DEFAULT_ENV_FILE ".aptible.env"
+#define DEFAULT_ENV_FILE CONFIG_DEFAULT_ENV_FILE
 
 /* Loads one env file, reporting its size and parse time with -v. */
 static int load_timed(const char *path, const struct vars *base,
@@ -190,25 +188,18 @@ static int view_nul(struct buf *out, const struct policy *p, int show)
 	return 0;
 }
 
-static int env_view(const struct cli *c, enum envfmt fmt, struct err *e)
+static int env_view(const struct job *j, const struct cli *c, enum envfmt fmt,
+		    struct err *e)
 {
-	struct config cfg;
-	struct policy pol;
 	struct buf out = {0};
 	int rc = -1, frc;
 
-	if (config_load(c, &cfg, e) < 0) {
-		config_free(&cfg);
-		return -1;
-	}
-	if (policy_build(&cfg, environ, &pol, e) < 0)
-		goto out;
 	if (fmt == ENVFMT_JSON)
-		frc = view_json(&out, &pol, &cfg, c->show_secrets);
+		frc = view_json(&out, &j->pol, &j->cfg, c->show_secrets);
 	else if (fmt == ENVFMT_NUL)
-		frc = view_nul(&out, &pol, c->show_secrets);
+		frc = view_nul(&out, &j->pol, c->show_secrets);
 	else
-		frc = view_sh(&out, &pol, &cfg, c->show_secrets);
+		frc = view_sh(&out, &j->pol, &j->cfg, c->show_secrets);
 	if (frc < 0) {
 		err_sys(e, ENOMEM, "formatting the environment");
 		goto out;
@@ -220,12 +211,10 @@ static int env_view(const struct cli *c, enum envfmt fmt, struct err *e)
 	rc = 0;
 out:
 	buf_free(&out);
-	policy_free(&pol);
-	config_free(&cfg);
 	return rc;
 }
 
-int cmd_env(const struct cli *c, struct err *e)
+int cmd_env(struct job *j, const struct cli *c, struct err *e)
 {
 	struct vars base, defined;
 	struct buf out = {0};
@@ -236,10 +225,10 @@ int cmd_env(const struct cli *c, struct err *e)
 		return err_set(e, ERR_USAGE, NULL, 0, 0,
 			       "--format: unknown format '%s'", c->format);
 	if (!c->files_only)
-		return env_view(c, fmt, e);
+		return env_view(j, c, fmt, e);
 	vars_init(&base);
 	vars_init(&defined);
-	if (vars_from_environ(&base, environ) < 0) {
+	if (vars_from_environ(&base, j->env) < 0) {
 		err_sys(e, errno, "reading the environment");
 		goto out;
 	}

@@ -29,6 +29,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "job.h"
+#include "overrides.h"
+#include "run.h"
 #include "copytree.h"
 #include "envfmt.h"
 #include "filediff.h"
@@ -61,7 +64,7 @@ struct variant {
 
 struct repro {
 	const struct cli *c;
-	struct config cfg;
+	struct job *j;
 	char work[PATH_MAX];
 	char **exclude; /* NULL-terminated, owned */
 	struct variant v[2];
@@ -96,8 +99,15 @@ static char *tree_path(const char *workdir, const char *p)
 		w = NULL;
 	while (p[0] == '.' && p[1] == '/')
 		p += 2;
-	if (asprintf(&out, "%s%s%s", w ? w : "", w ? "/" : "", p) < 0)
-		return NULL;
+	{
+		int wl = w ? (int)strlen(w) : 0;
+
+		while (wl > 1 && w[wl - 1] == '/')
+			wl--;
+		if (asprintf(&out, "%.*s%s%s", wl, w ? w : "", w ? "/" : "",
+			     p) < 0)
+			return NULL;
+	}
 	for (size_t n = strlen(out); n > 1 && out[n - 1] == '/'; n--)
 		out[n - 1] = '\0';
 	if (strcmp(out, "..") == 0 || strncmp(out, "../", 3) == 0 ||
@@ -113,14 +123,18 @@ static char *tree_path(const char *workdir, const char *p)
  * them: a cache left by an earlier build would hide non-determinism). */
 static int plan_excludes(struct repro *r, struct err *e)
 {
-	const struct spec *s = &r->cfg.spec;
-	size_t n = 0, cap = 3 + s->outputs.roots.n + s->sandbox.writable.n;
-	const char *wd = s->workdir.s;
+	const struct spec *s = &r->j->cfg.spec;
+	size_t n = 0, cap = 4 + s->outputs.roots.n + s->sandbox.writable.n;
+	const char *wd = r->j->wd_shown;
 
 	r->exclude = calloc(cap, sizeof *r->exclude);
 	if (r->exclude == NULL)
 		return err_sys(e, ENOMEM, "reproduce");
-	if ((r->exclude[n++] = strdup(STATE_DIR)) == NULL)
+	/* cleanroom's state, where reproduce keeps the copies (the start
+	 * directory's) and the workdir's. */
+	if ((r->exclude[n++] = strdup(STATE_DIR)) == NULL ||
+	    (wd[0] != '\0' &&
+	     (r->exclude[n++] = tree_path(wd, STATE_DIR)) == NULL))
 		return err_sys(e, ENOMEM, "reproduce");
 	for (size_t i = 0; i < s->outputs.roots.n; i++) {
 		const char *root = s->outputs.roots.v[i].s;
@@ -155,53 +169,55 @@ static void free_excludes(struct repro *r)
 	free(r->exclude);
 }
 
-/* The run command line of build i: the caller's, with its lock outside
- * the copy and SOURCE_DATE_EPOCH for the variant that sets it. set is
- * allocated (the caller frees it). */
-static struct cli build_cli(const struct repro *r, int i, const char ***set,
-			    const char *epoch_arg)
+/* The overrides of build i: the command line's, with its lock outside
+ * the copy and SOURCE_DATE_EPOCH for the variant that sets it. */
+static int variant_overrides(const struct repro *r, int i, struct spec *ov,
+			     struct err *e)
 {
-	struct cli bc = *r->c;
-	const struct strlist *orig = &r->c->set;
+	if (overrides_from_cli(r->c, 1, ov, e) < 0)
+		return -1;
+	if (spec_str_set(&ov->outputs.lock, r->v[i].lock, 0, 0) < 0 ||
+	    (r->v[i].epoch && spec_map_put(&ov->env.set, "SOURCE_DATE_EPOCH",
+					   EPOCH_VALUE, 0, 0) < 0))
+		return err_sys(e, ENOMEM, "reproduce");
+	return 0;
+}
 
-	bc.cmd = CMD_RUN;
-	bc.dir = NULL;
-	bc.report = NULL;
-	bc.lock = r->v[i].lock;
-	*set = NULL;
-	if (r->v[i].epoch) {
-		*set = calloc(orig->n + 2, sizeof **set);
-		if (*set != NULL) {
-			for (size_t k = 0; k < orig->n; k++)
-				(*set)[k] = orig->v[k];
-			(*set)[orig->n] = epoch_arg;
-			bc.set.v = *set;
-			bc.set.n = orig->n + 1;
-			bc.set.cap = orig->n + 2;
-		}
-	}
-	return bc;
+/* Loads build i's job in the current directory (the start directory, or
+ * build i's copy of it), with the variant's environment. */
+static int variant_job(const struct repro *r, int i, char **env,
+		       struct spec *ov, struct job *j, struct err *e)
+{
+	struct job_request rq = {.spec_path = r->c->spec,
+				 .over = ov,
+				 .policy = JOB_POLICY_REQUIRED,
+				 .env = env};
+
+	if (env == NULL)
+		return err_sys(e, ENOMEM, "reproduce");
+	if (variant_overrides(r, i, ov, e) < 0)
+		return -1;
+	return job_load(&rq, j, e);
 }
 
 /* The caller's environment with the variant's TZ and locale. */
-static char **variant_environ(const struct variant *v, char *tz, char *lang,
-			      char *lc_all)
+static char **variant_environ(char *const *caller, const struct variant *v,
+			      char *tz, char *lang, char *lc_all)
 {
-	extern char **environ;
 	size_t n = 0, k = 0;
 	char **env;
 
-	while (environ[n] != NULL)
+	while (caller[n] != NULL)
 		n++;
 	env = calloc(n + 4, sizeof *env);
 	if (env == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "TZ=", 3) != 0 &&
-		    strncmp(environ[i], "LANG=", 5) != 0 &&
-		    strncmp(environ[i], "LC_", 3) != 0 &&
-		    strncmp(environ[i], "SOURCE_DATE_EPOCH=", 18) != 0)
-			env[k++] = environ[i];
+		if (strncmp(caller[i], "TZ=", 3) != 0 &&
+		    strncmp(caller[i], "LANG=", 5) != 0 &&
+		    strncmp(caller[i], "LC_", 3) != 0 &&
+		    strncmp(caller[i], "SOURCE_DATE_EPOCH=", 18) != 0)
+			env[k++] = caller[i];
 	(void)snprintf(tz, 160, "TZ=%s", v->tz);
 	(void)snprintf(lang, 160, "LANG=%s", v->lang);
 	(void)snprintf(lc_all, 160, "LC_ALL=%s", v->lang);
@@ -231,67 +247,50 @@ static int what_build_sees(struct repro *r, int i, struct err *e)
 {
 	struct variant *v = &r->v[i];
 	char tz[160], lang[160], lc_all[160];
-	const char **set;
-	struct cli bc = build_cli(r, i, &set, "SOURCE_DATE_EPOCH=" EPOCH_VALUE);
-	char **env = variant_environ(v, tz, lang, lc_all);
-	struct config cfg;
-	struct policy pol;
-	int rc = -1;
+	char **env = variant_environ(r->j->env, v, tz, lang, lc_all);
+	struct spec ov;
+	struct job j;
+	int rc;
 
-	memset(&pol, 0, sizeof pol);
-	if (env == NULL || (v->epoch && set == NULL)) {
-		err_sys(e, ENOMEM, "reproduce");
-		goto out;
-	}
-	if (config_load(&bc, &cfg, e) < 0)
-		goto out;
-	if (policy_build(&cfg, env, &pol, e) == 0) {
-		seen(&pol, "TZ", v->seen_tz, sizeof v->seen_tz);
-		seen(&pol, "LANG", v->seen_lang, sizeof v->seen_lang);
-		seen(&pol, "LC_ALL", v->seen_lc_all, sizeof v->seen_lc_all);
-		seen(&pol, "SOURCE_DATE_EPOCH", v->seen_epoch,
+	memset(&j, 0, sizeof j);
+	spec_init(&ov);
+	rc = variant_job(r, i, env, &ov, &j, e);
+	if (rc == 0) {
+		seen(&j.pol, "TZ", v->seen_tz, sizeof v->seen_tz);
+		seen(&j.pol, "LANG", v->seen_lang, sizeof v->seen_lang);
+		seen(&j.pol, "LC_ALL", v->seen_lc_all, sizeof v->seen_lc_all);
+		seen(&j.pol, "SOURCE_DATE_EPOCH", v->seen_epoch,
 		     sizeof v->seen_epoch);
-		rc = 0;
+		job_free(&j);
 	}
-	policy_free(&pol);
-	config_free(&cfg);
-out:
+	spec_free(&ov);
 	free(env);
-	free(set);
 	return rc;
 }
 
-/* In the child: become build i and run it. The error goes back to the
- * parent over fd, which prints it once. Never returns. */
+/* In the child: become build i and run it in its copy, as a job of its
+ * own. The error goes back to the parent over fd, which prints it once.
+ * Never returns. */
 static void child_build(struct repro *r, int i, int fd, const sigset_t *mask)
 {
 	struct variant *v = &r->v[i];
-	const char **set;
-	struct cli bc = build_cli(r, i, &set, "SOURCE_DATE_EPOCH=" EPOCH_VALUE);
+	char tz[160], lang[160], lc_all[160];
+	char **env = variant_environ(r->j->env, v, tz, lang, lc_all);
+	struct run_opts ro = {0};
+	struct spec ov;
+	struct job j;
 	struct err e = {0};
 	int rc;
 
 	(void)sigprocmask(SIG_SETMASK, mask, NULL);
 	msg_set_level(r->c->verbose ? MSG_VERBOSE : MSG_QUIET);
 	umask(v->umask);
+	spec_init(&ov);
 	if (chdir(v->dir) < 0)
 		rc = err_sys(&e, errno, "chdir %s", v->dir);
-	else if (v->epoch && set == NULL)
-		rc = err_sys(&e, ENOMEM, "reproduce");
-	else {
-		for (const char *const *p =
-			     (const char *const[]){"LC_CTYPE", "LC_COLLATE",
-						   "LC_MESSAGES", "LC_NUMERIC",
-						   "LC_TIME", "LC_MONETARY",
-						   "SOURCE_DATE_EPOCH", NULL};
-		     *p; p++)
-			unsetenv(*p);
-		if (setenv("TZ", v->tz, 1) < 0 ||
-		    setenv("LANG", v->lang, 1) < 0 ||
-		    setenv("LC_ALL", v->lang, 1) < 0)
-			rc = err_sys(&e, errno, "setenv");
-		else
-			rc = cmd_run(&bc, &e);
+	else if ((rc = variant_job(r, i, env, &ov, &j, &e)) == 0) {
+		rc = run_build(&j, &ro, &e);
+		job_free(&j);
 	}
 	if (rc < 0)
 		(void)io_write_all(fd, &e, sizeof e);
@@ -301,7 +300,7 @@ static void child_build(struct repro *r, int i, int fd, const sigset_t *mask)
 /* Runs build i in a child and waits. INT, TERM and HUP are passed on to
  * it (its supervisor stops the build's whole tree); then reproduce stops
  * too. */
-static int run_build(struct repro *r, int i, struct err *e)
+static int build_in_child(struct repro *r, int i, struct err *e)
 {
 	sigset_t set, old;
 	int pfd[2], status = 0, stop = 0;
@@ -732,12 +731,12 @@ out:
 	return rc;
 }
 
-int cmd_reproduce(const struct cli *c, struct err *e)
+int cmd_reproduce(struct job *j, const struct cli *c, struct err *e)
 {
-	struct repro r = {.c = c, .readdir_differs = -1};
+	struct repro r = {.c = c, .j = j, .readdir_differs = -1};
 	struct buf varied = {0};
 	double t0 = io_now_ms();
-	int rc = -1, have_cfg = 0;
+	int rc = -1;
 
 	r.v[0] = (struct variant){.tz = "UTC",
 				  .lang = "C",
@@ -750,9 +749,12 @@ int cmd_reproduce(const struct cli *c, struct err *e)
 				  .order = COPY_REVERSE_ORDER};
 	lock_init(&r.lk[0]);
 	lock_init(&r.lk[1]);
-	if (config_load(c, &r.cfg, e) < 0)
+	/* The copies are of the start directory, which holds the spec (and
+	 * the workdir it names): each build resolves its job from there. */
+	if (job_leave(j) < 0) {
+		err_sys(e, errno, "returning to the starting directory");
 		goto out;
-	have_cfg = 1;
+	}
 	if (plan_excludes(&r, e) < 0 || make_copies(&r, e) < 0)
 		goto out;
 	/* A SOURCE_DATE_EPOCH the configuration sets is kept in both. */
@@ -764,7 +766,7 @@ int cmd_reproduce(const struct cli *c, struct err *e)
 			goto out;
 	for (int i = 0; i < 2; i++) {
 		msg_info("reproduce: build %d of 2 in %s", i + 1, r.v[i].dir);
-		if (run_build(&r, i, e) < 0) {
+		if (build_in_child(&r, i, e) < 0) {
 			msg_info("reproduce: build %d of 2 failed after "
 				 "%.2f s",
 				 i + 1, r.v[i].seconds);
@@ -812,7 +814,5 @@ out:
 	lock_free(&r.lk[0]);
 	lock_free(&r.lk[1]);
 	free_excludes(&r);
-	if (have_cfg)
-		config_free(&r.cfg);
 	return rc;
 }

@@ -6,6 +6,7 @@
  * env files → policy → plan → supervise → verify → lock and report.
  */
 #include "commands.h"
+#include "run.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,8 @@
 
 #include "beneath.h"
 #include "config.h"
+#include "job.h"
+#include "plan.h"
 #include "freshness.h"
 #include "io.h"
 #include "msg.h"
@@ -28,12 +31,9 @@
 #include "supervise.h"
 #include "verify.h"
 
-extern char **environ;
-
 struct run {
-	struct config cfg;
-	struct policy pol;
-	struct sandbox_plan plan;
+	struct job *j;
+	const struct run_opts *o;
 	struct sandbox_status st;
 	struct sandbox_prepared *prep;
 	struct supervise_result sr;
@@ -41,14 +41,9 @@ struct run {
 	struct tree before;
 	struct lock prev; /* the lock before the build */
 	int have_prev;
-	char workdir[PATH_MAX];
 	char tmpdir[64];
 	char stamp[65]; /* start's freshness stamp, "" when not recorded */
-	char **paths;	/* absolute writable and hidden paths */
-	size_t npaths;
-	const char **writable;
-	const char **hidden;
-	char **envp; /* the policy's plus TMPDIR */
+	char **envp;	/* the policy's plus TMPDIR */
 	const char **argv;
 	const char **masks;
 	const char **withheld;
@@ -66,84 +61,18 @@ static int nomem(struct err *e)
 	return err_sys(e, ENOMEM, "run");
 }
 
-/* mkdir -p, relative to the cwd. */
-static int mkdirs(const char *path, struct err *e)
+/* The directories the plan names, and a private TMPDIR added to it. */
+static int make_dirs(struct run *r, struct err *e)
 {
-	if (io_mkdirs(path) == 0)
-		return 0;
-	if (errno == EINVAL || errno == ENAMETOOLONG)
-		return err_set(e, ERR_CONFIG, NULL, 0, 0, "bad path '%s'",
-			       path);
-	return err_sys(e, errno, "creating %s", path);
-}
-
-static char *absolute(const struct run *r, const char *p)
-{
-	char *out = NULL;
-
-	if (p[0] == '/')
-		return strdup(p);
-	if (asprintf(&out, "%s/%s", r->workdir, p) < 0)
-		return NULL;
-	return out;
-}
-
-static int add_path(struct run *r, const char *p, const char **list, size_t *n,
-		    struct err *e)
-{
-	char *a = absolute(r, p);
-
-	if (a == NULL)
-		return nomem(e);
-	r->paths[r->npaths++] = a;
-	list[(*n)++] = a;
-	return 0;
-}
-
-/* The plan: outputs, scratch dirs and a private TMPDIR writable (created
- * now), the env files hidden. */
-static int make_plan(struct run *r, struct err *e)
-{
-	const struct spec *s = &r->cfg.spec;
-	size_t nw = s->outputs.roots.n + s->sandbox.writable.n + 1;
-	size_t nh = s->env.files.n;
-
-	r->paths = calloc(nw + nh + 1, sizeof *r->paths);
-	r->writable = calloc(nw + 1, sizeof *r->writable);
-	r->hidden = calloc(nh + 1, sizeof *r->hidden);
-	if (r->paths == NULL || r->writable == NULL || r->hidden == NULL)
-		return nomem(e);
-	r->plan.nwritable = r->plan.nhidden = 0;
-	for (size_t i = 0; i < s->outputs.roots.n; i++)
-		if (mkdirs(s->outputs.roots.v[i].s, e) < 0 ||
-		    add_path(r, s->outputs.roots.v[i].s, r->writable,
-			     &r->plan.nwritable, e) < 0)
-			return -1;
-	for (size_t i = 0; i < s->sandbox.writable.n; i++)
-		if (mkdirs(s->sandbox.writable.v[i].s, e) < 0 ||
-		    add_path(r, s->sandbox.writable.v[i].s, r->writable,
-			     &r->plan.nwritable, e) < 0)
-			return -1;
+	if (plan_make_dirs(&r->j->cfg, e) < 0)
+		return -1;
 	(void)snprintf(r->tmpdir, sizeof r->tmpdir,
 		       "/tmp/cleanroom-build.XXXXXX");
 	if (mkdtemp(r->tmpdir) == NULL) {
 		r->tmpdir[0] = '\0';
 		return err_sys(e, errno, "creating the private TMPDIR");
 	}
-	if (add_path(r, r->tmpdir, r->writable, &r->plan.nwritable, e) < 0)
-		return -1;
-	for (size_t i = 0; i < nh; i++)
-		if (add_path(r, s->env.files.v[i].s, r->hidden,
-			     &r->plan.nhidden, e) < 0)
-			return -1;
-	r->plan.workdir = r->workdir;
-	r->plan.writable = r->writable;
-	r->plan.hidden = r->hidden;
-	r->plan.deny_network = s->sandbox.network != NET_ALLOW;
-	r->plan.limits = s->sandbox.limits;
-	r->plan.user = s->sandbox.user.s;
-	r->plan.strict = s->sandbox.strict == 1;
-	return 0;
+	return plan_add_writable(&r->j->plan, r->tmpdir, e);
 }
 
 /* The child's environment: the policy's, plus TMPDIR. */
@@ -151,14 +80,14 @@ static int make_env(struct run *r, struct err *e)
 {
 	size_t n = 0;
 
-	while (r->pol.envp[n] != NULL)
+	while (r->j->pol.envp[n] != NULL)
 		n++;
 	r->envp = calloc(n + 2, sizeof *r->envp);
 	if (r->envp == NULL)
 		return nomem(e);
 	for (size_t i = 0, k = 0; i < n; i++)
-		if (strncmp(r->pol.envp[i], "TMPDIR=", 7) != 0)
-			r->envp[k++] = r->pol.envp[i];
+		if (strncmp(r->j->pol.envp[i], "TMPDIR=", 7) != 0)
+			r->envp[k++] = r->j->pol.envp[i];
 	for (size_t k = 0;; k++)
 		if (r->envp[k] == NULL) {
 			if (asprintf(&r->envp[k], "TMPDIR=%s", r->tmpdir) < 0) {
@@ -172,7 +101,7 @@ static int make_env(struct run *r, struct err *e)
 
 static int make_argv(struct run *r, struct err *e)
 {
-	const struct spec *s = &r->cfg.spec;
+	const struct spec *s = &r->j->cfg.spec;
 
 	if (!s->command.set || s->command.n == 0) {
 		err_set(e, ERR_USAGE, NULL, 0, 0, "no build command");
@@ -199,13 +128,13 @@ static int make_secrets(struct run *r, struct err *e)
 {
 	size_t nm = 0, nw = 0;
 
-	r->masks = calloc(r->pol.n + 1, sizeof *r->masks);
-	r->withheld = calloc(r->pol.n + 1, sizeof *r->withheld);
-	r->secrets = calloc(r->pol.n + 1, sizeof *r->secrets);
+	r->masks = calloc(r->j->pol.n + 1, sizeof *r->masks);
+	r->withheld = calloc(r->j->pol.n + 1, sizeof *r->withheld);
+	r->secrets = calloc(r->j->pol.n + 1, sizeof *r->secrets);
 	if (r->masks == NULL || r->withheld == NULL || r->secrets == NULL)
 		return nomem(e);
-	for (size_t i = 0; i < r->pol.n; i++) {
-		const struct policy_var *v = &r->pol.v[i];
+	for (size_t i = 0; i < r->j->pol.n; i++) {
+		const struct policy_var *v = &r->j->pol.v[i];
 
 		if (!v->secret)
 			continue;
@@ -242,10 +171,11 @@ static int chown_writable(struct run *r, int back, struct err *e)
 		uid = geteuid();
 		gid = getegid();
 	}
-	for (size_t i = 0; i < r->plan.nwritable; i++)
-		if (beneath_chown_tree(AT_FDCWD, r->writable[i], uid, gid) < 0)
+	for (size_t i = 0; i < r->j->plan.sb.nwritable; i++)
+		if (beneath_chown_tree(AT_FDCWD, r->j->plan.sb.writable[i], uid,
+				       gid) < 0)
 			return err_sys(e, errno, "giving %s to uid %ld",
-				       r->writable[i], (long)uid);
+				       r->j->plan.sb.writable[i], (long)uid);
 	return 0;
 }
 
@@ -262,9 +192,9 @@ static void withheld_hint(const struct run *r)
 		const char *name = r->sr.named[i];
 		const struct policy_var *v = NULL;
 
-		for (size_t k = 0; k < r->pol.n; k++)
-			if (strcmp(r->pol.v[k].name, name) == 0)
-				v = &r->pol.v[k];
+		for (size_t k = 0; k < r->j->pol.n; k++)
+			if (strcmp(r->j->pol.v[k].name, name) == 0)
+				v = &r->j->pol.v[k];
 		struct err why = {0};
 
 		err_set(&why, ERR_CONFIG, NULL, 0, 0,
@@ -357,7 +287,7 @@ static const char *network_denier(const struct run *r)
 {
 	const struct sandbox_layer *l;
 
-	if (!r->plan.deny_network)
+	if (!r->j->plan.sb.deny_network)
 		return NULL;
 	l = sandbox_layer_find(&r->st, "seccomp");
 	if (l != NULL && l->state == LAYER_ON)
@@ -397,7 +327,7 @@ static void network_hint(const struct run *r)
  * restricting writes: where the build may write, and how to add a place. */
 static void write_hint(const struct run *r)
 {
-	const struct spec *s = &r->cfg.spec;
+	const struct spec *s = &r->j->cfg.spec;
 	const char *sign = seen_sign(r, write_signs, NSIGNS(write_signs));
 	struct buf where = {0};
 	struct err why = {0};
@@ -430,15 +360,15 @@ static int build(struct run *r, struct err *e)
 {
 	struct supervise_opts so = {0};
 
-	if (sandbox_prepare(&r->plan, &r->st, &r->prep, e) < 0 ||
+	if (sandbox_prepare(&r->j->plan.sb, &r->st, &r->prep, e) < 0 ||
 	    chown_writable(r, 0, e) < 0)
 		return -1;
 	so.argv = (char *const *)(void *)r->argv;
 	so.envp = r->envp;
-	so.workdir = r->workdir;
+	so.workdir = r->j->wd_abs;
 	so.child_setup = apply_sandbox;
 	so.child_setup_arg = r->prep;
-	so.timeout_ms = (long)r->cfg.spec.sandbox.timeout_ms;
+	so.timeout_ms = (long)r->j->cfg.spec.sandbox.timeout_ms;
 	so.grace_ms = -1;
 	so.drain_ms = -1;
 	so.masks = r->masks;
@@ -463,21 +393,26 @@ static int build(struct run *r, struct err *e)
 /* The lock as it is before the build: a build tool that empties its
  * output directory deletes it, and --expect-lock and the "changed since
  * the lock" report compare with it. */
-static int load_previous_lock(struct run *r, struct err *e)
+/* What each root is now, before the build: afterwards a root is walked,
+ * written and locked only if it is still that. */
+static int pin_roots(struct run *r, struct err *e)
 {
-	size_t n = r->cfg.spec.outputs.roots.n;
+	size_t n = r->j->cfg.spec.outputs.roots.n;
 
-	lock_init(&r->prev);
-	/* What each root is now, before the build: afterwards a root is
-	 * walked, written and locked only if it is still that. */
 	r->roots = calloc(n + 1, sizeof *r->roots);
 	r->pins = calloc(n + 1, sizeof *r->pins);
 	if (r->roots == NULL || r->pins == NULL)
 		return nomem(e);
 	for (size_t i = 0; i < n; i++)
-		r->roots[i] = r->cfg.spec.outputs.roots.v[i].s;
+		r->roots[i] = r->j->cfg.spec.outputs.roots.v[i].s;
 	tree_pin_roots(r->roots, n, r->pins);
-	r->lock_path = verify_lock_path(&r->cfg.spec);
+	return 0;
+}
+
+static int load_previous_lock(struct run *r, struct err *e)
+{
+	lock_init(&r->prev);
+	r->lock_path = verify_lock_path(&r->j->cfg.spec);
 	if (r->lock_path == NULL)
 		return nomem(e);
 	if (access(r->lock_path, F_OK) != 0)
@@ -488,22 +423,22 @@ static int load_previous_lock(struct run *r, struct err *e)
 	return 0;
 }
 
-static int verify_and_lock(struct run *r, const struct cli *c, struct err *e)
+static int verify_and_lock(struct run *r, struct err *e)
 {
 	struct verify_opts vo = {0};
 	struct report_info ri = {0};
-	struct buf text = {0};
+	struct buf text = {0}, shown = {0};
 	const struct sandbox_layer *ll = sandbox_layer_find(&r->st, "landlock");
 	int rc = -1;
 
-	vo.spec = &r->cfg.spec;
+	vo.spec = &r->j->cfg.spec;
 	vo.previous_set = 1;
 	vo.previous = r->have_prev ? &r->prev : NULL;
 	vo.secrets = r->secrets;
 	vo.nsecrets = r->nsecrets;
 	vo.lock_path = r->lock_path;
-	vo.strict = r->cfg.spec.sandbox.strict == 1;
-	vo.lock_must_match = c->expect_lock;
+	vo.strict = r->j->cfg.spec.sandbox.strict == 1;
+	vo.lock_must_match = r->o->expect_lock;
 	vo.before = r->have_before ? &r->before : NULL;
 	vo.landlock = ll != NULL && ll->state == LAYER_ON;
 	vo.pins = r->pins;
@@ -512,27 +447,30 @@ static int verify_and_lock(struct run *r, const struct cli *c, struct err *e)
 	r->verified = 1;
 	ri = (struct report_info){
 		.command_name = "run",
-		.spec = &r->cfg.spec,
-		.policy = &r->pol,
+		.spec = &r->j->cfg.spec,
+		.policy = &r->j->pol,
 		.sandbox = &r->st,
 		.built = 1,
 		.build_status = r->sr.status,
 		.build_ms = r->sr.duration_ms,
 		.verify = &r->vr,
 		.strict = vo.strict,
-		.lock_path = r->lock_path,
+		.lock_path = job_shown(r->j, r->lock_path, &shown),
 	};
 	if (r->vr.passed) {
 		const char *leaf;
-		int dfd = tree_out_parent(r->roots, r->cfg.spec.outputs.roots.n,
+		int dfd = tree_out_parent(r->roots,
+					  r->j->cfg.spec.outputs.roots.n,
 					  r->pins, r->lock_path, 0, &leaf);
 
-		if (dfd < 0)
-			return err_sys(e, errno, "%s", r->lock_path);
-		rc = lock_write_at(dfd, leaf, r->lock_path, &r->vr.lock, e);
+		if (dfd < 0) {
+			err_sys(e, errno, "%s", ri.lock_path);
+			goto out;
+		}
+		rc = lock_write_at(dfd, leaf, ri.lock_path, &r->vr.lock, e);
 		(void)close(dfd);
 		if (rc < 0)
-			return -1;
+			goto out;
 		rc = -1;
 		ri.lock_written = 1;
 	}
@@ -542,7 +480,7 @@ static int verify_and_lock(struct run *r, const struct cli *c, struct err *e)
 	}
 	if (msg_level() >= MSG_NORMAL || !r->vr.passed)
 		(void)io_write_all(STDERR_FILENO, text.p, text.len);
-	if (c->report != NULL && report_write(c->report, &ri, e) < 0)
+	if (r->o->report != NULL && report_write(r->o->report, &ri, e) < 0)
 		goto out;
 	if (!r->vr.passed) {
 		size_t n = findings_count(&r->vr.findings,
@@ -554,10 +492,11 @@ static int verify_and_lock(struct run *r, const struct cli *c, struct err *e)
 			n, n == 1 ? "" : "s");
 		goto out;
 	}
-	msg_info("lock: %s (%zu files)", r->lock_path, r->vr.lock.n);
+	msg_info("lock: %s (%zu files)", ri.lock_path, r->vr.lock.n);
 	rc = 0;
 out:
 	buf_free(&text);
+	buf_free(&shown);
 	return rc;
 }
 
@@ -572,11 +511,6 @@ static void run_free(struct run *r)
 	if (r->have_before)
 		tree_free(&r->before);
 	remove_tree(r->tmpdir);
-	for (size_t i = 0; i < r->npaths; i++)
-		free(r->paths[i]);
-	free(r->paths);
-	free(r->writable);
-	free(r->hidden);
 	if (r->envp != NULL) {
 		for (size_t i = 0; r->envp[i] != NULL; i++)
 			if (strncmp(r->envp[i], "TMPDIR=", 7) == 0)
@@ -591,85 +525,54 @@ static void run_free(struct run *r)
 	free(r->roots);
 	free(r->pins);
 	lock_free(&r->prev);
-	policy_free(&r->pol);
-	config_free(&r->cfg);
 }
 
-/* The stamp `cleanroom start` compares, taken from the starting
- * directory cwd just before the build: after the plan has created the
- * output and writable directories (app/assets/builds is inside the Rails
- * preset's input app/assets), so that the next start computes the same.
- * A stamp that cannot be taken is a warning: the build does not need it. */
-static int take_stamp(struct run *r, const struct cli *c, int cwd,
-		      struct err *e)
+/* The stamp `cleanroom start` compares, taken just before the build:
+ * after the plan has created the output and writable directories
+ * (app/assets/builds is inside the Rails preset's input app/assets), so
+ * that the next start computes the same. A stamp that cannot be taken is
+ * a warning: the build does not need it. */
+static void take_stamp(struct run *r)
 {
 	struct err why = {0};
 
-	if (fchdir(cwd) < 0)
-		return err_sys(e, errno, "returning to the starting directory");
-	if (freshness_stamp(c, r->stamp, &why) < 0) {
+	if (freshness_stamp(r->j, r->stamp, &why) < 0) {
 		r->stamp[0] = '\0';
 		msg_warn("the freshness stamp for 'cleanroom start' will not "
 			 "be recorded: %s",
 			 why.msg);
 	}
-	if (chdir(r->workdir) < 0)
-		return err_sys(e, errno, "chdir %s", r->workdir);
-	return 0;
 }
 
-int cmd_run(const struct cli *c, struct err *e)
+int run_build(struct job *j, const struct run_opts *o, struct err *e)
 {
 	struct run *r = calloc(1, sizeof *r);
 	struct buf line = {0};
 	const char *missing;
 	double t0 = io_now_ms(), t;
-	int rc = -1, cwd = -1;
+	int rc = -1;
 
 	if (r == NULL)
 		return nomem(e);
-	/* With the spec's or the preset's command, the build is the one
-	 * `cleanroom start` would run: its stamp, taken before the build, is
-	 * recorded after a verified build so that start finds it fresh. The
-	 * workdir is left again at the end, so start's state and its server
-	 * see the directory they started in: cwd is where that is. */
-	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cwd < 0) {
-		err_sys(e, errno, "opening the current directory");
-		goto out;
-	}
-	if (config_load(c, &r->cfg, e) < 0)
-		goto out;
-	if (r->cfg.spec.workdir.s != NULL && chdir(r->cfg.spec.workdir.s) < 0) {
-		err_set(e, ERR_CONFIG, r->cfg.spec.path,
-			r->cfg.spec.workdir.line, r->cfg.spec.workdir.col,
-			"workdir %s: %s", r->cfg.spec.workdir.s,
-			strerror(errno));
-		goto out;
-	}
-	if (getcwd(r->workdir, sizeof r->workdir) == NULL) {
-		err_sys(e, errno, "getcwd");
-		goto out;
-	}
-	if (policy_build(&r->cfg, environ, &r->pol, e) < 0 ||
-	    make_argv(r, e) < 0 || make_secrets(r, e) < 0)
+	r->j = j;
+	r->o = o;
+	if (make_argv(r, e) < 0 || make_secrets(r, e) < 0)
 		goto out;
 	{
 		size_t given = 0;
 
-		while (r->pol.envp[given] != NULL)
+		while (j->pol.envp[given] != NULL)
 			given++;
-		msg_info("env: %zu variables for the build, %zu withheld "
-			 "(%.1f ms)",
-			 given, r->pol.n - given, io_now_ms() - t0);
+		msg_info("env: %zu variables for the build, %zu withheld",
+			 given, j->pol.n - given);
 	}
 	t = io_now_ms();
-	if (make_plan(r, e) < 0 || make_env(r, e) < 0 ||
-	    sandbox_probe(&r->plan, &r->st, e) < 0 ||
-	    sandbox_summary(&r->st, &r->plan, &line) < 0)
+	if (make_dirs(r, e) < 0 || make_env(r, e) < 0 ||
+	    sandbox_probe(&j->plan.sb, &r->st, e) < 0 ||
+	    sandbox_summary(&r->st, &j->plan.sb, &line) < 0)
 		goto out;
 	msg_info("%s", line.p ? line.p : "sandbox: ?");
-	if (r->plan.strict && sandbox_missing(&r->st, &missing)) {
+	if (j->plan.sb.strict && sandbox_missing(&r->st, &missing)) {
 		err_set(e, ERR_SANDBOX, NULL, 0, 0,
 			"sandbox layer '%s' is unavailable and --strict is set",
 			missing);
@@ -678,14 +581,16 @@ int cmd_run(const struct cli *c, struct err *e)
 		goto out;
 	}
 	/* Before the snapshot: taking the stamp writes its stat cache. */
-	if (c->argv == NULL && take_stamp(r, c, cwd, e) < 0)
+	if (o->record_stamp)
+		take_stamp(r);
+	if (pin_roots(r, e) < 0)
 		goto out;
 	{
 		const struct sandbox_layer *ll =
 			sandbox_layer_find(&r->st, "landlock");
 
 		if ((ll == NULL || ll->state != LAYER_ON) &&
-		    verify_snapshot(&r->cfg.spec, &r->before, e) == 0)
+		    verify_snapshot(&j->cfg.spec, r->pins, &r->before, e) == 0)
 			r->have_before = 1;
 	}
 	msg_debug("sandbox: planned in %.1f ms", io_now_ms() - t);
@@ -721,16 +626,12 @@ int cmd_run(const struct cli *c, struct err *e)
 		e->status = r->sr.status;
 		goto out;
 	}
-	if (verify_and_lock(r, c, e) < 0)
+	if (verify_and_lock(r, e) < 0)
 		goto out;
-	if (fchdir(cwd) < 0) {
-		err_sys(e, errno, "returning to the starting directory");
-		goto out;
-	}
 	if (r->stamp[0] != '\0') {
 		struct err why = {0};
 
-		if (freshness_record(c, r->stamp, &why) < 0)
+		if (freshness_record(j, r->stamp, &why) < 0)
 			msg_warn("the freshness stamp for 'cleanroom start' "
 				 "was not recorded: %s",
 				 why.msg);
@@ -738,15 +639,23 @@ int cmd_run(const struct cli *c, struct err *e)
 	msg_info("done in %.2f s", (io_now_ms() - t0) / 1e3);
 	rc = 0;
 out:
-	if (cwd >= 0) {
-		if (fchdir(cwd) < 0 && rc == 0)
-			rc = err_sys(e, errno,
-				     "returning to the starting "
-				     "directory");
-		close(cwd);
-	}
 	buf_free(&line);
 	run_free(r);
 	free(r);
 	return rc;
+}
+
+int cmd_run(struct job *j, const struct cli *c, struct err *e)
+{
+	/* With the spec's or the preset's command, the build is the one
+	 * `cleanroom start` would run: its stamp, taken before the build,
+	 * is recorded after a verified build so that start finds it
+	 * fresh. */
+	struct run_opts o = {
+		.expect_lock = c->expect_lock,
+		.report = c->report,
+		.record_stamp = c->argv == NULL,
+	};
+
+	return run_build(j, &o, e);
 }

@@ -5,10 +5,12 @@
  * declared inputs is compared with the one recorded by the last successful
  * build. Fresh, and every output it recorded still there with its size
  * (all hashes too with --verify full): exec SERVER at once. Stale: build,
- * verify and lock as `run` does (run records the stamp, written whole or
- * not at all), then exec SERVER. The server gets cleanroom's own, full
- * environment, not the build's, and cleanroom's pid. The state is
- * freshness.h's.
+ * verify and lock as `run` does (run_build records the stamp, written
+ * whole or not at all), then exec SERVER. One job serves the whole start:
+ * the spec and each env file are read once. The server gets cleanroom's
+ * own, full environment, not the build's, cleanroom's pid, and the
+ * directory start was started in; it is not a subreaper even when a build
+ * made cleanroom one. The state is freshness.h's.
  */
 #include "commands.h"
 
@@ -18,25 +20,38 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "freshness.h"
 #include "io.h"
 #include "msg.h"
+#include "proof.h"
+#include "run.h"
 
-/* --verify full: every check and the lock, as `cleanroom verify`. */
-static int verify_full(const struct cli *c, struct err *e)
+/* --verify full, and the check of a restored set: every check and the
+ * lock, as `cleanroom verify`. */
+static int verify_full(struct job *j, struct err *e)
 {
-	struct cli vc = *c;
+	struct proof_opts o = {0};
 
-	vc.cmd = CMD_VERIFY;
-	return cmd_verify(&vc, e);
+	return proof_check(j, &o, e);
 }
 
-static int exec_server(const struct cli *c, struct err *e)
+/* The server replaces cleanroom, in the directory start was started in,
+ * with nothing of the build's state: the start lock is released (every
+ * later start would block on it) and the subreaper flag a build set is
+ * cleared (the server's orphans are not its to collect). */
+static int exec_server(struct job *j, int lockfd, const struct cli *c,
+		       struct err *e)
 {
-	/* The lock fd is close-on-exec: the next start may proceed. */
+	if (lockfd >= 0)
+		(void)close(lockfd);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 0) < 0)
+		return err_sys(e, errno, "start: clearing the subreaper flag");
+	if (job_leave(j) < 0)
+		return err_sys(e, errno, "returning to the starting directory");
 	execvp(c->argv[0], c->argv);
 	err_set(e, ERR_CHILD, NULL, 0, 0, "cannot run %s: %s", c->argv[0],
 		strerror(errno));
@@ -44,78 +59,88 @@ static int exec_server(const struct cli *c, struct err *e)
 	return -1;
 }
 
-int cmd_start(const struct cli *server, struct err *e)
+/* After a failed build: the previous verified set back, checked. */
+static int after_failure(struct job *j, const struct freshness_stash *stash,
+			 const struct err *why, struct err *e)
 {
-	/* The command after -- is the server's; the build's comes from the
-	 * spec or the preset, in everything but exec_server. */
-	struct cli bc = *server, *c = &bc;
+	size_t removed, restored;
+
+	if (freshness_restore(j, stash, &removed, &restored, e) < 0 ||
+	    verify_full(j, e) < 0) {
+		err_hint(e,
+			 "the build failed (%s), and the previous output set "
+			 "could not be restored whole",
+			 why->msg);
+		return -1;
+	}
+	msg_warn("start: the build failed; the previous verified set is "
+		 "back (%zu files restored and checked against its lock, %zu "
+		 "files of the failed build removed)",
+		 restored, removed);
+	return 0;
+}
+
+int cmd_start(struct job *j, const struct cli *c, struct err *e)
+{
 	struct freshness_stash stash;
+	struct run_opts ro = {.record_stamp = 1};
 	char hex[65];
-	int fd, rc, full = c->verify != NULL && strcmp(c->verify, "full") == 0;
+	int fd, rc = -1,
+		full = c->verify != NULL && strcmp(c->verify, "full") == 0;
 	double t0 = io_now_ms();
 
-	bc.argv = NULL;
-	bc.argc = 0;
 	if (mkdir(FRESHNESS_DIR, 0755) < 0 && errno != EEXIST)
 		return err_sys(e, errno, "%s", FRESHNESS_DIR);
 	fd = open(FRESHNESS_START_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return err_sys(e, errno, "%s", FRESHNESS_START_LOCK);
 	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return err_sys(e, errno, "locking %s",
-				       FRESHNESS_START_LOCK);
-	if (freshness_stamp(c, hex, e) < 0)
-		return -1;
-	if (freshness_fresh(hex) && (!full || verify_full(c, e) == 0)) {
+		if (errno != EINTR) {
+			err_sys(e, errno, "locking %s", FRESHNESS_START_LOCK);
+			goto out;
+		}
+	if (freshness_stamp(j, hex, e) < 0)
+		goto out;
+	if (freshness_fresh(hex) && (!full || verify_full(j, e) == 0)) {
 		msg_info("start: fresh (stamp %.12s, %.1f ms): starting %s",
-			 hex, io_now_ms() - t0, server->argv[0]);
-		return exec_server(server, e);
+			 hex, io_now_ms() - t0, c->argv[0]);
+		return exec_server(j, fd, c, e);
 	}
 	msg_info("start: stale (stamp %.12s): building", hex);
-	/* The build is run's, with the spec's or the preset's command: the
-	 * command after -- is the server's. */
-	bc.cmd = CMD_RUN;
 	/* Keep a copy of the previous verified set while the build runs: a
 	 * build may empty its output directory (Vite, webpack) or leave
 	 * files that fail verification, and after a failure the previous set
 	 * must still be there, whole, and nothing unverified beside it. */
 	freshness_stash_init(&stash);
 	if (access(FRESHNESS_STAMP, F_OK) == 0 &&
-	    freshness_stash(c, &stash, e) < 0)
-		return -1;
-	if (cmd_run(&bc, e) < 0) {
+	    freshness_stash(j, &stash, e) < 0)
+		goto out;
+	if (run_build(j, &ro, e) < 0) {
 		struct err why = *e;
-		size_t removed, restored;
 
 		if (!stash.kept || why.kind == ERR_USAGE) {
 			freshness_drop_stash(&stash);
-			return -1;
+			goto out;
 		}
-		rc = freshness_restore(c, &stash, &removed, &restored, e);
+		rc = after_failure(j, &stash, &why, e);
 		freshness_drop_stash(&stash);
-		if (rc < 0 || verify_full(c, e) < 0) {
-			err_hint(e,
-				 "the build failed (%s), and the previous "
-				 "output set could not be restored whole",
-				 why.msg);
-			return -1;
-		}
-		msg_warn("start: the build failed; the previous verified set "
-			 "is back (%zu files restored and checked against its "
-			 "lock, %zu files of the failed build removed)",
-			 restored, removed);
+		if (rc < 0)
+			goto out;
+		rc = -1;
 		if (!c->serve_stale) {
 			*e = why;
-			return -1;
+			goto out;
 		}
 		msg_warn("the build failed (%s); serving the previous "
 			 "verified outputs (--serve-stale)",
 			 why.msg);
-		return exec_server(server, e);
+		return exec_server(j, fd, c, e);
 	}
 	freshness_drop_stash(&stash);
 	msg_info("start: built and recorded in %.2f s: starting %s",
-		 (io_now_ms() - t0) / 1e3, server->argv[0]);
-	return exec_server(server, e);
+		 (io_now_ms() - t0) / 1e3, c->argv[0]);
+	return exec_server(j, fd, c, e);
+out:
+	(void)close(fd);
+	return rc;
 }

@@ -7,6 +7,7 @@
  * use, withheld ones included.
  */
 #include "commands.h"
+#include "proof.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -19,8 +20,6 @@
 #include "policy.h"
 #include "report.h"
 #include "verify.h"
-
-extern char **environ;
 
 /* Every secret's name and value, for the scan; borrowed from the policy. */
 static struct scan_secret *policy_secrets(const struct policy *p, size_t *n)
@@ -60,10 +59,12 @@ static int write_lock_file(const struct spec *s, const char *lock_path,
 	return rc;
 }
 
-static int verify_command(const struct cli *c, int write_lock, struct err *e)
+int proof_check(struct job *j, const struct proof_opts *po, struct err *e)
 {
-	struct config cfg;
-	struct policy pol;
+	const struct config *cfgp = &j->cfg;
+	const struct policy *polp = &j->pol;
+	int write_lock = po->write_lock;
+	struct buf shown = {0};
 	struct verify_result vr;
 	struct verify_opts vo = {0};
 	struct report_info ri = {0};
@@ -72,38 +73,33 @@ static int verify_command(const struct cli *c, int write_lock, struct err *e)
 	char *lock_path = NULL;
 	int rc = -1, verified = 0;
 
-	memset(&pol, 0, sizeof pol);
 	memset(&vr, 0, sizeof vr);
-	if (config_load(c, &cfg, e) < 0)
-		goto out;
-	/* Verification needs the secrets, not a complete environment: a
-	 * missing required name is not its concern. */
-	if (policy_build(&cfg, environ, &pol, e) < 0 && pol.nmissing == 0)
-		goto out;
-	secrets = policy_secrets(&pol, &vo.nsecrets);
-	lock_path = verify_lock_path(&cfg.spec);
+	/* Verification needs the secrets, not a complete environment: the
+	 * job was loaded with JOB_POLICY_SECRETS. */
+	secrets = policy_secrets(polp, &vo.nsecrets);
+	lock_path = verify_lock_path(&cfgp->spec);
 	if (secrets == NULL || lock_path == NULL) {
 		err_sys(e, ENOMEM, "verify");
 		goto out;
 	}
-	vo.spec = &cfg.spec;
+	vo.spec = &cfgp->spec;
 	vo.secrets = secrets;
 	vo.lock_path = lock_path;
-	vo.strict = cfg.spec.sandbox.strict == 1;
+	vo.strict = cfgp->spec.sandbox.strict == 1;
 	vo.lock_must_match = !write_lock;
 	if (verify_outputs(&vo, &vr, e) < 0)
 		goto out;
 	verified = 1;
 	ri = (struct report_info){
 		.command_name = write_lock ? "lock" : "verify",
-		.spec = &cfg.spec,
-		.policy = &pol,
+		.spec = &cfgp->spec,
+		.policy = polp,
 		.verify = &vr,
 		.strict = vo.strict,
-		.lock_path = lock_path,
+		.lock_path = job_shown(j, lock_path, &shown),
 	};
 	if (vr.passed && write_lock) {
-		if (write_lock_file(&cfg.spec, lock_path, &vr.lock, e) < 0)
+		if (write_lock_file(&cfgp->spec, lock_path, &vr.lock, e) < 0)
 			goto out;
 		ri.lock_written = 1;
 	}
@@ -113,7 +109,7 @@ static int verify_command(const struct cli *c, int write_lock, struct err *e)
 	}
 	if (msg_level() >= MSG_NORMAL || !vr.passed)
 		(void)io_write_all(STDERR_FILENO, text.p, text.len);
-	if (c->report != NULL && report_write(c->report, &ri, e) < 0)
+	if (po->report != NULL && report_write(po->report, &ri, e) < 0)
 		goto out;
 	if (!vr.passed) {
 		size_t n = findings_count(&vr.findings,
@@ -127,10 +123,10 @@ static int verify_command(const struct cli *c, int write_lock, struct err *e)
 		goto out;
 	}
 	if (ri.lock_written)
-		msg_info("lock: %s (%zu files)", lock_path, vr.lock.n);
+		msg_info("lock: %s (%zu files)", ri.lock_path, vr.lock.n);
 	else if (!vr.lock_existed)
 		msg_info("no lock at %s yet: 'cleanroom lock' writes one",
-			 lock_path);
+			 ri.lock_path);
 	rc = 0;
 out:
 	buf_free(&text);
@@ -138,17 +134,20 @@ out:
 		verify_result_free(&vr);
 	free(secrets);
 	free(lock_path);
-	policy_free(&pol);
-	config_free(&cfg);
+	buf_free(&shown);
 	return rc;
 }
 
-int cmd_verify(const struct cli *c, struct err *e)
+int cmd_verify(struct job *j, const struct cli *c, struct err *e)
 {
-	return verify_command(c, 0, e);
+	struct proof_opts o = {.report = c->report};
+
+	return proof_check(j, &o, e);
 }
 
-int cmd_lock(const struct cli *c, struct err *e)
+int cmd_lock(struct job *j, const struct cli *c, struct err *e)
 {
-	return verify_command(c, 1, e);
+	struct proof_opts o = {.write_lock = 1, .report = c->report};
+
+	return proof_check(j, &o, e);
 }

@@ -1,17 +1,17 @@
 /*
  * The effective configuration: the framework preset, then the spec file,
- * then command-line flags, each later one replacing (scalars) or extending
- * (repeatable flags) what came before (DESIGN.md "Command line"). The
+ * then the command line's overrides, each later one replacing (scalars) or
+ * extending (repeatable flags) what came before (DESIGN.md "Command line"). The
  * environment's `set` values keep their source apart, because the policy
  * orders them: preset defaults < inherited < env files < spec set < --set.
  *
- * Ownership: config_load fills a caller-owned struct config; config_free
- * releases it. Nothing here reads env files: that is the policy's job.
+ * Ownership: config_merge fills a caller-owned struct config; config_free
+ * releases it. Nothing here reads a file but the framework's markers
+ * (detection): the spec is read by job_load, env files by the policy.
  */
 #ifndef CLEANROOM_CONFIG_H
 #define CLEANROOM_CONFIG_H
 
-#include "cli.h"
 #include "err.h"
 #include "preset.h"
 #include "spec.h"
@@ -35,15 +35,19 @@ struct config {
  * environment"), NULL-terminated; presets add their own. */
 extern const char *const config_default_inherit[];
 
+/* The spec file looked for when -f is not given. */
+#define CONFIG_SPEC_FILE "cleanroom.yml"
+
 /*
- * Loads the spec (-f FILE, else ./cleanroom.yml when present), detects the
- * framework when neither flag nor spec names it, applies the preset and
- * the flags. Returns 0, or -1 with e filled: ERR_CONFIG for a bad spec,
- * an ambiguous framework or a malformed flag value (--timeout, --limit,
- * --set, --min-files, --max-bytes: named as `--flag: ...`), ERR_USAGE
- * when -f names a missing file.
+ * Merges the framework preset, the spec file (file; an empty spec when
+ * spec_found is 0) and the command line's overrides (overrides.h) into
+ * cfg. The framework, when neither names it, is detected in the current
+ * directory (the workdir, job.h). Returns 0, or -1 with e filled:
+ * ERR_CONFIG for an ambiguous framework, ERR_SYSTEM on allocation
+ * failure. cfg is filled either way; config_free releases it.
  */
-int config_load(const struct cli *c, struct config *cfg, struct err *e);
+int config_merge(const struct spec *file, int spec_found, const struct spec *ov,
+		 struct config *cfg, struct err *e);
 void config_free(struct config *cfg);
 
 #endif

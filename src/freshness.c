@@ -23,20 +23,16 @@
 #include "tree.h"
 #include "verify.h"
 
-extern char **environ;
-
 #define STAMP_FILE FRESHNESS_STAMP
 #define CACHE_FILE FRESHNESS_DIR "/stamp-cache"
 #define STAMP_MAX  (64u << 20)
 
 /* The stamp of what the build would be given now. */
-int freshness_stamp(const struct cli *c, char hex[65], struct err *e)
+int freshness_stamp(const struct job *j, char hex[65], struct err *e)
 {
-	struct config cfg;
-	struct policy pol;
+	const struct config *cfg = &j->cfg;
 	struct stamp_input in = {0};
 	struct stamp_cache cache = {0};
-	struct buf spec = {0};
 	const char **inputs = NULL;
 	char **argv = NULL;
 	struct stamp_stats stats;
@@ -44,32 +40,25 @@ int freshness_stamp(const struct cli *c, char hex[65], struct err *e)
 	size_t loaded;
 	int rc = -1;
 
-	memset(&pol, 0, sizeof pol);
-	if (config_load(c, &cfg, e) < 0 ||
-	    policy_build(&cfg, environ, &pol, e) < 0)
-		goto out;
-	if (cfg.spec_found &&
-	    io_read_file(cfg.spec.path, STAMP_MAX, &spec) < 0) {
-		err_sys(e, errno, "%s", cfg.spec.path);
-		goto out;
-	}
-	inputs = calloc(cfg.spec.inputs.n + 1, sizeof *inputs);
-	argv = calloc(cfg.spec.command.n + 1, sizeof *argv);
+	inputs = calloc(cfg->spec.inputs.n + 1, sizeof *inputs);
+	argv = calloc(cfg->spec.command.n + 1, sizeof *argv);
 	if (inputs == NULL || argv == NULL) {
 		err_sys(e, ENOMEM, "start");
 		goto out;
 	}
-	for (size_t i = 0; i < cfg.spec.inputs.n; i++)
-		inputs[i] = cfg.spec.inputs.v[i].s;
-	for (size_t i = 0; i < cfg.spec.command.n; i++)
-		argv[i] = cfg.spec.command.v[i].s;
-	in.spec = cfg.spec_found ? (spec.p ? spec.p : "") : NULL;
-	in.spec_len = spec.len;
-	in.env = pol.envp;
+	for (size_t i = 0; i < cfg->spec.inputs.n; i++)
+		inputs[i] = cfg->spec.inputs.v[i].s;
+	for (size_t i = 0; i < cfg->spec.command.n; i++)
+		argv[i] = cfg->spec.command.v[i].s;
+	/* The spec's bytes as job_load read them: read once per start. */
+	in.spec =
+		cfg->spec_found ? (j->spec_text.p ? j->spec_text.p : "") : NULL;
+	in.spec_len = j->spec_text.len;
+	in.env = j->pol.envp;
 	in.argv = argv;
-	in.shell = cfg.spec.command_shell;
+	in.shell = cfg->spec.command_shell;
 	in.inputs = inputs;
-	in.ninputs = cfg.spec.inputs.n;
+	in.ninputs = cfg->spec.inputs.n;
 	if (stamp_cache_load(CACHE_FILE, &cache, e) < 0)
 		goto out;
 	loaded = cache.n;
@@ -93,9 +82,6 @@ out:
 	stamp_cache_free(&cache);
 	free(inputs);
 	free(argv);
-	buf_free(&spec);
-	policy_free(&pol);
-	config_free(&cfg);
 	return rc;
 }
 
@@ -145,73 +131,40 @@ out:
 
 #define PREVIOUS FRESHNESS_DIR "/previous"
 
-/* The lock's set, with paths as seen from here. */
+/* The lock's set. Every path is relative to the workdir, the current
+ * directory (job.h). */
 struct outset {
-	struct config cfg;
-	const char *wd;	 /* the workdir, or NULL for "." */
-	char *lock_path; /* from here */
-	char **roots;	 /* the output roots, from here */
+	char *lock_path;
+	const char **roots; /* the output roots */
 	size_t nroots;
 	struct lock lk;
-	int have_cfg;
 };
-
-/* p (relative to the workdir) as seen from here; allocated. */
-static char *from_here(const char *wd, const char *p)
-{
-	char *out = NULL;
-
-	if (wd == NULL || p[0] == '/')
-		return strdup(p);
-	if (asprintf(&out, "%s/%s", wd, p) < 0)
-		return NULL;
-	return out;
-}
 
 static void outset_free(struct outset *o)
 {
 	free(o->lock_path);
-	for (size_t i = 0; i < o->nroots; i++)
-		free(o->roots[i]);
 	free(o->roots);
 	lock_free(&o->lk);
-	if (o->have_cfg)
-		config_free(&o->cfg);
 }
 
-/* Loads the configuration and the lock at lock_dir/LOCK (lock_dir NULL:
- * the lock in place). *found is 0 when there is no lock. */
-static int outset_load(const struct cli *c, const char *lock_dir,
+/* Loads the lock at lock_dir/LOCK (lock_dir NULL: the lock in place).
+ * *found is 0 when there is no lock. */
+static int outset_load(const struct job *j, const char *lock_dir,
 		       struct outset *o, int *found, struct err *e)
 {
-	const struct spec *s;
+	const struct spec *s = &j->cfg.spec;
 	char *p;
 	int rc;
 
 	memset(o, 0, sizeof *o);
 	lock_init(&o->lk);
 	*found = 0;
-	if (config_load(c, &o->cfg, e) < 0)
-		return -1;
-	o->have_cfg = 1;
-	s = &o->cfg.spec;
-	o->wd = s->workdir.s;
-	if (o->wd != NULL && (strcmp(o->wd, ".") == 0 || o->wd[0] == '\0'))
-		o->wd = NULL;
 	o->roots = calloc(s->outputs.roots.n + 1, sizeof *o->roots);
-	if (o->roots == NULL)
+	o->lock_path = verify_lock_path(s);
+	if (o->roots == NULL || o->lock_path == NULL)
 		return err_sys(e, ENOMEM, "start");
-	for (; o->nroots < s->outputs.roots.n; o->nroots++) {
-		o->roots[o->nroots] =
-			from_here(o->wd, s->outputs.roots.v[o->nroots].s);
-		if (o->roots[o->nroots] == NULL)
-			return err_sys(e, ENOMEM, "start");
-	}
-	p = verify_lock_path(s);
-	o->lock_path = p ? from_here(o->wd, p) : NULL;
-	free(p);
-	if (o->lock_path == NULL)
-		return err_sys(e, ENOMEM, "start");
+	for (; o->nroots < s->outputs.roots.n; o->nroots++)
+		o->roots[o->nroots] = s->outputs.roots.v[o->nroots].s;
 	if (lock_dir == NULL)
 		p = strdup(o->lock_path);
 	else if (asprintf(&p, "%s/%s", lock_dir, o->lock_path) < 0)
@@ -291,7 +244,7 @@ void freshness_stash_init(struct freshness_stash *st)
 	memset(st, 0, sizeof *st);
 }
 
-int freshness_stash(const struct cli *c, struct freshness_stash *st,
+int freshness_stash(const struct job *j, struct freshness_stash *st,
 		    struct err *e)
 {
 	struct outset o;
@@ -300,7 +253,7 @@ int freshness_stash(const struct cli *c, struct freshness_stash *st,
 	st->kept = 0;
 	if (io_remove_tree(PREVIOUS) < 0)
 		return err_sys(e, errno, "%s", PREVIOUS);
-	if (outset_load(c, NULL, &o, &found, e) < 0)
+	if (outset_load(j, NULL, &o, &found, e) < 0)
 		goto out;
 	/* Where each root leads now, before the build. */
 	free(st->pins);
@@ -310,20 +263,15 @@ int freshness_stash(const struct cli *c, struct freshness_stash *st,
 		goto out;
 	}
 	st->nroots = o.nroots;
-	tree_pin_roots((const char *const *)o.roots, o.nroots, st->pins);
+	tree_pin_roots(o.roots, o.nroots, st->pins);
 	/* A set with a file missing is no longer the verified set: there
 	 * is nothing whole to keep. */
 	for (size_t i = 0; found && i < o.lk.n; i++) {
-		char *p = from_here(o.wd, o.lk.v[i].path);
-		const char *leaf;
+		const char *p = o.lk.v[i].path, *leaf;
 		struct stat sb;
 		struct err ignored = {0};
 		int dfd;
 
-		if (p == NULL) {
-			err_sys(e, ENOMEM, "start");
-			goto out;
-		}
 		dfd = out_parent(&o, st->pins, p, 0, &leaf, &ignored);
 		if (dfd < 0 ||
 		    fstatat(dfd, leaf, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
@@ -331,17 +279,9 @@ int freshness_stash(const struct cli *c, struct freshness_stash *st,
 			found = 0;
 		if (dfd >= 0)
 			(void)close(dfd);
-		free(p);
 	}
 	for (size_t i = 0; found && i < o.lk.n; i++) {
-		char *p = from_here(o.wd, o.lk.v[i].path);
-
-		if (p == NULL) {
-			err_sys(e, ENOMEM, "start");
-			goto out;
-		}
-		rc = keep_copy(&o, st->pins, p, e);
-		free(p);
+		rc = keep_copy(&o, st->pins, o.lk.v[i].path, e);
 		if (rc < 0)
 			goto out;
 		rc = -1;
@@ -371,7 +311,6 @@ static int remove_unlisted(const struct outset *o, int fd, const char *dir,
 {
 	DIR *d = fdopendir(fd);
 	struct dirent *de;
-	size_t skip = o->wd ? strlen(o->wd) + 1 : 0;
 	int rc = 0;
 
 	if (d == NULL) {
@@ -398,8 +337,8 @@ static int remove_unlisted(const struct outset *o, int fd, const char *dir,
 					     O_CLOEXEC);
 			rc = sub < 0 ? err_sys(e, errno, "%s", p)
 				     : remove_unlisted(o, sub, p, removed, e);
-		} else if (strcmp(p, o->lock_path) != 0 && strlen(p) > skip &&
-			   bsearch(p + skip, o->lk.v, o->lk.n, sizeof *o->lk.v,
+		} else if (strcmp(p, o->lock_path) != 0 &&
+			   bsearch(p, o->lk.v, o->lk.n, sizeof *o->lk.v,
 				   by_path) == NULL) {
 			if (unlinkat(fd, de->d_name, 0) < 0)
 				rc = err_sys(e, errno, "removing %s", p);
@@ -481,14 +420,14 @@ static int put_back(const struct outset *o, const struct tree_pin *pins,
 	return rc;
 }
 
-int freshness_restore(const struct cli *c, const struct freshness_stash *st,
+int freshness_restore(const struct job *j, const struct freshness_stash *st,
 		      size_t *removed, size_t *restored, struct err *e)
 {
 	struct outset o;
 	int found, rc = -1;
 
 	*removed = *restored = 0;
-	if (outset_load(c, PREVIOUS, &o, &found, e) < 0)
+	if (outset_load(j, PREVIOUS, &o, &found, e) < 0)
 		goto out;
 	if (!found || st->pins == NULL || st->nroots != o.nroots) {
 		err_set(e, ERR_CHILD, NULL, 0, 0,
@@ -508,14 +447,7 @@ int freshness_restore(const struct cli *c, const struct freshness_stash *st,
 			goto out;
 	}
 	for (size_t i = 0; i < o.lk.n; i++) {
-		char *p = from_here(o.wd, o.lk.v[i].path);
-
-		if (p == NULL) {
-			err_sys(e, ENOMEM, "start");
-			goto out;
-		}
-		rc = put_back(&o, st->pins, p, e);
-		free(p);
+		rc = put_back(&o, st->pins, o.lk.v[i].path, e);
 		if (rc < 0)
 			goto out;
 		(*restored)++;
@@ -537,13 +469,13 @@ void freshness_drop_stash(struct freshness_stash *st)
 	memset(st, 0, sizeof *st);
 }
 
-int freshness_record(const struct cli *c, const char *hex, struct err *e)
+int freshness_record(const struct job *j, const char *hex, struct err *e)
 {
 	struct outset o;
 	struct buf text = {0};
 	int found, rc = -1;
 
-	if (outset_load(c, NULL, &o, &found, e) < 0)
+	if (outset_load(j, NULL, &o, &found, e) < 0)
 		goto out;
 	if (!found) {
 		err_set(e, ERR_SYSTEM, NULL, 0, 0, "%s: no lock to record",
@@ -552,20 +484,15 @@ int freshness_record(const struct cli *c, const char *hex, struct err *e)
 	}
 	if (buf_printf(&text, "%s\n", hex) < 0)
 		goto oom;
-	/* "SIZE PATH" per locked file, PATH as seen from here (a path with a
+	/* "SIZE PATH" per locked file, PATH from the workdir (a path with a
 	 * newline is left out: it only makes the next start build). */
 	for (size_t i = 0; i < o.lk.n; i++) {
-		char *p = from_here(o.wd, o.lk.v[i].path);
+		const char *p = o.lk.v[i].path;
 		struct stat st;
-		int nomem;
 
-		if (p == NULL)
-			goto oom;
-		nomem = strchr(p, '\n') == NULL && lstat(p, &st) == 0 &&
-			buf_printf(&text, "%llu %s\n",
-				   (unsigned long long)st.st_size, p) < 0;
-		free(p);
-		if (nomem)
+		if (strchr(p, '\n') == NULL && lstat(p, &st) == 0 &&
+		    buf_printf(&text, "%llu %s\n",
+			       (unsigned long long)st.st_size, p) < 0)
 			goto oom;
 	}
 	if ((mkdir(FRESHNESS_DIR, 0755) < 0 && errno != EEXIST) ||

@@ -6,26 +6,28 @@
  * or the preset's command, so that an image built with `RUN cleanroom
  * run` starts fresh under `cleanroom start`.
  *
- * The state lives in .cleanroom/ of the directory cleanroom runs in (after
- * -C): the stamp and output sizes (stamp), the stat cache (stamp-cache)
- * and start's lock file (start.lock). It is kept out of the output roots
- * so that it never becomes part of the output set it describes.
+ * The state lives in .cleanroom/ of the workdir (job.h), where every path
+ * here is: the stamp and output sizes (stamp), the stat cache
+ * (stamp-cache) and start's lock file (start.lock). It is kept out of the
+ * output roots so that it never becomes part of the output set it describes.
  */
 #ifndef CLEANROOM_FRESHNESS_H
 #define CLEANROOM_FRESHNESS_H
 
-#include "cli.h"
 #include "err.h"
+#include "job.h"
 #include "tree.h"
 
 #define FRESHNESS_DIR	     ".cleanroom"
 #define FRESHNESS_STAMP	     FRESHNESS_DIR "/stamp"
 #define FRESHNESS_START_LOCK FRESHNESS_DIR "/start.lock"
 
-/* The stamp of the build c describes, as 64 hex digits, computed in the
- * current directory (the stat cache is read and, when it changed,
- * rewritten). Returns 0, or -1 with e filled. */
-int freshness_stamp(const struct cli *c, char hex[65], struct err *e);
+/* The stamp of j's build (its spec's bytes, the policy's environment, the
+ * command and the inputs), as 64 hex digits, computed in the workdir
+ * (the stat cache is read and, when it changed, rewritten). j must hold
+ * a policy. Reads neither the spec nor an env file again. Returns 0, or
+ * -1 with e filled. */
+int freshness_stamp(const struct job *j, char hex[65], struct err *e);
 
 /* 1 when the recorded stamp is hex and every file it lists is there with
  * its recorded size; 0 otherwise (no state yet included). */
@@ -33,7 +35,7 @@ int freshness_fresh(const char *hex);
 
 /* Records hex and the sizes of the files in the lock just written (whole
  * or not at all). Returns 0, or -1 with e filled. */
-int freshness_record(const struct cli *c, const char *hex, struct err *e);
+int freshness_record(const struct job *j, const char *hex, struct err *e);
 
 /*
  * The previous verified output set, for `start --serve-stale`:
@@ -56,9 +58,9 @@ struct freshness_stash {
 };
 
 void freshness_stash_init(struct freshness_stash *st);
-int freshness_stash(const struct cli *c, struct freshness_stash *st,
+int freshness_stash(const struct job *j, struct freshness_stash *st,
 		    struct err *e);
-int freshness_restore(const struct cli *c, const struct freshness_stash *st,
+int freshness_restore(const struct job *j, const struct freshness_stash *st,
 		      size_t *removed, size_t *restored, struct err *e);
 void freshness_drop_stash(struct freshness_stash *st);
 

@@ -8,6 +8,7 @@
 #include "io.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,7 +162,7 @@ static int check_writes(const struct verify_opts *o, struct verify_result *r,
 
 	if (o->before == NULL || o->landlock)
 		return 0;
-	if (verify_snapshot(o->spec, &after, e) < 0)
+	if (verify_snapshot(o->spec, o->pins, &after, e) < 0)
 		return -1;
 	while (i < o->before->nfiles || j < after.nfiles) {
 		const struct tree_file *a =
@@ -332,20 +333,50 @@ static int check_manifests(const struct verify_opts *o, struct verify_result *r,
 	return rc;
 }
 
-int verify_snapshot(const struct spec *spec, struct tree *out, struct err *e)
+/* Where the root r, named through a link, really is, relative to the
+ * cwd: the directory the snapshot must leave out too. NULL when it is not
+ * below the cwd. */
+static char *real_below_cwd(const char *r)
+{
+	char cwd[PATH_MAX], *real = realpath(r, NULL), *out = NULL;
+	size_t n;
+
+	if (real == NULL || getcwd(cwd, sizeof cwd) == NULL)
+		goto out;
+	n = strlen(cwd);
+	if (strncmp(real, cwd, n) == 0 && real[n] == '/')
+		out = strdup(real + n + 1);
+out:
+	free(real);
+	return out;
+}
+
+int verify_snapshot(const struct spec *spec, const struct tree_pin *pins,
+		    struct tree *out, struct err *e)
 {
 	const char *root = ".";
 	const char **excl;
-	size_t n = 0;
+	char **real;
+	size_t n = 0, nroots = spec->outputs.roots.n;
 	struct tree_opts o = {0};
 	int rc;
 
-	excl = calloc(spec->outputs.roots.n + spec->sandbox.writable.n + 1,
-		      sizeof *excl);
-	if (excl == NULL)
+	excl = calloc(2 * nroots + spec->sandbox.writable.n + 1, sizeof *excl);
+	real = calloc(nroots + 1, sizeof *real);
+	if (excl == NULL || real == NULL) {
+		free(excl);
+		free(real);
 		return nomem(e);
-	for (size_t i = 0; i < spec->outputs.roots.n; i++)
+	}
+	for (size_t i = 0; i < nroots; i++) {
 		excl[n++] = spec->outputs.roots.v[i].s;
+		/* A root named through a link (public/assets ->
+		 * ../shared/assets) is written where the link leads. */
+		if (pins != NULL && pins[i].link &&
+		    (real[i] = real_below_cwd(spec->outputs.roots.v[i].s)) !=
+			    NULL)
+			excl[n++] = real[i];
+	}
 	for (size_t i = 0; i < spec->sandbox.writable.n; i++)
 		excl[n++] = spec->sandbox.writable.v[i].s;
 	o.roots = &root;
@@ -354,6 +385,9 @@ int verify_snapshot(const struct spec *spec, struct tree *out, struct err *e)
 	o.nexclude = n;
 	o.hash = 0;
 	rc = tree_hash_scan(&o, out, e);
+	for (size_t i = 0; i < nroots; i++)
+		free(real[i]);
+	free(real);
 	free(excl);
 	return rc;
 }

@@ -63,8 +63,11 @@ struct verify_result {
 char *verify_lock_path(const struct spec *spec);
 
 /* Snapshot of the working directory (stat only), excluding the output
- * roots and writable dirs, for check 5. */
-int verify_snapshot(const struct spec *spec, struct tree *out, struct err *e);
+ * roots (and, for a root pinned as a link, the directory it leads to
+ * when that is below the cwd) and writable dirs, for check 5. pins: per
+ * root, or NULL. */
+int verify_snapshot(const struct spec *spec, const struct tree_pin *pins,
+		    struct tree *out, struct err *e);
 
 int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 		   struct err *e);

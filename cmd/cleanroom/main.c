@@ -12,8 +12,13 @@
 #include "commands.h"
 #include "err.h"
 #include "io.h"
+#include "job.h"
 #include "msg.h"
+#include "overrides.h"
 #include "version.h"
+
+/* The one place the caller's environment is read: the job borrows it. */
+extern char **environ;
 
 enum {
 	EXIT_USAGE = 64,
@@ -61,18 +66,58 @@ static int fill_version(struct buf *out, int unused)
 	return version_text(out);
 }
 
+/* The commands that run on a job: what its policy must be, and whether
+ * the words after `--` are the build's (for start they are the server's). */
+struct job_command {
+	enum cmd cmd;
+	int (*fn)(struct job *j, const struct cli *c, struct err *e);
+	enum job_policy policy;
+	int build_words;
+};
+
+static const struct job_command job_commands[] = {
+	{CMD_RUN, cmd_run, JOB_POLICY_REQUIRED, 1},
+	{CMD_START, cmd_start, JOB_POLICY_REQUIRED, 0},
+	{CMD_VERIFY, cmd_verify, JOB_POLICY_SECRETS, 0},
+	{CMD_LOCK, cmd_lock, JOB_POLICY_SECRETS, 0},
+	{CMD_ENV, cmd_env, JOB_POLICY_REQUIRED, 0},
+	{CMD_REPRODUCE, cmd_reproduce, JOB_POLICY_REQUIRED, 1},
+};
+
+/* Loads the job the command line describes, once, and runs the command
+ * on it. */
+static int run_on_job(const struct job_command *jc, const struct cli *c,
+		      struct err *e)
+{
+	struct spec ov;
+	struct job j;
+	struct job_request rq = {.spec_path = c->spec,
+				 .over = &ov,
+				 .policy = jc->policy,
+				 .env = environ};
+	int rc = -1;
+
+	/* env --files-only reads the files it names, nothing else. */
+	if (jc->cmd == CMD_ENV && c->files_only)
+		rq.policy = JOB_POLICY_NONE;
+	if (overrides_from_cli(c, jc->build_words, &ov, e) == 0 &&
+	    job_load(&rq, &j, e) == 0) {
+		rc = jc->fn(&j, c, e);
+		job_free(&j);
+	}
+	spec_free(&ov);
+	return rc;
+}
+
 static int dispatch(const struct cli *c, struct err *e)
 {
+	for (size_t i = 0; i < sizeof job_commands / sizeof *job_commands; i++)
+		if (job_commands[i].cmd == c->cmd)
+			return run_on_job(&job_commands[i], c, e);
 	switch (c->cmd) {
-	case CMD_ENV: return cmd_env(c, e);
 	case CMD_INIT: return cmd_init(c, e);
 	case CMD_DIFF: return cmd_diff(c, e);
-	case CMD_VERIFY: return cmd_verify(c, e);
-	case CMD_LOCK: return cmd_lock(c, e);
-	case CMD_RUN: return cmd_run(c, e);
-	case CMD_START: return cmd_start(c, e);
-	case CMD_DOCTOR: return cmd_doctor(c, e);
-	case CMD_REPRODUCE: return cmd_reproduce(c, e);
+	case CMD_DOCTOR: return cmd_doctor(c, environ, e);
 	default: return err_set(e, ERR_SYSTEM, NULL, 0, 0, "no such command");
 	}
 }

@@ -137,8 +137,8 @@ run cr run -- sh -c 'mkdir -p out; cp src/app.css out/'
 run cr start -- true
 assert_contains "$ERR" "start: stale" "after run -- CMD, start builds its own command"
 
-# A spec workdir: the state stays where cleanroom runs, the lock's paths
-# are the workdir's.
+# A spec workdir: inputs, outputs, the lock and the state are the
+# workdir's; the server runs where start was started.
 mkdir -p "$SCRATCH/top/web/src" && cd "$SCRATCH/top" || exit 1
 echo 'w{}' >web/src/site.css
 cat >cleanroom.yml <<'END'
@@ -146,7 +146,7 @@ framework: none
 workdir: web
 command: "mkdir -p out && cp src/site.css out/site-1.css"
 outputs: {root: out, manifest: none}
-inputs: [web/src]
+inputs: [src]
 END
 run cr start -- pwd
 assert_rc 0 "workdir: first start builds"
@@ -154,6 +154,10 @@ assert_eq "$OUT" "$SCRATCH/top" "the server runs where start was started"
 run cr start -- pwd
 assert_contains "$ERR" "start: fresh" "workdir: then fresh"
 assert_eq "$OUT" "$SCRATCH/top" "in the same directory"
+assert_eq "$(ls -A web/.cleanroom | grep -c stamp)" 2 "the state is the workdir's"
+echo 'x{}' >web/src/site.css
+run cr start -- true
+assert_contains "$ERR" "start: stale" "workdir: an input of the workdir changed"
 rm web/out/site-1.css
 run cr start -- true
 assert_contains "$ERR" "start: stale" "workdir: a missing output makes it stale"

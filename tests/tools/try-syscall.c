@@ -312,6 +312,14 @@ int main(int argc, char **argv)
 		printf("ok %d\n", v);
 		return 0;
 	}
+	if (strcmp(op, "subreaper") == 0) {
+		int v = 0;
+
+		if (prctl(PR_GET_CHILD_SUBREAPER, &v, 0, 0, 0) < 0)
+			return report(-1);
+		printf("ok %d\n", v);
+		return 0;
+	}
 	if (strcmp(op, "unshare-user") == 0)
 		return report(syscall(SYS_unshare, 0x10000000));
 	if (strcmp(op, "unshare-net") == 0)

@@ -158,7 +158,7 @@ TAP_SUITE(verify_writes_snapshot)
 	spec_list_add(&s.sandbox.writable, "tmp", 0, 0);
 	put("config.rb", "x = 1\n");
 	put("doomed.rb", "y = 2\n");
-	T_OK(verify_snapshot(&s, &before, &e) == 0, "snapshot");
+	T_OK(verify_snapshot(&s, NULL, &before, &e) == 0, "snapshot");
 	/* What a build without Landlock could do. */
 	put("out/new-1.js", "n\n");
 	put("tmp/cache", "c\n");

@@ -1,0 +1,186 @@
+/*
+ * Flags to a spec of overrides (overrides.h). Each flag is checked here,
+ * once, so a typo is a usage error before anything is read or run.
+ */
+#include "overrides.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int nomem(struct err *e)
+{
+	return err_sys(e, ENOMEM, "reading the command line");
+}
+
+static int flag_err(struct err *e, const char *flag, const char *value,
+		    const char *what, const char *hint)
+{
+	err_set(e, ERR_USAGE, NULL, 0, 0, "%s %s: %s", flag, value, what);
+	if (hint != NULL)
+		err_hint(e, "%s", hint);
+	return -1;
+}
+
+static int add_all(struct spec_list *l, const struct strlist *flags)
+{
+	for (size_t i = 0; i < flags->n; i++)
+		if (spec_list_add(l, flags->v[i], 0, 0) < 0)
+			return -1;
+	l->set = flags->n > 0;
+	return 0;
+}
+
+static int is_name(const char *s, size_t n)
+{
+	if (n == 0 || !((s[0] >= 'A' && s[0] <= 'Z') ||
+			(s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+static int parse_count(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int apply_limit(struct spec_limits *l, const char *arg, struct err *e)
+{
+	const char *eq = strchr(arg, '=');
+	const char *v = eq ? eq + 1 : "";
+	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+	int rc;
+
+	if (eq == NULL)
+		return flag_err(e, "--limit", arg, "expected X=VALUE",
+				"X is cpu, memory, files, processes or "
+				"file_size: --limit memory=4G");
+	if (n == 3 && strncmp(arg, "cpu", 3) == 0)
+		rc = spec_parse_duration(v, &l->cpu_ms);
+	else if (n == 6 && strncmp(arg, "memory", 6) == 0)
+		rc = spec_parse_size(v, &l->memory);
+	else if (n == 9 && strncmp(arg, "file_size", 9) == 0)
+		rc = spec_parse_size(v, &l->file_size);
+	else if (n == 5 && strncmp(arg, "files", 5) == 0)
+		rc = parse_count(v, &l->files);
+	else if (n == 9 && strncmp(arg, "processes", 9) == 0)
+		rc = parse_count(v, &l->processes);
+	else
+		return flag_err(e, "--limit", arg, "unknown limit",
+				"limits: cpu, memory, files, processes, "
+				"file_size");
+	if (rc < 0)
+		return flag_err(e, "--limit", arg, "bad value",
+				"cpu takes a duration (30m), memory and "
+				"file_size a size (4G), files and processes "
+				"a count");
+	return 0;
+}
+
+static int env_flags(const struct cli *c, struct spec *ov, struct err *e)
+{
+	if (add_all(&ov->env.files, &c->env_files) < 0 ||
+	    add_all(&ov->env.inherit, &c->inherit) < 0 ||
+	    add_all(&ov->env.pass, &c->pass) < 0 ||
+	    add_all(&ov->env.require, &c->require) < 0 ||
+	    add_all(&ov->env.secret, &c->secret) < 0)
+		return nomem(e);
+	for (size_t i = 0; i < c->set.n; i++) {
+		const char *arg = c->set.v[i];
+		const char *eq = strchr(arg, '=');
+		char name[256];
+
+		if (eq == NULL || !is_name(arg, (size_t)(eq - arg)) ||
+		    (size_t)(eq - arg) >= sizeof name)
+			return flag_err(e, "--set", arg, "expected NAME=VALUE",
+					"NAME is [A-Za-z_][A-Za-z0-9_]*");
+		memcpy(name, arg, (size_t)(eq - arg));
+		name[eq - arg] = '\0';
+		if (spec_map_put(&ov->env.set, name, eq + 1, 0, 0) < 0)
+			return nomem(e);
+		ov->env.set.set = 1;
+	}
+	return 0;
+}
+
+static int sandbox_flags(const struct cli *c, struct spec *ov, struct err *e)
+{
+	if (c->network != NULL)
+		ov->sandbox.network =
+			strcmp(c->network, "allow") == 0 ? NET_ALLOW : NET_DENY;
+	if (add_all(&ov->sandbox.writable, &c->allow_write) < 0 ||
+	    (c->user != NULL &&
+	     spec_str_set(&ov->sandbox.user, c->user, 0, 0) < 0))
+		return nomem(e);
+	if (c->timeout != NULL &&
+	    spec_parse_duration(c->timeout, &ov->sandbox.timeout_ms) < 0)
+		return flag_err(e, "--timeout", c->timeout, "bad duration",
+				"durations look like 90s, 15m, 1h or 1h30m");
+	for (size_t i = 0; i < c->limits.n; i++)
+		if (apply_limit(&ov->sandbox.limits, c->limits.v[i], e) < 0)
+			return -1;
+	if (c->strict)
+		ov->sandbox.strict = 1;
+	return 0;
+}
+
+static int output_flags(const struct cli *c, struct spec *ov, struct err *e)
+{
+	if (add_all(&ov->outputs.roots, &c->outputs) < 0 ||
+	    add_all(&ov->outputs.require, &c->require_files) < 0 ||
+	    add_all(&ov->outputs.forbid, &c->forbid) < 0 ||
+	    add_all(&ov->inputs, &c->inputs) < 0 ||
+	    (c->lock != NULL &&
+	     spec_str_set(&ov->outputs.lock, c->lock, 0, 0) < 0))
+		return nomem(e);
+	if (c->manifest != NULL &&
+	    spec_manifest_parse(c->manifest, &ov->outputs.manifest) < 0)
+		return flag_err(e, "--manifest", c->manifest, "unknown kind",
+				NULL);
+	if (c->min_files != NULL &&
+	    parse_count(c->min_files, &ov->outputs.min_files) < 0)
+		return flag_err(e, "--min-files", c->min_files,
+				"expected a count", NULL);
+	if (c->max_bytes != NULL &&
+	    spec_parse_size(c->max_bytes, &ov->outputs.max_bytes) < 0)
+		return flag_err(e, "--max-bytes", c->max_bytes, "bad size",
+				"sizes look like 512M or 4G");
+	return 0;
+}
+
+int overrides_from_cli(const struct cli *c, int with_command, struct spec *ov,
+		       struct err *e)
+{
+	spec_init(ov);
+	if (c->framework != NULL &&
+	    spec_framework_parse(c->framework, &ov->framework) < 0)
+		return flag_err(e, "--framework", c->framework,
+				"unknown framework",
+				"rails, django, vite, webpack or none");
+	if (with_command && c->argc > 0) {
+		for (int i = 0; i < c->argc; i++)
+			if (spec_list_add(&ov->command, c->argv[i], 0, 0) < 0)
+				return nomem(e);
+		ov->command.set = 1;
+		ov->command_shell = 0;
+	}
+	if (env_flags(c, ov, e) < 0 || sandbox_flags(c, ov, e) < 0 ||
+	    output_flags(c, ov, e) < 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,30 @@
+/*
+ * One build of a job, start to lock: the build's environment and command,
+ * the sandbox (probed, prepared, applied in the child), the supervised
+ * build, the verification of its outputs and, when every check passed,
+ * the lock. `cleanroom run` is this; `start` calls it when its stamp is
+ * stale and `reproduce` once per copy, each with its own job. Phases are
+ * timed on stderr.
+ */
+#ifndef CLEANROOM_RUN_H
+#define CLEANROOM_RUN_H
+
+#include "err.h"
+#include "job.h"
+
+struct run_opts {
+	int expect_lock;    /* the outputs must match the existing lock */
+	const char *report; /* write the JSON report there, or NULL */
+	/* The build is the spec's or the preset's command: take start's
+	 * stamp before it and record it after a verified build, so that an
+	 * image built with `cleanroom run` starts fresh. */
+	int record_stamp;
+};
+
+/* j must have been loaded with JOB_POLICY_REQUIRED. Adds run's private
+ * TMPDIR to j's plan. Returns 0, or -1 with e filled: ERR_CHILD with the
+ * build's status, ERR_VERIFY when the outputs failed, ERR_SANDBOX,
+ * ERR_USAGE (no command), ERR_SYSTEM. */
+int run_build(struct job *j, const struct run_opts *o, struct err *e);
+
+#endif
