@@ -98,8 +98,21 @@ static int check_note(const struct report_info *ri, const char *c,
 					 v->lock_changed, ri->lock_path)
 			       : buf_printf(out, "no previous lock at %s",
 					    ri->lock_path);
-	if (strcmp(c, "secrets") == 0)
-		return buf_printf(out, "%zu matches", v->tree.nhits);
+	if (strcmp(c, "secrets") == 0) {
+		size_t hits = 0;
+
+		/* In contents, in compressed siblings, in names. */
+		for (size_t i = 0; i < v->findings.n; i++)
+			hits += v->findings.v[i].level == FIND_ERROR &&
+				strcmp(v->findings.v[i].check, c) == 0;
+		if (buf_printf(out, "%zu matches", hits) < 0)
+			return -1;
+		return v->unsearched == NULL
+			       ? 0
+			       : buf_printf(out,
+					    "; not searched: too short: %s",
+					    v->unsearched);
+	}
 	return buf_printf(out, "%zu files, %llu bytes", v->tree.nfiles,
 			  (unsigned long long)v->tree.bytes);
 }

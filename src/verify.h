@@ -54,6 +54,10 @@ struct verify_result {
 					      manifest kind applies */
 	size_t nmanifests;
 	size_t writes_outside; /* check 5 */
+	/* Check 4: secrets too short to search, and their names with the
+	 * lengths for the report ("PIN (4 bytes), ..."; NULL: none). */
+	size_t secrets_unsearched;
+	char *unsearched;
 	double ms;
 	int passed;
 };

@@ -254,3 +254,66 @@ TAP_SUITE(verify_fingerprint_error)
 	spec_free(&s);
 	leave_scratch();
 }
+
+/* Check 4 on names and on values too short to search: a secret in a file
+ * or directory name is an error (a directory once, not per file below
+ * it); a value under 8 bytes, or a URL password that short, is a warning
+ * naming it, listed for the report's secrets line. */
+TAP_SUITE(verify_secret_names_and_short_values)
+{
+	static const struct scan_secret sec[] = {
+		{"API_TOKEN", "tok_9f8e7d6c5b4a", 16},
+		{"PIN_SECRET", "4711", 4},
+		{"DATABASE_URL", "postgres://u:pw@h/db", 20},
+		{"SESSION_KEY", "sess-0a1b2c3d4e", 15},
+	};
+	struct spec s;
+	struct verify_opts o = {0};
+	struct verify_result r;
+	struct err e = {0};
+
+	enter_scratch();
+	spec_with_root(&s);
+	mkdir("out/tok_9f8e7d6c5b4a", 0755);
+	mkdir("out/tok_9f8e7d6c5b4a/sub", 0755);
+	put("out/tok_9f8e7d6c5b4a/a.js", "a\n");
+	put("out/tok_9f8e7d6c5b4a/sub/b.js", "b\n");
+	/* The hex of SESSION_KEY, in a file name. */
+	put("out/x-736573732d306131623263336434652e.txt", "c\n");
+	o.spec = &s;
+	o.secrets = sec;
+	o.nsecrets = 4;
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies: %s", e.msg);
+	T_OK(!r.passed, "fails");
+	T_INT(count(&r, "secrets", FIND_ERROR,
+		    "directory name contains the value of API_TOKEN (raw)"),
+	      1, "a directory named after a secret, reported once");
+	T_INT(count(&r, "secrets", FIND_ERROR, "out/tok_9f8e7d6c5b4a"), 1,
+	      "at the directory");
+	T_INT(count(&r, "secrets", FIND_ERROR,
+		    "file name contains the value of SESSION_KEY (hex)"),
+	      1, "a file named with a secret's hex");
+	T_INT(count(&r, "secrets", FIND_WARN,
+		    "PIN_SECRET: not searched: too short (4 bytes"),
+	      1, "a 4-byte value is named as not searched");
+	T_INT(count(&r, "secrets", FIND_WARN,
+		    "DATABASE_URL's URL password: not searched: too short "
+		    "(2 bytes"),
+	      1, "a 2-byte URL password too");
+	T_INT(r.secrets_unsearched, 2, "two not searched");
+	T_STR(r.unsearched,
+	      "PIN_SECRET (4 bytes), DATABASE_URL's URL password (2 bytes)",
+	      "listed for the secrets line");
+	verify_result_free(&r);
+
+	/* Nothing short, nothing listed. */
+	o.secrets = sec;
+	o.nsecrets = 1;
+	rmdir("out/tok_9f8e7d6c5b4a/sub");
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies");
+	T_INT(r.secrets_unsearched, 0, "every value searched");
+	T_OK(r.unsearched == NULL, "no list");
+	verify_result_free(&r);
+	spec_free(&s);
+	leave_scratch();
+}
