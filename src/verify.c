@@ -515,6 +515,9 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 		nomem(e);
 		goto out;
 	}
+	if (sibling_check_tree(&r->tree, sc, o->secrets, o->nsecrets, NULL,
+			       &r->findings, &r->siblings, e) < 0)
+		goto out;
 	if (s->outputs.manifest != MF_NONE && s->outputs.manifest != MF_UNSET &&
 	    check_manifests(o, r, roots, e) < 0)
 		goto out;
