@@ -435,7 +435,10 @@ static int add(struct expansion *x, enum enc e)
 }
 
 /* Every form of the bytes v[0 .. n), each added unless the same secret
- * has it already: one pass of the scan then finds any of them. */
+ * has it already: one pass of the scan then finds any of them. Simple
+ * forms come first, so that a form two encodings share is named by the
+ * simpler (a value without quotes or backslashes is "html", not "json in
+ * html"). */
 static int expand_value(struct expansion *x, const unsigned char *v, size_t n)
 {
 	struct buf *enc = &x->enc;
@@ -489,6 +492,31 @@ static int expand_value(struct expansion *x, const unsigned char *v, size_t n)
 		if (rc == 0)
 			rc = add(x, ENC_JS);
 	}
+	for (size_t f = 0;
+	     rc == 0 && f < sizeof html_styles / sizeof html_styles[0]; f++) {
+		buf_reset(enc);
+		rc = html_encode(enc, v, n, &html_styles[f]);
+		if (rc == 0)
+			rc = add(x, ENC_HTML);
+	}
+	for (unsigned f = URL_RFC3986; rc == 0 && f <= URL_URI; f++) {
+		buf_reset(enc);
+		rc = encode_url(enc, v, n, (enum url_form)f);
+		if (rc == 0)
+			rc = add(x, f == URL_URI ? ENC_ENCODEURI : ENC_URL);
+	}
+	for (unsigned f = 0; rc == 0 && f < 6; f++) {
+		buf_reset(enc);
+		rc = encode_base64(enc, v, n, f % 3, f >= 3);
+		if (rc == 0)
+			rc = add(x, ENC_BASE64);
+	}
+	for (int f = 0; rc == 0 && f < 2; f++) {
+		buf_reset(enc);
+		rc = hex_encode(enc, v, n, f);
+		if (rc == 0)
+			rc = add(x, ENC_HEX);
+	}
 	/* JSON.stringify's text inside a JS string: what Vite writes for a
 	 * JSON module as JSON.parse("..."), and what a minifier turns that
 	 * into with single quotes. Then the same text in an HTML attribute
@@ -514,31 +542,6 @@ static int expand_value(struct expansion *x, const unsigned char *v, size_t n)
 				 x->tmp.len, &html_styles[f]);
 		if (rc == 0)
 			rc = add(x, ENC_JSON_IN_HTML);
-	}
-	for (size_t f = 0;
-	     rc == 0 && f < sizeof html_styles / sizeof html_styles[0]; f++) {
-		buf_reset(enc);
-		rc = html_encode(enc, v, n, &html_styles[f]);
-		if (rc == 0)
-			rc = add(x, ENC_HTML);
-	}
-	for (unsigned f = URL_RFC3986; rc == 0 && f <= URL_URI; f++) {
-		buf_reset(enc);
-		rc = encode_url(enc, v, n, (enum url_form)f);
-		if (rc == 0)
-			rc = add(x, f == URL_URI ? ENC_ENCODEURI : ENC_URL);
-	}
-	for (unsigned f = 0; rc == 0 && f < 6; f++) {
-		buf_reset(enc);
-		rc = encode_base64(enc, v, n, f % 3, f >= 3);
-		if (rc == 0)
-			rc = add(x, ENC_BASE64);
-	}
-	for (int f = 0; rc == 0 && f < 2; f++) {
-		buf_reset(enc);
-		rc = hex_encode(enc, v, n, f);
-		if (rc == 0)
-			rc = add(x, ENC_HEX);
 	}
 	return rc;
 }
