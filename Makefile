@@ -114,10 +114,12 @@ $(DEPDIR)/.stamp: scripts/deps.sh | $(BOOTSTRAP)
 	@rm -f $@
 	bash scripts/deps.sh $(DEPDIR)
 
-$(B)/gen/versions.h: $(DEPS_STAMP) | $(BOOTSTRAP)
+# The list of versions is written here: a Makefile that names another
+# library writes the header again.
+$(B)/gen/versions.h: $(DEPS_STAMP) Makefile | $(BOOTSTRAP)
 	$(call versions_h,SVER)
 
-$(B)/asan/gen/versions.h: | $(BOOTSTRAP_CHECK)
+$(B)/asan/gen/versions.h: Makefile | $(BOOTSTRAP_CHECK)
 	$(call versions_h,AVER)
 
 $(B)/obj/src/version.o: $(B)/gen/versions.h
