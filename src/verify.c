@@ -213,7 +213,9 @@ static int check_names(const struct verify_opts *o, const struct scan *sc,
 }
 
 /* Values too short to search are named, never skipped in silence: the
- * check cannot vouch for them. */
+ * check cannot vouch for them. An info, not a warning: presets set such
+ * values under secret-looking names (Rails' SECRET_KEY_BASE_DUMMY=1), and
+ * --strict must not fail on what the user cannot change. */
 static int check_unsearched(const struct verify_opts *o,
 			    struct verify_result *r)
 {
@@ -229,7 +231,7 @@ static int check_unsearched(const struct verify_opts *o,
 		if (why == SCAN_SEARCHED)
 			continue;
 		r->secrets_unsearched++;
-		rc = findings_add(&r->findings, FIND_WARN, "secrets", NULL,
+		rc = findings_add(&r->findings, FIND_INFO, "secrets", NULL,
 				  "%s%s: not searched: too short (%zu "
 				  "byte%s; values of %d bytes or more are "
 				  "searched)",
