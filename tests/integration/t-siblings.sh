@@ -7,7 +7,9 @@
 # named, with the exit status; the siblings line in the summary and the
 # JSON report.
 . "$(dirname "$0")/lib.sh"
-cd "$SCRATCH" || exit 1
+# The app in a directory of its own: lib.sh's run keeps its captures in
+# $SCRATCH, which a build's writes check without Landlock would see.
+mkdir "$SCRATCH/app" && cd "$SCRATCH/app" || exit 1
 cr() { env -i PATH=/usr/bin:/bin HOME=/root "$CLEANROOM" "$@"; }
 for tool in gzip brotli zstd; do
 	command -v "$tool" >/dev/null || {
