@@ -1,4 +1,5 @@
-# cleanroom: one static musl binary (libyaml, libcap, nettle linked in).
+# cleanroom: one static musl binary (libyaml, libcap, nettle, zlib, brotli
+# and zstd linked in).
 #
 #   make            build/cleanroom (bootstraps the machine and the deps once)
 #   make check      every test suite, against that exact binary and the
@@ -9,8 +10,9 @@
 #   make bench      benchmarks (printed ratios, never asserted)
 #   make install    PREFIX=/usr/local DESTDIR=
 #
-# DEPS=debian (default): libyaml, libcap and nettle are compiled from
-# Debian's source packages with musl-gcc into build/deps, once.
+# DEPS=debian (default): libyaml, libcap, nettle, zlib, brotli (decoder) and
+# zstd (decompressor) are compiled from Debian's source packages with
+# musl-gcc into build/deps, once.
 # DEPS=system: the system's static libraries and compiler (Alpine: musl is
 # the system libc); see Dockerfile.example.
 
@@ -37,15 +39,21 @@ ifeq ($(DEPS),debian)
 DEPDIR := $(B)/deps
 DEPS_STAMP := $(DEPDIR)/.stamp
 SCC := musl-gcc
-# musl ships no Linux uapi headers; deps.sh copies Debian's.
-SCPPFLAGS := -isystem $(DEPDIR)/uapi -I$(DEPDIR)/include
+# musl ships no Linux uapi headers; deps.sh copies Debian's. The libraries'
+# headers are system headers too: their own style (brotli's VLA parameters)
+# is not ours to warn about.
+SCPPFLAGS := -isystem $(DEPDIR)/uapi -isystem $(DEPDIR)/include
 SLIBS := $(DEPDIR)/lib/libyaml.a $(DEPDIR)/lib/libcap.a \
-	$(DEPDIR)/lib/libnettle.a
+	$(DEPDIR)/lib/libnettle.a $(DEPDIR)/lib/libz.a \
+	$(DEPDIR)/lib/libbrotlidec.a $(DEPDIR)/lib/libbrotlicommon.a \
+	$(DEPDIR)/lib/libzstd.a
 else ifeq ($(DEPS),system)
 DEPS_STAMP :=
 SCC ?= cc
-SCPPFLAGS := $(shell pkg-config --cflags yaml-0.1 libcap nettle)
-SLIBS := $(shell pkg-config --static --libs yaml-0.1 libcap nettle)
+SCPPFLAGS := $(shell pkg-config --cflags yaml-0.1 libcap nettle zlib \
+	libbrotlidec libzstd)
+SLIBS := $(shell pkg-config --static --libs yaml-0.1 libcap nettle zlib \
+	libbrotlidec libzstd)
 else
 $(error DEPS must be debian or system)
 endif
@@ -69,6 +77,9 @@ define versions_h
 	@printf '#define CLEANROOM_LIBYAML_VERSION "%s"\n#define CLEANROOM_LIBCAP_VERSION "%s"\n#define CLEANROOM_NETTLE_VERSION "%s"\n' \
 		"$(call $(1),LIBYAML,yaml-0.1)" "$(call $(1),LIBCAP,libcap)" \
 		"$(call $(1),NETTLE,nettle)" > $@.tmp
+	@printf '#define CLEANROOM_ZLIB_VERSION "%s"\n#define CLEANROOM_BROTLI_VERSION "%s"\n#define CLEANROOM_ZSTD_VERSION "%s"\n' \
+		"$(call $(1),ZLIB,zlib)" "$(call $(1),BROTLI,libbrotlidec)" \
+		"$(call $(1),ZSTD,libzstd)" >> $@.tmp
 	@mv $@.tmp $@
 endef
 
@@ -83,7 +94,7 @@ AFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined -D_FORTIFY_SOURCE=0
 AOBJS := $(SRCS:%.c=$(B)/asan/obj/%.o)
 AMAIN := $(MAIN:%.c=$(B)/asan/obj/%.o)
-ALIBS := -lyaml -lcap -lnettle
+ALIBS := -lyaml -lcap -lnettle -lz -lbrotlidec -lzstd
 
 .PHONY: all check asan fuzz bench demo install clean lint unit-tools
 all: $(B)/cleanroom
@@ -103,10 +114,12 @@ $(DEPDIR)/.stamp: scripts/deps.sh | $(BOOTSTRAP)
 	@rm -f $@
 	bash scripts/deps.sh $(DEPDIR)
 
-$(B)/gen/versions.h: $(DEPS_STAMP) | $(BOOTSTRAP)
+# The list of versions is written here: a Makefile that names another
+# library writes the header again.
+$(B)/gen/versions.h: $(DEPS_STAMP) Makefile | $(BOOTSTRAP)
 	$(call versions_h,SVER)
 
-$(B)/asan/gen/versions.h: | $(BOOTSTRAP_CHECK)
+$(B)/asan/gen/versions.h: Makefile | $(BOOTSTRAP_CHECK)
 	$(call versions_h,AVER)
 
 $(B)/obj/src/version.o: $(B)/gen/versions.h

@@ -35,13 +35,17 @@ say() {
 }
 
 # Packages per group.  m4 is needed by nettle's build (its assembly files go
-# through m4); dpkg-dev provides dpkg-source for `apt-get source`.
+# through m4); dpkg-dev provides dpkg-source for `apt-get source`.  The
+# glibc sanitizer build links the decompressors dynamically (zlib1g-dev,
+# libbrotli-dev, libzstd-dev); the tests make compressed siblings with the
+# gzip, brotli and zstd tools.
 packages_for() {
 	case "$1" in
 	build) echo musl-tools m4 dpkg-dev linux-libc-dev make gcc file binutils ;;
 	check) echo make gcc clang libclang-rt-14-dev libyaml-dev libcap-dev runc \
 		golang-github-docker-docker-dev python3 \
-		nettle-dev dash file binutils ;;
+		nettle-dev zlib1g-dev libbrotli-dev libzstd-dev \
+		gzip brotli zstd dash file binutils ;;
 	examples) echo ruby-rails ruby-sprockets-rails ruby-sassc-rails \
 		python3-django ;;
 	bench) echo hyperfine bubblewrap rhash ripgrep time ;;
@@ -228,16 +232,18 @@ check_system() {
 			command -v "${CC:-cc}" >/dev/null || missing+=("compiler ${CC:-cc}")
 			command -v make >/dev/null || missing+=(make)
 			local h l
-			for h in yaml.h sys/capability.h nettle/sha2.h linux/landlock.h; do
+			for h in yaml.h sys/capability.h nettle/sha2.h linux/landlock.h \
+				zlib.h brotli/decode.h zstd.h; do
 				have_header "$h" || missing+=("<$h>")
 			done
-			for l in libyaml.a libcap.a libnettle.a; do
+			for l in libyaml.a libcap.a libnettle.a libz.a libbrotlidec.a \
+				libbrotlicommon.a libzstd.a; do
 				have_static_lib "$l" || missing+=("$l")
 			done
 			;;
 		check)
 			local t
-			for t in clang dash file readelf; do
+			for t in clang dash file readelf gzip brotli zstd; do
 				command -v "$t" >/dev/null || missing+=("$t")
 			done
 			;;
@@ -249,7 +255,9 @@ check_system() {
 		echo "bootstrap: no apt-get here, so nothing is installed; missing: ${missing[*]}" >&2
 		echo "bootstrap: on Alpine: apk add build-base musl-dev linux-headers" \
 			"yaml-static yaml-dev libcap-static libcap-dev nettle-static" \
-			"nettle-dev (and clang file binutils dash hyperfine for check/bench)," \
+			"nettle-dev zlib-static zlib-dev brotli-static brotli-dev" \
+			"zstd-static zstd-dev (and clang file binutils dash gzip brotli zstd" \
+			"hyperfine for check/bench)," \
 			"then build with make DEPS=system" >&2
 		exit 1
 	fi

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# deps.sh OUTDIR: build cleanroom's three libraries (libyaml, libcap, nettle)
-# as static musl libraries from Debian source packages, once.  The Makefile
+# deps.sh OUTDIR: build cleanroom's libraries (libyaml, libcap, nettle, and
+# the decompressors zlib, brotli and zstd) as static musl libraries from
+# Debian source packages, once.  The Makefile
 # runs it before a static build with DEPS=source (the default on Debian) and
 # compiles with `musl-gcc -isystem OUTDIR/uapi -I OUTDIR/include`.
 #
 # Output, relied on by the Makefile:
-#   OUTDIR/include/      yaml.h, sys/capability.h, nettle/*.h
-#   OUTDIR/lib/          libyaml.a libcap.a libnettle.a (static only)
+#   OUTDIR/include/      yaml.h, sys/capability.h, nettle/*.h, zlib.h,
+#                        zconf.h, brotli/*.h, zstd.h, zstd_errors.h
+#   OUTDIR/lib/          libyaml.a libcap.a libnettle.a libz.a
+#                        libbrotlidec.a libbrotlicommon.a libzstd.a
+#                        (static only)
 #   OUTDIR/uapi/         linux/ asm/ asm-generic/ from linux-libc-dev, because
 #                        musl ships no kernel headers
-#   OUTDIR/versions.mk   LIBYAML_VERSION, LIBCAP_VERSION, NETTLE_VERSION
+#   OUTDIR/versions.mk   LIBYAML_VERSION, LIBCAP_VERSION, NETTLE_VERSION,
+#                        ZLIB_VERSION, BROTLI_VERSION, ZSTD_VERSION
 #                        (upstream versions of the source packages)
 #   OUTDIR/.stamp        written last; when present this script does nothing
 # Sources, build trees and logs go to OUTDIR/src.  A run that fails leaves no
@@ -31,6 +36,9 @@ STAGE=
 LIBYAML_VERSION=
 LIBCAP_VERSION=
 NETTLE_VERSION=
+ZLIB_VERSION=
+BROTLI_VERSION=
+ZSTD_VERSION=
 
 die() {
 	echo "deps: $*" >&2
@@ -101,13 +109,33 @@ install_uapi() {
 	cp -a "/usr/include/$multiarch/asm" "$OUTDIR/uapi/asm"
 }
 
+# try LOG CMD...: like run, but a failure only returns non-zero.
+try() {
+	local log=$1
+	shift
+	echo "+ $*" >>"$log"
+	"$@" >>"$log" 2>&1
+}
+
 # fetch SRCPKG: download and unpack a Debian source package into SRCDIR
-# (Debian's patches applied) and print "DEBIAN_VERSION DIRECTORY".
+# (Debian's patches applied) and print "DEBIAN_VERSION DIRECTORY".  The
+# newest version apt knows may be a security update whose files the
+# mirror does not carry (a 404 from debian-security): then the release's
+# own version (SRCPKG/CODENAME), said on stderr.
 fetch() {
-	local pkg=$1 log="$SRCDIR/$1.log" dsc version upstream
-	(cd "$SRCDIR" && run "$log" apt-get -q -o APT::Sandbox::User=root \
-		source "$pkg") ||
-		die "apt-get source $pkg failed (run scripts/bootstrap.sh build: it adds deb-src entries)"
+	local pkg=$1 log="$SRCDIR/$1.log" dsc version upstream codename
+	if ! (cd "$SRCDIR" && try "$log" apt-get -q -o APT::Sandbox::User=root \
+		source "$pkg"); then
+		# shellcheck disable=SC1091 # the machine's own file
+		codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+		[[ -n $codename ]] ||
+			die "apt-get source $pkg failed (see $log; run scripts/bootstrap.sh build: it adds deb-src entries)"
+		rm -rf "$SRCDIR/${pkg}_"* "$SRCDIR/$pkg-"*
+		echo "deps: apt-get source $pkg failed (see $log); using $pkg/$codename, without later security updates" >&2
+		(cd "$SRCDIR" && run "$log" apt-get -q -o APT::Sandbox::User=root \
+			source "$pkg/$codename") ||
+			die "apt-get source $pkg/$codename failed (run scripts/bootstrap.sh build: it adds deb-src entries)"
+	fi
 	dsc=$(find "$SRCDIR" -maxdepth 1 -name "${pkg}_*.dsc" -print -quit)
 	[[ -n $dsc ]] || die "no .dsc for $pkg in $SRCDIR"
 	version=$(awk '$1 == "Version:" { print $2; exit }' "$dsc")
@@ -125,6 +153,7 @@ upstream_version() {
 	local v=${1#*:}
 	v=${v%-*}
 	v=${v%%+dfsg*}
+	v=${v%%.dfsg*}
 	v=${v%%+ds*}
 	echo "$v"
 }
@@ -213,9 +242,72 @@ build_nettle() {
 	install -m 0644 "$STAGE/lib/libnettle.a" "$OUTDIR/lib/libnettle.a"
 }
 
+# zlib ships its own configure script (not autoconf); --static builds
+# libz.a alone.  Only inflate is used (gzip siblings), but the library is
+# small and built whole, as upstream ships it.
+build_zlib() {
+	local fetched version dir log="$SRCDIR/zlib.log"
+	fetched=$(fetch zlib)
+	read -r version dir <<<"$fetched"
+	ZLIB_VERSION=$(upstream_version "$version")
+	(
+		cd "$dir"
+		run "$log" env CC="$DEP_CC" CFLAGS="$DEP_CFLAGS" ./configure \
+			--static --prefix="$STAGE"
+		run "$log" make $JOBS libz.a
+	)
+	grep -q "^#define ZLIB_VERSION \"$ZLIB_VERSION\"" "$dir/zlib.h" ||
+		die "zlib: zlib.h does not say version $ZLIB_VERSION"
+	install -m 0644 "$dir/zlib.h" "$dir/zconf.h" "$OUTDIR/include/"
+	install -m 0644 "$dir/libz.a" "$OUTDIR/lib/libz.a"
+}
+
+# brotli: only the decoder and the code it shares with the encoder
+# (c/dec, c/common), compiled file by file as upstream's CMakeLists.txt
+# does, into its two usual archives; no cmake needed.
+build_brotli() {
+	local fetched version dir log="$SRCDIR/brotli.log" obj f
+	fetched=$(fetch brotli)
+	read -r version dir <<<"$fetched"
+	BROTLI_VERSION=$(upstream_version "$version")
+	obj="$dir/build"
+	mkdir -p "$obj/common" "$obj/dec"
+	for f in "$dir"/c/common/*.c "$dir"/c/dec/*.c; do
+		# shellcheck disable=SC2086 # DEP_CFLAGS is a list of flags
+		run "$log" "$DEP_CC" $DEP_CFLAGS -I"$dir/c/include" -c "$f" \
+			-o "$obj/$(basename "$(dirname "$f")")/$(basename "${f%.c}").o"
+	done
+	run "$log" ar rcs "$obj/libbrotlicommon.a" "$obj"/common/*.o
+	run "$log" ar rcs "$obj/libbrotlidec.a" "$obj"/dec/*.o
+	mkdir -p "$OUTDIR/include/brotli"
+	install -m 0644 "$dir"/c/include/brotli/decode.h \
+		"$dir"/c/include/brotli/port.h "$dir"/c/include/brotli/types.h \
+		"$OUTDIR/include/brotli/"
+	install -m 0644 "$obj/libbrotlicommon.a" "$obj/libbrotlidec.a" \
+		"$OUTDIR/lib/"
+}
+
+# zstd: the decompressor alone (ZSTD_LIB_COMPRESSION=0), without the
+# legacy formats of zstd before 0.8 (ZSTD_LEGACY_SUPPORT=0): less code
+# facing a build's output.  Single-threaded, as lib/Makefile builds
+# libzstd.a by default.
+build_zstd() {
+	local fetched version dir log="$SRCDIR/libzstd.log"
+	fetched=$(fetch libzstd)
+	read -r version dir <<<"$fetched"
+	ZSTD_VERSION=$(upstream_version "$version")
+	run "$log" make -C "$dir/lib" $JOBS CC="$DEP_CC" CFLAGS="$DEP_CFLAGS" \
+		ZSTD_LIB_COMPRESSION=0 ZSTD_LIB_DICTBUILDER=0 \
+		ZSTD_LIB_DEPRECATED=0 ZSTD_LEGACY_SUPPORT=0 libzstd.a
+	install -m 0644 "$dir/lib/zstd.h" "$dir/lib/zstd_errors.h" \
+		"$OUTDIR/include/"
+	install -m 0644 "$dir/lib/libzstd.a" "$OUTDIR/lib/libzstd.a"
+}
+
 write_versions() {
 	local f v
-	for v in "$LIBYAML_VERSION" "$LIBCAP_VERSION" "$NETTLE_VERSION"; do
+	for v in "$LIBYAML_VERSION" "$LIBCAP_VERSION" "$NETTLE_VERSION" \
+		"$ZLIB_VERSION" "$BROTLI_VERSION" "$ZSTD_VERSION"; do
 		[[ $v =~ ^[0-9][0-9A-Za-z.~]*$ ]] || die "odd upstream version '$v'"
 	done
 	f="$OUTDIR/versions.mk.tmp"
@@ -224,12 +316,16 @@ write_versions() {
 		echo "LIBYAML_VERSION = $LIBYAML_VERSION"
 		echo "LIBCAP_VERSION = $LIBCAP_VERSION"
 		echo "NETTLE_VERSION = $NETTLE_VERSION"
+		echo "ZLIB_VERSION = $ZLIB_VERSION"
+		echo "BROTLI_VERSION = $BROTLI_VERSION"
+		echo "ZSTD_VERSION = $ZSTD_VERSION"
 	} >"$f"
 	mv -f "$f" "$OUTDIR/versions.mk"
 }
 
-# Link one static program against all three libraries the way the Makefile
-# does, run it, and check that it is static (no program interpreter).
+# Link one static program against all the libraries the way the Makefile
+# does, run it, and check that it is static (no program interpreter) and
+# that each decompressor reports the version it was built from.
 verify() {
 	local dir="$SRCDIR/verify" log="$SRCDIR/verify.log" out
 	mkdir -p "$dir"
@@ -239,6 +335,9 @@ verify() {
 #include <sys/capability.h>
 #include <nettle/sha2.h>
 #include <yaml.h>
+#include <brotli/decode.h>
+#include <zlib.h>
+#include <zstd.h>
 
 int main(void)
 {
@@ -259,17 +358,21 @@ int main(void)
 	if (caps == NULL)
 		return 3;
 	cap_free(caps);
-	printf("%s\n", yaml_get_version_string());
+	uint32_t b = BrotliDecoderVersion();
+	printf("%s %s %u.%u.%u %s\n", yaml_get_version_string(), zlibVersion(),
+	       b >> 24, b >> 12 & 0xfff, b & 0xfff, ZSTD_versionString());
 	return 0;
 }
 EOF
 	# shellcheck disable=SC2086 # DEP_CFLAGS is a list of flags
 	run "$log" "$DEP_CC" -static $DEP_CFLAGS -isystem "$OUTDIR/uapi" \
 		-I "$OUTDIR/include" "$dir/check.c" -o "$dir/check" \
-		-L "$OUTDIR/lib" -lyaml -lcap -lnettle
+		-L "$OUTDIR/lib" -lyaml -lcap -lnettle -lz -lbrotlidec \
+		-lbrotlicommon -lzstd
 	out=$("$dir/check") || die "verify: $dir/check failed with status $?"
-	[[ $out == "$LIBYAML_VERSION" ]] ||
-		die "verify: libyaml reports '$out', expected '$LIBYAML_VERSION'"
+	local want="$LIBYAML_VERSION $ZLIB_VERSION $BROTLI_VERSION $ZSTD_VERSION"
+	[[ $out == "$want" ]] ||
+		die "verify: libyaml, zlib, brotli and zstd report '$out', expected '$want'"
 	if readelf -l "$dir/check" | grep -q INTERP; then
 		die "verify: $dir/check has a program interpreter (not static)"
 	fi
@@ -289,6 +392,9 @@ step() {
 	libyaml) extra=" $LIBYAML_VERSION" ;;
 	libcap) extra=" $LIBCAP_VERSION" ;;
 	nettle) extra=" $NETTLE_VERSION" ;;
+	zlib) extra=" $ZLIB_VERSION" ;;
+	brotli) extra=" $BROTLI_VERSION" ;;
+	zstd) extra=" $ZSTD_VERSION" ;;
 	esac
 	say "$1$extra ok ($(elapsed_since "$start"))"
 }
@@ -311,13 +417,16 @@ main() {
 	check_tools
 	clean_environment
 	clean_partial
-	say "building libyaml, libcap and nettle with $DEP_CC into $OUTDIR"
+	say "building libyaml, libcap, nettle, zlib, brotli and zstd with $DEP_CC into $OUTDIR"
 	local start
 	start=$(now)
 	step uapi install_uapi
 	step libyaml build_libyaml
 	step libcap build_libcap
 	step nettle build_nettle
+	step zlib build_zlib
+	step brotli build_brotli
+	step zstd build_zstd
 	write_versions
 	step verify verify
 	date -u +%Y-%m-%dT%H:%M:%SZ >"$OUTDIR/.stamp.tmp"

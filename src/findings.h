@@ -17,7 +17,8 @@ enum finding_level {
 struct finding {
 	enum finding_level level;
 	const char *check; /* static string: "outputs", "manifest",
-			      "fingerprint", "secrets", "writes", "lock" */
+			      "fingerprint", "secrets", "siblings",
+			      "writes", "lock" */
 	char *path;	   /* relative to the workdir, or NULL */
 	char *msg;
 };

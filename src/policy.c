@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "envfile.h"
+#include "url.h"
 
 const char *const policy_default_secret[] = {
 	"*SECRET*",  "*PASSWORD*",    "*PASSWD*",  "*TOKEN*",	   "*_KEY",
@@ -31,34 +32,11 @@ const char *policy_source_name(enum var_source s)
 	return "?";
 }
 
-static int is_scheme_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
-}
-
 int policy_url_has_password(const char *v)
 {
-	const char *p = v, *auth, *end, *at, *colon;
+	size_t off, len;
 
-	/* scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986) */
-	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-		return 0;
-	while (is_scheme_char(*p))
-		p++;
-	if (strncmp(p, "://", 3) != 0)
-		return 0;
-	auth = p + 3;
-	end = auth + strcspn(auth, "/?#");
-	/* The userinfo ends at the last '@' of the authority. */
-	at = NULL;
-	for (const char *q = auth; q < end; q++)
-		if (*q == '@')
-			at = q;
-	if (at == NULL)
-		return 0;
-	colon = memchr(auth, ':', (size_t)(at - auth));
-	return colon != NULL && colon + 1 < at;
+	return url_password(v, strlen(v), &off, &len) && len > 0;
 }
 
 /* The first pattern of l matching name, or NULL. */

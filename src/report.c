@@ -16,7 +16,8 @@
 #include "io.h"
 
 static const char *const checks[] = {
-	"outputs", "manifest", "fingerprint", "secrets", "writes", "lock",
+	"outputs",  "manifest", "fingerprint", "secrets",
+	"siblings", "writes",	"lock",
 };
 #define NCHECKS (sizeof checks / sizeof checks[0])
 
@@ -82,6 +83,31 @@ static int check_note(const struct report_info *ri, const char *c,
 				  "mismatched, %zu cannot be recomputed",
 				  ok, bad, unv);
 	}
+	if (strcmp(c, "siblings") == 0) {
+		const struct sibling_stats *st = &v->siblings;
+		const char *sep = " (";
+
+		if (st->checked == 0)
+			return buf_adds(out, "no compressed sibling");
+		if (buf_printf(out, "%zu checked", st->checked) < 0)
+			return -1;
+		for (int f = SIBLING_GZIP; f < SIBLING_NFORMATS; f++) {
+			if (st->by_format[f] == 0)
+				continue;
+			if (buf_printf(out, "%s%zu %s", sep, st->by_format[f],
+				       sibling_format_name(
+					       (enum sibling_format)f)) < 0)
+				return -1;
+			sep = ", ";
+		}
+		if (buf_printf(out, "), %llu bytes decompressed",
+			       (unsigned long long)st->out_bytes) < 0)
+			return -1;
+		return st->alone == 0
+			       ? 0
+			       : buf_printf(out, ", %zu without a plain file",
+					    st->alone);
+	}
 	if (strcmp(c, "writes") == 0)
 		return buf_adds(out,
 				v->writes_outside > 0
@@ -98,8 +124,21 @@ static int check_note(const struct report_info *ri, const char *c,
 					 v->lock_changed, ri->lock_path)
 			       : buf_printf(out, "no previous lock at %s",
 					    ri->lock_path);
-	if (strcmp(c, "secrets") == 0)
-		return buf_printf(out, "%zu matches", v->tree.nhits);
+	if (strcmp(c, "secrets") == 0) {
+		size_t hits = 0;
+
+		/* In contents, in compressed siblings, in names. */
+		for (size_t i = 0; i < v->findings.n; i++)
+			hits += v->findings.v[i].level == FIND_ERROR &&
+				strcmp(v->findings.v[i].check, c) == 0;
+		if (buf_printf(out, "%zu matches", hits) < 0)
+			return -1;
+		return v->unsearched == NULL
+			       ? 0
+			       : buf_printf(out,
+					    "; not searched: too short: %s",
+					    v->unsearched);
+	}
 	return buf_printf(out, "%zu files, %llu bytes", v->tree.nfiles,
 			  (unsigned long long)v->tree.bytes);
 }
@@ -208,10 +247,17 @@ static int json_checks(const struct report_info *ri, struct buf *out)
 	if (buf_printf(out,
 		       ",\n \"verification\": {\"passed\": %s, \"files\": %zu, "
 		       "\"bytes\": %llu, \"ms\": %.1f, \"hash_ms\": %.1f, "
-		       "\"threads\": %u, \"lock\": ",
+		       "\"threads\": %u, \"siblings\": {\"checked\": %zu, "
+		       "\"without_plain\": %zu, \"compressed_bytes\": %llu, "
+		       "\"decompressed_bytes\": %llu}, "
+		       "\"secrets_not_searched\": %zu, \"lock\": ",
 		       v->passed ? "true" : "false", v->tree.nfiles,
 		       (unsigned long long)v->tree.bytes, v->ms,
-		       v->tree.hash_ms, v->tree.threads) < 0 ||
+		       v->tree.hash_ms, v->tree.threads, v->siblings.checked,
+		       v->siblings.alone,
+		       (unsigned long long)v->siblings.in_bytes,
+		       (unsigned long long)v->siblings.out_bytes,
+		       v->secrets_unsearched) < 0 ||
 	    jstr(out, ri->lock_path) < 0 ||
 	    buf_printf(out, ", \"lock_written\": %s, \"checks\": [",
 		       ri->lock_written ? "true" : "false") < 0)

@@ -24,9 +24,8 @@
 #include <nettle/base64.h>
 
 #include "buf.h"
+#include "url.h"
 
-/* Values shorter than this are not secrets worth a finding (DESIGN.md). */
-#define MIN_SECRET 8
 /* The gram width: one 64-bit load. */
 #define GRAM 8
 /* A longer step saves little (the filter is already a small part of the
@@ -161,13 +160,41 @@ static size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
 	return len;
 }
 
-/* A JSON or JavaScript string literal's body. slash: `/` as `\/`
- * (PHP's json_encode, some minifiers); upper: upper-case \u hex (esbuild,
- * terser) rather than lower (JSON.stringify); unicode: non-ASCII as \u
- * escapes (esbuild's default ASCII output, terser's ascii_only) rather
- * than as the raw UTF-8 bytes (JSON.stringify). */
-static int encode_json(struct buf *out, const unsigned char *v, size_t n,
-		       int slash, int upper, int unicode)
+/*
+ * How a printer writes a string literal's body. A JSON printer and a JS
+ * minifier differ in which quote they escape (esbuild and terser pick the
+ * quote that needs the fewest escapes, so a value holding `"` is written
+ * in single quotes or a template literal with only `'` or `` ` `` and `\`
+ * escaped: `wh\4kQ"z` becomes 'wh\\4kQ"z'), in the case of \u hex, in
+ * whether non-ASCII is escaped, and in which ASCII characters they write
+ * as \u00XX so that the literal is safe inside HTML.
+ */
+struct js_style {
+	char quote;	   /* '"', '\'' or '`': escaped as \" \' \`; 0: none */
+	unsigned slash;	   /* `/` as `\/` (PHP's json_encode, some minifiers) */
+	unsigned upper;	   /* upper-case hex in \u escapes of non-ASCII and
+			      control characters (esbuild, terser) */
+	unsigned unicode;  /* non-ASCII as \u escapes (esbuild's ASCII output,
+			      terser's ascii_only, Python's json.dumps) */
+	const char *hexed; /* ASCII written as \u00XX, NULL: none; with
+			      them U+2028 and U+2029 */
+	unsigned hexed_upper; /* their hex in upper case (Django) */
+	unsigned ctl_hexed;   /* control characters as \u00XX in that case
+				 too, never as \n \t ... (escapejs) */
+};
+
+/* HTML-safe JSON: what Rails' to_json (\u003c, lower case) and Django's
+ * json_script (\u003C, upper case) escape so that a JSON text cannot end
+ * a <script> element or start an entity; Go's encoding/json does the
+ * same. U+2028 and U+2029 are escaped with them (js_encode). */
+static const char html_safe_json[] = "<>&";
+/* Django's escapejs: every character that could end a JS string or an
+ * HTML attribute or script, as \u00XX in upper case; control characters
+ * too, and U+2028 and U+2029. */
+static const char escapejs_chars[] = "\\'\"<>&=-;`";
+
+static int js_encode(struct buf *out, const unsigned char *v, size_t n,
+		     const struct js_style *st)
 {
 	int rc = 0;
 
@@ -175,31 +202,57 @@ static int encode_json(struct buf *out, const unsigned char *v, size_t n,
 		unsigned c = v[i], cp;
 		size_t k;
 
+		if ((c != 0 && c < 0x80 && st->hexed != NULL &&
+		     strchr(st->hexed, (int)c) != NULL) ||
+		    (c < 0x20 && st->ctl_hexed)) {
+			rc = add_hex(out, "\\u", c, (int)st->hexed_upper);
+			continue;
+		}
+		if (c != 0 && c == (unsigned char)st->quote) {
+			rc = buf_addc(out, '\\');
+			if (rc == 0)
+				rc = buf_addc(out, (char)c);
+			continue;
+		}
 		switch (c) {
-		case '"': rc = buf_adds(out, "\\\""); continue;
 		case '\\': rc = buf_adds(out, "\\\\"); continue;
-		case '/': rc = buf_adds(out, slash ? "\\/" : "/"); continue;
+		case '/': rc = buf_adds(out, st->slash ? "\\/" : "/"); continue;
 		case '\b': rc = buf_adds(out, "\\b"); continue;
 		case '\f': rc = buf_adds(out, "\\f"); continue;
-		case '\n': rc = buf_adds(out, "\\n"); continue;
+		/* A template literal holds a newline as it is; minifiers
+		 * write it so, one byte shorter than \n. */
+		case '\n':
+			rc = buf_adds(out, st->quote == '`' ? "\n" : "\\n");
+			continue;
 		case '\r': rc = buf_adds(out, "\\r"); continue;
 		case '\t': rc = buf_adds(out, "\\t"); continue;
+		case '$':
+			/* In a template literal "${" would start a
+			 * substitution. */
+			rc = buf_adds(out, st->quote == '`' && i + 1 < n &&
+							   v[i + 1] == '{'
+						   ? "\\$"
+						   : "$");
+			continue;
 		default: break;
 		}
 		if (c < 0x20) {
-			rc = add_hex(out, "\\u", c, upper);
-		} else if (c >= 0x80 && unicode &&
-			   (k = utf8_decode(v + i, n - i, &cp)) > 0) {
+			rc = add_hex(out, "\\u", c, (int)st->upper);
+		} else if (c >= 0x80 &&
+			   (k = utf8_decode(v + i, n - i, &cp)) > 0 &&
+			   (st->unicode || (st->hexed != NULL &&
+					    (cp == 0x2028 || cp == 0x2029)))) {
+			int up = (int)(st->unicode ? st->upper
+						   : st->hexed_upper);
+
 			if (cp > 0xffff) {
 				cp -= 0x10000;
-				rc = add_hex(out, "\\u", 0xd800 | cp >> 10,
-					     upper);
+				rc = add_hex(out, "\\u", 0xd800 | cp >> 10, up);
 				if (rc == 0)
 					rc = add_hex(out, "\\u",
-						     0xdc00 | (cp & 0x3ff),
-						     upper);
+						     0xdc00 | (cp & 0x3ff), up);
 			} else {
-				rc = add_hex(out, "\\u", cp, upper);
+				rc = add_hex(out, "\\u", cp, up);
 			}
 			i += k - 1;
 		} else {
@@ -211,12 +264,69 @@ static int encode_json(struct buf *out, const unsigned char *v, size_t n,
 	return rc;
 }
 
+/* The character references an HTML escaper writes for & < > " '. */
+struct html_style {
+	const char *quot; /* NULL: `"` left as it is (text content) */
+	const char *apos; /* NULL: `'` left as it is */
+};
+
+static const struct html_style html_styles[] = {
+	/* Rails' ERB::Util.html_escape, lodash's escape. */
+	{"&quot;", "&#39;"},
+	/* Django's escape, Python's html.escape, React's server renderer. */
+	{"&quot;", "&#x27;"},
+	/* Go's html/template, MarkupSafe (Jinja). */
+	{"&#34;", "&#39;"},
+	/* Text content: only & < > need escaping. */
+	{NULL, NULL},
+};
+
+static int html_encode(struct buf *out, const unsigned char *v, size_t n,
+		       const struct html_style *st)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		switch (v[i]) {
+		case '&': rc = buf_adds(out, "&amp;"); break;
+		case '<': rc = buf_adds(out, "&lt;"); break;
+		case '>': rc = buf_adds(out, "&gt;"); break;
+		case '"':
+			rc = st->quot ? buf_adds(out, st->quot)
+				      : buf_addc(out, '"');
+			break;
+		case '\'':
+			rc = st->apos ? buf_adds(out, st->apos)
+				      : buf_addc(out, '\'');
+			break;
+		default: rc = buf_addc(out, (char)v[i]); break;
+		}
+	}
+	return rc;
+}
+
+static int hex_encode(struct buf *out, const unsigned char *v, size_t n,
+		      int upper)
+{
+	const char *d = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = buf_addc(out, d[v[i] >> 4]);
+		if (rc == 0)
+			rc = buf_addc(out, d[v[i] & 15]);
+	}
+	return rc;
+}
+
 enum url_form {
 	URL_RFC3986,	  /* unreserved: ALPHA DIGIT - . _ ~ */
 	URL_RFC3986_PLUS, /* the same with + for space */
 	URL_COMPONENT,	  /* encodeURIComponent: also ! ' ( ) * */
 	URL_FORM,	  /* application/x-www-form-urlencoded (WHATWG): * - .
 			     _ kept, + for space */
+	URL_URI,	  /* encodeURI: also ! ' ( ) * and the reserved
+			     characters of a whole URI ; , / ? : @ & = + $ # */
 };
 
 static int url_keeps(enum url_form form, unsigned c)
@@ -230,6 +340,8 @@ static int url_keeps(enum url_form form, unsigned c)
 	case URL_COMPONENT:
 		return c != 0 && strchr("-._~!'()*", (int)c) != NULL;
 	case URL_FORM: return c != 0 && strchr("*-._", (int)c) != NULL;
+	case URL_URI:
+		return c != 0 && strchr("-._~!'()*;,/?:@&=+$#", (int)c) != NULL;
 	}
 	return 0;
 }
@@ -280,38 +392,210 @@ static int encode_base64(struct buf *out, const unsigned char *v, size_t n,
 	return 0;
 }
 
+/* The encodings, by the names hits carry. */
+enum enc {
+	ENC_RAW,
+	ENC_JSON,
+	ENC_HTML_JSON,
+	ENC_ESCAPEJS,
+	ENC_JS,
+	ENC_JSON_IN_JS,
+	ENC_HTML,
+	ENC_JSON_IN_HTML,
+	ENC_URL,
+	ENC_ENCODEURI,
+	ENC_BASE64,
+	ENC_HEX,
+	NENC,
+};
+
+/* Row 0: the value; row 1: a URL value's password searched alone. */
+static const char *const enc_names[2][NENC] = {
+	{"raw", "json", "html-safe json", "escapejs", "js string",
+	 "json in a js string", "html", "json in html", "url", "encodeURI",
+	 "base64", "hex"},
+	{"URL password, raw", "URL password, json",
+	 "URL password, html-safe json", "URL password, escapejs",
+	 "URL password, js string", "URL password, json in a js string",
+	 "URL password, html", "URL password, json in html",
+	 "URL password, url", "URL password, encodeURI", "URL password, base64",
+	 "URL password, hex"},
+};
+
+struct expansion {
+	struct builder *b;
+	size_t index, first; /* the secret, its first pattern */
+	const char *const *names;
+	struct buf enc, tmp;
+};
+
+static int add(struct expansion *x, enum enc e)
+{
+	return add_pattern(x->b, &x->enc, x->index, x->names[e], x->first);
+}
+
+/* Every form of the bytes v[0 .. n), each added unless the same secret
+ * has it already: one pass of the scan then finds any of them. Simple
+ * forms come first, so that a form two encodings share is named by the
+ * simpler (a value without quotes or backslashes is "html", not "json in
+ * html"). */
+static int expand_value(struct expansion *x, const unsigned char *v, size_t n)
+{
+	struct buf *enc = &x->enc;
+	int rc;
+
+	buf_reset(enc);
+	rc = buf_add(enc, v, n);
+	if (rc == 0)
+		rc = add(x, ENC_RAW);
+	/* JSON.stringify and the double-quoted JS string of every printer. */
+	for (unsigned f = 0; rc == 0 && f < 8; f++) {
+		struct js_style st = {.quote = '"',
+				      .slash = f & 1,
+				      .upper = f >> 1 & 1,
+				      .unicode = f >> 2 & 1};
+
+		buf_reset(enc);
+		rc = js_encode(enc, v, n, &st);
+		if (rc == 0)
+			rc = add(x, ENC_JSON);
+	}
+	for (unsigned f = 0; rc == 0 && f < 8; f++) {
+		struct js_style st = {.quote = '"',
+				      .upper = f & 1,
+				      .unicode = f >> 1 & 1,
+				      .hexed = html_safe_json,
+				      .hexed_upper = f >> 2 & 1};
+
+		buf_reset(enc);
+		rc = js_encode(enc, v, n, &st);
+		if (rc == 0)
+			rc = add(x, ENC_HTML_JSON);
+	}
+	if (rc == 0) {
+		struct js_style st = {.hexed = escapejs_chars,
+				      .hexed_upper = 1,
+				      .ctl_hexed = 1};
+
+		buf_reset(enc);
+		rc = js_encode(enc, v, n, &st);
+		if (rc == 0)
+			rc = add(x, ENC_ESCAPEJS);
+	}
+	for (unsigned f = 0; rc == 0 && f < 8; f++) {
+		struct js_style st = {.quote = f & 1 ? '`' : '\'',
+				      .upper = f >> 1 & 1,
+				      .unicode = f >> 2 & 1};
+
+		buf_reset(enc);
+		rc = js_encode(enc, v, n, &st);
+		if (rc == 0)
+			rc = add(x, ENC_JS);
+	}
+	for (size_t f = 0;
+	     rc == 0 && f < sizeof html_styles / sizeof html_styles[0]; f++) {
+		buf_reset(enc);
+		rc = html_encode(enc, v, n, &html_styles[f]);
+		if (rc == 0)
+			rc = add(x, ENC_HTML);
+	}
+	for (unsigned f = URL_RFC3986; rc == 0 && f <= URL_URI; f++) {
+		buf_reset(enc);
+		rc = encode_url(enc, v, n, (enum url_form)f);
+		if (rc == 0)
+			rc = add(x, f == URL_URI ? ENC_ENCODEURI : ENC_URL);
+	}
+	for (unsigned f = 0; rc == 0 && f < 6; f++) {
+		buf_reset(enc);
+		rc = encode_base64(enc, v, n, f % 3, f >= 3);
+		if (rc == 0)
+			rc = add(x, ENC_BASE64);
+	}
+	for (int f = 0; rc == 0 && f < 2; f++) {
+		buf_reset(enc);
+		rc = hex_encode(enc, v, n, f);
+		if (rc == 0)
+			rc = add(x, ENC_HEX);
+	}
+	/* JSON.stringify's text inside a JS string: what Vite writes for a
+	 * JSON module as JSON.parse("..."), and what a minifier turns that
+	 * into with single quotes. Then the same text in an HTML attribute
+	 * (data-props="{&quot;key&quot;: ...}"). */
+	if (rc == 0) {
+		struct js_style json = {.quote = '"'};
+
+		buf_reset(&x->tmp);
+		rc = js_encode(&x->tmp, v, n, &json);
+	}
+	for (unsigned f = 0; rc == 0 && f < 2; f++) {
+		struct js_style st = {.quote = f ? '\'' : '"'};
+
+		buf_reset(enc);
+		rc = js_encode(enc, (const unsigned char *)x->tmp.p, x->tmp.len,
+			       &st);
+		if (rc == 0)
+			rc = add(x, ENC_JSON_IN_JS);
+	}
+	for (size_t f = 0; rc == 0 && f < 3; f++) {
+		buf_reset(enc);
+		rc = html_encode(enc, (const unsigned char *)x->tmp.p,
+				 x->tmp.len, &html_styles[f]);
+		if (rc == 0)
+			rc = add(x, ENC_JSON_IN_HTML);
+	}
+	return rc;
+}
+
+enum scan_short scan_too_short(const struct scan_secret *sec, size_t *len)
+{
+	size_t off, plen;
+
+	*len = sec->len;
+	if (sec->len < SCAN_MIN_SECRET)
+		return SCAN_SHORT_VALUE;
+	if (!url_password(sec->value, sec->len, &off, &plen) || plen == 0)
+		return SCAN_SEARCHED;
+	/* The password's own length, its escapes decoded: "s3cr3t%21" is
+	 * a 7-byte password. */
+	*len = url_unescape(sec->value + off, plen, NULL);
+	return *len < SCAN_MIN_SECRET ? SCAN_SHORT_PASSWORD : SCAN_SEARCHED;
+}
+
 static int expand(struct builder *b, const struct scan_secret *sec,
 		  size_t index)
 {
-	const unsigned char *v = (const unsigned char *)sec->value;
-	size_t n = sec->len;
-	size_t first = b->npat;
-	struct buf enc = {0};
-	int rc;
+	struct expansion x = {b, index, b->npat, enc_names[0], {0}, {0}};
+	size_t off, plen, dlen;
+	char *pw = NULL;
+	int rc = 0;
 
-	rc = buf_add(&enc, v, n);
-	if (rc == 0)
-		rc = add_pattern(b, &enc, index, "raw", first);
-	for (unsigned f = 0; rc == 0 && f < 8; f++) {
-		buf_reset(&enc);
-		rc = encode_json(&enc, v, n, (f & 1) != 0, (f & 2) != 0,
-				 (f & 4) != 0);
-		if (rc == 0)
-			rc = add_pattern(b, &enc, index, "json", first);
+	if (sec->len < SCAN_MIN_SECRET)
+		return 0;
+	rc = expand_value(&x, (const unsigned char *)sec->value, sec->len);
+	/* A URL's password alone, as written in the URL and decoded: a
+	 * build may inline just that component, in either form. */
+	if (rc == 0 && url_password(sec->value, sec->len, &off, &plen) &&
+	    plen > 0) {
+		pw = malloc(plen);
+		if (pw == NULL)
+			rc = -1;
 	}
-	for (unsigned f = URL_RFC3986; rc == 0 && f <= URL_FORM; f++) {
-		buf_reset(&enc);
-		rc = encode_url(&enc, v, n, (enum url_form)f);
-		if (rc == 0)
-			rc = add_pattern(b, &enc, index, "url", first);
+	if (pw != NULL) {
+		dlen = url_unescape(sec->value + off, plen, pw);
+		x.names = enc_names[1];
+		if (dlen >= SCAN_MIN_SECRET) {
+			rc = expand_value(&x, (const unsigned char *)pw, dlen);
+			if (rc == 0 && dlen != plen)
+				rc = expand_value(
+					&x,
+					(const unsigned char *)sec->value + off,
+					plen);
+		}
+		explicit_bzero(pw, plen);
+		free(pw);
 	}
-	for (unsigned f = 0; rc == 0 && f < 6; f++) {
-		buf_reset(&enc);
-		rc = encode_base64(&enc, v, n, f % 3, f >= 3);
-		if (rc == 0)
-			rc = add_pattern(b, &enc, index, "base64", first);
-	}
-	buf_free(&enc);
+	buf_free(&x.enc);
+	buf_free(&x.tmp);
 	return rc;
 }
 
@@ -398,12 +682,9 @@ struct scan *scan_new(const struct scan_secret *secrets, size_t n,
 
 	if (s == NULL)
 		goto nomem;
-	for (size_t i = 0; i < n; i++) {
-		if (secrets[i].len < MIN_SECRET)
-			continue;
+	for (size_t i = 0; i < n; i++)
 		if (expand(&b, &secrets[i], i) < 0)
 			goto nomem;
-	}
 	s->pat = b.pat;
 	s->npat = b.npat;
 	s->bloblen = b.blob.len;

@@ -1,14 +1,20 @@
 /*
- * The secret scanner: finds secret values in a byte stream, raw and in the
- * encoded forms a bundler produces when it inlines a string (JSON/JS string
- * escapes, URL encoding, base64 in all three alignments and both
- * alphabets). A scan is built once from the values and is then immutable,
- * so any number of threads share it, each feeding its own streams with its
- * own struct scan_state. The matcher samples the stream every few bytes
- * through a bit filter of the patterns' 8-byte grams and verifies
- * candidates exactly, so it costs a fraction of a byte's worth of work per
- * byte (scan.c explains why that finds every occurrence). Nothing in here
- * prints; a hit carries the secret's index, never its value.
+ * The secret scanner: finds secret values in a byte stream, raw and in
+ * every form a web build writes a string in: JSON and JS string literals
+ * (double, single and template quotes, escaped as JSON.stringify, esbuild
+ * and terser write them), HTML-safe JSON (Rails' to_json, Django's
+ * json_script), Django's escapejs, HTML character references, JSON inside
+ * a JS string or an HTML attribute, URL encodings (RFC 3986, forms,
+ * encodeURIComponent, encodeURI), base64 in all three alignments and both
+ * alphabets, and hex in both cases. A URL-valued secret is also searched
+ * by its password alone. A scan is built once from the values and is then
+ * immutable, so any number of threads share it, each feeding its own
+ * streams with its own struct scan_state. The matcher samples the stream
+ * every few bytes through a bit filter of the patterns' 8-byte grams and
+ * verifies candidates exactly, so it costs a fraction of a byte's worth
+ * of work per byte (scan.c explains why that finds every occurrence).
+ * Nothing in here prints; a hit carries the secret's index, never its
+ * value.
  */
 #ifndef CLEANROOM_SCAN_H
 #define CLEANROOM_SCAN_H
@@ -39,7 +45,11 @@ struct scan;
 struct scan_hit {
 	size_t secret;	 /* index into the secrets given to scan_new */
 	uint64_t offset; /* of the match start, from the start of the stream */
-	const char *encoding; /* static: "raw", "json", "url", "base64" */
+	/* Static: "raw", "json", "html-safe json", "escapejs", "js string",
+	 * "json in a js string", "html", "json in html", "url",
+	 * "encodeURI", "base64" or "hex"; for a URL's password the same
+	 * prefixed with "URL password, ". */
+	const char *encoding;
 };
 
 /* Per stream; embed it anywhere (about 8 KiB), no freeing needed. Use one
@@ -50,10 +60,27 @@ struct scan_state {
 	unsigned char buf[2 * SCAN_MAX_PATTERN + 64];
 };
 
-/* Builds the scanner. Values shorter than 8 bytes are skipped (DESIGN.md:
- * length >= 8), as is every encoded form identical to one already present.
- * Returns NULL and fills e (ERR_SYSTEM) when out of memory; never NULL
- * otherwise, even with no usable secret (it then finds nothing). */
+/* Values shorter than this are not searched (DESIGN.md): a shorter
+ * string turns up in minified code and binary files by chance. The
+ * caller names them (scan_too_short). */
+#define SCAN_MIN_SECRET 8
+
+enum scan_short {
+	SCAN_SEARCHED,	     /* the value (and its URL password) searched */
+	SCAN_SHORT_VALUE,    /* the value is too short: nothing searched */
+	SCAN_SHORT_PASSWORD, /* the URL's password is too short: the value
+				is searched, the password alone is not */
+};
+
+/* What scan_new leaves unsearched of one secret; *len is the length of
+ * that part (the value, or the password with its %XX escapes decoded). */
+enum scan_short scan_too_short(const struct scan_secret *sec, size_t *len);
+
+/* Builds the scanner. Values shorter than SCAN_MIN_SECRET bytes are
+ * skipped, as are URL passwords that short and every encoded form
+ * identical to one already present for the same secret. Returns NULL and
+ * fills e (ERR_SYSTEM) when out of memory; never NULL otherwise, even
+ * with no usable secret (it then finds nothing). */
 struct scan *scan_new(const struct scan_secret *secrets, size_t n,
 		      struct err *e);
 void scan_free(struct scan *s);

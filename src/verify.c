@@ -134,7 +134,122 @@ static int check_outputs(const struct verify_opts *o, struct verify_result *r)
 	return rc;
 }
 
-static int check_secrets(const struct verify_opts *o, struct verify_result *r)
+/* Check 4 for names: a build can leak a value by naming a file or a
+ * directory after it. A match that starts in a directory's name is
+ * reported once, at that directory, not at every file below it. */
+struct name_hits {
+	struct scan_hit h[TREE_HITS_PER_SECRET];
+	size_t n;
+};
+
+static int on_name_hit(const struct scan_hit *h, void *arg)
+{
+	struct name_hits *nh = arg;
+
+	if (nh->n < sizeof nh->h / sizeof nh->h[0])
+		nh->h[nh->n++] = *h;
+	return 0;
+}
+
+static int check_names(const struct verify_opts *o, const struct scan *sc,
+		       struct verify_result *r)
+{
+	char *dir = NULL; /* the directory last reported, with ... */
+	size_t *seen = NULL, nseen = 0; /* ... the secrets found there */
+	int rc = 0;
+
+	for (size_t i = 0; sc != NULL && i < r->tree.nfiles && rc == 0; i++) {
+		const struct tree_file *tf = &r->tree.files[i];
+		struct name_hits nh = {.n = 0};
+		struct scan_state st;
+
+		scan_state_init(&st);
+		(void)scan_feed(sc, &st, tf->rel, strlen(tf->rel), on_name_hit,
+				&nh);
+		for (size_t k = 0; k < nh.n && rc == 0; k++) {
+			const struct scan_hit *h = &nh.h[k];
+			const char *slash = strchr(tf->rel + h->offset, '/');
+			const char *name = o->secrets[h->secret].name;
+			size_t dlen, *grown;
+			int dup = 0;
+
+			if (slash == NULL) {
+				rc = findings_add(&r->findings, FIND_ERROR,
+						  "secrets", tf->path,
+						  "file name contains the "
+						  "value of %s (%s)",
+						  name, h->encoding);
+				continue;
+			}
+			dlen = (size_t)(slash - tf->path);
+			if (dir == NULL || strlen(dir) != dlen ||
+			    memcmp(dir, tf->path, dlen) != 0) {
+				free(dir);
+				dir = strndup(tf->path, dlen);
+				nseen = 0;
+				if (dir == NULL)
+					rc = -1;
+			}
+			for (size_t j = 0; j < nseen; j++)
+				dup |= seen[j] == h->secret;
+			if (rc < 0 || dup)
+				continue;
+			grown = realloc(seen, (nseen + 1) * sizeof *seen);
+			if (grown == NULL) {
+				rc = -1;
+				continue;
+			}
+			seen = grown;
+			seen[nseen++] = h->secret;
+			rc = findings_add(&r->findings, FIND_ERROR, "secrets",
+					  dir,
+					  "directory name contains the value "
+					  "of %s (%s)",
+					  name, h->encoding);
+		}
+	}
+	free(dir);
+	free(seen);
+	return rc;
+}
+
+/* Values too short to search are named, never skipped in silence: the
+ * check cannot vouch for them. An info, not a warning: presets set such
+ * values under secret-looking names (Rails' SECRET_KEY_BASE_DUMMY=1), and
+ * --strict must not fail on what the user cannot change. */
+static int check_unsearched(const struct verify_opts *o,
+			    struct verify_result *r)
+{
+	struct buf line = {0};
+	int rc = 0;
+
+	for (size_t i = 0; i < o->nsecrets && rc == 0; i++) {
+		size_t len;
+		enum scan_short why = scan_too_short(&o->secrets[i], &len);
+		const char *part =
+			why == SCAN_SHORT_PASSWORD ? "'s URL password" : "";
+
+		if (why == SCAN_SEARCHED)
+			continue;
+		r->secrets_unsearched++;
+		rc = findings_add(&r->findings, FIND_INFO, "secrets", NULL,
+				  "%s%s: not searched: too short (%zu "
+				  "byte%s; values of %d bytes or more are "
+				  "searched)",
+				  o->secrets[i].name, part, len,
+				  len == 1 ? "" : "s", SCAN_MIN_SECRET);
+		if (rc == 0)
+			rc = buf_printf(&line, "%s%s%s (%zu byte%s)",
+					line.len ? ", " : "",
+					o->secrets[i].name, part, len,
+					len == 1 ? "" : "s");
+	}
+	r->unsearched = line.p;
+	return rc;
+}
+
+static int check_secrets(const struct verify_opts *o, const struct scan *sc,
+			 struct verify_result *r)
 {
 	int rc = 0;
 
@@ -148,6 +263,10 @@ static int check_secrets(const struct verify_opts *o, struct verify_result *r)
 				   o->secrets[h->secret].name,
 				   (unsigned long long)h->offset, h->encoding);
 	}
+	if (rc == 0)
+		rc = check_names(o, sc, r);
+	if (rc == 0)
+		rc = check_unsearched(o, r);
 	return rc;
 }
 
@@ -428,10 +547,13 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 	to.hash = 1;
 	if (tree_hash_scan(&to, &r->tree, e) < 0)
 		goto out;
-	if (check_outputs(o, r) < 0 || check_secrets(o, r) < 0) {
+	if (check_outputs(o, r) < 0 || check_secrets(o, sc, r) < 0) {
 		nomem(e);
 		goto out;
 	}
+	if (sibling_check_tree(&r->tree, sc, o->secrets, o->nsecrets, NULL,
+			       &r->findings, &r->siblings, e) < 0)
+		goto out;
 	if (s->outputs.manifest != MF_NONE && s->outputs.manifest != MF_UNSET &&
 	    check_manifests(o, r, roots, e) < 0)
 		goto out;
@@ -451,6 +573,7 @@ void verify_result_free(struct verify_result *r)
 {
 	findings_free(&r->findings);
 	tree_free(&r->tree);
+	free(r->unsearched);
 	lock_free(&r->lock);
 	for (size_t i = 0; i < r->nmanifests; i++)
 		manifest_result_free(&r->manifests[i]);

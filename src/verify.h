@@ -2,8 +2,10 @@
  * Verification (DESIGN.md "Verification"): one pass over the output tree
  * (hash and secret scan, tree.c), then the checks: outputs present and
  * within bounds, the framework manifest and fingerprints (manifest.c), no
- * secret value in any output, nothing written outside the writable set,
- * and the comparison with an existing lock. Every problem is a finding;
+ * secret value in any output, its name or its decompressed bytes, each
+ * compressed sibling the same as its plain file (sibling.c), nothing
+ * written outside the writable set, and the comparison with an existing
+ * lock. Every problem is a finding;
  * the result says whether the output set passed.
  *
  * Ownership: verify_outputs fills a caller-owned struct verify_result;
@@ -19,6 +21,7 @@
 #include "lock.h"
 #include "manifest.h"
 #include "scan.h"
+#include "sibling.h"
 #include "spec.h"
 #include "tree.h"
 
@@ -54,6 +57,11 @@ struct verify_result {
 					      manifest kind applies */
 	size_t nmanifests;
 	size_t writes_outside; /* check 5 */
+	/* Check 4: secrets too short to search, and their names with the
+	 * lengths for the report ("PIN (4 bytes), ..."; NULL: none). */
+	size_t secrets_unsearched;
+	char *unsearched;
+	struct sibling_stats siblings; /* check 4: X.gz, X.br, X.zst */
 	double ms;
 	int passed;
 };

@@ -85,7 +85,10 @@ assert_rc 0 "spec with .aptible.env: builds"
 assert_contains "$ERR" "2 withheld" "SECRET_KEY and DATABASE_URL are withheld"
 assert_contains "$ERR" "manifest     ok       staticfiles/staticfiles.json (5 entries)" \
 	"staticfiles.json is checked"
-assert_contains "$ERR" "secrets      ok       0 matches" "no secret in the outputs"
+# postgres://u:pw@h/db: the URL is searched, its 2-byte password alone
+# is not, and the secrets line says so.
+assert_contains "$ERR" "secrets      ok       0 matches; not searched: too short: DATABASE_URL's URL password (2 bytes)" \
+	"no secret in the outputs; the short password named as not searched"
 assert_not_contains "$ERR$OUT" "dj4ng0-pr0d-k3y" "the secret is never printed"
 run sha256sum -c --quiet staticfiles/cleanroom.lock
 assert_rc 0 "spec: the lock passes sha256sum -c"

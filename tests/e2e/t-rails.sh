@@ -92,7 +92,14 @@ assert_rc 0 "spec with .aptible.env: builds"
 assert_contains "$ERR" "2 withheld" "SECRET_KEY_BASE and DATABASE_URL are withheld"
 assert_contains "$ERR" "manifest     ok       public/assets/.sprockets-manifest-" \
 	"the Sprockets manifest is checked"
-assert_contains "$ERR" "secrets      ok       0 matches" "no secret in the outputs"
+# postgres://u:pw@h/db: the URL is searched, its 2-byte password alone
+# is not, and the secrets line says so.
+assert_contains "$ERR" "secrets      ok       0 matches; not searched: too short: SECRET_KEY_BASE_DUMMY (1 byte), DATABASE_URL's URL password (2 bytes)" \
+	"no secret in the outputs; the short password named as not searched"
+# Sprockets writes a .gz beside each text asset: each is decompressed and
+# compared with its asset.
+assert_contains "$ERR" "siblings     ok       3 checked (3 gzip)" \
+	"Sprockets' .gz siblings are the assets they compress"
 assert_not_contains "$ERR$OUT" "postgres://u:pw@h/db" "the secret is never printed"
 js=$(ls public/assets/application-*.js 2>/dev/null)
 assert_contains "$(cat "$js" 2>/dev/null)" '"Shop from .aptible.env"' \

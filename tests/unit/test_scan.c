@@ -141,10 +141,15 @@ static const struct scan_secret secrets[] = {
 
 TAP_SUITE(scan_counts)
 {
-	/* Distinct forms per value: S1 has 1 raw, 6 json, 2 url, 3 base64
-	 * (its base64url forms equal the standard ones); S2 1 + 2 + 1 + 3;
-	 * S3 1 + 2 + 1 + 4; S4 1 + 3. */
-	static const size_t want[] = {12, 7, 8, 4};
+	/* Distinct forms per value. S1: 1 raw, 6 json, 1 escapejs, 3 js
+	 * string (single quotes with é raw, \u00e9, \u00E9), 2 json in a js
+	 * string, 2 json in html and 2 html (&quot; and &#34;), 2 url and 1
+	 * encodeURI, 3 base64 (its base64url forms equal the standard ones),
+	 * 2 hex. S2: 1 + 2 json + 1 escapejs + 2 template literals (a raw
+	 * newline) + 1 json in a js string + 1 url + 3 base64 + 2 hex. S3:
+	 * 1 + 2 json + 1 escapejs + 1 url + 4 base64 + 2 hex. S4: 1 + 3
+	 * base64 + 1 hex (digits only: both cases alike). */
+	static const size_t want[] = {25, 13, 11, 5};
 
 	for (size_t i = 0; i < 4; i++) {
 		struct scan *s = make(&secrets[i], 1);
@@ -192,6 +197,134 @@ TAP_SUITE(scan_encodings)
 		     (unsigned long long)r.h[0].offset, r.h[0].encoding);
 	}
 	scan_free(s);
+}
+
+/*
+ * The forms a web build writes besides JSON, URL and base64 (issue 11,
+ * item 4). Expected texts from Python: json.dumps, html.escape (with and
+ * without quote=), Django's escapejs table (django.utils.html._js_escapes)
+ * and json_script's, ActiveSupport's to_json escapes, urllib.parse.quote
+ * with encodeURI's safe set, bytes.hex; the JS quote forms by replacing
+ * only the backslash and the one quote, as esbuild and terser do.
+ */
+#define W1 "wh\\4kQ\"z"		       /* the Vite case */
+#define W2 "a&b<c>d'e\"f"	       /* HTML's five */
+#define W3 "say \"hi\" \\ now"	       /* JSON inside JSON */
+#define W4 "ab`c${d}e\nf"	       /* template literal */
+#define W5 "k=v&x/y?z#w;a,b:c@d$e+f g" /* encodeURI keeps all but " " */
+
+static const struct scan_secret web[] = {
+	{"W1", W1, sizeof W1 - 1}, {"W2", W2, sizeof W2 - 1},
+	{"W3", W3, sizeof W3 - 1}, {"W4", W4, sizeof W4 - 1},
+	{"W5", W5, sizeof W5 - 1},
+};
+
+static const struct form web_forms[] = {
+	{0, "wh\\\\4kQ\"z", "js string"},
+	{0, "wh\\\\4kQ\\\"z", "json"},
+	{0, "wh\\4kQ&quot;z", "html"},
+	{0, "wh\\4kQ&#34;z", "html"},
+	{0, "wh\\u005C4kQ\\u0022z", "escapejs"},
+	{0, "77685c346b51227a", "hex"},
+	{0, "77685C346B51227A", "hex"},
+	{0, "wh%5C4kQ%22z", "url"},
+	{1, "a\\u0026b\\u003cc\\u003ed'e\\\"f", "html-safe json"},
+	{1, "a\\u0026b\\u003Cc\\u003Ed'e\\\"f", "html-safe json"},
+	{1, "a\\u0026b\\u003Cc\\u003Ed\\u0027e\\u0022f", "escapejs"},
+	{1, "a&amp;b&lt;c&gt;d&#x27;e&quot;f", "html"},
+	{1, "a&amp;b&lt;c&gt;d&#39;e&quot;f", "html"},
+	{1, "a&amp;b&lt;c&gt;d&#39;e&#34;f", "html"},
+	{1, "a&amp;b&lt;c&gt;d'e\"f", "html"},
+	{1, "a&b<c>d\\'e\"f", "js string"},
+	{2, "say \\\\\\\"hi\\\\\\\" \\\\\\\\ now", "json in a js string"},
+	{2, "say \\\\\"hi\\\\\" \\\\\\\\ now", "json in a js string"},
+	{2, "say \\&quot;hi\\&quot; \\\\ now", "json in html"},
+	{2, "7361792022686922205c206e6f77", "hex"},
+	{3, "ab\\`c\\${d}e\nf", "js string"},
+	{3, "ab`c${d}e\\nf", "json"},
+	{4, "k=v&x/y?z#w;a,b:c@d$e+f%20g", "encodeURI"},
+};
+
+TAP_SUITE(scan_web_encodings)
+{
+	struct scan *s = make(web, 5);
+	static struct rec r;
+
+	if (!T_OK(s != NULL, "scanner built"))
+		return;
+	for (size_t i = 0; i < sizeof web_forms / sizeof web_forms[0]; i++) {
+		const struct form *f = &web_forms[i];
+		char text[256], what[160];
+		int n = snprintf(text, sizeof text, "x='%s';", f->text);
+
+		feed_one(s, text, (size_t)n, &r);
+		snprintf(what, sizeof what, "%s of %s found once as %s",
+			 f->text, web[f->secret].name, f->encoding);
+		if (!T_INT(r.n, 1, what))
+			continue;
+		T_OK(r.h[0].secret == f->secret && r.h[0].offset == 3 &&
+			     strcmp(r.h[0].encoding, f->encoding) == 0,
+		     "%s (got %s at %llu as %s)", what, web[r.h[0].secret].name,
+		     (unsigned long long)r.h[0].offset, r.h[0].encoding);
+	}
+	/* A minifier's single-quoted form is not the JSON one: the scanner
+	 * finds each only in its own spelling. */
+	feed_one(s, "wh\\4kQ\\\"z", 10, &r);
+	T_INT(r.n, 0, "a half-escaped spelling is no form of W1");
+	scan_free(s);
+}
+
+/* A URL-valued secret is also searched by its password, as written and
+ * decoded; one shorter than the minimum is not, and is said to be. */
+TAP_SUITE(scan_url_passwords)
+{
+	static const struct scan_secret sec[] = {
+		{"DATABASE_URL", "postgres://app:Pa55w0rd!x@db:5432/app", 37},
+		{"REDIS_URL", "redis://:p%40ssw0rd%21@cache:6379/0", 35},
+		{"SHORT_URL", "postgres://u:pw@h/db", 20},
+		{"ENCODED_SHORT", "postgresql://app:s3cr3t%21@db/x", 31},
+	};
+	struct scan *s = make(sec, 4);
+	static struct rec r;
+	size_t len;
+
+	if (!T_OK(s != NULL, "scanner built"))
+		return;
+	feed_one(s, "pw='Pa55w0rd!x'", 15, &r);
+	T_OK(r.n == 1 && r.h[0].secret == 0 && r.h[0].offset == 4 &&
+		     strcmp(r.h[0].encoding, "URL password, raw") == 0,
+	     "the password alone is found");
+	feed_one(s, "{\"pw\":\"p@ssw0rd!\"}", 18, &r);
+	T_OK(r.n == 1 && r.h[0].secret == 1 && r.h[0].offset == 7,
+	     "a percent-encoded password is found decoded");
+	feed_one(s, "p%40ssw0rd%21", 13, &r);
+	T_OK(r.n == 1 && r.h[0].secret == 1, "and as written in the URL");
+	feed_one(s, "UGE1NXcwcmQheA==", 16, &r);
+	T_OK(r.n >= 1 && r.h[0].secret == 0 &&
+		     strcmp(r.h[0].encoding, "URL password, base64") == 0,
+	     "the password's encodings too");
+	feed_one(s, "x pw s3cr3t! x", 14, &r);
+	T_INT(r.n, 0, "passwords under 8 bytes are not searched");
+	feed_one(s, "postgres://u:pw@h/db", 20, &r);
+	T_OK(r.n == 1 && r.h[0].secret == 2 &&
+		     strcmp(r.h[0].encoding, "raw") == 0,
+	     "while their URL is");
+	scan_free(s);
+
+	T_INT(scan_too_short(&sec[0], &len), SCAN_SEARCHED, "long password");
+	T_INT(scan_too_short(&sec[2], &len), SCAN_SHORT_PASSWORD,
+	      "a 2-byte password is too short");
+	T_INT(len, 2, "its length");
+	T_INT(scan_too_short(&sec[3], &len), SCAN_SHORT_PASSWORD,
+	      "s3cr3t%21 is a 7-byte password");
+	T_INT(len, 7, "counted decoded");
+	static const struct scan_secret four = {"PIN", "4711", 4};
+	T_INT(scan_too_short(&four, &len), SCAN_SHORT_VALUE,
+	      "a 4-byte value is too short");
+	T_INT(len, 4, "its length");
+	static const struct scan_secret eight = {"K", "12345678", 8};
+	T_INT(scan_too_short(&eight, &len), SCAN_SEARCHED,
+	      "8 bytes are searched");
 }
 
 /* One secret planted twice (raw and base64) in 200 bytes, the text cut

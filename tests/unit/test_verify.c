@@ -1,16 +1,20 @@
 /*
  * verify_outputs on trees made in a temporary directory: the outputs
  * check (roots, require, forbid, env file names, sourcemaps, bounds,
- * symlinks out of the root), the writes check from a before/after
+ * symlinks out of the root), secrets in names, values too short to
+ * search, compressed siblings, the writes check from a before/after
  * snapshot, the lock comparison, and the pass/fail decision with and
  * without strict.
  */
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <zlib.h>
 
 #include "tap.h"
 #include "verify.h"
@@ -250,6 +254,146 @@ TAP_SUITE(verify_fingerprint_error)
 	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies");
 	T_OK(count(&r, "fingerprint", FIND_ERROR, NULL) > 0,
 	     "a Django name whose MD5 does not match is an error");
+	verify_result_free(&r);
+	spec_free(&s);
+	leave_scratch();
+}
+
+/* Check 4 on names and on values too short to search: a secret in a file
+ * or directory name is an error (a directory once, not per file below
+ * it); a value under 8 bytes, or a URL password that short, is an info
+ * naming it, listed for the report's secrets line. */
+TAP_SUITE(verify_secret_names_and_short_values)
+{
+	static const struct scan_secret sec[] = {
+		{"API_TOKEN", "tok_9f8e7d6c5b4a", 16},
+		{"PIN_SECRET", "4711", 4},
+		{"DATABASE_URL", "postgres://u:pw@h/db", 20},
+		{"SESSION_KEY", "sess-0a1b2c3d4e", 15},
+	};
+	struct spec s;
+	struct verify_opts o = {0};
+	struct verify_result r;
+	struct err e = {0};
+
+	enter_scratch();
+	spec_with_root(&s);
+	mkdir("out/tok_9f8e7d6c5b4a", 0755);
+	mkdir("out/tok_9f8e7d6c5b4a/sub", 0755);
+	put("out/tok_9f8e7d6c5b4a/a.js", "a\n");
+	put("out/tok_9f8e7d6c5b4a/sub/b.js", "b\n");
+	/* The hex of SESSION_KEY, in a file name. */
+	put("out/x-736573732d306131623263336434652e.txt", "c\n");
+	o.spec = &s;
+	o.secrets = sec;
+	o.nsecrets = 4;
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies: %s", e.msg);
+	T_OK(!r.passed, "fails");
+	T_INT(count(&r, "secrets", FIND_ERROR,
+		    "directory name contains the value of API_TOKEN (raw)"),
+	      1, "a directory named after a secret, reported once");
+	T_INT(count(&r, "secrets", FIND_ERROR, "out/tok_9f8e7d6c5b4a"), 1,
+	      "at the directory");
+	T_INT(count(&r, "secrets", FIND_ERROR,
+		    "file name contains the value of SESSION_KEY (hex)"),
+	      1, "a file named with a secret's hex");
+	T_INT(count(&r, "secrets", FIND_INFO,
+		    "PIN_SECRET: not searched: too short (4 bytes"),
+	      1, "a 4-byte value is named as not searched");
+	T_INT(count(&r, "secrets", FIND_INFO,
+		    "DATABASE_URL's URL password: not searched: too short "
+		    "(2 bytes"),
+	      1, "a 2-byte URL password too");
+	T_INT(r.secrets_unsearched, 2, "two not searched");
+	T_STR(r.unsearched,
+	      "PIN_SECRET (4 bytes), DATABASE_URL's URL password (2 bytes)",
+	      "listed for the secrets line");
+	verify_result_free(&r);
+
+	/* Nothing short, nothing listed. */
+	o.secrets = sec;
+	o.nsecrets = 1;
+	rmdir("out/tok_9f8e7d6c5b4a/sub");
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies");
+	T_INT(r.secrets_unsearched, 0, "every value searched");
+	T_OK(r.unsearched == NULL, "no list");
+	verify_result_free(&r);
+	spec_free(&s);
+	leave_scratch();
+}
+
+/* Check 4 on compressed siblings through verify_outputs: a sibling the
+ * same as X passes; one that differs or hides a secret fails, the secret
+ * under "secrets"; one without X is an info; the totals are kept for the
+ * siblings line. gzip streams from zlib's deflate. */
+static void put_gzip(const char *path, const char *text)
+{
+	unsigned char out[4096];
+	z_stream z;
+	FILE *f = fopen(path, "w");
+
+	memset(&z, 0, sizeof z);
+	if (f == NULL || deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8,
+				      Z_DEFAULT_STRATEGY) != Z_OK)
+		abort();
+	z.next_in = (unsigned char *)(uintptr_t)text;
+	z.avail_in = (uInt)strlen(text);
+	z.next_out = out;
+	z.avail_out = sizeof out;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+		abort();
+	fwrite(out, 1, z.total_out, f);
+	deflateEnd(&z);
+	fclose(f);
+}
+
+TAP_SUITE(verify_siblings)
+{
+	static const struct scan_secret sec[] = {
+		{"API_TOKEN", "tok_9f8e7d6c5b4a", 16},
+	};
+	struct spec s;
+	struct verify_opts o = {0};
+	struct verify_result r;
+	struct err e = {0};
+
+	enter_scratch();
+	spec_with_root(&s);
+	put("out/same.js", "same();same();same();\n");
+	put_gzip("out/same.js.gz", "same();same();same();\n");
+	put("out/changed.js", "one();\n");
+	put_gzip("out/changed.js.gz", "two();\n");
+	put("out/hidden.js", "x();\n");
+	put_gzip("out/hidden.js.gz",
+		 "x();x();x();x();x();x();x();x();tok_9f8e7d6c5b4a\n");
+	put_gzip("out/alone.js.gz", "alone();alone();alone();\n");
+	o.spec = &s;
+	o.secrets = sec;
+	o.nsecrets = 1;
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies: %s", e.msg);
+	T_OK(!r.passed, "fails");
+	T_INT(r.siblings.checked, 4, "four siblings checked");
+	T_INT(r.siblings.by_format[SIBLING_GZIP], 4, "all gzip");
+	T_INT(r.siblings.alone, 1, "one without its plain file");
+	T_INT(r.siblings.out_bytes, 22 + 7 + 49 + 25, "bytes decompressed");
+	T_INT(count(&r, "siblings", FIND_ERROR, NULL), 2,
+	      "two siblings are not their plain file");
+	T_INT(count(&r, "siblings", FIND_ERROR, "out/changed.js.gz"), 1,
+	      "the changed one");
+	T_INT(count(&r, "siblings", FIND_ERROR,
+		    "decompresses to other bytes than out/hidden.js (first "
+		    "difference at byte 4)"),
+	      1, "the one hiding more than its file");
+	T_INT(count(&r, "secrets", FIND_ERROR,
+		    "contains the value of API_TOKEN at offset 32 of its "
+		    "decompressed bytes (raw)"),
+	      1, "the hidden secret is a secrets error");
+	T_INT(count(&r, "siblings", FIND_INFO,
+		    "no out/alone.js beside it: decompressed (25 bytes) and "
+		    "scanned"),
+	      1, "the one alone is said");
+	T_INT(count(&r, "siblings", FIND_ERROR, "out/same.js.gz"), 0,
+	      "the same one passes");
 	verify_result_free(&r);
 	spec_free(&s);
 	leave_scratch();
