@@ -5,6 +5,8 @@
  */
 #include "cli.h"
 
+#include "vec.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -156,15 +158,8 @@ static enum cmd find_cmd(const char *s)
 
 static int list_add(struct strlist *l, const char *s)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4;
-		const char **v = realloc(l->v, cap * sizeof *v);
-
-		if (v == NULL)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (vec_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v) < 0)
+		return -1;
 	l->v[l->n++] = s;
 	return 0;
 }
@@ -347,16 +342,10 @@ int cli_parse(int argc, char **argv, struct cli *c, struct err *e)
 			continue;
 		}
 		if (c->cmd == CMD_DIFF) {
-			const char **p =
-				realloc(c->positional,
-					(c->npositional + 1) * sizeof *p);
-
-			if (p == NULL) {
+			if (list_add(&c->positional, a) < 0) {
 				err_sys(e, ENOMEM, "parsing arguments");
 				goto out;
 			}
-			c->positional = p;
-			c->positional[c->npositional++] = a;
 			continue;
 		}
 		usage_err(e, c, "unexpected argument '%s'%s", a,
@@ -402,7 +391,7 @@ int cli_parse(int argc, char **argv, struct cli *c, struct err *e)
 		usage_err(e, c, "'start' needs the server command after --");
 		goto out;
 	}
-	if (c->cmd == CMD_DIFF && c->npositional != 2) {
+	if (c->cmd == CMD_DIFF && c->positional.n != 2) {
 		usage_err(e, c, "'diff' takes two lock files");
 		goto out;
 	}
@@ -421,14 +410,14 @@ out:
 void cli_free(struct cli *c)
 {
 	struct strlist *lists[] = {
-		&c->env_files, &c->inherit,	  &c->pass,	   &c->set,
-		&c->require,   &c->secret,	  &c->allow_write, &c->limits,
-		&c->outputs,   &c->require_files, &c->forbid,	   &c->inputs,
+		&c->env_files,	&c->inherit,	   &c->pass,	    &c->set,
+		&c->require,	&c->secret,	   &c->allow_write, &c->limits,
+		&c->outputs,	&c->require_files, &c->forbid,	    &c->inputs,
+		&c->positional,
 	};
 
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
 		free(lists[i]->v);
-	free(c->positional);
 	memset(c, 0, sizeof *c);
 }
 

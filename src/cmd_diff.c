@@ -77,8 +77,8 @@ int cmd_diff(const struct cli *c, struct err *e)
 
 	lock_init(&a);
 	lock_init(&b);
-	if (lock_load(c->positional[0], &a, e) < 0 ||
-	    lock_load(c->positional[1], &b, e) < 0)
+	if (lock_load(c->positional.v[0], &a, e) < 0 ||
+	    lock_load(c->positional.v[1], &b, e) < 0)
 		goto out;
 	n = lock_diff(&a, &b, each, &d);
 	if (d.oom || buf_printf(&d.text,

@@ -15,6 +15,7 @@
 
 #include "beneath.h"
 #include "io.h"
+#include "vec.h"
 
 #define LOCK_MAX (512u << 20)
 
@@ -33,15 +34,8 @@ void lock_free(struct lock *l)
 
 int lock_add(struct lock *l, const char *path, const unsigned char *sha256)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct lock_entry *v = realloc(l->v, cap * sizeof *v);
-
-		if (v == NULL)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (vec_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v) < 0)
+		return -1;
 	l->v[l->n].path = strdup(path);
 	if (l->v[l->n].path == NULL)
 		return -1;

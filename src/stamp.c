@@ -45,6 +45,7 @@
 
 #include "buf.h"
 #include "io.h"
+#include "vec.h"
 
 #define RACY_WINDOW_NS (3LL * 1000000000LL)
 #define READ_CHUNK     (64u << 10)
@@ -290,15 +291,8 @@ void stamp_cache_stats(const struct stamp_cache *cache, struct stamp_stats *out)
 static int entry_push(struct stamp_cache *c,
 		      const struct stamp_cache_entry *src)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 1024;
-		struct stamp_cache_entry *v = realloc(c->v, cap * sizeof *v);
-
-		if (v == NULL)
-			return -1;
-		c->v = v;
-		c->cap = cap;
-	}
+	if (vec_grow((void **)&c->v, &c->cap, c->n + 1, sizeof *c->v) < 0)
+		return -1;
 	c->v[c->n++] = *src;
 	return 0;
 }
@@ -529,15 +523,8 @@ static int glob_error(const char *path, int errnum)
 static int push_path(char ***v, size_t *n, size_t *cap, const char *path,
 		     size_t len)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		char **nv = realloc(*v, ncap * sizeof **v);
-
-		if (nv == NULL)
-			return -1;
-		*v = nv;
-		*cap = ncap;
-	}
+	if (vec_grow((void **)v, cap, *n + 1, sizeof **v) < 0)
+		return -1;
 	(*v)[*n] = strndup(path, len);
 	if ((*v)[*n] == NULL)
 		return -1;

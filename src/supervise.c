@@ -49,6 +49,7 @@
 #include "io.h"
 #include "mask.h"
 #include "msg.h"
+#include "vec.h"
 
 #ifndef __NR_pidfd_open
 #define __NR_pidfd_open 434
@@ -161,15 +162,8 @@ static int tree_has(const struct tree *t, pid_t pid)
 
 static int tree_add(struct tree *t, pid_t pid, pid_t ppid, char state)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct proc *v = realloc(t->v, cap * sizeof *v);
-
-		if (v == NULL)
-			return -1;
-		t->v = v;
-		t->cap = cap;
-	}
+	if (vec_grow((void **)&t->v, &t->cap, t->n + 1, sizeof *t->v) < 0)
+		return -1;
 	t->v[t->n++] = (struct proc){pid, ppid, state, -1};
 	return 0;
 }
@@ -883,16 +877,10 @@ static void count_swept(struct sv *sv, pid_t pid)
 	for (size_t i = 0; i < sv->ncounted; i++)
 		if (sv->counted[i] == pid)
 			return;
-	if (sv->ncounted == sv->capcounted) {
-		size_t cap = sv->capcounted ? sv->capcounted * 2 : 16;
-		pid_t *v = realloc(sv->counted, cap * sizeof *v);
-
-		if (v == NULL) {
-			sv->r->swept++; /* counted, perhaps twice */
-			return;
-		}
-		sv->counted = v;
-		sv->capcounted = cap;
+	if (vec_grow((void **)&sv->counted, &sv->capcounted, sv->ncounted + 1,
+		     sizeof *sv->counted) < 0) {
+		sv->r->swept++; /* counted, perhaps twice */
+		return;
 	}
 	sv->counted[sv->ncounted++] = pid;
 	sv->r->swept++;

@@ -6,6 +6,7 @@
 #include "vars.h"
 
 #include "buf.h"
+#include "vec.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -145,20 +146,18 @@ static int rehash(struct vars *vs)
 
 static const char *intern_file(struct vars *vs, const char *file)
 {
-	const char **files;
 	const char *copy;
 
 	for (size_t i = vs->nfiles; i-- > 0;)
 		if (strcmp(vs->files[i], file) == 0)
 			return vs->files[i];
-	files = realloc(vs->files, (vs->nfiles + 1) * sizeof *files);
-	if (files == NULL)
+	if (vec_grow((void **)&vs->files, &vs->capfiles, vs->nfiles + 1,
+		     sizeof *vs->files) < 0)
 		return NULL;
-	vs->files = files;
 	copy = arena_dup(vs, file, strlen(file));
 	if (copy == NULL)
 		return NULL;
-	files[vs->nfiles++] = copy;
+	vs->files[vs->nfiles++] = copy;
 	return copy;
 }
 
@@ -175,15 +174,9 @@ int vars_set(struct vars *vs, const char *name, size_t nlen, const char *value,
 	if ((vs->n + 1) * 2 > vs->nslots && rehash(vs) < 0)
 		return -1;
 	slot = find_slot(vs, name, nlen);
-	if (vs->slots[slot] == 0 && vs->n == vs->cap) {
-		size_t cap = vs->cap ? vs->cap * 2 : 16;
-		struct var *nv = realloc(vs->v, cap * sizeof *nv);
-
-		if (nv == NULL)
-			return -1;
-		vs->v = nv;
-		vs->cap = cap;
-	}
+	if (vs->slots[slot] == 0 &&
+	    vec_grow((void **)&vs->v, &vs->cap, vs->n + 1, sizeof *vs->v) < 0)
+		return -1;
 	val = arena_dup(vs, value, vlen);
 	if (val == NULL)
 		return -1;

@@ -35,7 +35,7 @@ struct vars {
 	size_t nslots;
 	unsigned long seq;
 	const char **files; /* interned origin file names (in the arena) */
-	size_t nfiles;
+	size_t nfiles, capfiles;
 	struct vars_chunk *arena;
 };
 
