@@ -35,6 +35,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,21 +207,14 @@ static int read_stat(pid_t pid, pid_t *ppid, char *state)
 static int add_listed(struct tree *t, pid_t pid, int fd)
 {
 	struct buf b = {0};
-	char chunk[4096];
 	const char *p;
 	int rc = 0;
 
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (buf_add(&b, chunk, (size_t)n) < 0) {
-			buf_free(&b);
-			return -1;
-		}
+	/* A read error (the task exited meanwhile) leaves what was read
+	 * before it, which is still worth parsing; only memory is fatal. */
+	if (io_read_fd(fd, SIZE_MAX, &b) < 0 && errno == ENOMEM) {
+		buf_free(&b);
+		return -1;
 	}
 	for (p = b.p; rc == 0 && p != NULL && *p != '\0';) {
 		char *end;
