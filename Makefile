@@ -152,7 +152,7 @@ $(B)/tools/diff-run: tests/diff/run.c tests/diff/gen.c | $(BOOTSTRAP_CHECK)
 	$(TOOLCC) -o $@ $<
 
 FUZZ_SRCS := src/envfile.c src/vars.c src/envfmt.c src/err.c src/buf.c \
-	src/io.c src/vec.c
+	src/io.c src/vec.c src/arena.c
 $(B)/fuzz/fuzz_envfile: tests/fuzz/fuzz_envfile.c $(FUZZ_SRCS) \
 		| $(BOOTSTRAP_CHECK)
 	@mkdir -p $(@D)

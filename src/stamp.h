@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "err.h"
 
 /* Everything the stamp covers. All of it is borrowed for the call. */
@@ -58,12 +59,10 @@ struct stamp_stats {
 
 /* Zero-initialize (`struct stamp_cache c = {0};`) for an empty cache.
  * Entries are kept sorted by path (bytewise). */
-struct stamp_block;
-
 struct stamp_cache {
 	struct stamp_cache_entry *v;
 	size_t n, cap;
-	struct stamp_block *arena; /* owns the entries' paths */
+	struct arena arena; /* owns the entries' paths */
 	/* CLOCK_REALTIME in nanoseconds when the entries were taken: the
 	 * start of the stamp_compute that produced them. 0: never, and then
 	 * every entry is racy. */
