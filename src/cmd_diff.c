@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "io.h"
 #include "lock.h"
 
@@ -44,22 +45,22 @@ static void each(enum lock_change what, const char *path,
 	switch (what) {
 	case LOCK_ADDED:
 		d->added++;
-		lock_hex(new_sha, b);
+		hex_encode(b, new_sha, 32);
 		rc = buf_adds(&d->text, "added    ") < 0 ||
 		     add_path(&d->text, path) < 0 ||
 		     buf_printf(&d->text, "  %.16s\n", b) < 0;
 		break;
 	case LOCK_REMOVED:
 		d->removed++;
-		lock_hex(old_sha, a);
+		hex_encode(a, old_sha, 32);
 		rc = buf_adds(&d->text, "removed  ") < 0 ||
 		     add_path(&d->text, path) < 0 ||
 		     buf_printf(&d->text, "  %.16s\n", a) < 0;
 		break;
 	default:
 		d->changed++;
-		lock_hex(old_sha, a);
-		lock_hex(new_sha, b);
+		hex_encode(a, old_sha, 32);
+		hex_encode(b, new_sha, 32);
 		rc = buf_adds(&d->text, "changed  ") < 0 ||
 		     add_path(&d->text, path) < 0 ||
 		     buf_printf(&d->text, "  %.16s -> %.16s\n", a, b) < 0;

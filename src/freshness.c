@@ -16,6 +16,7 @@
 #include "beneath.h"
 #include "config.h"
 #include "copytree.h"
+#include "hex.h"
 #include "io.h"
 #include "lock.h"
 #include "policy.h"
@@ -76,7 +77,7 @@ int freshness_stamp(const struct job *j, char hex[65], struct err *e)
 		if (stamp_cache_save(CACHE_FILE, &cache, e) < 0)
 			goto out;
 	}
-	stamp_hex(sum, hex);
+	hex_encode(hex, sum, 32);
 	rc = 0;
 out:
 	stamp_cache_free(&cache);

@@ -64,7 +64,4 @@ size_t lock_diff(const struct lock *a, const struct lock *b,
 			      const unsigned char *new_sha, void *arg),
 		 void *arg);
 
-/* Lower-case hex of a digest into out (65 bytes). */
-void lock_hex(const unsigned char *sha256, char *out);
-
 #endif

@@ -632,17 +632,6 @@ out:
 	return rc;
 }
 
-void stamp_hex(const unsigned char in[32], char hex[65])
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < 32; i++) {
-		hex[2 * i] = digits[in[i] >> 4];
-		hex[2 * i + 1] = digits[in[i] & 0xf];
-	}
-	hex[64] = '\0';
-}
-
 /* ---- The cache file ----
  *
  * Binary, for this machine only (a cache that does not parse is simply

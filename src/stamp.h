@@ -103,7 +103,4 @@ void stamp_cache_stats(const struct stamp_cache *cache,
 /* Frees the entries and leaves an empty cache. */
 void stamp_cache_free(struct stamp_cache *cache);
 
-/* Writes the 64 lowercase hex digits of a stamp and a NUL. */
-void stamp_hex(const unsigned char in[32], char hex[65]);
-
 #endif
