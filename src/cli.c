@@ -61,7 +61,7 @@ static const struct opt opts[] = {
 	{"set", 0, LIST, F(set), SPEC, "NAME=VALUE",
 	 "set a fixed value for the build", NULL},
 	{"require", 0, LIST, F(require), SPEC, "NAME",
-	 "fail (78) when NAME is missing", NULL},
+	 "fail (" EXIT_CONFIG_S ") when NAME is missing", NULL},
 	{"secret", 0, LIST, F(secret), SPEC, "NAME",
 	 "treat NAME (or a glob) as secret", NULL},
 	{"network", 0, STR, F(network), SPEC, "MODE",
@@ -75,7 +75,7 @@ static const struct opt opts[] = {
 	{"user", 0, STR, F(user), SPEC, "NAME",
 	 "run the build as NAME (when started as root)", NULL},
 	{"strict", 0, FLAG, F(strict), SPEC, NULL,
-	 "fail (71) when a sandbox layer is unavailable", NULL},
+	 "fail (" EXIT_SANDBOX_S ") when a sandbox layer is unavailable", NULL},
 	{"output", 0, LIST, F(outputs), SPEC, "DIR", "an output root", NULL},
 	{"manifest", 0, STR, F(manifest), SPEC, "KIND",
 	 "auto, sprockets, propshaft, django, vite, webpack or none",
@@ -97,7 +97,9 @@ static const struct opt opts[] = {
 	 BIT(CMD_RUN) | BIT(CMD_VERIFY) | BIT(CMD_REPRODUCE), "FILE",
 	 "write a JSON report to FILE", NULL},
 	{"expect-lock", 0, FLAG, F(expect_lock), BIT(CMD_RUN), NULL,
-	 "fail (65) when the outputs differ from the existing lock", NULL},
+	 "fail (" EXIT_VERIFY_S
+	 ") when the outputs differ from the existing lock",
+	 NULL},
 	{"verify", 0, STR, F(verify), BIT(CMD_START), "MODE",
 	 "how a fresh output set is checked: sizes (default) or full",
 	 "sizes full"},
@@ -421,6 +423,51 @@ void cli_free(struct cli *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* Help lines stay below this many columns. */
+#define WRAP 80
+
+/* The exit-status paragraph, generated from err.h's table: its rows in
+ * order, each kept whole on one line. */
+static int usage_exit(struct buf *out)
+{
+	static const char head[] = "\nexit status:";
+	size_t col = sizeof head - 2; /* without the leading newline */
+
+	if (buf_adds(out, head) < 0)
+		return -1;
+	for (size_t i = 0; i < err_exit_rows; i++) {
+		const struct err_exit *x = &err_exit_table[i];
+		char item[128];
+		char end = i + 1 < err_exit_rows ? ',' : '.';
+		int n;
+
+		if (x->first < 0)
+			n = snprintf(item, sizeof item, "%s%c", x->meaning,
+				     end);
+		else if (x->first == x->last)
+			n = snprintf(item, sizeof item, "%d %s%c", x->first,
+				     x->meaning, end);
+		else
+			n = snprintf(item, sizeof item, "%d/%d %s%c", x->first,
+				     x->last, x->meaning, end);
+		if (n < 0 || (size_t)n >= sizeof item)
+			return -1;
+		if (col + 1 + (size_t)n >= WRAP) {
+			if (buf_addc(out, '\n') < 0)
+				return -1;
+			col = 0;
+		} else {
+			if (buf_addc(out, ' ') < 0)
+				return -1;
+			col++;
+		}
+		if (buf_add(out, item, (size_t)n) < 0)
+			return -1;
+		col += (size_t)n;
+	}
+	return buf_addc(out, '\n');
+}
+
 static int usage_opts(struct buf *out, unsigned mask)
 {
 	for (size_t i = 0; i < NOPTS; i++) {
@@ -470,10 +517,5 @@ int cli_usage(struct buf *out, enum cmd cmd)
 		return -1;
 	if (usage_opts(out, ALL) < 0)
 		return -1;
-	return buf_adds(out, "\nexit status: 0 ok, 64 usage, 65 verification "
-			     "failed, 71 sandbox layer missing (--strict),\n"
-			     "78 bad spec or env file, 124 timeout, 125 "
-			     "cleanroom failed, 126/127 command not\n"
-			     "executable/found, otherwise the build's own "
-			     "status (128+N for signal N).\n");
+	return usage_exit(out);
 }

@@ -1,7 +1,7 @@
 /*
  * `cleanroom diff A.lock B.lock`: what differs between two output sets.
- * Exit 0 when they are identical, 65 when they differ (so that a script
- * can use it as a check, as `cleanroom reproduce` does).
+ * Exit 0 when they are identical, EXIT_VERIFY (err.h) when they differ (so
+ * that a script can use it as a check, as `cleanroom reproduce` does).
  */
 #include "commands.h"
 

@@ -389,8 +389,8 @@ static void put_env(struct out *o, const struct preset *p)
 		flow(o, &a, 0, "set", kv, 1, "{", "}");
 	}
 	note(o, &a,
-	     "Names that must be set, or cleanroom stops with exit 78 "
-	     "before building.");
+	     "Names that must be set, or cleanroom stops with "
+	     "exit " EXIT_CONFIG_S " before building.");
 	ex[0] = p != NULL && p->inherit[0] != NULL ? p->inherit[0] : "NODE_ENV";
 	flow(o, &a, 0, "require", ex, 0, "[", "]");
 	note(o, &a,
@@ -446,13 +446,16 @@ static void put_sandbox(struct out *o, const struct preset *p)
 	     "Run the build as this user; only when cleanroom is "
 	     "started as root.");
 	key_raw(o, &a, 0, "user", "nobody");
-	note(o, &a, "Then the whole process tree is killed (exit 124).");
+	note(o, &a,
+	     "Then the whole process tree is killed (exit " EXIT_TIMEOUT_S
+	     ").");
 	key_raw(o, &a, 0, "timeout", "15m");
 	note(o, &a, "Resource limits of the build.");
 	flow(o, &a, 0, "limits", limits, 1, "{", "}");
 	note(o, &a,
 	     "When true, a sandbox layer that the kernel or the "
-	     "container lacks is an error (exit 71), not a warning.");
+	     "container lacks is an error (exit " EXIT_SANDBOX_S
+	     "), not a warning.");
 	key_raw(o, &a, 0, "strict", "false");
 	put(o, "\n");
 }

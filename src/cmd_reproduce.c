@@ -9,8 +9,8 @@
  * copies. The two locks are compared: every differing file is listed, with
  * the first differing line of text files, and a fingerprinted file whose
  * name changed with its content is paired with its counterpart. Exit 0
- * when the output sets are identical, 65 when not, the build's status when
- * a build fails.
+ * when the output sets are identical, EXIT_VERIFY when not, the build's
+ * status when a build fails.
  *
  * The copies live in .cleanroom/reproduce.XXXXXX/ of the working tree: on
  * the same filesystem, so they can be reflinks, and removed at the end.
@@ -366,7 +366,7 @@ static int build_in_child(struct repro *r, int i, struct err *e)
 			"build %d of 2 was stopped (%s %d)", i + 1,
 			sig ? "signal" : "exit status",
 			sig ? sig : WEXITSTATUS(status));
-		e->status = sig ? 128 + sig : WEXITSTATUS(status);
+		e->status = sig ? EXIT_SIGNAL + sig : WEXITSTATUS(status);
 		return -1;
 	}
 	return 0;

@@ -55,7 +55,7 @@ static int exec_server(struct job *j, int lockfd, const struct cli *c,
 	execvp(c->argv[0], c->argv);
 	err_set(e, ERR_CHILD, NULL, 0, 0, "cannot run %s: %s", c->argv[0],
 		strerror(errno));
-	e->status = errno == ENOENT ? 127 : 126;
+	e->status = errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
 	return -1;
 }
 
