@@ -5,6 +5,8 @@
  */
 #include "cli.h"
 
+#include "config.h"
+#include "lock.h"
 #include "vec.h"
 
 #include <errno.h>
@@ -44,7 +46,7 @@ static const struct opt opts[] = {
 	{"directory", 'C', STR, F(dir), ALL, "DIR",
 	 "change to DIR first (the spec's workdir)", NULL},
 	{"file", 'f', STR, F(spec), ALL & ~BIT(CMD_DIFF), "SPEC",
-	 "read the spec from SPEC (default: cleanroom.yml)", NULL},
+	 "read the spec from SPEC (default: " CONFIG_SPEC_FILE ")", NULL},
 	{"help", 'h', FLAG, F(help), ALL, NULL, "show help and exit", NULL},
 	{"version", 0, FLAG, F(version), ALL, NULL,
 	 "print the version and the library versions", NULL},
@@ -53,7 +55,8 @@ static const struct opt opts[] = {
 	 "rails, django, vite, webpack or none (default: detected)",
 	 "rails django vite webpack none"},
 	{"env", 0, LIST, F(env_files), SPEC, "FILE",
-	 "read variables from env FILE (default: .aptible.env)", NULL},
+	 "read variables from env FILE (default: " CONFIG_DEFAULT_ENV_FILE ")",
+	 NULL},
 	{"inherit", 0, LIST, F(inherit), SPEC, "NAME",
 	 "pass NAME (or a glob such as LC_*) from the caller", NULL},
 	{"pass", 0, LIST, F(pass), SPEC, "NAME",
@@ -89,7 +92,8 @@ static const struct opt opts[] = {
 	{"max-bytes", 0, STR, F(max_bytes), SPEC, "SIZE",
 	 "at most SIZE bytes of outputs (512M, 4G)", NULL},
 	{"lock", 0, STR, F(lock), SPEC, "FILE",
-	 "the lock file (default: cleanroom.lock in the output root)", NULL},
+	 "the lock file (default: " LOCK_DEFAULT_NAME " in the output root)",
+	 NULL},
 	{"input", 0, LIST, F(inputs), SPEC, "PATH",
 	 "a path whose content decides freshness (start)", NULL},
 
@@ -137,7 +141,7 @@ static const struct cmdinfo cmds[CMD_COUNT] = {
 	[CMD_DOCTOR] = {"doctor", "[OPTIONS]",
 			"kernel sandbox features and spec/env lint"},
 	[CMD_INIT] = {"init", "[--framework NAME]",
-		      "write a starter cleanroom.yml"},
+		      "write a starter " CONFIG_SPEC_FILE},
 	[CMD_REPRODUCE] = {"reproduce", "[OPTIONS]",
 			   "build twice under varied conditions, diff"},
 	[CMD_HELP] = {"help", "[COMMAND]", "show help for a command"},

@@ -89,8 +89,8 @@ int cmd_start(struct job *j, const struct cli *c, struct err *e)
 		full = c->verify != NULL && strcmp(c->verify, "full") == 0;
 	double t0 = io_now_ms();
 
-	if (mkdir(FRESHNESS_DIR, 0755) < 0 && errno != EEXIST)
-		return err_sys(e, errno, "%s", FRESHNESS_DIR);
+	if (mkdir(JOB_STATE_DIR, 0755) < 0 && errno != EEXIST)
+		return err_sys(e, errno, "%s", JOB_STATE_DIR);
 	fd = open(FRESHNESS_START_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return err_sys(e, errno, "%s", FRESHNESS_START_LOCK);

@@ -15,6 +15,10 @@
 #include "buf.h"
 #include "err.h"
 
+/* The lock's name in the first output root when the spec names no other
+ * (outputs.lock). */
+#define LOCK_DEFAULT_NAME "cleanroom.lock"
+
 struct lock_entry {
 	char *path;
 	unsigned char sha256[32];

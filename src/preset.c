@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "io.h"
 
 /* Gemfile.lock of a large app is well under a hundred KiB; anything past
@@ -590,7 +591,7 @@ static int ambiguous(const char *dir, const struct hit hits[N_FW], int n,
 		count_words[n], dir, list);
 	err_hint(e,
 		 "choose one with --framework %s, or with the "
-		 "`framework:` key of cleanroom.yml",
+		 "`framework:` key of " CONFIG_SPEC_FILE,
 		 names);
 	return -1;
 }
