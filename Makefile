@@ -165,7 +165,7 @@ $(B)/tools/diff-run: tests/diff/run.c tests/diff/gen.c | $(BOOTSTRAP_CHECK)
 	$(TOOLCC) -o $@ $<
 
 FUZZ_SRCS := src/envfile.c src/vars.c src/envfmt.c src/err.c src/buf.c \
-	src/io.c
+	src/io.c src/vec.c src/arena.c
 $(B)/fuzz/fuzz_envfile: tests/fuzz/fuzz_envfile.c $(FUZZ_SRCS) \
 		| $(BOOTSTRAP_CHECK)
 	@mkdir -p $(@D)
@@ -174,7 +174,7 @@ $(B)/fuzz/fuzz_envfile: tests/fuzz/fuzz_envfile.c $(FUZZ_SRCS) \
 		-fno-sanitize-recover=undefined -o $@ $^
 
 $(B)/fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c src/spec.c src/err.c src/buf.c \
-		src/io.c | $(BOOTSTRAP_CHECK)
+		src/io.c src/vec.c | $(BOOTSTRAP_CHECK)
 	@mkdir -p $(@D)
 	clang -g -O1 -D_GNU_SOURCE -Isrc \
 		-fsanitize=fuzzer,address,undefined \
@@ -189,7 +189,7 @@ $(B)/tools/try-syscall: tests/tools/try-syscall.c | $(BOOTSTRAP) $(DEPS_STAMP)
 		$(SCPPFLAGS) -o $@ $<
 
 FUZZ_MANIFEST_SRCS := $(sort $(wildcard src/manifest*.c)) src/err.c src/buf.c \
-	src/io.c src/findings.c src/spec.c
+	src/io.c src/findings.c src/spec.c src/vec.c
 $(B)/fuzz/fuzz_manifest: tests/fuzz/fuzz_manifest.c $(FUZZ_MANIFEST_SRCS) \
 		| $(BOOTSTRAP_CHECK)
 	@mkdir -p $(@D)

@@ -1,8 +1,11 @@
 /*
- * Growable buffers. Growth doubles, so appending n bytes one at a time costs
- * O(n); the trailing NUL is kept in the capacity but not in len.
+ * Growable buffers. Growth follows vec.h's rule (doubling), so appending n
+ * bytes one at a time costs O(n); the trailing NUL is kept in the
+ * capacity but not in len.
  */
 #include "buf.h"
+
+#include "vec.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -35,31 +38,15 @@ void buf_reset(struct buf *b)
 
 static int grow(struct buf *b, size_t extra)
 {
-	size_t need, cap;
-	char *p;
-
 	if (extra > (size_t)-1 - b->len - 1) {
 		errno = ENOMEM;
 		return -1;
 	}
-	need = b->len + extra + 1;
-	if (need <= b->cap)
+	if (b->len + extra + 1 <= b->cap)
 		return 0;
-	cap = b->cap ? b->cap : 64;
-	while (cap < need)
-		cap = cap > (size_t)-1 / 2 ? need : cap * 2;
-	/* Not realloc: the old block may hold a secret and must be wiped. */
-	p = malloc(cap);
-	if (p == NULL)
-		return -1;
-	if (b->p != NULL) {
-		memcpy(p, b->p, b->len);
-		wipe(b->p, b->cap);
-		free(b->p);
-	}
-	b->p = p;
-	b->cap = cap;
-	return 0;
+	/* Wiped, not realloc'd: the old block may hold a secret. */
+	return vec_grow_wiped((void **)&b->p, &b->cap, b->len,
+			      b->len + extra + 1, 1);
 }
 
 int buf_reserve(struct buf *b, size_t extra)

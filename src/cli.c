@@ -5,6 +5,10 @@
  */
 #include "cli.h"
 
+#include "config.h"
+#include "lock.h"
+#include "vec.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,7 +46,7 @@ static const struct opt opts[] = {
 	{"directory", 'C', STR, F(dir), ALL, "DIR",
 	 "change to DIR first (the spec's workdir)", NULL},
 	{"file", 'f', STR, F(spec), ALL & ~BIT(CMD_DIFF), "SPEC",
-	 "read the spec from SPEC (default: cleanroom.yml)", NULL},
+	 "read the spec from SPEC (default: " CONFIG_SPEC_FILE ")", NULL},
 	{"help", 'h', FLAG, F(help), ALL, NULL, "show help and exit", NULL},
 	{"version", 0, FLAG, F(version), ALL, NULL,
 	 "print the version and the library versions", NULL},
@@ -51,7 +55,8 @@ static const struct opt opts[] = {
 	 "rails, django, vite, webpack or none (default: detected)",
 	 "rails django vite webpack none"},
 	{"env", 0, LIST, F(env_files), SPEC, "FILE",
-	 "read variables from env FILE (default: .aptible.env)", NULL},
+	 "read variables from env FILE (default: " CONFIG_DEFAULT_ENV_FILE ")",
+	 NULL},
 	{"inherit", 0, LIST, F(inherit), SPEC, "NAME",
 	 "pass NAME (or a glob such as LC_*) from the caller", NULL},
 	{"pass", 0, LIST, F(pass), SPEC, "NAME",
@@ -59,7 +64,7 @@ static const struct opt opts[] = {
 	{"set", 0, LIST, F(set), SPEC, "NAME=VALUE",
 	 "set a fixed value for the build", NULL},
 	{"require", 0, LIST, F(require), SPEC, "NAME",
-	 "fail (78) when NAME is missing", NULL},
+	 "fail (" EXIT_CONFIG_S ") when NAME is missing", NULL},
 	{"secret", 0, LIST, F(secret), SPEC, "NAME",
 	 "treat NAME (or a glob) as secret", NULL},
 	{"network", 0, STR, F(network), SPEC, "MODE",
@@ -73,7 +78,7 @@ static const struct opt opts[] = {
 	{"user", 0, STR, F(user), SPEC, "NAME",
 	 "run the build as NAME (when started as root)", NULL},
 	{"strict", 0, FLAG, F(strict), SPEC, NULL,
-	 "fail (71) when a sandbox layer is unavailable", NULL},
+	 "fail (" EXIT_SANDBOX_S ") when a sandbox layer is unavailable", NULL},
 	{"output", 0, LIST, F(outputs), SPEC, "DIR", "an output root", NULL},
 	{"manifest", 0, STR, F(manifest), SPEC, "KIND",
 	 "auto, sprockets, propshaft, django, vite, webpack or none",
@@ -87,7 +92,8 @@ static const struct opt opts[] = {
 	{"max-bytes", 0, STR, F(max_bytes), SPEC, "SIZE",
 	 "at most SIZE bytes of outputs (512M, 4G)", NULL},
 	{"lock", 0, STR, F(lock), SPEC, "FILE",
-	 "the lock file (default: cleanroom.lock in the output root)", NULL},
+	 "the lock file (default: " LOCK_DEFAULT_NAME " in the output root)",
+	 NULL},
 	{"input", 0, LIST, F(inputs), SPEC, "PATH",
 	 "a path whose content decides freshness (start)", NULL},
 
@@ -95,7 +101,9 @@ static const struct opt opts[] = {
 	 BIT(CMD_RUN) | BIT(CMD_VERIFY) | BIT(CMD_REPRODUCE), "FILE",
 	 "write a JSON report to FILE", NULL},
 	{"expect-lock", 0, FLAG, F(expect_lock), BIT(CMD_RUN), NULL,
-	 "fail (65) when the outputs differ from the existing lock", NULL},
+	 "fail (" EXIT_VERIFY_S
+	 ") when the outputs differ from the existing lock",
+	 NULL},
 	{"verify", 0, STR, F(verify), BIT(CMD_START), "MODE",
 	 "how a fresh output set is checked: sizes (default) or full",
 	 "sizes full"},
@@ -133,7 +141,7 @@ static const struct cmdinfo cmds[CMD_COUNT] = {
 	[CMD_DOCTOR] = {"doctor", "[OPTIONS]",
 			"kernel sandbox features and spec/env lint"},
 	[CMD_INIT] = {"init", "[--framework NAME]",
-		      "write a starter cleanroom.yml"},
+		      "write a starter " CONFIG_SPEC_FILE},
 	[CMD_REPRODUCE] = {"reproduce", "[OPTIONS]",
 			   "build twice under varied conditions, diff"},
 	[CMD_HELP] = {"help", "[COMMAND]", "show help for a command"},
@@ -156,15 +164,8 @@ static enum cmd find_cmd(const char *s)
 
 static int list_add(struct strlist *l, const char *s)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4;
-		const char **v = realloc(l->v, cap * sizeof *v);
-
-		if (v == NULL)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (vec_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v) < 0)
+		return -1;
 	l->v[l->n++] = s;
 	return 0;
 }
@@ -347,16 +348,10 @@ int cli_parse(int argc, char **argv, struct cli *c, struct err *e)
 			continue;
 		}
 		if (c->cmd == CMD_DIFF) {
-			const char **p =
-				realloc(c->positional,
-					(c->npositional + 1) * sizeof *p);
-
-			if (p == NULL) {
+			if (list_add(&c->positional, a) < 0) {
 				err_sys(e, ENOMEM, "parsing arguments");
 				goto out;
 			}
-			c->positional = p;
-			c->positional[c->npositional++] = a;
 			continue;
 		}
 		usage_err(e, c, "unexpected argument '%s'%s", a,
@@ -402,7 +397,7 @@ int cli_parse(int argc, char **argv, struct cli *c, struct err *e)
 		usage_err(e, c, "'start' needs the server command after --");
 		goto out;
 	}
-	if (c->cmd == CMD_DIFF && c->npositional != 2) {
+	if (c->cmd == CMD_DIFF && c->positional.n != 2) {
 		usage_err(e, c, "'diff' takes two lock files");
 		goto out;
 	}
@@ -421,15 +416,60 @@ out:
 void cli_free(struct cli *c)
 {
 	struct strlist *lists[] = {
-		&c->env_files, &c->inherit,	  &c->pass,	   &c->set,
-		&c->require,   &c->secret,	  &c->allow_write, &c->limits,
-		&c->outputs,   &c->require_files, &c->forbid,	   &c->inputs,
+		&c->env_files,	&c->inherit,	   &c->pass,	    &c->set,
+		&c->require,	&c->secret,	   &c->allow_write, &c->limits,
+		&c->outputs,	&c->require_files, &c->forbid,	    &c->inputs,
+		&c->positional,
 	};
 
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
 		free(lists[i]->v);
-	free(c->positional);
 	memset(c, 0, sizeof *c);
+}
+
+/* Help lines stay below this many columns. */
+#define WRAP 80
+
+/* The exit-status paragraph, generated from err.h's table: its rows in
+ * order, each kept whole on one line. */
+static int usage_exit(struct buf *out)
+{
+	static const char head[] = "\nexit status:";
+	size_t col = sizeof head - 2; /* without the leading newline */
+
+	if (buf_adds(out, head) < 0)
+		return -1;
+	for (size_t i = 0; i < err_exit_rows; i++) {
+		const struct err_exit *x = &err_exit_table[i];
+		char item[128];
+		char end = i + 1 < err_exit_rows ? ',' : '.';
+		int n;
+
+		if (x->first < 0)
+			n = snprintf(item, sizeof item, "%s%c", x->meaning,
+				     end);
+		else if (x->first == x->last)
+			n = snprintf(item, sizeof item, "%d %s%c", x->first,
+				     x->meaning, end);
+		else
+			n = snprintf(item, sizeof item, "%d/%d %s%c", x->first,
+				     x->last, x->meaning, end);
+		if (n < 0 || (size_t)n >= sizeof item)
+			return -1;
+		if (col + 1 + (size_t)n >= WRAP) {
+			if (buf_addc(out, '\n') < 0)
+				return -1;
+			col = 0;
+		} else {
+			if (buf_addc(out, ' ') < 0)
+				return -1;
+			col++;
+		}
+		if (buf_add(out, item, (size_t)n) < 0)
+			return -1;
+		col += (size_t)n;
+	}
+	return buf_addc(out, '\n');
 }
 
 static int usage_opts(struct buf *out, unsigned mask)
@@ -481,10 +521,5 @@ int cli_usage(struct buf *out, enum cmd cmd)
 		return -1;
 	if (usage_opts(out, ALL) < 0)
 		return -1;
-	return buf_adds(out, "\nexit status: 0 ok, 64 usage, 65 verification "
-			     "failed, 71 sandbox layer missing (--strict),\n"
-			     "78 bad spec or env file, 124 timeout, 125 "
-			     "cleanroom failed, 126/127 command not\n"
-			     "executable/found, otherwise the build's own "
-			     "status (128+N for signal N).\n");
+	return usage_exit(out);
 }

@@ -59,9 +59,8 @@ struct cli {
 	int expect_lock;    /* run */
 	int serve_stale;    /* start */
 
-	const char **positional; /* diff: A.lock B.lock */
-	size_t npositional;
-	char **argv; /* after `--`: the build or server command */
+	struct strlist positional; /* diff: A.lock B.lock */
+	char **argv;		   /* after `--`: the build or server command */
 	int argc;
 };
 

@@ -1,7 +1,7 @@
 /*
  * `cleanroom diff A.lock B.lock`: what differs between two output sets.
- * Exit 0 when they are identical, 65 when they differ (so that a script
- * can use it as a check, as `cleanroom reproduce` does).
+ * Exit 0 when they are identical, EXIT_VERIFY (err.h) when they differ (so
+ * that a script can use it as a check, as `cleanroom reproduce` does).
  */
 #include "commands.h"
 
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "io.h"
 #include "lock.h"
 
@@ -44,22 +45,22 @@ static void each(enum lock_change what, const char *path,
 	switch (what) {
 	case LOCK_ADDED:
 		d->added++;
-		lock_hex(new_sha, b);
+		hex_encode(b, new_sha, 32);
 		rc = buf_adds(&d->text, "added    ") < 0 ||
 		     add_path(&d->text, path) < 0 ||
 		     buf_printf(&d->text, "  %.16s\n", b) < 0;
 		break;
 	case LOCK_REMOVED:
 		d->removed++;
-		lock_hex(old_sha, a);
+		hex_encode(a, old_sha, 32);
 		rc = buf_adds(&d->text, "removed  ") < 0 ||
 		     add_path(&d->text, path) < 0 ||
 		     buf_printf(&d->text, "  %.16s\n", a) < 0;
 		break;
 	default:
 		d->changed++;
-		lock_hex(old_sha, a);
-		lock_hex(new_sha, b);
+		hex_encode(a, old_sha, 32);
+		hex_encode(b, new_sha, 32);
 		rc = buf_adds(&d->text, "changed  ") < 0 ||
 		     add_path(&d->text, path) < 0 ||
 		     buf_printf(&d->text, "  %.16s -> %.16s\n", a, b) < 0;
@@ -77,8 +78,8 @@ int cmd_diff(const struct cli *c, struct err *e)
 
 	lock_init(&a);
 	lock_init(&b);
-	if (lock_load(c->positional[0], &a, e) < 0 ||
-	    lock_load(c->positional[1], &b, e) < 0)
+	if (lock_load(c->positional.v[0], &a, e) < 0 ||
+	    lock_load(c->positional.v[1], &b, e) < 0)
 		goto out;
 	n = lock_diff(&a, &b, each, &d);
 	if (d.oom || buf_printf(&d.text,

@@ -9,9 +9,9 @@
  *
  * The plan is the job's, as `run` uses it (plan.h): the output roots,
  * writable dirs and env files relative to the workdir, made absolute. Exit
- * status: 71 (ERR_SANDBOX) with --strict or `sandbox.strict` when a layer
- * the plan needs is unavailable; else 78 (ERR_CONFIG, the first finding)
- * when the lint found an error; else 0.
+ * status: EXIT_SANDBOX (ERR_SANDBOX) with --strict or `sandbox.strict`
+ * when a layer the plan needs is unavailable; else EXIT_CONFIG
+ * (ERR_CONFIG, the first finding) when the lint found an error; else 0.
  */
 #include "commands.h"
 

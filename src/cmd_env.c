@@ -22,8 +22,6 @@
 #include "io.h"
 #include "msg.h"
 
-#define DEFAULT_ENV_FILE CONFIG_DEFAULT_ENV_FILE
-
 /* Loads one env file, reporting its size and parse time with -v. */
 static int load_timed(const char *path, const struct vars *base,
 		      struct vars *defined, struct err *e)
@@ -233,15 +231,15 @@ int cmd_env(struct job *j, const struct cli *c, struct err *e)
 		goto out;
 	}
 	if (c->env_files.n == 0) {
-		if (access(DEFAULT_ENV_FILE, F_OK) != 0) {
+		if (access(CONFIG_DEFAULT_ENV_FILE, F_OK) != 0) {
 			err_set(e, ERR_USAGE, NULL, 0, 0,
 				"no env file: %s is not here and no --env was "
 				"given",
-				DEFAULT_ENV_FILE);
+				CONFIG_DEFAULT_ENV_FILE);
 			err_hint(e, "cleanroom env --files-only --env FILE");
 			goto out;
 		}
-		if (load_timed(DEFAULT_ENV_FILE, &base, &defined, e) < 0)
+		if (load_timed(CONFIG_DEFAULT_ENV_FILE, &base, &defined, e) < 0)
 			goto out;
 	}
 	for (size_t i = 0; i < c->env_files.n; i++)

@@ -20,17 +20,12 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "lock.h"
 #include "msg.h"
 #include "preset.h"
 #include "spec.h"
 
-#define SPEC_NAME "cleanroom.yml"
-#define WIDTH	  78
-
-/* The names every build inherits (DESIGN.md "The environment"); presets
- * add theirs after these. */
-static const char *const base_inherit[] = {"PATH", "HOME", "LANG",
-					   "LC_*", "TZ",   NULL};
+#define WIDTH 78
 
 /* The text being built. Formatting failures are remembered and reported
  * once at the end rather than checked after every line. */
@@ -290,14 +285,16 @@ static void put_header(struct out *o, const struct preset *p,
 	if (p != NULL)
 		(void)snprintf(
 			text, sizeof text,
-			"cleanroom.yml: how `cleanroom run` builds this app's "
+			CONFIG_SPEC_FILE
+			": how `cleanroom run` builds this app's "
 			"assets in a clean room and verifies them before they "
 			"are kept. Written by `cleanroom init` for %s (%s).",
 			p->name, d->reason);
 	else
 		(void)snprintf(
 			text, sizeof text,
-			"cleanroom.yml: how `cleanroom run` builds this app's "
+			CONFIG_SPEC_FILE
+			": how `cleanroom run` builds this app's "
 			"assets in a clean room and verifies them before they "
 			"are kept. Written by `cleanroom init` with no "
 			"framework preset: fill in the command and "
@@ -342,6 +339,23 @@ static void put_top(struct out *o, const struct preset *p)
 	put(o, "\n");
 }
 
+/* The note on env.inherit, naming config_default_inherit's entries. */
+static void inherit_note(struct out *o, const struct at *a)
+{
+	struct buf text = {0};
+	int bad = buf_adds(&text, "Variables passed on from cleanroom's own "
+				  "environment (globs allowed). Default: ") < 0;
+
+	for (size_t i = 0; !bad && config_default_inherit[i] != NULL; i++)
+		bad = buf_printf(&text, "%s%s", i > 0 ? ", " : "",
+				 config_default_inherit[i]) < 0;
+	if (bad || buf_adds(&text, " and the framework preset's names.") < 0)
+		o->bad = 1;
+	else
+		note(o, a, text.p);
+	buf_free(&text);
+}
+
 static void put_env(struct out *o, const struct preset *p)
 {
 	const char *inherit[64];
@@ -349,8 +363,8 @@ static void put_env(struct out *o, const struct preset *p)
 	const char *ex[2] = {NULL, NULL};
 	size_t n = 0;
 
-	for (size_t i = 0; base_inherit[i] != NULL; i++)
-		inherit[n++] = base_inherit[i];
+	for (size_t i = 0; config_default_inherit[i] != NULL; i++)
+		inherit[n++] = config_default_inherit[i];
 	for (size_t i = 0; p != NULL && p->inherit[i] != NULL; i++)
 		if (n + 1 < sizeof inherit / sizeof inherit[0])
 			inherit[n++] = p->inherit[i];
@@ -359,13 +373,10 @@ static void put_env(struct out *o, const struct preset *p)
 	key(o, &top, a.on, "env", NULL);
 	note(o, &a,
 	     "Env files, read as `set -a; . FILE` would but without a "
-	     "shell. Default: .aptible.env when it is present.");
-	ex[0] = ".aptible.env";
+	     "shell. Default: " CONFIG_DEFAULT_ENV_FILE " when it is present.");
+	ex[0] = CONFIG_DEFAULT_ENV_FILE;
 	flow(o, &a, 0, "files", ex, 0, "[", "]");
-	note(o, &a,
-	     "Variables passed on from cleanroom's own environment "
-	     "(globs allowed). Default: PATH, HOME, LANG, LC_*, TZ and "
-	     "the framework preset's names.");
+	inherit_note(o, &a);
 	flow(o, &a, p != NULL, "inherit", inherit, 0, "[", "]");
 	note(o, &a,
 	     "Secrets from the env files that the build may see; the "
@@ -389,8 +400,8 @@ static void put_env(struct out *o, const struct preset *p)
 		flow(o, &a, 0, "set", kv, 1, "{", "}");
 	}
 	note(o, &a,
-	     "Names that must be set, or cleanroom stops with exit 78 "
-	     "before building.");
+	     "Names that must be set, or cleanroom stops with "
+	     "exit " EXIT_CONFIG_S " before building.");
 	ex[0] = p != NULL && p->inherit[0] != NULL ? p->inherit[0] : "NODE_ENV";
 	flow(o, &a, 0, "require", ex, 0, "[", "]");
 	note(o, &a,
@@ -446,13 +457,16 @@ static void put_sandbox(struct out *o, const struct preset *p)
 	     "Run the build as this user; only when cleanroom is "
 	     "started as root.");
 	key_raw(o, &a, 0, "user", "nobody");
-	note(o, &a, "Then the whole process tree is killed (exit 124).");
+	note(o, &a,
+	     "Then the whole process tree is killed (exit " EXIT_TIMEOUT_S
+	     ").");
 	key_raw(o, &a, 0, "timeout", "15m");
 	note(o, &a, "Resource limits of the build.");
 	flow(o, &a, 0, "limits", limits, 1, "{", "}");
 	note(o, &a,
 	     "When true, a sandbox layer that the kernel or the "
-	     "container lacks is an error (exit 71), not a warning.");
+	     "container lacks is an error (exit " EXIT_SANDBOX_S
+	     "), not a warning.");
 	key_raw(o, &a, 0, "strict", "false");
 	put(o, "\n");
 }
@@ -500,8 +514,8 @@ static void put_outputs(struct out *o, const struct preset *p,
 	key_raw(o, &a, 0, "max_bytes", "512M");
 	note(o, &a,
 	     "The lock of the output set, in sha256sum format. "
-	     "Default: cleanroom.lock in the first root.");
-	(void)snprintf(lock, sizeof lock, "%s/cleanroom.lock", first);
+	     "Default: " LOCK_DEFAULT_NAME " in the first root.");
+	(void)snprintf(lock, sizeof lock, "%s/" LOCK_DEFAULT_NAME, first);
 	key(o, &a, 0, "lock", lock);
 	put(o, "\n");
 }
@@ -608,7 +622,7 @@ out:
 
 int cmd_init(const struct cli *c, struct err *e)
 {
-	const char *target = c->spec != NULL ? c->spec : SPEC_NAME;
+	const char *target = c->spec != NULL ? c->spec : CONFIG_SPEC_FILE;
 	const struct preset *p;
 	struct detection d;
 	struct out o = {{0}, 0};

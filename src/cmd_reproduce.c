@@ -9,8 +9,8 @@
  * copies. The two locks are compared: every differing file is listed, with
  * the first differing line of text files, and a fingerprinted file whose
  * name changed with its content is paired with its counterpart. Exit 0
- * when the output sets are identical, 65 when not, the build's status when
- * a build fails.
+ * when the output sets are identical, EXIT_VERIFY when not, the build's
+ * status when a build fails.
  *
  * The copies live in .cleanroom/reproduce.XXXXXX/ of the working tree: on
  * the same filesystem, so they can be reflinks, and removed at the end.
@@ -41,7 +41,6 @@
 #include "policy.h"
 #include "verify.h"
 
-#define STATE_DIR     ".cleanroom"
 #define FILE_MAX      (64u << 20) /* larger files: compared by digest only */
 #define EXCERPT_WIDTH 60
 /* 1980-01-01T00:00:00Z, the oldest time a zip file can hold: a
@@ -132,9 +131,9 @@ static int plan_excludes(struct repro *r, struct err *e)
 		return err_sys(e, ENOMEM, "reproduce");
 	/* cleanroom's state, where reproduce keeps the copies (the start
 	 * directory's) and the workdir's. */
-	if ((r->exclude[n++] = strdup(STATE_DIR)) == NULL ||
+	if ((r->exclude[n++] = strdup(JOB_STATE_DIR)) == NULL ||
 	    (wd[0] != '\0' &&
-	     (r->exclude[n++] = tree_path(wd, STATE_DIR)) == NULL))
+	     (r->exclude[n++] = tree_path(wd, JOB_STATE_DIR)) == NULL))
 		return err_sys(e, ENOMEM, "reproduce");
 	for (size_t i = 0; i < s->outputs.roots.n; i++) {
 		const char *root = s->outputs.roots.v[i].s;
@@ -366,7 +365,7 @@ static int build_in_child(struct repro *r, int i, struct err *e)
 			"build %d of 2 was stopped (%s %d)", i + 1,
 			sig ? "signal" : "exit status",
 			sig ? sig : WEXITSTATUS(status));
-		e->status = sig ? 128 + sig : WEXITSTATUS(status);
+		e->status = sig ? EXIT_SIGNAL + sig : WEXITSTATUS(status);
 		return -1;
 	}
 	return 0;
@@ -381,14 +380,14 @@ static int make_copies(struct repro *r, struct err *e)
 		return err_sys(e, errno, "getcwd");
 	name = strrchr(cwd, '/');
 	name = name && name[1] ? name + 1 : "app";
-	if (mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST)
-		return err_sys(e, errno, "%s", STATE_DIR);
+	if (mkdir(JOB_STATE_DIR, 0755) < 0 && errno != EEXIST)
+		return err_sys(e, errno, "%s", JOB_STATE_DIR);
 	if (snprintf(r->work, sizeof r->work, "%s/%s/reproduce.XXXXXX", cwd,
-		     STATE_DIR) >= (int)sizeof r->work ||
+		     JOB_STATE_DIR) >= (int)sizeof r->work ||
 	    mkdtemp(r->work) == NULL) {
 		r->work[0] = '\0';
 		return err_sys(e, errno ? errno : ENAMETOOLONG,
-			       "%s/reproduce.XXXXXX", STATE_DIR);
+			       "%s/reproduce.XXXXXX", JOB_STATE_DIR);
 	}
 	/* Two build paths of different lengths and depths, the same base
 	 * name (an app's name often comes from its directory). */

@@ -606,11 +606,11 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 		/* The build's own status when it failed (its trap may say
 		 * more); 128+N when it exited 0 regardless. */
 		e->status = r->sr.status != 0 ? r->sr.status
-					      : 128 + r->sr.forwarded;
+					      : EXIT_SIGNAL + r->sr.forwarded;
 		goto out;
 	}
 	if (r->sr.status != 0) {
-		if (r->sr.status != 124) {
+		if (r->sr.status != EXIT_TIMEOUT) {
 			withheld_hint(r);
 			network_hint(r);
 			write_hint(r);

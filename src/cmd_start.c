@@ -55,7 +55,7 @@ static int exec_server(struct job *j, int lockfd, const struct cli *c,
 	execvp(c->argv[0], c->argv);
 	err_set(e, ERR_CHILD, NULL, 0, 0, "cannot run %s: %s", c->argv[0],
 		strerror(errno));
-	e->status = errno == ENOENT ? 127 : 126;
+	e->status = errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
 	return -1;
 }
 
@@ -89,8 +89,8 @@ int cmd_start(struct job *j, const struct cli *c, struct err *e)
 		full = c->verify != NULL && strcmp(c->verify, "full") == 0;
 	double t0 = io_now_ms();
 
-	if (mkdir(FRESHNESS_DIR, 0755) < 0 && errno != EEXIST)
-		return err_sys(e, errno, "%s", FRESHNESS_DIR);
+	if (mkdir(JOB_STATE_DIR, 0755) < 0 && errno != EEXIST)
+		return err_sys(e, errno, "%s", JOB_STATE_DIR);
 	fd = open(FRESHNESS_START_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return err_sys(e, errno, "%s", FRESHNESS_START_LOCK);

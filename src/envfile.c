@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "io.h"
+#include "vec.h"
 
 #define END (-1)
 /* A value longer than this after expansion is refused: `A=$A$A` doubles
@@ -675,15 +676,9 @@ static int pending_add(struct parser *p, unsigned line)
 {
 	struct pending *pe;
 
-	if (p->npend == p->cappend) {
-		size_t cap = p->cappend ? p->cappend * 2 : 8;
-
-		pe = realloc(p->pend, cap * sizeof *pe);
-		if (pe == NULL)
-			return nomem(p);
-		p->pend = pe;
-		p->cappend = cap;
-	}
+	if (vec_grow((void **)&p->pend, &p->cappend, p->npend + 1,
+		     sizeof *p->pend) < 0)
+		return nomem(p);
 	pe = &p->pend[p->npend];
 	pe->name = strdup(p->lhs.p);
 	pe->value = malloc(p->val.len + 1);

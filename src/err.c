@@ -67,6 +67,35 @@ int err_sys(struct err *e, int errnum, const char *fmt, ...)
 	return -1;
 }
 
+const struct err_exit err_exit_table[] = {
+	{EXIT_OK, EXIT_OK, "ok"},
+	{EXIT_USAGE, EXIT_USAGE, "usage"},
+	{EXIT_VERIFY, EXIT_VERIFY, "verification failed"},
+	{EXIT_SANDBOX, EXIT_SANDBOX, "sandbox layer missing (--strict)"},
+	{EXIT_CONFIG, EXIT_CONFIG, "bad spec or env file"},
+	{EXIT_TIMEOUT, EXIT_TIMEOUT, "timeout"},
+	{EXIT_INTERNAL, EXIT_INTERNAL, "cleanroom failed"},
+	{EXIT_NOEXEC, EXIT_NOTFOUND, "command not executable/found"},
+	{-1, -1,
+	 "otherwise the build's own status (" EXIT_SIGNAL_S "+N for signal N)"},
+};
+
+const size_t err_exit_rows = sizeof err_exit_table / sizeof *err_exit_table;
+
+int err_exit_status(const struct err *e)
+{
+	switch (e->kind) {
+	case ERR_USAGE: return EXIT_USAGE;
+	case ERR_CONFIG: return EXIT_CONFIG;
+	case ERR_VERIFY: return EXIT_VERIFY;
+	case ERR_SANDBOX: return EXIT_SANDBOX;
+	case ERR_CHILD: return e->status;
+	case ERR_NONE:
+	case ERR_SYSTEM: break;
+	}
+	return EXIT_INTERNAL;
+}
+
 void err_format(const struct err *e, char *buf, size_t size)
 {
 	if (e->file[0] == '\0')

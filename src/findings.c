@@ -3,6 +3,8 @@
  */
 #include "findings.h"
 
+#include "vec.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,20 +14,12 @@
 int findings_add(struct findings *f, enum finding_level level,
 		 const char *check, const char *path, const char *fmt, ...)
 {
-	struct finding *nv;
 	va_list ap;
 	char *msg = NULL, *p = NULL;
 	int n;
 
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 16;
-
-		nv = realloc(f->v, cap * sizeof *nv);
-		if (nv == NULL)
-			return -1;
-		f->v = nv;
-		f->cap = cap;
-	}
+	if (vec_grow((void **)&f->v, &f->cap, f->n + 1, sizeof *f->v) < 0)
+		return -1;
 	va_start(ap, fmt);
 	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);

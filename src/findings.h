@@ -11,7 +11,7 @@
 enum finding_level {
 	FIND_INFO = 0, /* said, never fails anything */
 	FIND_WARN,     /* fails only with --strict */
-	FIND_ERROR,    /* fails verification (exit 65) */
+	FIND_ERROR,    /* fails verification (EXIT_VERIFY) */
 };
 
 struct finding {

@@ -16,6 +16,7 @@
 #include "beneath.h"
 #include "config.h"
 #include "copytree.h"
+#include "hex.h"
 #include "io.h"
 #include "lock.h"
 #include "policy.h"
@@ -24,7 +25,7 @@
 #include "verify.h"
 
 #define STAMP_FILE FRESHNESS_STAMP
-#define CACHE_FILE FRESHNESS_DIR "/stamp-cache"
+#define CACHE_FILE JOB_STATE_DIR "/stamp-cache"
 #define STAMP_MAX  (64u << 20)
 
 /* The stamp of what the build would be given now. */
@@ -69,14 +70,14 @@ int freshness_stamp(const struct job *j, char hex[65], struct err *e)
 	 * and the fresh path skips rewriting it. */
 	stamp_cache_stats(&cache, &stats);
 	if (stats.hashed > 0 || cache.n != loaded) {
-		if (mkdir(FRESHNESS_DIR, 0755) < 0 && errno != EEXIST) {
-			err_sys(e, errno, "%s", FRESHNESS_DIR);
+		if (mkdir(JOB_STATE_DIR, 0755) < 0 && errno != EEXIST) {
+			err_sys(e, errno, "%s", JOB_STATE_DIR);
 			goto out;
 		}
 		if (stamp_cache_save(CACHE_FILE, &cache, e) < 0)
 			goto out;
 	}
-	stamp_hex(sum, hex);
+	hex_encode(hex, sum, 32);
 	rc = 0;
 out:
 	stamp_cache_free(&cache);
@@ -129,7 +130,7 @@ out:
  * their paths here; after a failure they are put back and every other
  * file in the output roots is removed. */
 
-#define PREVIOUS FRESHNESS_DIR "/previous"
+#define PREVIOUS JOB_STATE_DIR "/previous"
 
 /* The lock's set. Every path is relative to the workdir, the current
  * directory (job.h). */
@@ -495,7 +496,7 @@ int freshness_record(const struct job *j, const char *hex, struct err *e)
 			       (unsigned long long)st.st_size, p) < 0)
 			goto oom;
 	}
-	if ((mkdir(FRESHNESS_DIR, 0755) < 0 && errno != EEXIST) ||
+	if ((mkdir(JOB_STATE_DIR, 0755) < 0 && errno != EEXIST) ||
 	    beneath_write_file(AT_FDCWD, STAMP_FILE, text.p, text.len) < 0) {
 		err_sys(e, errno, "%s", STAMP_FILE);
 		goto out;

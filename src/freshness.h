@@ -18,9 +18,8 @@
 #include "job.h"
 #include "tree.h"
 
-#define FRESHNESS_DIR	     ".cleanroom"
-#define FRESHNESS_STAMP	     FRESHNESS_DIR "/stamp"
-#define FRESHNESS_START_LOCK FRESHNESS_DIR "/start.lock"
+#define FRESHNESS_STAMP	     JOB_STATE_DIR "/stamp"
+#define FRESHNESS_START_LOCK JOB_STATE_DIR "/start.lock"
 
 /* The stamp of j's build (its spec's bytes, the policy's environment, the
  * command and the inputs), as 64 hex digits, computed in the workdir

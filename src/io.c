@@ -19,13 +19,25 @@
 
 int io_read_file(const char *path, size_t max, struct buf *out)
 {
-	char chunk[65536];
-	struct stat st;
-	int fd, saved = 0;
+	int fd, rc, saved;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -1;
+	rc = io_read_fd(fd, max, out);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int io_read_fd(int fd, size_t max, struct buf *out)
+{
+	char chunk[65536];
+	size_t dirty = 0; /* bytes of chunk that held file data */
+	struct stat st;
+	int saved = 0;
+
 	if (fstat(fd, &st) < 0) {
 		saved = errno;
 		goto out;
@@ -59,6 +71,8 @@ int io_read_file(const char *path, size_t max, struct buf *out)
 		}
 		if (n == 0)
 			break;
+		if (dst == chunk && (size_t)n > dirty)
+			dirty = (size_t)n;
 		if ((size_t)n > max || out->len > max - (size_t)n) {
 			saved = EFBIG;
 			break;
@@ -72,8 +86,11 @@ int io_read_file(const char *path, size_t max, struct buf *out)
 		}
 	}
 out:
-	explicit_bzero(chunk, sizeof chunk);
-	close(fd);
+	/* Only what was read into it: the file may be a secret, and
+	 * wiping all 64 KiB for a small file read straight into the
+	 * buffer would be wasted. */
+	if (dirty > 0)
+		explicit_bzero(chunk, dirty);
 	errno = saved;
 	return saved ? -1 : 0;
 }

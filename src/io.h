@@ -11,8 +11,14 @@
 
 /* Appends the file at path to out, refusing files larger than max bytes.
  * Returns 0, or -1 with errno set (EFBIG past max, EISDIR for a
- * directory). */
+ * directory). This is the one whole-file reader: callers that must open
+ * the file themselves (beneath a directory fd, or with O_NONBLOCK) use
+ * io_read_fd. */
 int io_read_file(const char *path, size_t max, struct buf *out);
+
+/* The same for what remains to be read from fd, which stays open and
+ * owned by the caller. On failure out holds what was read before it. */
+int io_read_fd(int fd, size_t max, struct buf *out);
 
 /* Writes all len bytes to fd. Returns 0, or -1 with errno set. */
 int io_write_all(int fd, const void *p, size_t len);

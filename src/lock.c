@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "beneath.h"
+#include "hex.h"
 #include "io.h"
+#include "vec.h"
 
 #define LOCK_MAX (512u << 20)
 
@@ -33,15 +35,8 @@ void lock_free(struct lock *l)
 
 int lock_add(struct lock *l, const char *path, const unsigned char *sha256)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct lock_entry *v = realloc(l->v, cap * sizeof *v);
-
-		if (v == NULL)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (vec_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v) < 0)
+		return -1;
 	l->v[l->n].path = strdup(path);
 	if (l->v[l->n].path == NULL)
 		return -1;
@@ -67,17 +62,6 @@ size_t lock_sort(struct lock *l)
 	return dups;
 }
 
-void lock_hex(const unsigned char *sha256, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < 32; i++) {
-		out[2 * i] = hex[sha256[i] >> 4];
-		out[2 * i + 1] = hex[sha256[i] & 15];
-	}
-	out[64] = '\0';
-}
-
 int lock_format(const struct lock *l, struct buf *out)
 {
 	char hex[65];
@@ -86,7 +70,7 @@ int lock_format(const struct lock *l, struct buf *out)
 		const char *p = l->v[i].path;
 		int esc = strpbrk(p, "\\\n\r") != NULL;
 
-		lock_hex(l->v[i].sha256, hex);
+		hex_encode(hex, l->v[i].sha256, 32);
 		if ((esc && buf_addc(out, '\\') < 0) ||
 		    buf_add(out, hex, 64) < 0 || buf_add(out, "  ", 2) < 0)
 			return -1;
@@ -130,17 +114,6 @@ int lock_write(const char *path, const struct lock *l, struct err *e)
 	return lock_write_at(AT_FDCWD, path, path, l, e);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int bad_line(struct err *e, const char *name, unsigned line,
 		    unsigned col, const char *what)
 {
@@ -156,7 +129,7 @@ static int parse_line(const char *name, unsigned lineno, const char *s,
 		      struct err *e)
 {
 	unsigned char sha[32];
-	size_t i = 0;
+	size_t i = 0, bad;
 	int esc = 0;
 
 	if (len > 0 && s[0] == '\\') {
@@ -165,15 +138,11 @@ static int parse_line(const char *name, unsigned lineno, const char *s,
 	}
 	if (len < i + 64 + 2)
 		return bad_line(e, name, lineno, 1, "line too short");
-	for (size_t k = 0; k < 32; k++) {
-		int hi = hexval(s[i + 2 * k]), lo = hexval(s[i + 2 * k + 1]);
-
-		if (hi < 0 || lo < 0)
-			return bad_line(e, name, lineno,
-					(unsigned)(i + 2 * k + 1),
-					"not a SHA-256 digest in hex");
-		sha[k] = (unsigned char)(hi << 4 | lo);
-	}
+	if (hex_decode(sha, s + i, 32, &bad) < 0)
+		/* The column of the pair holding the bad digit. */
+		return bad_line(e, name, lineno,
+				(unsigned)(i + bad - bad % 2 + 1),
+				"not a SHA-256 digest in hex");
 	i += 64;
 	if (s[i] != ' ' || (s[i + 1] != ' ' && s[i + 1] != '*'))
 		return bad_line(e, name, lineno, (unsigned)i + 1,

@@ -15,6 +15,10 @@
 #include "buf.h"
 #include "err.h"
 
+/* The lock's name in the first output root when the spec names no other
+ * (outputs.lock). */
+#define LOCK_DEFAULT_NAME "cleanroom.lock"
+
 struct lock_entry {
 	char *path;
 	unsigned char sha256[32];
@@ -63,8 +67,5 @@ size_t lock_diff(const struct lock *a, const struct lock *b,
 			      const unsigned char *old_sha,
 			      const unsigned char *new_sha, void *arg),
 		 void *arg);
-
-/* Lower-case hex of a digest into out (65 bytes). */
-void lock_hex(const unsigned char *sha256, char *out);
 
 #endif

@@ -10,6 +10,8 @@
  */
 #include "mask.h"
 
+#include "vec.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,18 +87,10 @@ static int ac_add(struct ac *a, const unsigned char *p, size_t len, int id)
 		unsigned t = ac_child(a, s, p[i]);
 
 		if (t == 0) {
-			if (a->n == a->cap) {
-				size_t cap = a->cap * 2;
-				struct ac_node *nn = calloc(cap, sizeof *nn);
-
-				if (nn == NULL)
-					return -1;
-				memcpy(nn, a->node, a->n * sizeof *nn);
-				explicit_bzero(a->node, a->cap * sizeof *nn);
-				free(a->node);
-				a->node = nn;
-				a->cap = cap;
-			}
+			/* Wiped, not realloc'd: the trie spells secrets. */
+			if (vec_grow_wiped((void **)&a->node, &a->cap, a->n,
+					   a->n + 1, sizeof *a->node) < 0)
+				return -1;
 			t = (unsigned)a->n++;
 			a->node[t] =
 				(struct ac_node){.depth = a->node[s].depth + 1,
@@ -221,25 +215,17 @@ void mask_stream_free(struct mask_stream *s)
 static int hold(struct mask_stream *s, unsigned char c)
 {
 	if (s->len == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		unsigned char *w = malloc(cap), *v;
+		/* win and cov grow in step, to the same capacity; only win
+		 * holds output bytes (secrets, until masked). Should cov
+		 * fail, s->cap stays the smaller old one, which still covers
+		 * every held byte. */
+		size_t wcap = s->cap, ccap = s->cap;
 
-		if (w == NULL)
+		if (vec_grow_wiped((void **)&s->win, &wcap, s->len, s->len + 1,
+				   1) < 0 ||
+		    vec_grow((void **)&s->cov, &ccap, wcap, 1) < 0)
 			return -1;
-		v = realloc(s->cov, cap);
-		if (v == NULL) {
-			free(w);
-			return -1;
-		}
-		s->cov = v;
-		if (s->len > 0)
-			memcpy(w, s->win, s->len);
-		if (s->win != NULL) {
-			explicit_bzero(s->win, s->cap);
-			free(s->win);
-		}
-		s->win = w;
-		s->cap = cap;
+		s->cap = wcap;
 	}
 	s->win[s->len] = c;
 	s->cov[s->len] = 0;

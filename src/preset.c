@@ -20,6 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "io.h"
+
 /* Gemfile.lock of a large app is well under a hundred KiB; anything past
  * this is not Bundler's lock file, and reading it whole would only waste
  * memory. */
@@ -436,18 +439,14 @@ static int scan(int dfd, const char *dir, struct hit hits[N_FW], struct err *e)
 	return 0;
 }
 
-/* Reads Gemfile.lock (at most LOCK_MAX bytes) into buf; *len is 0 and
- * *present 0 when there is none. The caller frees *buf. */
-static int read_lock(int dfd, const char *dir, char **buf, size_t *len,
-		     int *present, struct err *e)
+/* Reads Gemfile.lock (at most LOCK_MAX bytes) into text; *present is 0
+ * when there is none. The caller frees text. */
+static int read_lock(int dfd, const char *dir, struct buf *text, int *present,
+		     struct err *e)
 {
 	struct stat st;
-	size_t cap = 0, n = 0;
-	char *p = NULL;
 	int fd, rc = -1;
 
-	*buf = NULL;
-	*len = 0;
 	*present = 0;
 	/* O_NONBLOCK: a FIFO named Gemfile.lock must not hang detection;
 	 * it is refused below as not a regular file. */
@@ -467,54 +466,23 @@ static int read_lock(int dfd, const char *dir, char **buf, size_t *len,
 			"%s/Gemfile.lock: not a regular file", dir);
 		goto out;
 	}
-	for (;;) {
-		ssize_t r;
-
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 65536;
-			char *np;
-
-			/* One byte past the cap tells a file of exactly
-			 * LOCK_MAX bytes from a larger one. */
-			if (cap == LOCK_MAX + 1) {
-				err_set(e, ERR_CONFIG, NULL, 0, 0,
-					"%s/Gemfile.lock: larger than %zu "
-					"MiB, not a lock file",
-					dir, LOCK_MAX >> 20);
-				err_hint(e, "Bundler's Gemfile.lock is "
-					    "text of some KiB; name the "
-					    "manifest with outputs.manifest");
-				goto out;
-			}
-			if (ncap > LOCK_MAX + 1)
-				ncap = LOCK_MAX + 1;
-			np = realloc(p, ncap);
-			if (np == NULL) {
-				err_sys(e, ENOMEM, "reading %s/Gemfile.lock",
-					dir);
-				goto out;
-			}
-			p = np;
-			cap = ncap;
-		}
-		r = read(fd, p + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
+	if (io_read_fd(fd, LOCK_MAX, text) < 0) {
+		if (errno == EFBIG) {
+			err_set(e, ERR_CONFIG, NULL, 0, 0,
+				"%s/Gemfile.lock: larger than %zu MiB, not a "
+				"lock file",
+				dir, LOCK_MAX >> 20);
+			err_hint(e, "Bundler's Gemfile.lock is text of some "
+				    "KiB; name the manifest with "
+				    "outputs.manifest");
+		} else {
 			err_sys(e, errno, "reading %s/Gemfile.lock", dir);
-			goto out;
 		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
+		goto out;
 	}
-	*buf = p;
-	*len = n;
 	*present = 1;
-	p = NULL;
 	rc = 0;
 out:
-	free(p);
 	if (close(fd) < 0 && rc == 0)
 		rc = err_sys(e, errno, "%s/Gemfile.lock", dir);
 	return rc;
@@ -557,21 +525,22 @@ static int lock_names(const char *p, size_t len, const char *gem)
 static int rails_manifest(int dfd, const char *dir, enum manifest_kind *mf,
 			  char *why, size_t size, struct err *e)
 {
-	char *lock;
-	size_t len;
+	struct buf lock = {0};
 	int present, prop, spr;
 
-	if (read_lock(dfd, dir, &lock, &len, &present, e) < 0)
+	if (read_lock(dfd, dir, &lock, &present, e) < 0) {
+		buf_free(&lock);
 		return -1;
+	}
 	*mf = MF_SPROCKETS;
 	if (!present) {
 		(void)snprintf(why, size, "no Gemfile.lock: sprockets assumed");
 		return 0;
 	}
-	prop = lock_names(lock, len, "propshaft");
-	spr = lock_names(lock, len, "sprockets") ||
-	      lock_names(lock, len, "sprockets-rails");
-	free(lock);
+	prop = lock_names(lock.p, lock.len, "propshaft");
+	spr = lock_names(lock.p, lock.len, "sprockets") ||
+	      lock_names(lock.p, lock.len, "sprockets-rails");
+	buf_free(&lock);
 	if (prop && spr) {
 		*mf = MF_PROPSHAFT;
 		(void)snprintf(why, size,
@@ -622,7 +591,7 @@ static int ambiguous(const char *dir, const struct hit hits[N_FW], int n,
 		count_words[n], dir, list);
 	err_hint(e,
 		 "choose one with --framework %s, or with the "
-		 "`framework:` key of cleanroom.yml",
+		 "`framework:` key of " CONFIG_SPEC_FILE,
 		 names);
 	return -1;
 }

@@ -108,7 +108,7 @@ int sandbox_probe(const struct sandbox_plan *p, struct sandbox_status *st,
 int sandbox_summary(const struct sandbox_status *st,
 		    const struct sandbox_plan *p, struct buf *out);
 
-/* 1 when a layer the plan needs is unavailable (for --strict: exit 71),
+/* 1 when a layer the plan needs is unavailable (for --strict: EXIT_SANDBOX),
  * with the layer's name in *which; else 0. */
 int sandbox_missing(const struct sandbox_status *st, const char **which);
 
@@ -139,8 +139,8 @@ int sandbox_prepare(const struct sandbox_plan *p,
  * and capabilities -> no_new_privs -> Landlock -> seccomp. Every fd above
  * 2 is closed except errfd (made close-on-exec here). No allocation. On
  * failure: writes one line "cleanroom: sandbox: <layer>: <why>" to errfd
- * and returns -1; the caller must _exit(125) at once and never exec with
- * half a sandbox.
+ * and returns -1; the caller must _exit(EXIT_INTERNAL) at once and never exec
+ * with half a sandbox.
  */
 int sandbox_apply(const struct sandbox_prepared *sp, int errfd);
 void sandbox_prepared_free(struct sandbox_prepared *sp);

@@ -43,8 +43,10 @@
 
 #include <nettle/sha2.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "io.h"
+#include "vec.h"
 
 #define RACY_WINDOW_NS (3LL * 1000000000LL)
 #define READ_CHUNK     (64u << 10)
@@ -173,68 +175,10 @@ static int hash_env(struct hasher *h, char *const *env, struct err *e)
 
 /* ---- The cache ----
  *
- * Entry paths live in the cache's arena: a list of blocks, the first of
- * which is usually the cache file as read (its paths are NUL-terminated
- * in place), so loading allocates nothing per entry, and a walk's new
- * cache takes the old one's blocks instead of copying the paths of
- * reused entries. */
-
-struct stamp_block {
-	struct stamp_block *next;
-	size_t used, cap;
-	char *mem;
-};
-
-#define BLOCK_SIZE (64u << 10)
-
-static struct stamp_block *block_new(char *mem, size_t used, size_t cap)
-{
-	struct stamp_block *b = malloc(sizeof *b);
-
-	if (b == NULL)
-		return NULL;
-	b->next = NULL;
-	b->mem = mem;
-	b->used = used;
-	b->cap = cap;
-	return b;
-}
-
-/* A copy of path (len bytes) in the arena of c. */
-static const char *arena_strdup(struct stamp_cache *c, const char *path,
-				size_t len)
-{
-	struct stamp_block *b = c->arena;
-	char *p;
-
-	if (b == NULL || b->cap - b->used < len + 1) {
-		size_t cap = len + 1 > BLOCK_SIZE ? len + 1 : BLOCK_SIZE;
-		char *mem = malloc(cap);
-
-		if (mem == NULL || (b = block_new(mem, 0, cap)) == NULL) {
-			free(mem);
-			return NULL;
-		}
-		b->next = c->arena;
-		c->arena = b;
-	}
-	p = b->mem + b->used;
-	buf_copy(p, path, len);
-	p[len] = '\0';
-	b->used += len + 1;
-	return p;
-}
-
-/* Moves the blocks of from to the end of to's list. */
-static void arena_take(struct stamp_cache *to, struct stamp_cache *from)
-{
-	struct stamp_block **tail = &to->arena;
-
-	while (*tail != NULL)
-		tail = &(*tail)->next;
-	*tail = from->arena;
-	from->arena = NULL;
-}
+ * Entry paths live in the cache's arena (arena.h), whose first block is
+ * usually the cache file as read (its paths are NUL-terminated in place),
+ * so loading allocates nothing per entry, and a walk's new cache takes
+ * the old one's blocks instead of copying the paths of reused entries. */
 
 static int entry_cmp(const void *a, const void *b)
 {
@@ -271,11 +215,7 @@ struct stamp_cache_entry *stamp_cache_find(struct stamp_cache *cache,
 
 void stamp_cache_free(struct stamp_cache *cache)
 {
-	for (struct stamp_block *b = cache->arena, *next; b; b = next) {
-		next = b->next;
-		free(b->mem);
-		free(b);
-	}
+	arena_free(&cache->arena);
 	free(cache->v);
 	memset(cache, 0, sizeof *cache);
 }
@@ -290,15 +230,8 @@ void stamp_cache_stats(const struct stamp_cache *cache, struct stamp_stats *out)
 static int entry_push(struct stamp_cache *c,
 		      const struct stamp_cache_entry *src)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 1024;
-		struct stamp_cache_entry *v = realloc(c->v, cap * sizeof *v);
-
-		if (v == NULL)
-			return -1;
-		c->v = v;
-		c->cap = cap;
-	}
+	if (vec_grow((void **)&c->v, &c->cap, c->n + 1, sizeof *c->v) < 0)
+		return -1;
 	c->v[c->n++] = *src;
 	return 0;
 }
@@ -413,7 +346,7 @@ static int file_hash(struct walk *w, int dfd, const char *name,
 	 * cached: its recorded stat would not describe those bytes. */
 	if (total != (uint64_t)st.st_size || !S_ISREG(st.st_mode))
 		return 0;
-	ne.path = arena_strdup(&w->next, path, w->path.len);
+	ne.path = arena_strndup(&w->next.arena, path, w->path.len);
 	ne.dev = (uint64_t)st.st_dev;
 	ne.ino = (uint64_t)st.st_ino;
 	ne.size = total;
@@ -529,15 +462,8 @@ static int glob_error(const char *path, int errnum)
 static int push_path(char ***v, size_t *n, size_t *cap, const char *path,
 		     size_t len)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		char **nv = realloc(*v, ncap * sizeof **v);
-
-		if (nv == NULL)
-			return -1;
-		*v = nv;
-		*cap = ncap;
-	}
+	if (vec_grow((void **)v, cap, *n + 1, sizeof **v) < 0)
+		return -1;
 	(*v)[*n] = strndup(path, len);
 	if ((*v)[*n] == NULL)
 		return -1;
@@ -687,7 +613,7 @@ int stamp_compute(const struct stamp_input *in, struct stamp_cache *cache,
 		 * cache's arena: it moves over with them. */
 		struct stamp_stats stats = cache->stats;
 
-		arena_take(&w.next, cache);
+		arena_take(&w.next.arena, &cache->arena);
 		stamp_cache_free(cache);
 		*cache = w.next;
 		if (!entries_sorted(cache))
@@ -704,17 +630,6 @@ out:
 	buf_free(&w.path);
 	names_free(paths, npaths);
 	return rc;
-}
-
-void stamp_hex(const unsigned char in[32], char hex[65])
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < 32; i++) {
-		hex[2 * i] = digits[in[i] >> 4];
-		hex[2 * i + 1] = digits[in[i] & 0xf];
-	}
-	hex[64] = '\0';
 }
 
 /* ---- The cache file ----
@@ -800,8 +715,7 @@ int stamp_cache_load(const char *path, struct stamp_cache *cache, struct err *e)
 	}
 	if (b.p == NULL)
 		return 0;
-	cache->arena = block_new(b.p, b.len, b.len);
-	if (cache->arena == NULL) {
+	if (arena_adopt(&cache->arena, b.p, b.len) < 0) {
 		free(b.p);
 		return err_sys(e, ENOMEM, "%s", path);
 	}

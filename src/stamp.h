@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "err.h"
 
 /* Everything the stamp covers. All of it is borrowed for the call. */
@@ -58,12 +59,10 @@ struct stamp_stats {
 
 /* Zero-initialize (`struct stamp_cache c = {0};`) for an empty cache.
  * Entries are kept sorted by path (bytewise). */
-struct stamp_block;
-
 struct stamp_cache {
 	struct stamp_cache_entry *v;
 	size_t n, cap;
-	struct stamp_block *arena; /* owns the entries' paths */
+	struct arena arena; /* owns the entries' paths */
 	/* CLOCK_REALTIME in nanoseconds when the entries were taken: the
 	 * start of the stamp_compute that produced them. 0: never, and then
 	 * every entry is racy. */
@@ -103,8 +102,5 @@ void stamp_cache_stats(const struct stamp_cache *cache,
 
 /* Frees the entries and leaves an empty cache. */
 void stamp_cache_free(struct stamp_cache *cache);
-
-/* Writes the 64 lowercase hex digits of a stamp and a NUL. */
-void stamp_hex(const unsigned char in[32], char hex[65]);
 
 #endif

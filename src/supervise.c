@@ -35,6 +35,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@
 #include "io.h"
 #include "mask.h"
 #include "msg.h"
+#include "vec.h"
 
 #ifndef __NR_pidfd_open
 #define __NR_pidfd_open 434
@@ -161,15 +163,8 @@ static int tree_has(const struct tree *t, pid_t pid)
 
 static int tree_add(struct tree *t, pid_t pid, pid_t ppid, char state)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct proc *v = realloc(t->v, cap * sizeof *v);
-
-		if (v == NULL)
-			return -1;
-		t->v = v;
-		t->cap = cap;
-	}
+	if (vec_grow((void **)&t->v, &t->cap, t->n + 1, sizeof *t->v) < 0)
+		return -1;
 	t->v[t->n++] = (struct proc){pid, ppid, state, -1};
 	return 0;
 }
@@ -212,21 +207,14 @@ static int read_stat(pid_t pid, pid_t *ppid, char *state)
 static int add_listed(struct tree *t, pid_t pid, int fd)
 {
 	struct buf b = {0};
-	char chunk[4096];
 	const char *p;
 	int rc = 0;
 
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (buf_add(&b, chunk, (size_t)n) < 0) {
-			buf_free(&b);
-			return -1;
-		}
+	/* A read error (the task exited meanwhile) leaves what was read
+	 * before it, which is still worth parsing; only memory is fatal. */
+	if (io_read_fd(fd, SIZE_MAX, &b) < 0 && errno == ENOMEM) {
+		buf_free(&b);
+		return -1;
 	}
 	for (p = b.p; rc == 0 && p != NULL && *p != '\0';) {
 		char *end;
@@ -409,7 +397,7 @@ static void child_die(int errw, const char *what, int errnum)
 
 	if (n > 0)
 		(void)io_write_all(errw, line, strnlen(line, sizeof line));
-	_exit(125);
+	_exit(EXIT_INTERNAL);
 }
 
 static const char *env_get(char *const *envp, const char *name)
@@ -444,8 +432,9 @@ static int try_exec(char *path, char *const *argv, char *const *envp)
 	return ENOEXEC;
 }
 
-/* execvpe's search over the child's PATH, without allocating: 127 when
- * nothing was found, 126 when something was found but would not run. */
+/* execvpe's search over the child's PATH, without allocating:
+ * EXIT_NOTFOUND when nothing was found, EXIT_NOEXEC when something was
+ * found but would not run. */
 static void exec_search(char *const *argv, char *const *envp, int errw)
 {
 	char *file = argv[0];
@@ -456,13 +445,13 @@ static void exec_search(char *const *argv, char *const *envp, int errw)
 
 	if (flen == 0) {
 		child_write(errw, "\001", "build: the command is empty", "");
-		_exit(127);
+		_exit(EXIT_NOTFOUND);
 	}
 	if (strchr(file, '/') != NULL) {
 		err = try_exec(file, argv, envp);
 		child_write(errw, "\001build: ", file, ": ");
 		child_write(errw, "", strerror(err), "");
-		_exit(err == ENOENT ? 127 : 126);
+		_exit(err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
 	}
 	path = env_get(envp, "PATH");
 	if (path == NULL)
@@ -489,7 +478,7 @@ static void exec_search(char *const *argv, char *const *envp, int errw)
 			default:
 				child_write(errw, "\001build: ", cand, ": ");
 				child_write(errw, "", strerror(err), "");
-				_exit(126);
+				_exit(EXIT_NOEXEC);
 			}
 		}
 		p = colon;
@@ -500,11 +489,11 @@ static void exec_search(char *const *argv, char *const *envp, int errw)
 		child_write(errw, "\001build: ", file,
 			    ": found in PATH but not executable (Permission "
 			    "denied)");
-		_exit(126);
+		_exit(EXIT_NOEXEC);
 	}
 	child_write(errw, "\001build: ", file, ": command not found in PATH ");
 	child_write(errw, "(", path, ")");
-	_exit(127);
+	_exit(EXIT_NOTFOUND);
 }
 
 /* Puts fd on target, even when the two are equal or the source sits
@@ -560,12 +549,12 @@ static void run_child(const struct sv *sv, int null_fd, int out_w, int err_w,
 	}
 	if (o->child_setup != NULL &&
 	    o->child_setup(o->child_setup_arg, errw) < 0)
-		_exit(125);
+		_exit(EXIT_INTERNAL);
 	/* If cleanroom itself is killed, the command goes with it. Set after
 	 * the setup: a change of uid clears it. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != sv->self)
-		_exit(125);
+		_exit(EXIT_INTERNAL);
 	exec_search(o->argv, o->envp, errw);
 }
 
@@ -883,16 +872,10 @@ static void count_swept(struct sv *sv, pid_t pid)
 	for (size_t i = 0; i < sv->ncounted; i++)
 		if (sv->counted[i] == pid)
 			return;
-	if (sv->ncounted == sv->capcounted) {
-		size_t cap = sv->capcounted ? sv->capcounted * 2 : 16;
-		pid_t *v = realloc(sv->counted, cap * sizeof *v);
-
-		if (v == NULL) {
-			sv->r->swept++; /* counted, perhaps twice */
-			return;
-		}
-		sv->counted = v;
-		sv->capcounted = cap;
+	if (vec_grow((void **)&sv->counted, &sv->capcounted, sv->ncounted + 1,
+		     sizeof *sv->counted) < 0) {
+		sv->r->swept++; /* counted, perhaps twice */
+		return;
 	}
 	sv->counted[sv->ncounted++] = pid;
 	sv->r->swept++;
@@ -1104,9 +1087,8 @@ void supervise_describe(const struct supervise_result *r, long timeout_ms,
 
 		secs(t, sizeof t, timeout_ms);
 		(void)buf_printf(&b,
-				 "build: timed out after %s, killed (exit "
-				 "124)",
-				 t);
+				 "build: timed out after %s, killed (exit %d)",
+				 t, EXIT_TIMEOUT);
 	} else if (r->signal != 0 && sn != NULL) {
 		(void)buf_printf(&b, "build: killed by %s (exit %d) in %s", sn,
 				 r->status, d);
@@ -1180,13 +1162,13 @@ static int results(struct sv *sv, struct err *e)
 	r->signal = sv->sig;
 	r->duration_ms = (long)(sv->t_exit - sv->t0);
 	if (sv->errlen > 0 && sv->errmsg[0] == EXEC_FAILED_TAG &&
-	    (sv->code == 126 || sv->code == 127)) {
+	    (sv->code == EXIT_NOEXEC || sv->code == EXIT_NOTFOUND)) {
 		struct err x = {0};
 
 		r->exec_failed = 1;
 		(void)err_set(&x, ERR_SYSTEM, NULL, 0, 0, "%s", sv->errmsg + 1);
 		msg_error(&x);
-	} else if (sv->errlen > 0 && sv->code == 125) {
+	} else if (sv->errlen > 0 && sv->code == EXIT_INTERNAL) {
 		const char *m = sv->errmsg;
 		size_t len = strlen(m);
 
@@ -1201,11 +1183,11 @@ static int results(struct sv *sv, struct err *e)
 			     "build: the command would not die (stuck in the "
 			     "kernel); it is left behind");
 	if (r->timed_out)
-		r->status = 124;
+		r->status = EXIT_TIMEOUT;
 	else if (rc < 0)
-		r->status = 125;
+		r->status = EXIT_INTERNAL;
 	else if (sv->sig != 0)
-		r->status = 128 + sv->sig;
+		r->status = EXIT_SIGNAL + sv->sig;
 	else
 		r->status = sv->code;
 	for (size_t i = 0; sv->seen != NULL && i < sv->o->nwithheld; i++)
@@ -1305,7 +1287,7 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 
 	memset(r, 0, sizeof *r);
 	r->exit_code = -1;
-	r->status = 125;
+	r->status = EXIT_INTERNAL;
 	memset(&sv, 0, sizeof sv);
 	sv.o = o;
 	sv.r = r;

@@ -35,8 +35,9 @@
 
 struct supervise_opts {
 	/* argv[0] without a slash is searched in the PATH of envp (not
-	 * cleanroom's), as execvpe does: 127 when not found, 126 when found
-	 * but not executable; a file without a #! line runs under /bin/sh. */
+	 * cleanroom's), as execvpe does: EXIT_NOTFOUND when not found,
+	 * EXIT_NOEXEC when found but not executable (err.h); a file without
+	 * a #! line runs under /bin/sh. */
 	char *const *argv;
 	char *const *envp;   /* the child's whole environment */
 	const char *workdir; /* chdir there in the child; NULL: stay */
@@ -44,7 +45,7 @@ struct supervise_opts {
 	 * Called in the child after setsid, fds 0-2 and the chdir, just
 	 * before the PATH search and execve; the integrator points it at
 	 * sandbox_apply. On failure it writes one line to errfd and returns
-	 * -1; the child then _exits 125 and supervise_run fails
+	 * -1; the child then _exits EXIT_INTERNAL and supervise_run fails
 	 * (ERR_SYSTEM, with that line). It must not allocate. NULL: none.
 	 */
 	int (*child_setup)(void *arg, int errfd);
@@ -71,14 +72,14 @@ struct supervise_opts {
 };
 
 struct supervise_result {
-	/* The exit status per DESIGN.md: the command's exit code; 128+N when
-	 * killed by signal N; 124 on timeout; 126/127 when it could not be
-	 * executed. */
+	/* The exit status (err.h): the command's exit code; EXIT_SIGNAL + N
+	 * when killed by signal N; EXIT_TIMEOUT on timeout; EXIT_NOEXEC or
+	 * EXIT_NOTFOUND when it could not be executed. */
 	int status;
 	int exit_code;	 /* the command's own exit code, or -1 */
 	int signal;	 /* the signal that ended the command, or 0 */
-	int timed_out;	 /* the timeout fired (status 124) */
-	int exec_failed; /* execve failed: status 126 or 127 */
+	int timed_out;	 /* the timeout fired (EXIT_TIMEOUT) */
+	int exec_failed; /* execve failed: EXIT_NOEXEC or EXIT_NOTFOUND */
 	int forwarded;	 /* the last of SIGINT/SIGTERM/SIGHUP cleanroom got and
 			    passed on, or 0: the caller was interrupted */
 	unsigned swept;	 /* live processes of the build killed after the
@@ -100,9 +101,10 @@ struct supervise_result {
 
 /*
  * Runs the build and waits until it and everything it started are gone.
- * Returns 0 with r filled - whatever the build's status, including 124,
- * 126 and 127 - or -1 with e filled (ERR_SYSTEM: cleanroom could not run
- * it, or the child setup failed; r->status is 125 then) and nothing of
+ * Returns 0 with r filled - whatever the build's status, including
+ * EXIT_TIMEOUT, EXIT_NOEXEC and EXIT_NOTFOUND - or -1 with e filled
+ * (ERR_SYSTEM: cleanroom could not run it, or the child setup failed;
+ * r->status is EXIT_INTERNAL then) and nothing of
  * the build left running. Prints the phase line ("cleanroom: build: exit
  * 0 in 1.23 s") on stderr unless quiet, and an exec failure ("cleanroom:
  * build: bundle: command not found in PATH ...") always.

@@ -5,70 +5,14 @@
  */
 #include "vars.h"
 
-#include "buf.h"
+#include "arena.h"
+#include "vec.h"
 
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-
-#define CHUNK_SIZE (64u << 10)
-
-struct vars_chunk {
-	struct vars_chunk *next;
-	size_t used, cap;
-	max_align_t align[]; /* data follows */
-};
-
-/* n bytes from the arena; a request larger than a chunk gets a chunk of
- * its own, placed second so the current chunk keeps filling. */
-static char *arena_alloc(struct vars *vs, size_t n)
-{
-	struct vars_chunk *c = vs->arena;
-
-	if (c == NULL || c->cap - c->used < n) {
-		size_t cap = n > CHUNK_SIZE ? n : CHUNK_SIZE;
-		struct vars_chunk *nc;
-
-		if (n > (size_t)-1 - sizeof *nc) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		/* Chunks are mapped and populated in one call: faulting
-		 * their pages in one by one cost more than the parse. */
-		nc = mmap(NULL, sizeof *nc + cap, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-		if (nc == MAP_FAILED)
-			return NULL;
-		nc->used = 0;
-		nc->cap = cap;
-		if (c != NULL && n > CHUNK_SIZE) {
-			nc->next = c->next;
-			c->next = nc;
-		} else {
-			nc->next = c;
-			vs->arena = nc;
-		}
-		c = nc;
-	}
-	char *p = (char *)c->align + c->used;
-
-	c->used += n;
-	return p;
-}
-
-static char *arena_dup(struct vars *vs, const char *s, size_t n)
-{
-	char *p = arena_alloc(vs, n + 1);
-
-	if (p == NULL)
-		return NULL;
-	buf_copy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
 
 static size_t hash(const char *s, size_t n)
 {
@@ -84,19 +28,12 @@ static size_t hash(const char *s, size_t n)
 void vars_init(struct vars *vs)
 {
 	memset(vs, 0, sizeof *vs);
+	vs->arena.wipe = 1; /* values may be secrets */
 }
 
 void vars_free(struct vars *vs)
 {
-	struct vars_chunk *c = vs->arena;
-
-	while (c != NULL) {
-		struct vars_chunk *next = c->next;
-
-		explicit_bzero(c->align, c->used);
-		munmap(c, sizeof *c + c->cap);
-		c = next;
-	}
+	arena_free(&vs->arena);
 	free(vs->files);
 	free(vs->v);
 	free(vs->slots);
@@ -145,20 +82,18 @@ static int rehash(struct vars *vs)
 
 static const char *intern_file(struct vars *vs, const char *file)
 {
-	const char **files;
 	const char *copy;
 
 	for (size_t i = vs->nfiles; i-- > 0;)
 		if (strcmp(vs->files[i], file) == 0)
 			return vs->files[i];
-	files = realloc(vs->files, (vs->nfiles + 1) * sizeof *files);
-	if (files == NULL)
+	if (vec_grow((void **)&vs->files, &vs->capfiles, vs->nfiles + 1,
+		     sizeof *vs->files) < 0)
 		return NULL;
-	vs->files = files;
-	copy = arena_dup(vs, file, strlen(file));
+	copy = arena_strndup(&vs->arena, file, strlen(file));
 	if (copy == NULL)
 		return NULL;
-	files[vs->nfiles++] = copy;
+	vs->files[vs->nfiles++] = copy;
 	return copy;
 }
 
@@ -175,16 +110,10 @@ int vars_set(struct vars *vs, const char *name, size_t nlen, const char *value,
 	if ((vs->n + 1) * 2 > vs->nslots && rehash(vs) < 0)
 		return -1;
 	slot = find_slot(vs, name, nlen);
-	if (vs->slots[slot] == 0 && vs->n == vs->cap) {
-		size_t cap = vs->cap ? vs->cap * 2 : 16;
-		struct var *nv = realloc(vs->v, cap * sizeof *nv);
-
-		if (nv == NULL)
-			return -1;
-		vs->v = nv;
-		vs->cap = cap;
-	}
-	val = arena_dup(vs, value, vlen);
+	if (vs->slots[slot] == 0 &&
+	    vec_grow((void **)&vs->v, &vs->cap, vs->n + 1, sizeof *vs->v) < 0)
+		return -1;
+	val = arena_strndup(&vs->arena, value, vlen);
 	if (val == NULL)
 		return -1;
 	if (vs->slots[slot] != 0) {
@@ -194,7 +123,7 @@ int vars_set(struct vars *vs, const char *name, size_t nlen, const char *value,
 		explicit_bzero(v->value, v->len);
 	} else {
 		v = &vs->v[vs->n];
-		v->name = arena_dup(vs, name, nlen);
+		v->name = arena_strndup(&vs->arena, name, nlen);
 		if (v->name == NULL)
 			return -1;
 		vs->slots[slot] = ++vs->n;

@@ -7,9 +7,8 @@
  * env file stays linear.
  *
  * Ownership: the set owns copies of every name, value and origin string,
- * kept in an arena of large chunks (one allocation per chunk rather than
- * two per variable: with musl's allocator, per-variable allocations
- * dominated the parse time of large files). A replaced value is wiped in
+ * kept in an arena (arena.h: one allocation per chunk rather than two per
+ * variable). A replaced value is wiped in
  * place. vars_free wipes everything (values may be secrets) and releases
  * the chunks.
  */
@@ -17,6 +16,8 @@
 #define CLEANROOM_VARS_H
 
 #include <stddef.h>
+
+#include "arena.h"
 
 struct var {
 	char *name;
@@ -35,8 +36,8 @@ struct vars {
 	size_t nslots;
 	unsigned long seq;
 	const char **files; /* interned origin file names (in the arena) */
-	size_t nfiles;
-	struct vars_chunk *arena;
+	size_t nfiles, capfiles;
+	struct arena arena; /* names, values, origins; wiped when freed */
 };
 
 void vars_init(struct vars *vs);

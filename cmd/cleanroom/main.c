@@ -1,7 +1,7 @@
 /*
  * cleanroom's entry point: parse the command line, dispatch to the
- * command, and turn its error value into the exit status of DESIGN.md's
- * table. Nothing else lives here.
+ * command, and turn its error value into the exit status (err.h's table,
+ * err_exit_status). Nothing else lives here.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,28 +19,6 @@
 
 /* The one place the caller's environment is read: the job borrows it. */
 extern char **environ;
-
-enum {
-	EXIT_USAGE = 64,
-	EXIT_VERIFY = 65,
-	EXIT_SANDBOX = 71,
-	EXIT_CONFIG = 78,
-	EXIT_INTERNAL = 125,
-};
-
-static int exit_status(const struct err *e)
-{
-	switch (e->kind) {
-	case ERR_USAGE: return EXIT_USAGE;
-	case ERR_CONFIG: return EXIT_CONFIG;
-	case ERR_VERIFY: return EXIT_VERIFY;
-	case ERR_SANDBOX: return EXIT_SANDBOX;
-	case ERR_CHILD: return e->status;
-	case ERR_NONE:
-	case ERR_SYSTEM: break;
-	}
-	return EXIT_INTERNAL;
-}
 
 static int print_buf(int (*fill)(struct buf *, int), int arg, struct err *e)
 {
@@ -131,7 +109,7 @@ int main(int argc, char **argv)
 	if (cli_parse(argc, argv, &c, &e) < 0) {
 		msg_error(&e);
 		cli_free(&c);
-		return exit_status(&e);
+		return err_exit_status(&e);
 	}
 	msg_set_level(c.quiet	  ? MSG_QUIET
 		      : c.verbose ? MSG_VERBOSE
@@ -148,5 +126,5 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		msg_error(&e);
 	cli_free(&c);
-	return rc < 0 ? exit_status(&e) : 0;
+	return rc < 0 ? err_exit_status(&e) : EXIT_OK;
 }

@@ -351,20 +351,6 @@ TAP_SUITE(stamp_glob_inputs)
 	leave_scratch();
 }
 
-TAP_SUITE(stamp_hex)
-{
-	unsigned char b[32];
-	char hex[65];
-
-	for (int i = 0; i < 32; i++)
-		b[i] = (unsigned char)(i * 8 + 7);
-	stamp_hex(b, hex);
-	T_STR(hex,
-	      "070f171f272f373f474f575f676f777f878f979fa7afb7bfc7cfd7dfe7eff7f"
-	      "f",
-	      "stamp_hex");
-}
-
 /* Gives every input file an old mtime, as a tree checked out long ago. */
 static void age_tree(void)
 {
