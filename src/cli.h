@@ -58,6 +58,7 @@ struct cli {
 	int show_secrets;   /* env */
 	int expect_lock;    /* run */
 	int serve_stale;    /* start */
+	int init, no_init;  /* start: --init, --no-init (neither: when PID 1) */
 
 	const char **positional; /* diff: A.lock B.lock */
 	size_t npositional;
