@@ -79,6 +79,23 @@ static void close_own_fds(void)
 	}
 }
 
+/* The libc keeps a few real-time signals for itself (musl 32-34, glibc
+ * 32-33) and its sigaction refuses them, but a caller may have left them
+ * ignored, and an ignored signal survives execve: the kernel's own call
+ * resets them. Its struct is the kernel's (handler, flags, restorer,
+ * mask); SIG_DFL needs no restorer. */
+static void default_reserved(int sig)
+{
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		unsigned long mask;
+	} k = {SIG_DFL, 0, NULL, 0};
+
+	(void)syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof k.mask);
+}
+
 /* In the child, before exec: its own process group, given the terminal
  * when there is one (so a terminal's ^C reaches the server once, not also
  * through the forwarding), then every disposition back to SIG_DFL and an
@@ -102,8 +119,9 @@ static _Noreturn void child_exec(char *const argv[], int errw)
 	memset(&dfl, 0, sizeof dfl);
 	dfl.sa_handler = SIG_DFL;
 	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			(void)sigaction(s, &dfl, NULL);
+		if (s != SIGKILL && s != SIGSTOP &&
+		    sigaction(s, &dfl, NULL) < 0 && errno == EINVAL)
+			default_reserved(s);
 	sigemptyset(&set);
 	(void)sigprocmask(SIG_SETMASK, &set, NULL);
 	execvp(argv[0], argv);
