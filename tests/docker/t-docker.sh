@@ -402,7 +402,7 @@ if [ "${#IMAGES[@]}" -gt 0 ]; then
 	# A saved image is a tar of uncompressed tars (each layer, each
 	# config, the manifests): a fixed-string search of the stream finds a
 	# value in any file of any layer. Only on a hit is it unpacked, to
-	# name the files.
+	# name the layers and configs that hold one.
 	nlayers=0
 	for i in "${IMAGES[@]}"; do
 		nlayers=$((nlayers + $("$DOCKER" image inspect -f '{{len .RootFS.Layers}}' "$i")))
@@ -419,14 +419,8 @@ if [ "${#IMAGES[@]}" -gt 0 ]; then
 			mkdir -p "$save"
 			"$DOCKER" save "${IMAGES[@]}" | tar -C "$save" -xf -
 			while IFS= read -r -d '' f; do
-				if [ "${f##*.}" = tar ]; then
-					tar -tf "$f" | while IFS= read -r m; do
-						tar -xOf "$f" "$m" 2>/dev/null | grep -qaF -f "$SCRATCH/secrets" &&
-							printf '%s ' "${f#"$save"/}:$m"
-					done
-				elif grep -qaF -f "$SCRATCH/secrets" "$f"; then
+				grep -qaF -f "$SCRATCH/secrets" "$f" &&
 					printf '%s ' "${f#"$save"/}"
-				fi
 			done < <(find "$save" -type f -print0) >"$SCRATCH/where"
 			where=$(cat "$SCRATCH/where")
 			rm -rf "$save"
