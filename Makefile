@@ -106,7 +106,7 @@ $(BOOTSTRAP): scripts/bootstrap.sh
 
 $(BOOTSTRAP_CHECK): scripts/bootstrap.sh
 	@mkdir -p $(B)
-	@bash scripts/bootstrap.sh check
+	@bash scripts/bootstrap.sh check docker
 	@touch $@
 
 # An edited deps.sh rebuilds the libraries.

@@ -11,10 +11,15 @@
 # it checks that the compiler, headers and static libraries are there and,
 # if not, says which packages to add.
 #
-# Usage: bootstrap.sh [GROUP...]   GROUP: build, check, examples, bench,
-#                                   all (default)
+# Usage: bootstrap.sh [GROUP...]   GROUP: build, check, docker, examples,
+#                                   bench, all (default)
 #   build     static musl build, deps from Debian sources (and deb-src entries)
 #   check     unit/integration tests, the glibc sanitizer build, fuzzing
+#   docker    tests/docker: Debian's Docker engine (docker.io: dockerd with
+#             BuildKit built in, and a client that drives it without
+#             buildx) and debootstrap, which makes the suite's base images;
+#             docker.io is left out where another engine package (docker-ce,
+#             moby-engine) is installed, since it would replace it
 #   examples  the framework example apps' system packages (Rails 6.1 with
 #             sprockets and sassc, Django 3.2); Node.js and npm must already
 #             be there (scripts/example-deps.sh installs the npm packages)
@@ -35,22 +40,37 @@ say() {
 }
 
 # Packages per group.  m4 is needed by nettle's build (its assembly files go
-# through m4); dpkg-dev provides dpkg-source for `apt-get source`.  The
-# glibc sanitizer build links the decompressors dynamically (zlib1g-dev,
+# through m4); dpkg-dev provides dpkg-source for `apt-get source`.  gcc only
+# recommends libc6-dev, and libcap's build compiles a host tool
+# (_makenames) with gcc, so a minimal Debian (debootstrap --variant=minbase,
+# as the official debian:bookworm image is) needs it named.  The glibc
+# sanitizer build links the decompressors dynamically (zlib1g-dev,
 # libbrotli-dev, libzstd-dev); the tests make compressed siblings with the
 # gzip, brotli and zstd tools.
 packages_for() {
 	case "$1" in
-	build) echo musl-tools m4 dpkg-dev linux-libc-dev make gcc file binutils ;;
+	build) echo musl-tools m4 dpkg-dev linux-libc-dev libc6-dev make gcc \
+		file binutils ;;
 	check) echo make gcc clang libclang-rt-14-dev libyaml-dev libcap-dev runc \
 		golang-github-docker-docker-dev python3 \
 		nettle-dev zlib1g-dev libbrotli-dev libzstd-dev \
 		gzip brotli zstd dash file binutils ;;
+	docker)
+		echo debootstrap
+		other_engine || echo docker.io
+		;;
 	examples) echo ruby-rails ruby-sprockets-rails ruby-sassc-rails \
 		python3-django ;;
 	bench) echo hyperfine bubblewrap rhash ripgrep time ;;
-	*) die "unknown group '$1' (expected build, check, examples, bench or all)" ;;
+	*) die "unknown group '$1' (expected build, check, docker, examples, bench or all)" ;;
 	esac
+}
+
+# An engine from another package (Docker's own docker-ce, moby-engine) is
+# kept: docker.io conflicts with it and apt would remove it.
+other_engine() {
+	dpkg-query -W -f='${Status}\n' docker-ce moby-engine 2>/dev/null |
+		grep -q ' installed$'
 }
 
 # Print, space separated, those of the given packages that are not
@@ -268,9 +288,9 @@ main() {
 	local g
 	for g in "${@:-all}"; do
 		case "$g" in
-		all) groups+=(build check examples bench) ;;
-		build | check | examples | bench) groups+=("$g") ;;
-		*) die "unknown group '$g' (expected build, check, examples, bench or all)" ;;
+		all) groups+=(build check docker examples bench) ;;
+		build | check | docker | examples | bench) groups+=("$g") ;;
+		*) die "unknown group '$g' (expected build, check, docker, examples, bench or all)" ;;
 		esac
 	done
 	if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then

@@ -109,6 +109,12 @@ static const struct opt opts[] = {
 	 "sizes full"},
 	{"serve-stale", 0, FLAG, F(serve_stale), BIT(CMD_START), NULL,
 	 "start the server on the previous outputs when the build fails", NULL},
+	{"init", 0, FLAG, F(init), BIT(CMD_START), NULL,
+	 "stay as the server's init: forward signals, reap (default: when "
+	 "PID 1)",
+	 NULL},
+	{"no-init", 0, FLAG, F(no_init), BIT(CMD_START), NULL,
+	 "exec the server even as PID 1", NULL},
 	{"files-only", 0, FLAG, F(files_only), BIT(CMD_ENV), NULL,
 	 "print only what the env files define, with values", NULL},
 	{"show-secrets", 0, FLAG, F(show_secrets), BIT(CMD_ENV), NULL,
@@ -395,6 +401,10 @@ int cli_parse(int argc, char **argv, struct cli *c, struct err *e)
 	}
 	if (c->cmd == CMD_START && c->argc == 0) {
 		usage_err(e, c, "'start' needs the server command after --");
+		goto out;
+	}
+	if (c->init && c->no_init) {
+		usage_err(e, c, "--init and --no-init contradict each other");
 		goto out;
 	}
 	if (c->cmd == CMD_DIFF && c->positional.n != 2) {

@@ -58,6 +58,7 @@ struct cli {
 	int show_secrets;   /* env */
 	int expect_lock;    /* run */
 	int serve_stale;    /* start */
+	int init, no_init;  /* start: --init, --no-init (neither: when PID 1) */
 
 	struct strlist positional; /* diff: A.lock B.lock */
 	char **argv;		   /* after `--`: the build or server command */

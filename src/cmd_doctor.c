@@ -27,6 +27,7 @@
 #include "job.h"
 #include "overrides.h"
 #include "envfile.h"
+#include "imagebuild.h"
 #include "io.h"
 #include "policy.h"
 #include "sandbox.h"
@@ -282,6 +283,7 @@ int cmd_doctor(const struct cli *c, char *const *env, struct err *e)
 						       : "") < 0)
 			goto nomem;
 		before = d.findings;
+		imagebuild_warn_env_files(&cfg->spec.env.files);
 		if (lint_env_files(&d, j) < 0 || lint_policy(&d, j, before) < 0)
 			goto nomem;
 	}

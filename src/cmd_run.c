@@ -23,6 +23,7 @@
 #include "job.h"
 #include "plan.h"
 #include "freshness.h"
+#include "imagebuild.h"
 #include "io.h"
 #include "msg.h"
 #include "policy.h"
@@ -558,6 +559,7 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 	r->o = o;
 	if (make_argv(r, e) < 0 || make_secrets(r, e) < 0)
 		goto out;
+	imagebuild_warn_env_files(&j->cfg.spec.env.files);
 	{
 		size_t given = 0;
 

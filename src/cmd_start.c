@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "freshness.h"
+#include "init1.h"
 #include "io.h"
 #include "msg.h"
 #include "proof.h"
@@ -52,6 +53,9 @@ static int exec_server(struct job *j, int lockfd, const struct cli *c,
 		return err_sys(e, errno, "start: clearing the subreaper flag");
 	if (job_leave(j) < 0)
 		return err_sys(e, errno, "returning to the starting directory");
+	/* As PID 1 the server runs as cleanroom's child (init1.h). */
+	if (init1_wanted(c->init, c->no_init, getpid()))
+		return init1_run(c->argv, e);
 	execvp(c->argv[0], c->argv);
 	err_set(e, ERR_CHILD, NULL, 0, 0, "cannot run %s: %s", c->argv[0],
 		strerror(errno));

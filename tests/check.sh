@@ -72,6 +72,10 @@ elif [ "${MUST_WORK:-0}" = 1 ]; then
 else
 	echo "# docker-default harness unavailable here: skipped"
 fi
+# Dockerfile.example with a real Docker engine (tests/docker/t-docker.sh): the
+# suite skips, saying why, where no engine can run, and under MUST_WORK=1
+# that is a failure.
+suite docker env CLEANROOM="$CLEANROOM" BUILD="$BUILD" bash tests/docker/t-docker.sh
 suite static-binary env CLEANROOM="$CLEANROOM" bash tests/integration/t-static.sh
 if [ -n "${DIFF_RUN:-}" ] && [ -x "$DIFF_RUN" ]; then
 	suite differential "$DIFF_RUN" "$CLEANROOM" "${DIFF_FILES:-10000}"

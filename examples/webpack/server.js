@@ -1,8 +1,9 @@
 // The web process of Dockerfile.example's app-procfile stage and of the
 // Procfile: `cleanroom start -- node server.js` builds only when the inputs
-// changed, verifies, then execs this. It serves the verified files of dist/
-// and, at /, a page that links the entry's hashed names from
-// dist/manifest.json. PORT is the port (Aptible sets it), 3000 by default.
+// changed, verifies, then execs this (as a container's PID 1 it starts this
+// as its child instead, and stays PID 1 to forward signals and reap). It
+// serves the verified files of dist/ and, at /, a page that links the
+// entry's hashed names from dist/manifest.json. PORT is the port (Aptible sets it), 3000 by default.
 const http = require('http')
 const fs = require('fs')
 const path = require('path')

@@ -20,6 +20,10 @@
 #   RUN --mount=type=secret,id=ID[,target=T]
 #                      the flag is dropped; T (default /run/secrets/ID) is
 #                      replaced by a file the test writes for ID
+#   RUN --mount=type=bind,source=S,target=T
+#                      T must lie under WORKDIR: S (from the repository, or
+#                      the test's .aptible.env) is put at T's place in the
+#                      app's copy for that RUN line only, and removed after
 #   ENV NAME=VALUE     set for the lines after it, on top of a Docker-like
 #                      environment: PATH (as above) and HOME
 #   RUN lines that only install dependencies (apt-get, apk, npm ci|install,
@@ -42,8 +46,9 @@ DOCKERFILE=${DOCKERFILE:-$ROOT/Dockerfile.example}
 # ---- the Dockerfile as records -------------------------------------------
 # One python3 pass (Debian's: the harness needs it anyway) turns the file
 # into NUL-separated records: `stage NAME`, `copyfrom STAGE SRC DEST`,
-# `copy SRC...`, `workdir DIR`, `env NAME=VALUE`, `run SECRETS CMD` (SECRETS:
-# space-separated ID=TARGET), `cmd SHELL-QUOTED-ARGV`, `bad WHY`. Line
+# `copy SRC...`, `workdir DIR`, `env NAME=VALUE`, `run SECRETS BINDS CMD`
+# (SECRETS: space-separated ID=TARGET; BINDS: space-separated
+# SOURCE=TARGET), `cmd SHELL-QUOTED-ARGV`, `bad WHY`. Line
 # continuations are joined and comment lines inside them dropped, as
 # Docker does; exec-form RUN is shell-quoted back into one command.
 plan() {
@@ -93,7 +98,7 @@ for line in lines:
         for kv in shlex.split(arg):
             rec("env", kv)
     elif ins == "RUN":
-        secrets = []
+        secrets, binds = [], []
         while arg.startswith("--"):
             flag, _, arg = arg.partition(" ")
             arg = arg.strip()
@@ -102,9 +107,11 @@ for line in lines:
                 if o.get("type") == "secret":
                     sid = o.get("id") or o.get("target", "").rsplit("/", 1)[-1]
                     secrets.append(sid + "=" + (o.get("target") or o.get("dst") or "/run/secrets/" + sid))
+                elif o.get("type") == "bind":
+                    binds.append((o.get("source") or o.get("src") or ".") + "=" + (o.get("target") or o.get("dst") or ""))
         if arg.startswith("["):
             arg = shlex.join(json.loads(arg))
-        rec("run", " ".join(secrets), arg)
+        rec("run", " ".join(secrets), " ".join(binds), arg)
     elif ins == "CMD":
         if not arg.startswith("["):
             rec("bad", "CMD in shell form: `cleanroom start` must be PID 1's exec")
@@ -154,7 +161,7 @@ subst() { local s=$1; printf '%s' "${s//"$2"/"$3"}"; }
 # ---- run one stage ---------------------------------------------------------
 # Globals per stage, set by the record loop below.
 S_NAME="" S_EXAMPLE="" S_DEST="" S_FROMOK=0 S_ENV=() S_RUNS=() S_SECRETS=()
-S_CMD="" S_COPIES=() S_BAD=()
+S_BINDS=() S_CMD="" S_COPIES=() S_BAD=()
 SEEN_APTIBLE="" SEEN_SECRET="" SEEN_PROCFILE="" BUILDER_WORKDIR=""
 
 is_install() { # CMD: only installs dependencies (and never runs cleanroom)
@@ -202,7 +209,7 @@ run_stage() {
 	[ -f "$SCRATCH/$st.aptible.env" ] && mv "$SCRATCH/$st.aptible.env" "$APP/.aptible.env"
 	ln -sfn "$CLEANROOM" "$SCRATCH/bin/$(basename "$S_DEST")"
 	local envv=(PATH="$SCRATCH/bin:$E2E_PATH" HOME="$SCRATCH/home" "${S_ENV[@]}")
-	local i cmd sec id target ran=0 lock=""
+	local i cmd sec id target bind bsrc bound ran=0 lock=""
 	for i in "${!S_RUNS[@]}"; do
 		cmd=$(subst "${S_RUNS[$i]}" "$S_DEST" "$CLEANROOM")
 		if is_install "$cmd"; then
@@ -218,9 +225,31 @@ run_stage() {
 			cmd=$(subst "$cmd" "$target" "$SCRATCH/secrets/$id")
 			[ "$id" = appenv ] && SEEN_SECRET=$st
 		done
+		bound=()
+		for bind in ${S_BINDS[$i]}; do
+			bsrc=${bind%%=*} target=${bind#*=}
+			if [ -z "$S_WORKDIR" ] || [[ $target != "$S_WORKDIR"/* ]]; then
+				fail "$st: bind mount $bsrc" "target $target is not under WORKDIR $S_WORKDIR"
+				continue
+			fi
+			target=$APP/${target#"$S_WORKDIR"/}
+			if [ "$bsrc" = .aptible.env ]; then
+				printf '%s\n' "$APTIBLE_ENV" >"$target"
+			elif [ -e "$ROOT/$bsrc" ]; then
+				cp -a "$ROOT/$bsrc" "$target"
+			else
+				fail "$st: bind mount $bsrc: exists in the build context"
+				continue
+			fi
+			bound+=("$target")
+		done
 		run_in "$APP" env -i "${envv[@]}" /bin/sh -c "$cmd"
 		assert_rc 0 "$st: RUN ${S_RUNS[$i]}"
 		[ "$RC" = 0 ] || { echo "# stdout: $OUT" | tail -n 20; return; }
+		local envfile_seen=0
+		[ -f "$APP/.aptible.env" ] && envfile_seen=1
+		# A bind mount lasts for its RUN line only.
+		((${#bound[@]} == 0)) || rm -f "${bound[@]}"
 		ran=$((ran + 1))
 		case "$cmd" in *cleanroom*" run"*) ;; *) continue ;; esac
 		local berr=$ERR bout=$OUT
@@ -234,7 +263,7 @@ run_stage() {
 		else
 			fail "$st: the outputs were verified and locked" "$berr"
 		fi
-		if [ -f "$APP/.aptible.env" ] && [ -z "${S_SECRETS[$i]}" ] &&
+		if [ "$envfile_seen" = 1 ] && [ -z "${S_SECRETS[$i]}" ] &&
 			[[ $cmd != *--env* ]]; then
 			SEEN_APTIBLE=$st
 			assert_contains "$berr" "2 withheld" \
@@ -322,7 +351,7 @@ if ! plan "$DOCKERFILE" >"$PLAN"; then
 fi
 new_stage() {
 	S_NAME=$1 S_EXAMPLE="" S_DEST="" S_FROMOK=0 S_ENV=() S_RUNS=() S_SECRETS=()
-	S_CMD="" S_COPIES=() S_BAD=() S_WORKDIR=""
+	S_BINDS=() S_CMD="" S_COPIES=() S_BAD=() S_WORKDIR=""
 }
 new_stage ""
 while IFS= read -r -d '' kind; do
@@ -355,8 +384,10 @@ while IFS= read -r -d '' kind; do
 		;;
 	run)
 		IFS= read -r -d '' sec
+		IFS= read -r -d '' binds
 		IFS= read -r -d '' cmd
 		S_SECRETS+=("$sec")
+		S_BINDS+=("$binds")
 		S_RUNS+=("$cmd")
 		;;
 	cmd) IFS= read -r -d '' S_CMD ;;

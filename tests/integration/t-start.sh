@@ -55,7 +55,8 @@ DESC="spec change" stale_after
 sed -i 's|>>logs/builds.log"|>>logs/builds.log; true"|' cleanroom.yml
 DESC="command change" stale_after
 
-# The server replaces cleanroom: same pid.
+# Not PID 1 and no --init: the server replaces cleanroom, same pid
+# (t-pid1.sh: as PID 1 it runs as cleanroom's child).
 run cr sh -c 'echo $$; exec "$0" start -- sh -c "echo \$\$"' "$CLEANROOM"
 assert_eq "$(echo "$OUT" | sort -u | wc -l)" 1 "the server has cleanroom's pid"
 
