@@ -45,6 +45,8 @@
 #include "buf.h"
 #include "err.h"
 #include "findings.h"
+#include "manifest_hash.h"
+#include "manifest_json.h"
 #include "spec.h"
 
 /* Manifests larger than this are refused (a finding), never read. */
@@ -141,141 +143,10 @@ void manifest_result_free(struct manifest_result *r);
 
 /* ------------------------------------------------------------------------
  * Internal: shared by manifest.c and the format modules (manifest_*.c),
- * and called directly by their unit tests. Not for other callers.
+ * and called directly by their unit tests. Not for other callers. The JSON
+ * reader (manifest_json.h) and the digests (manifest_hash.h) have headers
+ * of their own.
  */
-
-/* ---- JSON, read with libyaml (manifest_json.c) ---- */
-
-enum mf_jtype { MJ_NULL, MJ_BOOL, MJ_NUM, MJ_STR, MJ_OBJ, MJ_ARR };
-
-/* A node of a parsed document. Texts live in the document's arena; use
- * mf_json_text and mf_json_key. Index 0 is the root, so 0 also means
- * "none" for first and next. */
-struct mf_jnode {
-	enum mf_jtype type;
-	unsigned line;	    /* 1-based line of the value */
-	size_t key, klen;   /* object members: the name, decoded */
-	size_t text, len;   /* strings: decoded; other scalars: as written */
-	size_t first, next; /* first child, next sibling */
-	size_t n;	    /* number of children */
-};
-
-struct mf_json {
-	struct mf_jnode *v;
-	size_t n, cap;
-	struct buf arena; /* NUL-terminated texts */
-};
-
-/*
- * Parses JSON text. libyaml reads JSON as YAML 1.2 flow; a pass before it
- * refuses what YAML accepts and JSON does not (comments, anchors, tags,
- * single quotes, bare words, trailing commas, raw control characters in
- * strings) and joins \uD8xx\uDCxx surrogate pairs, which libyaml 0.2.5
- * rejects. At most 64 levels deep and 2^20 values. Returns 0; or -1 with
- * errno EINVAL and msg, line and col (1-based) filled for text that is not
- * one JSON object or array within those bounds, or ENOMEM.
- */
-int mf_json_parse(const char *buf, size_t len, struct mf_json *j, char *msg,
-		  size_t msgsize, unsigned *line, unsigned *col);
-void mf_json_free(struct mf_json *j);
-
-const char *mf_json_text(const struct mf_json *j, const struct mf_jnode *n);
-const char *mf_json_key(const struct mf_json *j, const struct mf_jnode *n);
-const struct mf_jnode *mf_json_first(const struct mf_json *j,
-				     const struct mf_jnode *n);
-const struct mf_jnode *mf_json_next(const struct mf_json *j,
-				    const struct mf_jnode *n);
-/* The last member of object obj named key (JSON parsers keep the last of
- * duplicates), or NULL. Linear; see mf_keys for many lookups. */
-const struct mf_jnode *mf_json_get(const struct mf_json *j,
-				   const struct mf_jnode *obj, const char *key);
-/* A string member's text, or NULL when absent or not a string. */
-const char *mf_json_getstr(const struct mf_json *j, const struct mf_jnode *obj,
-			   const char *key, size_t *len);
-
-/* The members of one object sorted by name, for many lookups. */
-struct mf_key {
-	const char *key;
-	size_t len;
-	const struct mf_jnode *node;
-};
-struct mf_keys {
-	struct mf_key *v;
-	size_t n;
-};
-int mf_keys_init(struct mf_keys *k, const struct mf_json *j,
-		 const struct mf_jnode *obj); /* 0, or -1 (ENOMEM) */
-const struct mf_jnode *mf_keys_find(const struct mf_keys *k, const char *key,
-				    size_t len);
-void mf_keys_free(struct mf_keys *k);
-
-/* ---- Digests of one file, in one read (manifest_hash.c) ---- */
-
-enum {
-	MF_MD4 = 1,
-	MF_MD5 = 2,
-	MF_SHA1 = 4,
-	MF_SHA256 = 8,
-	MF_SHA384 = 16,
-	MF_SHA512 = 32,
-	MF_XXH64 = 64,
-};
-
-struct mf_digests {
-	unsigned want; /* MF_* */
-	/* MD4 and XXH64 are also taken over the bytes with every occurrence
-	 * of strip removed: webpack hashes a file that names itself (its
-	 * sourceMappingURL) without its own hash. NULL for none. */
-	const char *strip;
-	size_t striplen;
-	/* SHA-1 is also taken over the bytes followed by suffix: Propshaft
-	 * appends config.assets.version. NULL for none. */
-	const char *suffix;
-	size_t suffixlen;
-	uint64_t size;
-	unsigned char md4[16], md4_strip[16], md5[16], sha1[20],
-		sha1_suffix[20], sha256[32], sha384[48], sha512[64];
-	unsigned char xxh64[8], xxh64_strip[8]; /* big-endian, as printed */
-};
-
-/* Reads the regular file at path (following a symbolic link, which the
- * walk has confined to its root) once in 64 KiB chunks and fills the
- * digests d->want asks for. Returns 0, or -1 with errno set (EINVAL for
- * a FIFO, socket or device, which is never read). */
-int mf_digest_file(const char *path, struct mf_digests *d);
-
-/* XXH64 with seed 0, written from the specification (xxhash.com, "xxHash
- * fast digest algorithm", XXH64), streaming. */
-struct mf_xxh64 {
-	uint64_t v[4];
-	uint64_t total;
-	unsigned char buf[32];
-	size_t nbuf;
-};
-void mf_xxh64_init(struct mf_xxh64 *s);
-void mf_xxh64_update(struct mf_xxh64 *s, const void *p, size_t n);
-uint64_t mf_xxh64_digest(const struct mf_xxh64 *s);
-
-/* Lower-case hex of n bytes into dst (2n + 1 bytes). */
-void mf_hex(char *dst, const unsigned char *p, size_t n);
-/* 1 when the n bytes at s are all lower-case hex digits, as every
- * fingerprint in a file name is. */
-int mf_is_lower_hex(const char *s, size_t n);
-
-/* Subresource integrity: the MF_SHA* algorithms an integrity value (one or
- * more space-separated "alg-base64" tokens) uses, or 0. */
-unsigned mf_sri_algorithms(const char *sri);
-enum mf_sri {
-	MF_SRI_MATCH,	 /* every sha256/384/512 token matches */
-	MF_SRI_MISMATCH, /* some token does not */
-	MF_SRI_NONE,	 /* no token cleanroom can check */
-	MF_SRI_BAD,	 /* a token's base64 is malformed or the wrong size */
-};
-/* Compares sri with d, which must hold the algorithms sri uses. */
-enum mf_sri mf_sri_check(const char *sri, const struct mf_digests *d);
-/* "sha256-<base64>" of a digest into dst (at least 100 bytes). */
-void mf_sri_format(char *dst, const char *alg, const unsigned char *p,
-		   size_t n);
 
 /* ---- The check's context (manifest.c) ---- */
 
