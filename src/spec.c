@@ -291,7 +291,7 @@ int spec_list_add(struct spec_list *l, const char *s, unsigned line,
 	return 0;
 }
 
-static void map_clear(struct spec_map *m)
+void spec_map_free(struct spec_map *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		str_free(&m->v[i].name);
@@ -370,7 +370,7 @@ void spec_free(struct spec *s)
 	list_clear(&s->env.pass);
 	list_clear(&s->env.require);
 	list_clear(&s->env.secret);
-	map_clear(&s->env.set);
+	spec_map_free(&s->env.set);
 	list_clear(&s->sandbox.writable);
 	str_free(&s->sandbox.user);
 	list_clear(&s->outputs.roots);
@@ -1299,7 +1299,7 @@ static int parse_vars(struct parser *p, struct spec_map *m, const char *path)
 	struct nameset h = {NULL, 0};
 	int rc = 0;
 
-	map_clear(m);
+	spec_map_free(m);
 	m->set = 1;
 	for (;;) {
 		if (next(p) < 0) {

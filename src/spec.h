@@ -143,6 +143,9 @@ int spec_list_add(struct spec_list *l, const char *s, unsigned line,
 		  unsigned col);
 int spec_map_put(struct spec_map *m, const char *name, const char *value,
 		 unsigned line, unsigned col);
+/* Releases a map's entries and array and leaves it empty, so a second
+ * call is harmless (spec_free does this for env.set). */
+void spec_map_free(struct spec_map *m);
 int spec_str_set(struct spec_str *dst, const char *s, unsigned line,
 		 unsigned col);
 

@@ -796,6 +796,18 @@ TAP_SUITE(spec_helpers)
 	T_STR(s.env.set.v[0].value.s, "3", "the new value");
 	T_INT(s.env.set.v[0].value.line, 0, "the new value's position");
 	T_OK(s.env.set.set, "the map is set");
+	{
+		struct spec_map m = {0};
+
+		T_OK(spec_map_put(&m, "A", "1", 0, 0) == 0 &&
+			     spec_map_put(&m, "B", "2", 0, 0) == 0,
+		     "a map of its own");
+		spec_map_free(&m);
+		T_OK(m.v == NULL && m.n == 0 && m.cap == 0 && !m.set,
+		     "spec_map_free leaves it empty");
+		spec_map_free(&m);
+		T_OK(m.v == NULL, "a second spec_map_free is harmless");
+	}
 
 	T_OK(spec_str_set(&s.workdir, "a", 2, 3) == 0 &&
 		     spec_str_set(&s.workdir, "b", 5, 6) == 0,
