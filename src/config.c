@@ -3,9 +3,8 @@
  * rules, per DESIGN.md: a spec value replaces the preset's; a flag
  * replaces a scalar and adds to a list, except --output, whose roots
  * replace the spec's (naming an output directory means "this one", not
- * "this one too"). Flag values that need parsing (durations, sizes,
- * NAME=VALUE) are checked here, so a typo is a usage error before anything
- * runs.
+ * "this one too"). Flags arrive already checked, as a spec of overrides
+ * (overrides.c), so nothing here parses a value.
  */
 #include "config.h"
 
