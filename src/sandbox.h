@@ -155,7 +155,9 @@ int sandbox_user_ids(const struct sandbox_prepared *sp, uid_t *uid, gid_t *gid);
  * the contract with supervise and the commands.
  */
 
-/* "EPERM" for EPERM; "errno N" for names not in the table. */
+/* "EPERM" for EPERM, and "an unknown errno" for a number not in its
+ * table (a fixed string: the child calls it after fork, where nothing may
+ * be allocated or formatted into shared storage). Static strings. */
 const char *sandbox_errno_name(int errnum);
 
 /* seccomp (sandbox_seccomp.c). The program is at most SANDBOX_BPF_MAX
