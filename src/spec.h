@@ -122,14 +122,6 @@ int spec_parse(const char *name, const char *buf, size_t len, struct spec *s,
 /* Reads the file at path and parses it. A missing file is ERR_CONFIG. */
 int spec_load(const char *path, struct spec *s, struct err *e);
 
-/* "90s", "15m", "1h", "1h30m", "500ms", a bare number of seconds. Returns
- * 0 and the milliseconds, or -1 (overflow, unknown unit, empty). */
-int spec_parse_duration(const char *text, int64_t *ms);
-
-/* "512M", "4G", "1024", "64K", "2T" (binary units; an optional trailing
- * "B" or "iB" is accepted). Returns 0 and the bytes, or -1. */
-int spec_parse_size(const char *text, int64_t *bytes);
-
 /* Names for messages and for `init`; NULL for UNSET. */
 const char *spec_framework_name(enum framework f);
 const char *spec_manifest_name(enum manifest_kind m);
