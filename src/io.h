@@ -9,9 +9,9 @@
 
 #include "buf.h"
 
-/* Appends the file at path to out, refusing files larger than max bytes.
- * Returns 0, or -1 with errno set (EFBIG past max, EISDIR for a
- * directory). */
+/* Appends the file at path to the caller's out, refusing files larger
+ * than max bytes. Returns 0, or -1 with errno set (EFBIG past max, EISDIR
+ * for a directory); out may then hold part of the file. */
 int io_read_file(const char *path, size_t max, struct buf *out);
 
 /* Writes all len bytes to fd. Returns 0, or -1 with errno set. */
@@ -38,7 +38,8 @@ struct io_names {
 };
 
 /* Reads the names of the directory open at fd (left open, its offset
- * rewound) into out. Returns 0, or -1 with errno set. */
+ * rewound; the caller still owns it) into out. Returns 0, or -1 with
+ * errno set. */
 int io_dir_names(int fd, struct io_names *out);
 void io_names_free(struct io_names *ns);
 

@@ -65,7 +65,7 @@ int mf_nomem(struct mf_ctx *c);
 
 /* root/rel as a path relative to the workdir ("." for the root itself),
  * or NULL (ENOMEM). The text is in c->path: valid until the next call
- * that uses c->path (mf_path, mf_report*, mf_digests). */
+ * into this module with c. */
 const char *mf_path(struct mf_ctx *c, const char *rel);
 
 /* How mf_resolve found a name. */

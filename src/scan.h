@@ -50,8 +50,10 @@ struct scan_state {
 	unsigned char buf[2 * SCAN_MAX_PATTERN + 64];
 };
 
-/* Builds the scanner. Values shorter than 8 bytes are skipped (DESIGN.md:
- * length >= 8), as is every encoded form identical to one already present.
+/* Builds the scanner from copies of the values' encodings: secrets is
+ * only read during the call. Values shorter than 8 bytes are skipped
+ * (DESIGN.md: length >= 8), as is every encoded form identical to one
+ * already present. scan_free wipes and frees the copies.
  * Returns NULL and fills e (ERR_SYSTEM) when out of memory; never NULL
  * otherwise, even with no usable secret (it then finds nothing). */
 struct scan *scan_new(const struct scan_secret *secrets, size_t n,
@@ -64,8 +66,9 @@ size_t scan_patterns(const struct scan *s);
 /* Starts a stream. Cheap: it touches two words, not the buffer. */
 void scan_state_init(struct scan_state *st);
 
-/* Feeds the next len bytes of a stream and calls hit() once per match
- * (every occurrence of every pattern, overlapping ones included). A match
+/* Feeds the next len bytes of a stream (read during the call only) and
+ * calls hit() once per match (every occurrence of every pattern,
+ * overlapping ones included; h is valid for that call only). A match
  * is reported by the feed that supplies its last byte, so matches spanning
  * feeds are found; within one feed, hits come in order of their offset,
  * then of the secret's index. A non-zero return from hit() stops the feed
