@@ -173,8 +173,8 @@ $(B)/fuzz/fuzz_envfile: tests/fuzz/fuzz_envfile.c $(FUZZ_SRCS) \
 		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -o $@ $^
 
-$(B)/fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c src/spec.c src/err.c src/buf.c \
-		src/io.c src/vec.c | $(BOOTSTRAP_CHECK)
+$(B)/fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c src/spec.c src/units.c src/err.c \
+		src/buf.c src/io.c src/vec.c | $(BOOTSTRAP_CHECK)
 	@mkdir -p $(@D)
 	clang -g -O1 -D_GNU_SOURCE -Isrc \
 		-fsanitize=fuzzer,address,undefined \
@@ -189,7 +189,7 @@ $(B)/tools/try-syscall: tests/tools/try-syscall.c | $(BOOTSTRAP) $(DEPS_STAMP)
 		$(SCPPFLAGS) -o $@ $<
 
 FUZZ_MANIFEST_SRCS := $(sort $(wildcard src/manifest*.c)) src/err.c src/buf.c \
-	src/io.c src/findings.c src/spec.c src/vec.c
+	src/io.c src/findings.c src/spec.c src/units.c src/vec.c
 $(B)/fuzz/fuzz_manifest: tests/fuzz/fuzz_manifest.c $(FUZZ_MANIFEST_SRCS) \
 		| $(BOOTSTRAP_CHECK)
 	@mkdir -p $(@D)

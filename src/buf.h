@@ -27,6 +27,9 @@ struct buf {
 	size_t len, cap;
 };
 
+/* A struct buf owns p; buf_free wipes and frees it and leaves the buffer
+ * empty and reusable. Pointers into p are valid until the next call on
+ * the buffer. */
 void buf_free(struct buf *b);
 /* Empties the buffer, keeping (and wiping) its storage. */
 void buf_reset(struct buf *b);

@@ -71,10 +71,12 @@ struct cli {
 int cli_parse(int argc, char **argv, struct cli *c, struct err *e);
 void cli_free(struct cli *c);
 
+/* The command's name, a static string ("cleanroom" for none). */
 const char *cli_cmd_name(enum cmd cmd);
 
-/* Appends the usage text: the overview when cmd is CMD_NONE, else that
- * command's synopsis and every option it accepts. */
+/* Appends the usage text to the caller's out: the overview when cmd is
+ * CMD_NONE, else that command's synopsis and every option it accepts.
+ * Returns 0 or -1 (ENOMEM). */
 int cli_usage(struct buf *out, enum cmd cmd);
 
 #endif

@@ -8,6 +8,10 @@
  *
  * init and diff read no spec; doctor loads its job itself, because a
  * spec or env file that will not load is one of its findings.
+ *
+ * Ownership: the job, the command line and env (doctor: the caller's
+ * environment) are main's; a command may add to the job (run's TMPDIR)
+ * but frees nothing of it.
  */
 #ifndef CLEANROOM_COMMANDS_H
 #define CLEANROOM_COMMANDS_H

@@ -3,9 +3,8 @@
  * rules, per DESIGN.md: a spec value replaces the preset's; a flag
  * replaces a scalar and adds to a list, except --output, whose roots
  * replace the spec's (naming an output directory means "this one", not
- * "this one too"). Flag values that need parsing (durations, sizes,
- * NAME=VALUE) are checked here, so a typo is a usage error before anything
- * runs.
+ * "this one too"). Flags arrive already checked, as a spec of overrides
+ * (overrides.c), so nothing here parses a value.
  */
 #include "config.h"
 
@@ -280,22 +279,11 @@ int config_merge(const struct spec *file, int spec_found, const struct spec *ov,
 	return 0;
 }
 
-static void map_free(struct spec_map *m)
-{
-	/* spec_free owns the map layout; reuse it through a scratch spec. */
-	struct spec tmp;
-
-	spec_init(&tmp);
-	tmp.env.set = *m;
-	spec_free(&tmp);
-	memset(m, 0, sizeof *m);
-}
-
 void config_free(struct config *cfg)
 {
 	spec_free(&cfg->spec);
-	map_free(&cfg->preset_set);
-	map_free(&cfg->spec_set);
-	map_free(&cfg->flag_set);
+	spec_map_free(&cfg->preset_set);
+	spec_map_free(&cfg->spec_set);
+	spec_map_free(&cfg->flag_set);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -19,7 +19,8 @@
 struct config {
 	struct spec spec;	     /* effective values */
 	int spec_found;		     /* a spec file was read */
-	const struct preset *preset; /* NULL when framework is none */
+	const struct preset *preset; /* static (preset.h); NULL when the
+					framework is none */
 	struct detection detection;  /* what detection found (if it ran) */
 	int framework_detected;	     /* framework came from detection */
 	struct spec_map preset_set;  /* the preset's env defaults */
@@ -42,9 +43,13 @@ extern const char *const config_default_inherit[];
  * Merges the framework preset, the spec file (file; an empty spec when
  * spec_found is 0) and the command line's overrides (overrides.h) into
  * cfg. The framework, when neither names it, is detected in the current
- * directory (the workdir, job.h). Returns 0, or -1 with e filled:
- * ERR_CONFIG for an ambiguous framework, ERR_SYSTEM on allocation
- * failure. cfg is filled either way; config_free releases it.
+ * directory (the workdir, job.h); a named one still reads Gemfile.lock
+ * there for its manifest kind. Returns 0, or -1 with e filled as
+ * preset_detect fills it: ERR_CONFIG for an ambiguous framework or a
+ * Gemfile.lock that is not a regular file or is implausibly large,
+ * ERR_SYSTEM for an allocation failure or another I/O error while
+ * detecting. cfg is filled either way (file and ov are only read); it
+ * owns copies of every string, and config_free releases them.
  */
 int config_merge(const struct spec *file, int spec_found, const struct spec *ov,
 		 struct config *cfg, struct err *e);

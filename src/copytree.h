@@ -45,8 +45,8 @@ int copytree_file_at(int sdir, const char *sname, int ddir, const char *dname,
 		     const char *shown, struct err *e);
 
 /* The names of directory dir in the order readdir returns them, '\n'
- * separated, at most max bytes ("." and ".." left out). Returns the
- * length, or -1 with errno set. */
+ * separated, into the caller's out (at most max bytes; "." and ".." left
+ * out). Returns the length, or -1 with errno set. */
 long copytree_readdir_order(const char *dir, char *out, size_t max);
 
 #endif

@@ -4,6 +4,10 @@
  * shell would run, or whose result cleanroom refuses to guess, is rejected
  * with FILE:LINE:COL and a message of its own. Nothing is executed and
  * nothing is printed.
+ *
+ * Ownership: `defined` is the caller's and owns copies of every name,
+ * value and origin added to it (vars.h); buf, name and base are only read
+ * during the call.
  */
 #ifndef CLEANROOM_ENVFILE_H
 #define CLEANROOM_ENVFILE_H

@@ -4,6 +4,9 @@
  * file that cleanroom and sh read back to the same values) and `json`
  * (an object in assignment order). Pure: writes into a growable buffer,
  * never to a file descriptor.
+ *
+ * Ownership: every function appends to the caller's buffer and keeps no
+ * pointer to its arguments.
  */
 #ifndef CLEANROOM_ENVFMT_H
 #define CLEANROOM_ENVFMT_H

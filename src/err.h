@@ -55,7 +55,9 @@ struct err {
 };
 
 /* Fills e (when non-NULL) and returns -1, so callers can write
- * `return err_set(e, ...)`. file may be NULL. */
+ * `return err_set(e, ...)`. file may be NULL. Texts are copied (cut to
+ * the fixed buffers), so a struct err holds no pointer and needs no
+ * freeing. */
 int err_set(struct err *e, enum err_kind kind, const char *file, unsigned line,
 	    unsigned col, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));

@@ -25,6 +25,8 @@ struct filediff {
 	size_t a_len, b_len;
 };
 
+/* Fills the caller's d; its a_line and b_line point into a and b and are
+ * valid as long as they are. */
 void filediff_first(const char *a, size_t alen, const char *b, size_t blen,
 		    struct filediff *d);
 

@@ -28,7 +28,9 @@ struct findings {
 	size_t n, cap;
 };
 
-/* Appends a finding (path may be NULL). Returns 0 or -1 (ENOMEM). */
+/* Appends a finding (path may be NULL). The list owns copies of path and
+ * the message; check must be a static string, kept as it is. Returns 0 or
+ * -1 (ENOMEM). */
 int findings_add(struct findings *f, enum finding_level level,
 		 const char *check, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -36,6 +38,7 @@ int findings_add(struct findings *f, enum finding_level level,
 /* Number of findings at or above level. */
 size_t findings_count(const struct findings *f, enum finding_level level);
 
+/* Frees every finding's strings and the array, and zeroes f. */
 void findings_free(struct findings *f);
 
 #endif

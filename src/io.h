@@ -9,11 +9,11 @@
 
 #include "buf.h"
 
-/* Appends the file at path to out, refusing files larger than max bytes.
- * Returns 0, or -1 with errno set (EFBIG past max, EISDIR for a
- * directory). This is the one whole-file reader: callers that must open
- * the file themselves (beneath a directory fd, or with O_NONBLOCK) use
- * io_read_fd. */
+/* Appends the file at path to the caller's out, refusing files larger
+ * than max bytes. Returns 0, or -1 with errno set (EFBIG past max, EISDIR
+ * for a directory); out may then hold part of the file. This is the one
+ * whole-file reader: callers that must open the file themselves (beneath
+ * a directory fd, or with O_NONBLOCK) use io_read_fd. */
 int io_read_file(const char *path, size_t max, struct buf *out);
 
 /* The same for what remains to be read from fd, which stays open and
@@ -44,7 +44,8 @@ struct io_names {
 };
 
 /* Reads the names of the directory open at fd (left open, its offset
- * rewound) into out. Returns 0, or -1 with errno set. */
+ * rewound; the caller still owns it) into out. Returns 0, or -1 with
+ * errno set. */
 int io_dir_names(int fd, struct io_names *out);
 void io_names_free(struct io_names *ns);
 

@@ -39,7 +39,8 @@ int lock_add(struct lock *l, const char *path, const unsigned char *sha256);
  * valid lock). */
 size_t lock_sort(struct lock *l);
 
-/* Appends the sha256sum text of a sorted lock. */
+/* Appends the sha256sum text of a sorted lock to the caller's out.
+ * Returns 0 or -1 (ENOMEM). */
 int lock_format(const struct lock *l, struct buf *out);
 
 /* Writes the lock as name in the directory open at dirfd (AT_FDCWD: the
@@ -51,16 +52,19 @@ int lock_write_at(int dirfd, const char *name, const char *shown,
 /* lock_write_at beneath the cwd: path's directories must not be links. */
 int lock_write(const char *path, const struct lock *l, struct err *e);
 
-/* Parses sha256sum text (name is used in messages) in any order and sorts
- * it. Errors are ERR_CONFIG: a malformed line or bad escape (name:line:col),
- * a path listed twice. */
+/* Parses sha256sum text (name is used in messages) in any order into the
+ * caller's lock_init'ed out, which owns copies of the paths, and sorts
+ * it. Errors are ERR_CONFIG: a malformed line or bad escape
+ * (name:line:col), a path listed twice; out may then hold some entries,
+ * and lock_free releases them. lock_load reads path first (a missing or
+ * unreadable file is ERR_CONFIG too). */
 int lock_parse(const char *name, const char *buf, size_t len, struct lock *out,
 	       struct err *e);
 int lock_load(const char *path, struct lock *out, struct err *e);
 
 /* The differences from a to b (both sorted): each callback gets the path
- * and, for changed files, both digests. Returns the number of
- * differences. */
+ * and, for changed files, both digests, borrowed from a and b for the
+ * call. Returns the number of differences. */
 enum lock_change { LOCK_ADDED, LOCK_REMOVED, LOCK_CHANGED };
 size_t lock_diff(const struct lock *a, const struct lock *b,
 		 void (*each)(enum lock_change what, const char *path,

@@ -1,37 +1,117 @@
 /*
- * Manifest checks: finding an output root's manifests among the walked
- * files, reading and parsing them, handing each to its format's checker
- * (manifest_<format>.c), and what all formats share: resolving the names a
- * manifest gives against the files (never outside the root), reporting
- * findings with workdir-relative paths, reading digests a check needs,
- * weighing fingerprint mismatches (a mismatch only counts where the
- * framework's scheme demonstrably applies), and finally reporting the
- * files no manifest mentions. Pure: no printing, no exiting; the only
- * system calls are the reads of the manifests and of files whose digests
- * are recomputed.
+ * The manifest dispatcher: finds an output root's manifests among the
+ * walked files through a table of formats, reads and parses each, hands it
+ * to its format's check function (manifest_<format>.c), and finally reports
+ * the files no manifest mentions. What the formats share (resolving names,
+ * findings, digests, fingerprint votes) is manifest_util.c, which both
+ * sides call; no format calls back in here. Pure: no printing, no exiting;
+ * the only system calls are the reads of the manifests and, through the
+ * formats, of files whose digests are recomputed.
  */
 #include "manifest.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "io.h"
+#include "manifest_formats.h"
+#include "manifest_hash.h"
+#include "manifest_json.h"
+#include "manifest_util.h"
 
 /* More unmentioned files than this are summed up in one finding. */
 #define UNMENTIONED_MAX 50
 
-struct mf_group {
-	char *name;
-	const char *scheme;
-	size_t match, unverified;
+/* Three build tools write a manifest of this one name: Sprockets 2, Vite
+ * before 5 and webpack-manifest-plugin. Which of them wrote it is read from
+ * its shape (sniff). */
+#define SHARED_NAME "manifest.json"
+
+/*
+ * The formats, in the order MF_AUTO checks them. files[] are the names of a
+ * format's manifest relative to the root, in order of preference; '#'
+ * stands for 32 lower-case hex digits, and of several files that match,
+ * the first by name is the manifest (as Sprockets picks it), with the
+ * warning `several` when the format's first name matched more than one.
+ * SHARED_NAME is the format's when its shape says so, or when it cannot be
+ * parsed and this format was asked for (the check then says why). With
+ * `all`, every file found is one of the format's manifests (webpack's two
+ * plugins write one each); otherwise only the first found.
+ */
+struct format {
+	enum manifest_kind kind;
+	int all;
+	const char *name;     /* as spec.c spells it (outputs.manifest) */
+	const char *files[4]; /* ends at the first NULL */
+	const char *expected; /* "no <name> manifest: expected ..." */
+	const char *several;  /* "%zu" is the count */
+	int (*check)(struct mf_ctx *c, const struct mf_json *j);
 };
 
-struct mf_pending {
-	size_t group, idx;
-	char *msg;
+static const struct format formats[] = {
+	{
+		.kind = MF_SPROCKETS,
+		.name = "sprockets",
+		.files = {".sprockets-manifest-#.json", "manifest-#.json",
+			  SHARED_NAME},
+		.expected = ".sprockets-manifest-<hex>.json (or "
+			    "manifest-<hex>.json)",
+		.several = "%zu Sprockets manifests in the root; Sprockets "
+			   "reads the first by name, this one",
+		.check = mf_check_sprockets,
+	},
+	{
+		.kind = MF_PROPSHAFT,
+		.name = "propshaft",
+		.files = {".manifest.json"},
+		.expected = ".manifest.json",
+		.check = mf_check_propshaft,
+	},
+	{
+		.kind = MF_DJANGO,
+		.name = "django",
+		.files = {"staticfiles.json"},
+		.expected = "staticfiles.json (written by "
+			    "ManifestStaticFilesStorage; with "
+			    "StaticFilesStorage set outputs.manifest to none)",
+		.check = mf_check_django,
+	},
+	{
+		.kind = MF_VITE,
+		.name = "vite",
+		.files = {".vite/manifest.json", SHARED_NAME},
+		.expected = ".vite/manifest.json (written with build.manifest: "
+			    "true) or manifest.json",
+		.check = mf_check_vite,
+	},
+	{
+		.kind = MF_WEBPACK,
+		.name = "webpack",
+		.files = {SHARED_NAME, "assets-manifest.json"},
+		.all = 1,
+		.expected = "manifest.json (webpack-manifest-plugin) or "
+			    "assets-manifest.json (webpack-assets-manifest)",
+		.check = mf_check_webpack,
+	},
+};
+
+#define NFORMATS  (sizeof formats / sizeof formats[0])
+#define NAMES_MAX (sizeof formats[0].files / sizeof formats[0].files[0] - 1)
+
+static const struct format *format_of(enum manifest_kind kind)
+{
+	for (size_t i = 0; i < NFORMATS; i++)
+		if (formats[i].kind == kind)
+			return &formats[i];
+	return NULL;
+}
+
+/* A manifest file found in the root, and its format. */
+struct found {
+	size_t idx;
+	const struct format *fmt;
 };
 
 void manifest_result_free(struct manifest_result *r)
@@ -45,545 +125,12 @@ void manifest_result_free(struct manifest_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-int mf_nomem(struct mf_ctx *c)
-{
-	return err_sys(c->e, ENOMEM, "manifest check");
-}
-
-static int nomem(struct mf_ctx *c)
-{
-	return mf_nomem(c);
-}
-
-/* ---- Paths and lookups ---- */
-
-/* root/rel into c->path, without "./" for a root of "." and without a
- * doubled '/'. */
-static const char *full_path(struct mf_ctx *c, const char *rel)
-{
-	size_t rn = strlen(c->root);
-
-	buf_reset(&c->path);
-	/* "." stands for the root itself. */
-	if (strcmp(rel, ".") == 0) {
-		if (buf_adds(&c->path, rn ? c->root : ".") < 0 ||
-		    buf_addc(&c->path, '\0') < 0)
-			return NULL;
-		c->path.len--;
-		return c->path.p;
-	}
-	if (!(rn == 0 || (rn == 1 && c->root[0] == '.'))) {
-		if (buf_add(&c->path, c->root, rn) < 0)
-			return NULL;
-		if (c->root[rn - 1] != '/' && buf_addc(&c->path, '/') < 0)
-			return NULL;
-	}
-	if (buf_adds(&c->path, rel) < 0 || buf_addc(&c->path, '\0') < 0)
-		return NULL;
-	c->path.len--;
-	return c->path.p;
-}
-
-static int cmp_rel(const char *a, const char *b, size_t bn)
-{
-	size_t an = strlen(a);
-	int r = memcmp(a, b, an < bn ? an : bn);
-
-	if (r != 0)
-		return r;
-	return an < bn ? -1 : an > bn;
-}
-
-long mf_lookup(const struct mf_ctx *c, const char *rel, size_t len)
-{
-	size_t lo = 0, hi = c->nfiles;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int r = cmp_rel(c->files[mid].rel, rel, len);
-
-		if (r == 0)
-			return (long)mid;
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-enum mf_res mf_resolve(struct mf_ctx *c, const char *name, size_t len,
-		       size_t *idx)
-{
-	size_t i = 0;
-	long at;
-
-	buf_reset(&c->norm);
-	/* PATH_MAX: a longer name is no file, and the bound keeps each
-	 * resolution cheap. */
-	if (len == 0 || len > 4096 || memchr(name, '\0', len) != NULL)
-		return MF_BADNAME;
-	if (name[0] == '/')
-		return MF_OUTSIDE;
-	while (i < len) {
-		size_t n = 0;
-
-		while (i + n < len && name[i + n] != '/')
-			n++;
-		if (n == 2 && name[i] == '.' && name[i + 1] == '.')
-			return MF_OUTSIDE;
-		if (!(n == 0 || (n == 1 && name[i] == '.'))) {
-			if ((c->norm.len > 0 && buf_addc(&c->norm, '/') < 0) ||
-			    buf_add(&c->norm, name + i, n) < 0)
-				return MF_NOMEM;
-		}
-		i += n + 1;
-	}
-	if (c->norm.len == 0)
-		return MF_BADNAME;
-	if (buf_addc(&c->norm, '\0') < 0)
-		return MF_NOMEM;
-	c->norm.len--;
-	at = mf_lookup(c, c->norm.p, c->norm.len);
-	if (at < 0)
-		return MF_MISSING;
-	*idx = (size_t)at;
-	return MF_FOUND;
-}
-
-void mf_mention(struct mf_ctx *c, size_t idx)
-{
-	c->r->mentioned[idx] |= MF_ENTRY;
-	c->seen[idx] = 1;
-}
-
-/* A name as a message quotes it: at most 200 bytes, control characters
- * as '?', so that a hostile manifest cannot drive a terminal. */
-static const char *shown(char *out, size_t size, const char *s, size_t len)
-{
-	size_t n = len < size - 4 ? len : size - 4, i;
-
-	if (n > 200)
-		n = 200;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		out[i] = s[i];
-		if (ch < 0x20 || ch == 0x7f)
-			out[i] = '?';
-	}
-	if (n < len)
-		memcpy(out + i, "...", 4);
-	else
-		out[i] = '\0';
-	return out;
-}
-
-int mf_need(struct mf_ctx *c, const char *key, const char *name, size_t len,
-	    size_t *idx)
-{
-	char k[210], v[210];
-	enum mf_res res = mf_resolve(c, name, len, idx);
-
-	switch (res) {
-	case MF_FOUND: mf_mention(c, *idx); return 1;
-	case MF_MISSING:
-		return mf_report_rel(c, FIND_ERROR, "manifest", c->norm.p,
-				     "missing: %s lists it for \"%s\"",
-				     c->m->path,
-				     shown(k, sizeof k, key, strlen(key)));
-	case MF_OUTSIDE:
-		return mf_report(
-			c, FIND_ERROR, "manifest", SIZE_MAX,
-			"entry \"%s\" names \"%s\", outside the output "
-			"root",
-			shown(k, sizeof k, key, strlen(key)),
-			shown(v, sizeof v, name, len));
-	case MF_BADNAME:
-		return mf_report(c, FIND_ERROR, "manifest", SIZE_MAX,
-				 "entry \"%s\" names \"%s\", which is not a "
-				 "file name",
-				 shown(k, sizeof k, key, strlen(key)),
-				 shown(v, sizeof v, name, len));
-	case MF_NOMEM: return nomem(c);
-	}
-	return nomem(c);
-}
-
-/* ---- Findings ---- */
-
-static int vreport(struct mf_ctx *c, enum finding_level level,
-		   const char *check, const char *rel, const char *fmt,
-		   va_list ap)
-{
-	const char *path = NULL;
-	char *msg = NULL;
-	int rc;
-
-	if (vasprintf(&msg, fmt, ap) < 0)
-		return nomem(c);
-	if (rel != NULL && (path = full_path(c, rel)) == NULL) {
-		free(msg);
-		return nomem(c);
-	}
-	rc = findings_add(c->f, level, check, path, "%s", msg);
-	free(msg);
-	return rc < 0 ? nomem(c) : 0;
-}
-
-int mf_report(struct mf_ctx *c, enum finding_level level, const char *check,
-	      size_t idx, const char *fmt, ...)
-{
-	const char *rel =
-		idx == SIZE_MAX ? c->files[c->mfile].rel : c->files[idx].rel;
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vreport(c, level, check, rel, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-int mf_report_rel(struct mf_ctx *c, enum finding_level level, const char *check,
-		  const char *rel, const char *fmt, ...)
-{
-	char *copy = rel ? strdup(rel) : NULL; /* rel may be c->norm */
-	va_list ap;
-	int rc;
-
-	if (rel != NULL && copy == NULL)
-		return nomem(c);
-	va_start(ap, fmt);
-	rc = vreport(c, level, check, copy, fmt, ap);
-	va_end(ap);
-	free(copy);
-	return rc;
-}
-
-int mf_reject(struct mf_ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg = NULL;
-	int rc;
-
-	c->broken = 1;
-	va_start(ap, fmt);
-	rc = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (rc < 0)
-		return nomem(c);
-	rc = mf_invalid(c, "%s", msg);
-	free(msg);
-	return rc;
-}
-
-int mf_invalid(struct mf_ctx *c, const char *fmt, ...)
-{
-	struct buf b = {0};
-	va_list ap;
-	int rc, n;
-
-	if (buf_printf(&b, "invalid %s manifest: ",
-		       spec_manifest_name(c->m->kind)) < 0) {
-		buf_free(&b);
-		return nomem(c);
-	}
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || buf_reserve(&b, (size_t)n + 1) < 0) {
-		buf_free(&b);
-		return nomem(c);
-	}
-	va_start(ap, fmt);
-	(void)vsnprintf(b.p + b.len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b.len += (size_t)n;
-	rc = mf_report(c, FIND_ERROR, "manifest", SIZE_MAX, "%s", b.p);
-	buf_free(&b);
-	return rc;
-}
-
-/* ---- Digests ---- */
-
-int mf_digests(struct mf_ctx *c, size_t idx, struct mf_digests *d)
-{
-	const struct manifest_file *mf = &c->files[idx];
-	const char *path;
-
-	if (d->want == MF_SHA256 && mf->sha256 != NULL) {
-		memcpy(d->sha256, mf->sha256, sizeof d->sha256);
-		d->size = mf->size;
-		return 1;
-	}
-	path = full_path(c, mf->rel);
-	if (path == NULL)
-		return nomem(c);
-	if (mf_digest_file(path, d) == 0)
-		return 1;
-	switch (errno) {
-	case ENOMEM: return nomem(c);
-	case ENOENT:
-	case ELOOP:
-	case EACCES:
-	case EPERM:
-	case EISDIR:
-	case EINVAL:
-	case ENXIO:
-		if (mf_report(c, FIND_ERROR, "manifest", idx,
-			      "cannot read it to check the manifest: %s",
-			      errno == EINVAL ? "not a regular file"
-					      : strerror(errno)) < 0)
-			return -1;
-		return 0;
-	default: return err_sys(c->e, errno, "%s", path);
-	}
-}
-
-int mf_check_integrity(struct mf_ctx *c, size_t idx, const char *sri,
-		       struct buf *problems)
-{
-	struct mf_digests d;
-	char got[128];
-	int rc;
-
-	memset(&d, 0, sizeof d);
-	d.want = mf_sri_algorithms(sri);
-	/* Browsers ignore algorithms they do not know, and so does this. */
-	if (d.want == 0)
-		return 0;
-	rc = mf_digests(c, idx, &d);
-	if (rc <= 0)
-		return rc;
-	switch (mf_sri_check(sri, &d)) {
-	case MF_SRI_MATCH:
-	case MF_SRI_NONE: return 0;
-	case MF_SRI_BAD:
-		rc = buf_printf(problems, "%sintegrity \"%.100s\" is malformed",
-				problems->len ? "; " : "", sri);
-		break;
-	default:
-		if (d.want & MF_SHA512)
-			mf_sri_format(got, "sha512", d.sha512, 64);
-		else if (d.want & MF_SHA384)
-			mf_sri_format(got, "sha384", d.sha384, 48);
-		else
-			mf_sri_format(got, "sha256", d.sha256, 32);
-		rc = buf_printf(problems,
-				"%sintegrity does not match the bytes (they "
-				"are %s)",
-				problems->len ? "; " : "", got);
-	}
-	return rc < 0 ? nomem(c) : 0;
-}
-
-/* ---- Fingerprint votes ---- */
-
-static long group_of(struct mf_ctx *c, const char *name, const char *scheme)
-{
-	struct mf_group *g;
-
-	for (size_t i = 0; i < c->ngroups; i++)
-		if (strcmp(c->groups[i].name, name) == 0)
-			return (long)i;
-	g = realloc(c->groups, (c->ngroups + 1) * sizeof *g);
-	if (g == NULL)
-		return nomem(c);
-	c->groups = g;
-	g[c->ngroups] = (struct mf_group){strdup(name), scheme, 0, 0};
-	if (g[c->ngroups].name == NULL)
-		return nomem(c);
-	return (long)c->ngroups++;
-}
-
-int mf_fp_match(struct mf_ctx *c, const char *group)
-{
-	long g = group_of(c, group, NULL);
-
-	if (g < 0)
-		return -1;
-	c->groups[g].match++;
-	c->r->fp_recomputed++;
-	return 0;
-}
-
-int mf_fp_mismatch(struct mf_ctx *c, const char *group, const char *scheme,
-		   size_t idx, const char *fmt, ...)
-{
-	long g = group_of(c, group, scheme);
-	char *msg = NULL;
-	va_list ap;
-	int n;
-
-	if (g < 0)
-		return -1;
-	if (c->groups[g].scheme == NULL)
-		c->groups[g].scheme = scheme;
-	if (c->npending == c->cappending) {
-		size_t cap = c->cappending ? c->cappending * 2 : 16;
-		struct mf_pending *p = realloc(c->pending, cap * sizeof *p);
-
-		if (p == NULL)
-			return nomem(c);
-		c->pending = p;
-		c->cappending = cap;
-	}
-	va_start(ap, fmt);
-	n = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return nomem(c);
-	c->pending[c->npending++] = (struct mf_pending){(size_t)g, idx, msg};
-	return 0;
-}
-
-int mf_fp_error(struct mf_ctx *c, size_t idx, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vreport(c, FIND_ERROR, "fingerprint", c->files[idx].rel, fmt, ap);
-	va_end(ap);
-	c->r->fp_mismatched++;
-	return rc;
-}
-
-void mf_fp_unverifiable(struct mf_ctx *c)
-{
-	c->r->fp_unverifiable++;
-}
-
-/* Turns the pending mismatches of one manifest into errors or counts. */
-static int settle(struct mf_ctx *c)
-{
-	int rc = 0;
-
-	for (size_t i = 0; i < c->npending && rc == 0; i++) {
-		struct mf_pending *p = &c->pending[i];
-		struct mf_group *g = &c->groups[p->group];
-
-		if (g->match > 0) {
-			rc = mf_report(c, FIND_ERROR, "fingerprint", p->idx,
-				       "%s", p->msg);
-			c->r->fp_mismatched++;
-		} else {
-			g->unverified++;
-			c->r->fp_unverifiable++;
-		}
-	}
-	for (size_t i = 0; i < c->ngroups && rc == 0; i++) {
-		struct mf_group *g = &c->groups[i];
-
-		if (g->unverified == 0)
-			continue;
-		rc = mf_report(c, FIND_INFO, "fingerprint", SIZE_MAX,
-			       "%zu %s file name%s carr%s a fingerprint that "
-			       "is not %s, and no such file here matches it: "
-			       "the build uses another version, salt or hash "
-			       "function, so %s not recomputed",
-			       g->unverified, g->name,
-			       g->unverified == 1 ? "" : "s",
-			       g->unverified == 1 ? "ies" : "y", g->scheme,
-			       g->unverified == 1 ? "it was" : "they were");
-	}
-	for (size_t i = 0; i < c->npending; i++)
-		free(c->pending[i].msg);
-	for (size_t i = 0; i < c->ngroups; i++)
-		free(c->groups[i].name);
-	free(c->pending);
-	free(c->groups);
-	c->pending = NULL;
-	c->groups = NULL;
-	c->npending = c->cappending = c->ngroups = 0;
-	return rc;
-}
-
-/* ---- Public paths (webpack) ---- */
-
-/* How many names are files of the root once cand bytes are cut. */
-static size_t resolved(struct mf_ctx *c, const char *const *names, size_t n,
-		       size_t cand)
-{
-	size_t count = 0, idx;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(names[i]);
-
-		if (len > cand && mf_resolve(c, names[i] + cand, len - cand,
-					     &idx) == MF_FOUND)
-			count++;
-	}
-	return count;
-}
-
-size_t mf_public_path(struct mf_ctx *c, const char *const *names, size_t n)
-{
-	size_t lcp, best = 0, best_count = 0;
-
-	if (n == 0)
-		return 0;
-	lcp = strlen(names[0]);
-	for (size_t i = 1; i < n; i++) {
-		size_t k = 0;
-
-		while (k < lcp && names[i][k] == names[0][k])
-			k++;
-		lcp = k;
-	}
-	/* Candidates: nothing, then every prefix of the common part that
-	 * ends in '/' ("/static/", or "auto/" that old versions of
-	 * webpack-manifest-plugin wrote); only when those leave names
-	 * unresolved, every other prefix (a publicPath without its '/').
-	 * The shortest of equally good candidates wins: it assumes least. */
-	for (int pass = 0; pass < 2 && best_count < n; pass++) {
-		size_t tried = 0;
-
-		/* Bounded, like the 32 candidates of each pass: a hostile
-		 * manifest must not make this quadratic. */
-		if (pass == 1 && (lcp > 64 || n > ((size_t)1 << 16)))
-			break;
-
-		for (size_t cand = 0; cand <= lcp && tried < 32; cand++) {
-			int slash = cand == 0 || names[0][cand - 1] == '/';
-			size_t count;
-
-			if (slash != (pass == 0))
-				continue;
-			tried++;
-			count = resolved(c, names, n, cand);
-			if (count > best_count ||
-			    (count == best_count && count > 0 && cand < best)) {
-				best = cand;
-				best_count = count;
-			}
-		}
-	}
-	return best;
-}
-
-/* ---- Finding and reading manifests ---- */
-
-static int is_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		      (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
-/* prefix<32 hex>.json, as Sprockets names its manifests. */
-static int sprockets_name(const char *rel, const char *prefix)
-{
-	size_t pn = strlen(prefix);
-
-	return strncmp(rel, prefix, pn) == 0 && strlen(rel) == pn + 32 + 5 &&
-	       is_hex(rel + pn, 32) && strcmp(rel + pn + 32, ".json") == 0;
-}
-
-enum manifest_kind mf_sniff(const struct mf_json *j)
+/* Which format a manifest.json is, by its shape: MF_SPROCKETS ("files"
+ * and "assets" objects), MF_NONE for a web app manifest ("icons",
+ * "start_url", "short_name", "display", "theme_color" or
+ * "background_color"), MF_VITE (values are objects with "file"), else
+ * MF_WEBPACK. */
+static enum manifest_kind sniff(const struct mf_json *j)
 {
 	const struct mf_jnode *root = &j->v[0];
 	const struct mf_jnode *files = mf_json_get(j, root, "files");
@@ -609,28 +156,11 @@ enum manifest_kind mf_sniff(const struct mf_json *j)
 	return MF_WEBPACK;
 }
 
-/* A manifest file found in the root, for one kind. */
-struct found {
-	size_t idx;
-	enum manifest_kind kind;
-};
-
-static int run_checker(struct mf_ctx *c, const struct mf_json *j)
-{
-	switch (c->m->kind) {
-	case MF_SPROCKETS: return mf_check_sprockets(c, j);
-	case MF_PROPSHAFT: return mf_check_propshaft(c, j);
-	case MF_DJANGO: return mf_check_django(c, j);
-	case MF_VITE: return mf_check_vite(c, j);
-	default: return mf_check_webpack(c, j);
-	}
-}
-
 /* Reads, parses and checks one manifest. */
-static int check_one(struct mf_ctx *c, struct found fd)
+static int check_one(struct mf_ctx *c, const struct found *fd)
 {
 	struct manifest_result *r = c->r;
-	const struct manifest_file *mf = &c->files[fd.idx];
+	const struct manifest_file *mf = &c->files[fd->idx];
 	struct manifest_seen *m, *v;
 	struct buf data = {0};
 	struct mf_json j;
@@ -641,18 +171,19 @@ static int check_one(struct mf_ctx *c, struct found fd)
 
 	v = realloc(r->v, (r->n + 1) * sizeof *v);
 	if (v == NULL)
-		return nomem(c);
+		return mf_nomem(c);
 	r->v = v;
 	m = &r->v[r->n];
 	memset(m, 0, sizeof *m);
-	m->kind = fd.kind;
-	path = full_path(c, mf->rel);
+	m->kind = fd->fmt->kind;
+	path = mf_path(c, mf->rel);
 	if (path == NULL || (m->path = strdup(path)) == NULL)
-		return nomem(c);
+		return mf_nomem(c);
 	r->n++;
 	c->m = m;
-	c->mfile = fd.idx;
-	r->mentioned[fd.idx] |= MF_MANIFEST;
+	c->name = fd->fmt->name;
+	c->mfile = fd->idx;
+	r->mentioned[fd->idx] |= MF_MANIFEST;
 	memset(c->seen, 0, c->nfiles);
 	/* Until it is read and parsed, nothing can be said about the files
 	 * it does not mention. */
@@ -666,7 +197,7 @@ static int check_one(struct mf_ctx *c, struct found fd)
 
 		buf_free(&data);
 		if (saved == ENOMEM)
-			return nomem(c);
+			return mf_nomem(c);
 		if (saved == EFBIG)
 			return mf_report(c, FIND_ERROR, "manifest", SIZE_MAX,
 					 "the manifest is larger than 64 MiB; "
@@ -684,7 +215,7 @@ static int check_one(struct mf_ctx *c, struct found fd)
 
 		buf_free(&data);
 		if (saved != EINVAL)
-			return nomem(c);
+			return mf_nomem(c);
 		return mf_report(c, FIND_ERROR, "manifest", SIZE_MAX,
 				 "invalid JSON at line %u, column %u: %s", line,
 				 col, msg);
@@ -694,13 +225,13 @@ static int check_one(struct mf_ctx *c, struct found fd)
 	if (j.v[0].type != MJ_OBJ)
 		rc = mf_reject(c, "the top level is not an object");
 	else
-		rc = run_checker(c, &j);
+		rc = fd->fmt->check(c, &j);
 	mf_json_free(&j);
 	r->entries += m->entries;
 	if (rc == 0)
-		rc = settle(c);
+		rc = mf_fp_settle(c);
 	else
-		(void)settle(c);
+		(void)mf_fp_settle(c);
 	return rc;
 }
 
@@ -711,14 +242,14 @@ static int check_one(struct mf_ctx *c, struct found fd)
 static enum manifest_kind sniff_file(struct mf_ctx *c, size_t idx)
 {
 	enum manifest_kind kind = MF_UNSET;
-	const char *path = full_path(c, c->files[idx].rel);
+	const char *path = mf_path(c, c->files[idx].rel);
 	struct buf data = {0};
 	struct mf_json j;
 	char msg[16];
 	unsigned line, col;
 
 	if (path == NULL) {
-		nomem(c);
+		mf_nomem(c);
 		return MF_NOMEM_KIND;
 	}
 	if (c->files[idx].size > MANIFEST_MAX)
@@ -729,114 +260,140 @@ static enum manifest_kind sniff_file(struct mf_ctx *c, size_t idx)
 		buf_free(&data);
 		if (saved != ENOMEM)
 			return MF_UNSET;
-		nomem(c);
+		mf_nomem(c);
 		return MF_NOMEM_KIND;
 	}
 	if (mf_json_parse(data.p ? data.p : "", data.len, &j, msg, sizeof msg,
 			  &line, &col) == 0) {
-		kind = mf_sniff(&j);
+		kind = sniff(&j);
 		mf_json_free(&j);
 	} else if (errno == ENOMEM) {
-		nomem(c);
+		mf_nomem(c);
 		kind = MF_NOMEM_KIND;
 	}
 	buf_free(&data);
 	return kind;
 }
 
-/* Looks for the manifests of kind (MF_AUTO: of every kind) and appends
- * them to out in checking order. manifest.json is parsed to tell which
- * format it is; *mj_kind says what it looked like: MF_AUTO when there is
- * none, MF_UNSET when it is not valid JSON, MF_NONE when it is a web app
- * manifest. */
-static int find_manifests(struct mf_ctx *c, enum manifest_kind kind,
-			  struct found *out, size_t *nout,
-			  enum manifest_kind *mj_kind, size_t *nsprockets)
+/* The first file, by name, that a name of formats[].files stands for, or
+ * -1; *count says how many match. */
+static long find_name(const struct mf_ctx *c, const char *name, size_t *count)
 {
-	long sp = -1, legacy = -1, mj, at;
-	size_t n = 0;
+	const char *hash = strchr(name, '#');
+	size_t pn, sn;
+	long first = -1;
 
-	*nsprockets = 0;
-	*mj_kind = MF_AUTO;
+	*count = 0;
+	if (hash == NULL) {
+		first = mf_lookup(c, name, strlen(name));
+		*count = first >= 0;
+		return first;
+	}
+	pn = (size_t)(hash - name);
+	sn = strlen(hash + 1);
 	for (size_t i = 0; i < c->nfiles; i++) {
 		const char *rel = c->files[i].rel;
 
-		if (sprockets_name(rel, ".sprockets-manifest-")) {
-			if (sp < 0)
-				sp = (long)i;
-			(*nsprockets)++;
-		} else if (legacy < 0 && sprockets_name(rel, "manifest-")) {
-			legacy = (long)i;
-		}
+		if (strlen(rel) != pn + 32 + sn ||
+		    strncmp(rel, name, pn) != 0 ||
+		    !mf_is_lower_hex(rel + pn, 32) ||
+		    strcmp(rel + pn + 32, hash + 1) != 0)
+			continue;
+		if (first < 0)
+			first = (long)i;
+		(*count)++;
 	}
-	mj = mf_lookup(c, "manifest.json", 13);
+	return first;
+}
+
+/* 1 when fm looks for a file of that name. */
+static int looks_for(const struct format *fm, const char *name)
+{
+	for (size_t k = 0; fm->files[k] != NULL; k++)
+		if (strcmp(fm->files[k], name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether SHARED_NAME, which looked like mj_kind, is the manifest of
+ * formats[f] when looking for kind. An unparsable one (MF_UNSET) is the
+ * named format's, so that its check says why it cannot be read; looking
+ * for every format, it is the last such format's (webpack's) unless
+ * known_elsewhere: a format that could have written it found its manifest
+ * under another name, so the build tool is known and this file is not its
+ * record.
+ */
+static int claims_shared(size_t f, enum manifest_kind kind,
+			 enum manifest_kind mj_kind, int known_elsewhere)
+{
+	const struct format *fm = &formats[f];
+	int last = 1;
+
+	if (mj_kind == fm->kind)
+		return 1;
+	if (mj_kind != MF_UNSET)
+		return 0;
+	if (kind == fm->kind)
+		return 1;
+	for (size_t g = f + 1; g < NFORMATS; g++)
+		if (looks_for(&formats[g], SHARED_NAME))
+			last = 0;
+	return kind == MF_AUTO && last && !known_elsewhere;
+}
+
+/*
+ * Looks for the manifests of kind (MF_AUTO: of every format) and appends
+ * them to out in checking order, warning where a format's first name
+ * matched several files. SHARED_NAME is parsed to tell which format it
+ * is; *mj_kind says what it looked like: MF_AUTO when there is none,
+ * MF_UNSET when it is not valid JSON, MF_NONE when it is a web app
+ * manifest. Returns 0, or -1 on an internal failure (e filled).
+ */
+static int find_manifests(struct mf_ctx *c, enum manifest_kind kind,
+			  struct found *out, size_t *nout,
+			  enum manifest_kind *mj_kind)
+{
+	long mj = mf_lookup(c, SHARED_NAME, strlen(SHARED_NAME));
+	size_t n = 0;
+	int known_elsewhere = 0;
+
+	*mj_kind = MF_AUTO;
 	if (mj >= 0) {
 		*mj_kind = sniff_file(c, (size_t)mj);
 		if (*mj_kind == MF_NOMEM_KIND)
 			return -1;
 	}
-#define FOUND(i, k) (out[n++] = (struct found){(size_t)(i), (k)})
-	if (kind == MF_AUTO || kind == MF_SPROCKETS) {
-		if (sp >= 0)
-			FOUND(sp, MF_SPROCKETS);
-		else if (legacy >= 0)
-			FOUND(legacy, MF_SPROCKETS);
-		else if (mj >= 0 &&
-			 (*mj_kind == MF_SPROCKETS ||
-			  (kind == MF_SPROCKETS && *mj_kind == MF_UNSET)))
-			FOUND(mj, MF_SPROCKETS);
+	for (size_t f = 0; f < NFORMATS; f++) {
+		const struct format *fm = &formats[f];
+
+		if (kind != MF_AUTO && kind != fm->kind)
+			continue;
+		for (size_t k = 0; fm->files[k] != NULL; k++) {
+			size_t count = 0;
+			long at = -1;
+
+			if (strcmp(fm->files[k], SHARED_NAME) != 0) {
+				at = find_name(c, fm->files[k], &count);
+				if (at >= 0 && looks_for(fm, SHARED_NAME))
+					known_elsewhere = 1;
+			} else if (mj >= 0 && claims_shared(f, kind, *mj_kind,
+							    known_elsewhere)) {
+				at = mj;
+			}
+			if (at < 0)
+				continue;
+			if (k == 0 && count > 1 && fm->several != NULL &&
+			    mf_report(c, FIND_WARN, "manifest", (size_t)at,
+				      fm->several, count) < 0)
+				return -1;
+			out[n++] = (struct found){(size_t)at, fm};
+			if (!fm->all)
+				break;
+		}
 	}
-	if ((kind == MF_AUTO || kind == MF_PROPSHAFT) &&
-	    (at = mf_lookup(c, ".manifest.json", 14)) >= 0)
-		FOUND(at, MF_PROPSHAFT);
-	if ((kind == MF_AUTO || kind == MF_DJANGO) &&
-	    (at = mf_lookup(c, "staticfiles.json", 16)) >= 0)
-		FOUND(at, MF_DJANGO);
-	if (kind == MF_AUTO || kind == MF_VITE) {
-		at = mf_lookup(c, ".vite/manifest.json", 19);
-		if (at >= 0)
-			FOUND(at, MF_VITE);
-		else if (mj >= 0 && (*mj_kind == MF_VITE ||
-				     (kind == MF_VITE && *mj_kind == MF_UNSET)))
-			FOUND(mj, MF_VITE);
-	}
-	if (kind == MF_AUTO || kind == MF_WEBPACK) {
-		/* An unparsable manifest.json that nothing else claimed is
-		 * still reported when looking for every kind. */
-		if (mj >= 0 &&
-		    (*mj_kind == MF_WEBPACK ||
-		     (*mj_kind == MF_UNSET &&
-		      (kind == MF_WEBPACK ||
-		       (sp < 0 && legacy < 0 &&
-			mf_lookup(c, ".vite/manifest.json", 19) < 0)))))
-			FOUND(mj, MF_WEBPACK);
-		at = mf_lookup(c, "assets-manifest.json", 20);
-		if (at >= 0)
-			FOUND(at, MF_WEBPACK);
-	}
-#undef FOUND
 	*nout = n;
 	return 0;
-}
-
-static const char *where(enum manifest_kind kind)
-{
-	switch (kind) {
-	case MF_SPROCKETS:
-		return ".sprockets-manifest-<hex>.json (or "
-		       "manifest-<hex>.json)";
-	case MF_PROPSHAFT: return ".manifest.json";
-	case MF_DJANGO:
-		return "staticfiles.json (written by "
-		       "ManifestStaticFilesStorage; with StaticFilesStorage "
-		       "set outputs.manifest to none)";
-	case MF_VITE:
-		return ".vite/manifest.json (written with build.manifest: "
-		       "true) or manifest.json";
-	default:
-		return "manifest.json (webpack-manifest-plugin) or "
-		       "assets-manifest.json (webpack-assets-manifest)";
-	}
 }
 
 /* ---- Files no manifest mentions ---- */
@@ -906,34 +463,32 @@ int manifest_check(enum manifest_kind kind, const char *root,
 		   struct findings *f, struct manifest_result *r, struct err *e)
 {
 	struct mf_ctx c;
-	struct found found[8];
+	struct found found[NFORMATS * NAMES_MAX];
+	const struct format *named = format_of(kind);
 	enum manifest_kind mj_kind;
-	size_t nfound = 0, nsp = 0;
+	size_t nfound = 0;
 	int rc = -1, broken = 0;
 
 	if (kind == MF_NONE || kind == MF_UNSET)
 		return 0;
+	if (kind != MF_AUTO && named == NULL)
+		return err_set(e, ERR_SYSTEM, NULL, 0, 0,
+			       "manifest check: unknown kind %d", (int)kind);
 	for (size_t i = 1; i < nfiles; i++)
 		if (strcmp(files[i - 1].rel, files[i].rel) >= 0)
 			return err_set(e, ERR_SYSTEM, NULL, 0, 0,
 				       "manifest check: files are not sorted "
 				       "(\"%s\" before \"%s\")",
 				       files[i - 1].rel, files[i].rel);
-	memset(&c, 0, sizeof c);
-	c.root = root;
-	c.files = files;
-	c.nfiles = nfiles;
-	c.f = f;
-	c.r = r;
-	c.e = e;
 	r->nfiles = nfiles;
+	if (mf_ctx_init(&c, root, files, nfiles, f, r, e) < 0)
+		goto out;
 	r->mentioned = calloc(nfiles ? nfiles : 1, 1);
-	c.seen = calloc(nfiles ? nfiles : 1, 1);
-	if (r->mentioned == NULL || c.seen == NULL) {
-		nomem(&c);
+	if (r->mentioned == NULL) {
+		mf_nomem(&c);
 		goto out;
 	}
-	if (find_manifests(&c, kind, found, &nfound, &mj_kind, &nsp) < 0)
+	if (find_manifests(&c, kind, found, &nfound, &mj_kind) < 0)
 		goto out;
 	if (nfound == 0) {
 		if (kind == MF_AUTO)
@@ -942,31 +497,22 @@ int manifest_check(enum manifest_kind kind, const char *root,
 		else
 			rc = mf_report_rel(
 				&c, FIND_ERROR, "manifest", ".",
-				"no %s manifest: expected %s%s",
-				spec_manifest_name(kind), where(kind),
+				"no %s manifest: expected %s%s", named->name,
+				named->expected,
 				mj_kind != MF_AUTO && mj_kind != MF_UNSET
-					? "; manifest.json here is not one"
+					? "; " SHARED_NAME " here is not one"
 					: "");
 		free(r->mentioned);
 		r->mentioned = NULL;
 		goto out;
 	}
-	if (nsp > 1 &&
-	    mf_report_rel(&c, FIND_WARN, "manifest", files[found[0].idx].rel,
-			  "%zu Sprockets manifests in the root; "
-			  "Sprockets reads the first by name, "
-			  "this one",
-			  nsp) < 0)
-		goto out;
 	for (size_t i = 0; i < nfound; i++) {
-		if (check_one(&c, found[i]) < 0)
+		if (check_one(&c, &found[i]) < 0)
 			goto out;
 		broken |= c.broken;
 	}
 	rc = broken ? 0 : unmentioned(&c);
 out:
-	free(c.seen);
-	buf_free(&c.path);
-	buf_free(&c.norm);
+	mf_ctx_free(&c);
 	return rc;
 }

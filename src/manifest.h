@@ -35,75 +35,31 @@
  *   webpack    manifest.json (webpack-manifest-plugin: {name: publicPath +
  *              file}) and assets-manifest.json (webpack-assets-manifest:
  *              {name: file or {src, integrity}}, entrypoints{})
+ *
+ * This header is the dispatcher's whole contract with verification; the
+ * view and the result it fills are declared in manifest_types.h. Inside,
+ * the dispatcher (manifest.c) goes through a table of these formats, each
+ * checked by its manifest_<format>.c (manifest_formats.h), and both build
+ * on the shared helpers (manifest_util.h), the JSON reader
+ * (manifest_json.h) and the digests (manifest_hash.h); no format includes
+ * this header.
+ *
+ * Ownership: manifest_check borrows root and files for the call, appends
+ * to the caller's findings (which own their texts) and fills the caller's
+ * result, released with manifest_result_free.
  */
 #ifndef CLEANROOM_MANIFEST_H
 #define CLEANROOM_MANIFEST_H
 
 #include <stddef.h>
-#include <stdint.h>
 
-#include "buf.h"
 #include "err.h"
 #include "findings.h"
+#include "manifest_types.h"
 #include "spec.h"
 
 /* Manifests larger than this are refused (a finding), never read. */
 #define MANIFEST_MAX ((size_t)64 << 20)
-
-/* One file of the output root, as the walk found it. */
-struct manifest_file {
-	const char *rel;	     /* relative to the root, '/'-separated */
-	uint64_t size;		     /* bytes */
-	const unsigned char *sha256; /* 32 bytes, or NULL: then computed here
-					when an integrity value needs it */
-	int public_copy;	     /* byte for byte the file public/REL of the
-					workdir: copied verbatim by the build tool
-					(Vite's publicDir), which lists it nowhere */
-};
-
-/* Bits of manifest_result.mentioned. */
-enum {
-	MF_ENTRY = 1,	  /* named by a manifest entry */
-	MF_MANIFEST = 2,  /* is a manifest that was checked */
-	MF_COMPANION = 4, /* X.gz, X.br, X.map or X.LICENSE.txt of an X
-			     named by an entry: written beside it by the
-			     framework or a compression step */
-	MF_PUBLIC = 8,	  /* a verbatim copy of public/ (public_copy) */
-};
-
-/* A manifest file that was checked. */
-struct manifest_seen {
-	enum manifest_kind kind;
-	char *path;	   /* relative to the workdir: root/rel */
-	size_t entries;	   /* top-level entries (files, paths, keys) */
-	char *public_path; /* webpack: the prefix stripped from every value
-			      to find its file ("/static/"), "" when none;
-			      NULL for the other formats */
-};
-
-/*
- * What manifest_check found besides the findings. Owned by the caller,
- * zeroed before the call, released with manifest_result_free.
- */
-struct manifest_result {
-	struct manifest_seen *v; /* the manifests checked, in order */
-	size_t n;
-	size_t entries;		  /* sum of v[i].entries */
-	size_t fp_recomputed;	  /* names whose fingerprint was recomputed from
-				     the bytes and matched */
-	size_t fp_mismatched;	  /* recomputed and different: each is also a
-				     FIND_ERROR of check "fingerprint" */
-	size_t fp_unverifiable;	  /* names that carry a fingerprint which cannot
-				     be recomputed from the bytes (Vite, a
-				     non-default version or hash function) */
-	size_t unmentioned;	  /* files no manifest mentions (FIND_WARN) */
-	size_t public_copies;	  /* unmentioned, but verbatim copies of
-				     public/ (FIND_INFO) */
-	unsigned char *mentioned; /* nfiles flags (MF_ENTRY, ...), parallel to
-				     the files given; NULL when no manifest was
-				     checked */
-	size_t nfiles;
-};
 
 /*
  * Checks the manifest of kind `kind` in the output root `root` (a path
@@ -125,273 +81,21 @@ struct manifest_result {
  * from its bytes, FIND_INFO for names that cannot be recomputed (once per
  * manifest and kind of name, with the count); FIND_WARN for each file no
  * manifest mentions (at most 50, then one with the count; not when a
- * manifest could not be read as a whole), FIND_INFO for the publicPath
- * stripped from webpack values.
+ * manifest could not be read as a whole), one FIND_WARN on the Sprockets
+ * manifest checked when several are in the root, FIND_INFO for the
+ * publicPath stripped from webpack values.
  *
  * Returns 0, or -1 with e filled (ERR_SYSTEM) on allocation failure, an
- * I/O error reading a file that exists (EIO and the like), or files that
- * are not sorted. Findings added before a failure stay in f.
+ * I/O error reading a file that exists (EIO and the like), files that are
+ * not sorted, or a kind that is none of the above. Findings added before
+ * a failure stay in f.
  */
 int manifest_check(enum manifest_kind kind, const char *root,
 		   const struct manifest_file *files, size_t nfiles,
 		   struct findings *f, struct manifest_result *r,
 		   struct err *e);
 
+/* Releases what r owns (manifest_types.h) and zeroes it. */
 void manifest_result_free(struct manifest_result *r);
-
-/* ------------------------------------------------------------------------
- * Internal: shared by manifest.c and the format modules (manifest_*.c),
- * and called directly by their unit tests. Not for other callers.
- */
-
-/* ---- JSON, read with libyaml (manifest_json.c) ---- */
-
-enum mf_jtype { MJ_NULL, MJ_BOOL, MJ_NUM, MJ_STR, MJ_OBJ, MJ_ARR };
-
-/* A node of a parsed document. Texts live in the document's arena; use
- * mf_json_text and mf_json_key. Index 0 is the root, so 0 also means
- * "none" for first and next. */
-struct mf_jnode {
-	enum mf_jtype type;
-	unsigned line;	    /* 1-based line of the value */
-	size_t key, klen;   /* object members: the name, decoded */
-	size_t text, len;   /* strings: decoded; other scalars: as written */
-	size_t first, next; /* first child, next sibling */
-	size_t n;	    /* number of children */
-};
-
-struct mf_json {
-	struct mf_jnode *v;
-	size_t n, cap;
-	struct buf arena; /* NUL-terminated texts */
-};
-
-/*
- * Parses JSON text. libyaml reads JSON as YAML 1.2 flow; a pass before it
- * refuses what YAML accepts and JSON does not (comments, anchors, tags,
- * single quotes, bare words, trailing commas, raw control characters in
- * strings) and joins \uD8xx\uDCxx surrogate pairs, which libyaml 0.2.5
- * rejects. At most 64 levels deep and 2^20 values. Returns 0; or -1 with
- * errno EINVAL and msg, line and col (1-based) filled for text that is not
- * one JSON object or array within those bounds, or ENOMEM.
- */
-int mf_json_parse(const char *buf, size_t len, struct mf_json *j, char *msg,
-		  size_t msgsize, unsigned *line, unsigned *col);
-void mf_json_free(struct mf_json *j);
-
-const char *mf_json_text(const struct mf_json *j, const struct mf_jnode *n);
-const char *mf_json_key(const struct mf_json *j, const struct mf_jnode *n);
-const struct mf_jnode *mf_json_first(const struct mf_json *j,
-				     const struct mf_jnode *n);
-const struct mf_jnode *mf_json_next(const struct mf_json *j,
-				    const struct mf_jnode *n);
-/* The last member of object obj named key (JSON parsers keep the last of
- * duplicates), or NULL. Linear; see mf_keys for many lookups. */
-const struct mf_jnode *mf_json_get(const struct mf_json *j,
-				   const struct mf_jnode *obj, const char *key);
-/* A string member's text, or NULL when absent or not a string. */
-const char *mf_json_getstr(const struct mf_json *j, const struct mf_jnode *obj,
-			   const char *key, size_t *len);
-
-/* The members of one object sorted by name, for many lookups. */
-struct mf_key {
-	const char *key;
-	size_t len;
-	const struct mf_jnode *node;
-};
-struct mf_keys {
-	struct mf_key *v;
-	size_t n;
-};
-int mf_keys_init(struct mf_keys *k, const struct mf_json *j,
-		 const struct mf_jnode *obj); /* 0, or -1 (ENOMEM) */
-const struct mf_jnode *mf_keys_find(const struct mf_keys *k, const char *key,
-				    size_t len);
-void mf_keys_free(struct mf_keys *k);
-
-/* ---- Digests of one file, in one read (manifest_hash.c) ---- */
-
-enum {
-	MF_MD4 = 1,
-	MF_MD5 = 2,
-	MF_SHA1 = 4,
-	MF_SHA256 = 8,
-	MF_SHA384 = 16,
-	MF_SHA512 = 32,
-	MF_XXH64 = 64,
-};
-
-struct mf_digests {
-	unsigned want; /* MF_* */
-	/* MD4 and XXH64 are also taken over the bytes with every occurrence
-	 * of strip removed: webpack hashes a file that names itself (its
-	 * sourceMappingURL) without its own hash. NULL for none. */
-	const char *strip;
-	size_t striplen;
-	/* SHA-1 is also taken over the bytes followed by suffix: Propshaft
-	 * appends config.assets.version. NULL for none. */
-	const char *suffix;
-	size_t suffixlen;
-	uint64_t size;
-	unsigned char md4[16], md4_strip[16], md5[16], sha1[20],
-		sha1_suffix[20], sha256[32], sha384[48], sha512[64];
-	unsigned char xxh64[8], xxh64_strip[8]; /* big-endian, as printed */
-};
-
-/* Reads the regular file at path (following a symbolic link, which the
- * walk has confined to its root) once in 64 KiB chunks and fills the
- * digests d->want asks for. Returns 0, or -1 with errno set (EINVAL for
- * a FIFO, socket or device, which is never read). */
-int mf_digest_file(const char *path, struct mf_digests *d);
-
-/* XXH64 with seed 0, written from the specification (xxhash.com, "xxHash
- * fast digest algorithm", XXH64), streaming. */
-struct mf_xxh64 {
-	uint64_t v[4];
-	uint64_t total;
-	unsigned char buf[32];
-	size_t nbuf;
-};
-void mf_xxh64_init(struct mf_xxh64 *s);
-void mf_xxh64_update(struct mf_xxh64 *s, const void *p, size_t n);
-uint64_t mf_xxh64_digest(const struct mf_xxh64 *s);
-
-/* Lower-case hex of n bytes into dst (2n + 1 bytes). */
-void mf_hex(char *dst, const unsigned char *p, size_t n);
-/* 1 when the n bytes at s are all lower-case hex digits, as every
- * fingerprint in a file name is. */
-int mf_is_lower_hex(const char *s, size_t n);
-
-/* Subresource integrity: the MF_SHA* algorithms an integrity value (one or
- * more space-separated "alg-base64" tokens) uses, or 0. */
-unsigned mf_sri_algorithms(const char *sri);
-enum mf_sri {
-	MF_SRI_MATCH,	 /* every sha256/384/512 token matches */
-	MF_SRI_MISMATCH, /* some token does not */
-	MF_SRI_NONE,	 /* no token cleanroom can check */
-	MF_SRI_BAD,	 /* a token's base64 is malformed or the wrong size */
-};
-/* Compares sri with d, which must hold the algorithms sri uses. */
-enum mf_sri mf_sri_check(const char *sri, const struct mf_digests *d);
-/* "sha256-<base64>" of a digest into dst (at least 100 bytes). */
-void mf_sri_format(char *dst, const char *alg, const unsigned char *p,
-		   size_t n);
-
-/* ---- The check's context (manifest.c) ---- */
-
-struct mf_group; /* fingerprint votes, private to manifest.c */
-struct mf_pending;
-
-struct mf_ctx {
-	const char *root;
-	const struct manifest_file *files;
-	size_t nfiles;
-	struct findings *f;
-	struct manifest_result *r;
-	struct err *e;
-	struct manifest_seen *m; /* the manifest being checked */
-	size_t mfile;		 /* its index in files */
-	unsigned char *seen;	 /* nfiles: mentioned by this manifest */
-	struct mf_group *groups;
-	size_t ngroups;
-	struct mf_pending *pending;
-	size_t npending, cappending;
-	int broken;	 /* the manifest could not be read as a whole: no
-			    unmentioned-file warnings then */
-	struct buf path; /* scratch for root/rel */
-	struct buf norm; /* scratch for normalized names */
-};
-
-/* Fills c->e for an allocation failure; returns -1. */
-int mf_nomem(struct mf_ctx *c);
-
-/* How mf_resolve found a name. */
-enum mf_res { MF_FOUND, MF_MISSING, MF_OUTSIDE, MF_BADNAME, MF_NOMEM };
-
-/* Normalizes name (len bytes) as a path relative to the root: "." and
- * empty components are dropped; "..", a leading "/" and NUL bytes are
- * refused. MF_FOUND sets *idx. The normalized name is in c->norm. */
-enum mf_res mf_resolve(struct mf_ctx *c, const char *name, size_t len,
-		       size_t *idx);
-/* Resolves name as a file an entry `key` names and marks it mentioned;
- * otherwise reports it (missing, outside the root, not a file name).
- * Returns 1 with *idx when found, 0 when reported, -1 on ENOMEM. */
-int mf_need(struct mf_ctx *c, const char *key, const char *name, size_t len,
-	    size_t *idx);
-/* The index of rel among the files, or -1. */
-long mf_lookup(const struct mf_ctx *c, const char *rel, size_t len);
-/* Marks files[idx] as named by an entry. */
-void mf_mention(struct mf_ctx *c, size_t idx);
-
-/* Adds a finding about files[idx] (SIZE_MAX: about the manifest itself,
- * or pass rel for another path under the root). Returns 0 or -1 (ENOMEM,
- * e filled). */
-int mf_report(struct mf_ctx *c, enum finding_level level, const char *check,
-	      size_t idx, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-int mf_report_rel(struct mf_ctx *c, enum finding_level level, const char *check,
-		  const char *rel, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-/* "invalid <kind> manifest: ..." about the manifest (FIND_ERROR): one
- * entry is wrong. */
-int mf_invalid(struct mf_ctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* The same for a manifest the framework itself would refuse as a whole:
- * then no file counts as unmentioned. */
-int mf_reject(struct mf_ctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* Fills d for files[idx] (d->want and the strip/suffix set by the
- * caller); the view's SHA-256 is used when it has one and nothing else is
- * wanted. Returns 1 when filled, 0 when the file could not be read (then
- * reported as a finding), -1 on an internal failure (e filled). */
-int mf_digests(struct mf_ctx *c, size_t idx, struct mf_digests *d);
-/* Checks an integrity value of files[idx]; a mismatch is appended to
- * `problems` ("; "-separated) for one finding per entry. Returns 0, or -1
- * on an internal failure. */
-int mf_check_integrity(struct mf_ctx *c, size_t idx, const char *sri,
-		       struct buf *problems);
-
-/*
- * Fingerprint votes. Within one manifest, names of one group (a scheme and
- * a kind of file, e.g. "webpack .js") either match the scheme or not. A
- * mismatch is an error only if some name of the same group matched:
- * otherwise the scheme is evidently not the default one (a custom version,
- * salt or hash function) and the names are counted as not recomputable,
- * with one FIND_INFO. Django's scheme is fixed, so its mismatches are
- * errors at once (mf_fp_error).
- */
-int mf_fp_match(struct mf_ctx *c, const char *group);
-int mf_fp_mismatch(struct mf_ctx *c, const char *group, const char *scheme,
-		   size_t idx, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-int mf_fp_error(struct mf_ctx *c, size_t idx, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Counts a name as not recomputable (its reason said once by the caller). */
-void mf_fp_unverifiable(struct mf_ctx *c);
-
-/* The format checkers: the manifest parsed, c->m set. 0 or -1. */
-int mf_check_sprockets(struct mf_ctx *c, const struct mf_json *j);
-int mf_check_propshaft(struct mf_ctx *c, const struct mf_json *j);
-int mf_check_django(struct mf_ctx *c, const struct mf_json *j);
-int mf_check_vite(struct mf_ctx *c, const struct mf_json *j);
-int mf_check_webpack(struct mf_ctx *c, const struct mf_json *j);
-
-/* Which format a manifest.json is, by its shape: MF_SPROCKETS ("files"
- * and "assets" objects), MF_NONE for a web app manifest ("icons",
- * "start_url", "short_name", "display", "theme_color" or
- * "background_color"), MF_VITE (values are objects with "file"), else
- * MF_WEBPACK. */
-enum manifest_kind mf_sniff(const struct mf_json *j);
-
-/* Django's manifest hash: the first 12 hex digits of MD5 of Python's
- * json.dumps(sorted(paths.items())). dst: 13 bytes. 0 or -1 (ENOMEM). */
-int mf_django_hash(const struct mf_json *j, const struct mf_jnode *paths,
-		   char *dst);
-
-/* The prefix every value carries and that makes the most of them files of
- * the root (webpack's publicPath): "" when none. names[i] are the values.
- * Returns the prefix length. */
-size_t mf_public_path(struct mf_ctx *c, const char *const *names, size_t n);
 
 #endif

@@ -13,13 +13,18 @@
  * "hash": the first 12 hex digits of MD5 of json.dumps(sorted(paths.items())),
  * which is recomputed here too.
  */
-#include "manifest.h"
+#include "manifest_formats.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <nettle/md5.h>
+
+#include "buf.h"
+#include "manifest_hash.h"
+#include "manifest_json.h"
+#include "manifest_util.h"
 
 /* Python's os.path.splitext on a base name: the extension starts at the
  * last dot, unless only dots precede it. Returns its offset (len when

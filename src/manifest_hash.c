@@ -9,7 +9,7 @@
  * grow with the file. Subresource-integrity values are parsed and compared
  * here too.
  */
-#include "manifest.h"
+#include "manifest_hash.h"
 
 #include <errno.h>
 #include <fcntl.h>

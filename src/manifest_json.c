@@ -13,7 +13,7 @@
  * one arena; scalars are typed by their style (quoted: string; plain: the
  * JSON number, true, false or null grammar, nothing else).
  */
-#include "manifest.h"
+#include "manifest_json.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -13,9 +13,14 @@
  * recomputed; one that does not is not recomputable (Propshaft rewrote its
  * url()s or digested its references too).
  */
-#include "manifest.h"
+#include "manifest_formats.h"
 
 #include <string.h>
+
+#include "buf.h"
+#include "manifest_hash.h"
+#include "manifest_json.h"
+#include "manifest_util.h"
 
 #define PROPSHAFT_VERSION "1"
 

@@ -12,13 +12,18 @@
  * matches neither counts as a mismatch only if another name of the same
  * manifest matched (the version is one per manifest).
  */
-#include "manifest.h"
+#include "manifest_formats.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <nettle/sha2.h>
+
+#include "buf.h"
+#include "manifest_hash.h"
+#include "manifest_json.h"
+#include "manifest_util.h"
 
 /* The default version of Rails' generated assets initializer. */
 #define RAILS_ASSETS_VERSION "1.0"

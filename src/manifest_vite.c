@@ -13,9 +13,12 @@
  * SHA-1, SHA-256, SHA-512 nor MD5 of a real build's outputs give it. Those
  * names are counted as not recomputable, never as verified.
  */
-#include "manifest.h"
+#include "manifest_formats.h"
 
 #include <string.h>
+
+#include "manifest_json.h"
+#include "manifest_util.h"
 
 /* Rollup and Rolldown hashes: "-" and 8 characters of [A-Za-z0-9_-] just
  * before the extension. */

@@ -5,7 +5,7 @@
  * "auto" counts as none and any other gets a '/' appended when it lacks
  * one (older versions glued "auto" on as "auto/"); the public path is
  * inferred here as the prefix that makes the values files of the root
- * (mf_public_path) and said in the result.
+ * (public_path) and said in the result.
  * webpack-assets-manifest (webdeveric/webpack-assets-manifest src/plugin.ts)
  * writes assets-manifest.json as {name: file}, or {name: {src, integrity}}
  * with integrity on (several space-separated SRI hashes; "" for assets it
@@ -23,10 +23,15 @@
  * anything else) matched. Source maps, license files and compressed copies
  * carry the hash of the file they belong to and are skipped.
  */
-#include "manifest.h"
+#include "manifest_formats.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "buf.h"
+#include "manifest_hash.h"
+#include "manifest_json.h"
+#include "manifest_util.h"
 
 struct item {
 	const char *key;
@@ -194,6 +199,70 @@ static int check_name(struct mf_ctx *c, size_t idx)
 			      (int)n, run, (int)n, md4);
 }
 
+/* How many names are files of the root once cand bytes are cut. */
+static size_t resolved(struct mf_ctx *c, const char *const *names, size_t n,
+		       size_t cand)
+{
+	size_t count = 0, idx;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+
+		if (len > cand && mf_resolve(c, names[i] + cand, len - cand,
+					     &idx) == MF_FOUND)
+			count++;
+	}
+	return count;
+}
+
+/* The prefix every value carries and that makes the most of them files of
+ * the root (webpack's publicPath): "" when none. names[i] are the values.
+ * Returns the prefix length. */
+static size_t public_path(struct mf_ctx *c, const char *const *names, size_t n)
+{
+	size_t lcp, best = 0, best_count = 0;
+
+	if (n == 0)
+		return 0;
+	lcp = strlen(names[0]);
+	for (size_t i = 1; i < n; i++) {
+		size_t k = 0;
+
+		while (k < lcp && names[i][k] == names[0][k])
+			k++;
+		lcp = k;
+	}
+	/* Candidates: nothing, then every prefix of the common part that
+	 * ends in '/' ("/static/", or "auto/" that old versions of
+	 * webpack-manifest-plugin wrote); only when those leave names
+	 * unresolved, every other prefix (a publicPath without its '/').
+	 * The shortest of equally good candidates wins: it assumes least. */
+	for (int pass = 0; pass < 2 && best_count < n; pass++) {
+		size_t tried = 0;
+
+		/* Bounded, like the 32 candidates of each pass: a hostile
+		 * manifest must not make this quadratic. */
+		if (pass == 1 && (lcp > 64 || n > ((size_t)1 << 16)))
+			break;
+
+		for (size_t cand = 0; cand <= lcp && tried < 32; cand++) {
+			int slash = cand == 0 || names[0][cand - 1] == '/';
+			size_t count;
+
+			if (slash != (pass == 0))
+				continue;
+			tried++;
+			count = resolved(c, names, n, cand);
+			if (count > best_count ||
+			    (count == best_count && count > 0 && cand < best)) {
+				best = cand;
+				best_count = count;
+			}
+		}
+	}
+	return best;
+}
+
 int mf_check_webpack(struct mf_ctx *c, const struct mf_json *j)
 {
 	const struct mf_jnode *root = &j->v[0];
@@ -232,7 +301,7 @@ int mf_check_webpack(struct mf_ctx *c, const struct mf_json *j)
 	}
 	for (size_t i = 0; i < it.n; i++)
 		names[i] = it.v[i].path;
-	pre = mf_public_path(c, names, it.n);
+	pre = public_path(c, names, it.n);
 	c->m->public_path = strndup(it.n ? it.v[0].path : "", pre);
 	if (c->m->public_path == NULL) {
 		rc = mf_nomem(c);

@@ -74,7 +74,9 @@ struct mask_stream {
 	int in_run; /* the last byte released was masked */
 };
 
-/* m may be NULL: the stream then copies its input unchanged. */
+/* m may be NULL: the stream then copies its input unchanged. The stream
+ * borrows m, which must outlive it; mask_stream_free wipes and frees
+ * what it holds back. */
 void mask_stream_init(struct mask_stream *s, const struct mask *m);
 /* Appends to out the masked bytes that are final after n more input
  * bytes. Returns 0, or -1 (out of memory; errno ENOMEM). */
@@ -105,6 +107,8 @@ struct mask_names_stream {
 	unsigned char *seen;
 };
 
+/* The stream borrows m and seen; both must outlive it. It holds nothing
+ * to free. */
 void mask_names_stream_init(struct mask_names_stream *s,
 			    const struct mask_names *m, unsigned char *seen);
 void mask_names_feed(struct mask_names_stream *s, const void *p, size_t n);

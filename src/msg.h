@@ -14,7 +14,8 @@ enum msg_level { MSG_QUIET = 0, MSG_NORMAL = 1, MSG_VERBOSE = 2 };
 void msg_set_level(enum msg_level level);
 enum msg_level msg_level(void);
 
-/* Prints an error value: location, message, hint. Always shown. */
+/* Prints an error value: location, message, hint. Always shown. Nothing
+ * here keeps a pointer to what it prints. */
 void msg_error(const struct err *e);
 
 /* Always shown. */

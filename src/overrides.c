@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "units.h"
+
 static int nomem(struct err *e)
 {
 	return err_sys(e, ENOMEM, "reading the command line");
@@ -71,11 +73,11 @@ static int apply_limit(struct spec_limits *l, const char *arg, struct err *e)
 				"X is cpu, memory, files, processes or "
 				"file_size: --limit memory=4G");
 	if (n == 3 && strncmp(arg, "cpu", 3) == 0)
-		rc = spec_parse_duration(v, &l->cpu_ms);
+		rc = units_parse_duration(v, &l->cpu_ms);
 	else if (n == 6 && strncmp(arg, "memory", 6) == 0)
-		rc = spec_parse_size(v, &l->memory);
+		rc = units_parse_size(v, &l->memory);
 	else if (n == 9 && strncmp(arg, "file_size", 9) == 0)
-		rc = spec_parse_size(v, &l->file_size);
+		rc = units_parse_size(v, &l->file_size);
 	else if (n == 5 && strncmp(arg, "files", 5) == 0)
 		rc = parse_count(v, &l->files);
 	else if (n == 9 && strncmp(arg, "processes", 9) == 0)
@@ -128,7 +130,7 @@ static int sandbox_flags(const struct cli *c, struct spec *ov, struct err *e)
 	     spec_str_set(&ov->sandbox.user, c->user, 0, 0) < 0))
 		return nomem(e);
 	if (c->timeout != NULL &&
-	    spec_parse_duration(c->timeout, &ov->sandbox.timeout_ms) < 0)
+	    units_parse_duration(c->timeout, &ov->sandbox.timeout_ms) < 0)
 		return flag_err(e, "--timeout", c->timeout, "bad duration",
 				"durations look like 90s, 15m, 1h or 1h30m");
 	for (size_t i = 0; i < c->limits.n; i++)
@@ -157,7 +159,7 @@ static int output_flags(const struct cli *c, struct spec *ov, struct err *e)
 		return flag_err(e, "--min-files", c->min_files,
 				"expected a count", NULL);
 	if (c->max_bytes != NULL &&
-	    spec_parse_size(c->max_bytes, &ov->outputs.max_bytes) < 0)
+	    units_parse_size(c->max_bytes, &ov->outputs.max_bytes) < 0)
 		return flag_err(e, "--max-bytes", c->max_bytes, "bad size",
 				"sizes look like 512M or 4G");
 	return 0;

@@ -22,7 +22,8 @@
 #include "spec.h"
 
 /* with_command: the words after `--` are the build's (run, reproduce),
- * not a server's (start). Returns 0, or -1 with e filled: ERR_USAGE
+ * not a server's (start). ov owns copies of every string; c is only read
+ * during the call. Returns 0, or -1 with e filled: ERR_USAGE
  * naming the flag (`--timeout 5x: bad duration`), ERR_SYSTEM on
  * allocation failure. */
 int overrides_from_cli(const struct cli *c, int with_command, struct spec *ov,

@@ -33,7 +33,9 @@ struct plan {
 int plan_build(const struct config *cfg, const char *wd_abs, struct plan *p,
 	       struct err *e);
 
-/* Adds one more writable absolute path (run's TMPDIR). */
+/* Adds one more writable absolute path (run's TMPDIR); p owns a copy.
+ * plan_build keeps room for two. Returns 0, or -1 with e filled
+ * (ERR_SYSTEM). */
 int plan_add_writable(struct plan *p, const char *abs, struct err *e);
 
 /* mkdir -p of every output root and writable directory of the
@@ -42,6 +44,7 @@ int plan_add_writable(struct plan *p, const char *abs, struct err *e);
  * path). */
 int plan_make_dirs(const struct config *cfg, struct err *e);
 
+/* Frees the paths and arrays p owns; p->sb's pointers die with them. */
 void plan_free(struct plan *p);
 
 #endif

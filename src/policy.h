@@ -32,6 +32,10 @@ enum var_source {
 	SRC_FLAG,    /* --set */
 };
 
+/* Every pointer in a policy_var points into the policy's `all` set or at
+ * static text, valid until policy_free; only `why` may instead be one of
+ * the configuration's `secret:` patterns, valid as long as the
+ * configuration. */
 struct policy_var {
 	const char *name;
 	const char *value; /* NULL for a withheld variable's value in
@@ -54,7 +58,9 @@ struct policy {
 	char **envp;	      /* the child's environment: NAME=VALUE,
 				 NULL-terminated; withheld names absent */
 	struct vars all;      /* owns every name and value */
-	const char **missing; /* required names that no source defines */
+	const char **missing; /* required names that no source defines:
+				 the configuration's strings (the array is
+				 the policy's) */
 	size_t nmissing;
 };
 
@@ -75,7 +81,8 @@ void policy_free(struct policy *p);
 
 /* Classification alone, for tests and for the secret scanner: returns the
  * reason (pattern or "URL with a password") or NULL. extra are the spec's
- * `secret:` patterns (may be NULL, n = 0). */
+ * `secret:` patterns (may be NULL, n = 0). The reason is static, or one
+ * of extra's strings, valid as long as extra. */
 const char *policy_secret_reason(const char *name, const char *value,
 				 const struct spec_list *extra);
 
@@ -83,6 +90,7 @@ const char *policy_secret_reason(const char *name, const char *value,
  * password. */
 int policy_url_has_password(const char *value);
 
+/* "preset", "inherited", ...: a static string. */
 const char *policy_source_name(enum var_source s);
 
 #endif

@@ -16,8 +16,9 @@ struct proof_opts {
 	const char *report; /* write the JSON report there, or NULL */
 };
 
-/* j must hold a policy (JOB_POLICY_SECRETS at least). Returns 0, or -1
- * with e filled (ERR_VERIFY when a check failed). */
+/* j must hold a policy (JOB_POLICY_SECRETS at least); j and o are the
+ * caller's, used during the call only. Returns 0, or -1 with e filled
+ * (ERR_VERIFY when a check failed). */
 int proof_check(struct job *j, const struct proof_opts *o, struct err *e);
 
 #endif

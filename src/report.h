@@ -28,13 +28,17 @@ struct report_info {
 	int lock_written;
 };
 
-/* The per-check summary and every finding, for stderr. */
+/* The per-check summary and every finding, for stderr, appended to the
+ * caller's out; ri->verify must not be NULL. ri and what it points at
+ * are only read during the call. Returns 0 or -1 (ENOMEM). */
 int report_human(const struct report_info *ri, struct buf *out);
 
-/* The JSON report. */
+/* The JSON report, appended to the caller's out. Returns 0 or -1
+ * (ENOMEM). */
 int report_json(const struct report_info *ri, struct buf *out);
 
-/* Writes the JSON report to path whole or not at all. */
+/* Writes the JSON report to path whole or not at all (io.h's atomic
+ * write). Returns 0, or -1 with e filled (ERR_SYSTEM). */
 int report_write(const char *path, const struct report_info *ri, struct err *e);
 
 #endif

@@ -22,7 +22,8 @@ struct run_opts {
 };
 
 /* j must have been loaded with JOB_POLICY_REQUIRED. Adds run's private
- * TMPDIR to j's plan. Returns 0, or -1 with e filled: ERR_CHILD with the
+ * TMPDIR to j's plan (j owns it from then on; job_free releases it); o is
+ * only read during the call. Returns 0, or -1 with e filled: ERR_CHILD with the
  * build's status, ERR_VERIFY when the outputs failed, ERR_SANDBOX,
  * ERR_USAGE (no command), ERR_SYSTEM. */
 int run_build(struct job *j, const struct run_opts *o, struct err *e);

@@ -13,8 +13,10 @@
  * parent: resolves the user, opens the Landlock rules, builds the seccomp
  * program), fork, sandbox_apply (in the child), exec. Ownership: the plan
  * and the status are the caller's; sandbox_prepare allocates the prepared
- * sandbox and sandbox_prepared_free releases it (in the parent; the child
- * never frees it, it execs or _exits).
+ * sandbox, which copies what it needs and borrows nothing from the plan,
+ * and sandbox_prepared_free releases it (in the parent; the child never
+ * frees it, it execs or _exits). Every name and text a function here
+ * returns is static, or points into the caller's status.
  */
 #ifndef CLEANROOM_SANDBOX_H
 #define CLEANROOM_SANDBOX_H
@@ -112,7 +114,7 @@ int sandbox_summary(const struct sandbox_status *st,
  * with the layer's name in *which; else 0. */
 int sandbox_missing(const struct sandbox_status *st, const char **which);
 
-/* The layer named name, or NULL. */
+/* The layer named name, or NULL; it points into st. */
 const struct sandbox_layer *sandbox_layer_find(const struct sandbox_status *st,
 					       const char *name);
 /* "on", "off: the kernel lacks it", "off: blocked by the container's
@@ -155,7 +157,9 @@ int sandbox_user_ids(const struct sandbox_prepared *sp, uid_t *uid, gid_t *gid);
  * the contract with supervise and the commands.
  */
 
-/* "EPERM" for EPERM; "errno N" for names not in the table. */
+/* "EPERM" for EPERM, and "an unknown errno" for a number not in its
+ * table (a fixed string: the child calls it after fork, where nothing may
+ * be allocated or formatted into shared storage). Static strings. */
 const char *sandbox_errno_name(int errnum);
 
 /* seccomp (sandbox_seccomp.c). The program is at most SANDBOX_BPF_MAX
@@ -177,7 +181,7 @@ int sandbox_seccomp_trial(void);
 /* The highest ABI the kernel offers, or 0 with *errnum set. */
 int sandbox_landlock_abi(int *errnum);
 /* Builds the ruleset for the plan at that ABI. Returns 0 and the ruleset
- * fd, or -1 with e filled. */
+ * fd (O_CLOEXEC, the caller's to close), or -1 with e filled. */
 int sandbox_landlock_ruleset(const struct sandbox_plan *p, int abi, int *fd,
 			     struct err *e);
 /* landlock_restrict_self(fd). Returns 0 or an errno. */

@@ -78,7 +78,8 @@ enum scan_short scan_too_short(const struct scan_secret *sec, size_t *len);
 
 /* Builds the scanner. Values shorter than SCAN_MIN_SECRET bytes are
  * skipped, as are URL passwords that short and every encoded form
- * identical to one already present for the same secret. Returns NULL and
+ * identical to one already present for the same secret. secrets is only
+ * read during the call; scan_free wipes and frees the copies. Returns NULL and
  * fills e (ERR_SYSTEM) when out of memory; never NULL otherwise, even
  * with no usable secret (it then finds nothing). */
 struct scan *scan_new(const struct scan_secret *secrets, size_t n,
@@ -91,8 +92,9 @@ size_t scan_patterns(const struct scan *s);
 /* Starts a stream. Cheap: it touches two words, not the buffer. */
 void scan_state_init(struct scan_state *st);
 
-/* Feeds the next len bytes of a stream and calls hit() once per match
- * (every occurrence of every pattern, overlapping ones included). A match
+/* Feeds the next len bytes of a stream (read during the call only) and
+ * calls hit() once per match (every occurrence of every pattern,
+ * overlapping ones included; h is valid for that call only). A match
  * is reported by the feed that supplies its last byte, so matches spanning
  * feeds are found; within one feed, hits come in order of their offset,
  * then of the secret's index. A non-zero return from hit() stops the feed

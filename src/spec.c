@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "io.h"
+#include "units.h"
 
 /* A larger spec is certainly not hand-written; refuse it rather than let a
  * stray file make the loader allocate without bound. */
@@ -66,10 +67,6 @@ struct key {
 	const struct key *sub;	      /* K_SECTION: its keys */
 	const struct choice *choices; /* the enum kinds: names in order */
 };
-
-/* Result of the number parsers, so that messages can tell a value that is
- * not a number from one that is too large. */
-enum num { NUM_OK, NUM_BAD, NUM_RANGE, NUM_NEG };
 
 #define OFF(field) offsetof(struct spec, field)
 
@@ -291,7 +288,7 @@ int spec_list_add(struct spec_list *l, const char *s, unsigned line,
 	return 0;
 }
 
-static void map_clear(struct spec_map *m)
+void spec_map_free(struct spec_map *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		str_free(&m->v[i].name);
@@ -370,7 +367,7 @@ void spec_free(struct spec *s)
 	list_clear(&s->env.pass);
 	list_clear(&s->env.require);
 	list_clear(&s->env.secret);
-	map_clear(&s->env.set);
+	spec_map_free(&s->env.set);
 	list_clear(&s->sandbox.writable);
 	str_free(&s->sandbox.user);
 	list_clear(&s->outputs.roots);
@@ -431,187 +428,6 @@ int spec_manifest_parse(const char *name, enum manifest_kind *out)
 		return -1;
 	*out = (enum manifest_kind)v;
 	return 0;
-}
-
-/* ---- Numbers ---- */
-
-static int is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* Reads the decimal digits at *t into *n, advancing *t. NUM_RANGE when the
- * value does not fit an int64_t (all digits are consumed either way). */
-static enum num digits(const char **t, uint64_t *n)
-{
-	enum num rc = NUM_OK;
-
-	*n = 0;
-	if (!is_digit(**t))
-		return NUM_BAD;
-	for (; is_digit(**t); (*t)++) {
-		unsigned d = (unsigned)(**t - '0');
-
-		if (*n > ((uint64_t)INT64_MAX - d) / 10)
-			rc = NUM_RANGE;
-		else
-			*n = *n * 10 + d;
-	}
-	return rc;
-}
-
-/* *acc += n * unit, within int64_t. */
-static enum num add_scaled(int64_t *acc, uint64_t n, int64_t unit)
-{
-	if (n > (uint64_t)(INT64_MAX / unit))
-		return NUM_RANGE;
-	n *= (uint64_t)unit;
-	if (n > (uint64_t)(INT64_MAX - *acc))
-		return NUM_RANGE;
-	*acc += (int64_t)n;
-	return NUM_OK;
-}
-
-/* A bare number of seconds, or groups of a number and a unit in
- * decreasing order, each unit at most once ("1h30m", not "30m1h": a
- * reversed or repeated unit is more likely a typo than a wish). */
-static enum num duration(const char *t, int64_t *ms)
-{
-	static const struct {
-		const char *unit;
-		int64_t ms;
-	} units[] = {{"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}};
-	size_t next = 0;
-	int64_t total = 0;
-	int range = 0;
-	uint64_t n;
-	enum num rc;
-
-	rc = digits(&t, &n);
-	if (rc == NUM_BAD)
-		return NUM_BAD;
-	if (*t == '\0') {
-		if (rc == NUM_OK)
-			rc = add_scaled(&total, n, 1000);
-		if (rc == NUM_OK)
-			*ms = total;
-		return rc;
-	}
-	for (;;) {
-		size_t u;
-
-		range |= rc == NUM_RANGE;
-		if (t[0] == 'm' && t[1] == 's')
-			u = 3;
-		else if (t[0] == 'h')
-			u = 0;
-		else if (t[0] == 'm')
-			u = 1;
-		else if (t[0] == 's')
-			u = 2;
-		else
-			return NUM_BAD;
-		if (u < next)
-			return NUM_BAD;
-		next = u + 1;
-		t += strlen(units[u].unit);
-		if (!range && add_scaled(&total, n, units[u].ms) != NUM_OK)
-			range = 1;
-		if (*t == '\0')
-			break;
-		rc = digits(&t, &n);
-		if (rc == NUM_BAD)
-			return NUM_BAD;
-	}
-	if (range)
-		return NUM_RANGE;
-	*ms = total;
-	return NUM_OK;
-}
-
-int spec_parse_duration(const char *text, int64_t *ms)
-{
-	enum num rc = duration(text, ms);
-
-	if (rc == NUM_OK)
-		return 0;
-	errno = rc == NUM_RANGE ? ERANGE : EINVAL;
-	return -1;
-}
-
-/* The multiplier of a size unit letter, either case (Docker's --memory
- * takes both), or 0. */
-static int64_t size_unit(char c)
-{
-	switch (c) {
-	case 'K':
-	case 'k': return INT64_C(1) << 10;
-	case 'M':
-	case 'm': return INT64_C(1) << 20;
-	case 'G':
-	case 'g': return INT64_C(1) << 30;
-	case 'T':
-	case 't': return INT64_C(1) << 40;
-	default: return 0;
-	}
-}
-
-/* Digits, an optional binary unit K, M, G or T, then an optional "B", or
- * "iB" after a unit: "64K", "64KB" and "64KiB" are all 65536 bytes. */
-static enum num size(const char *t, int64_t *bytes)
-{
-	int64_t total = 0, unit;
-	uint64_t n;
-	enum num rc;
-
-	rc = digits(&t, &n);
-	if (rc == NUM_BAD)
-		return NUM_BAD;
-	unit = size_unit(*t);
-	if (unit != 0) {
-		t++;
-		if (t[0] == 'i' && t[1] == 'B')
-			t++;
-	} else {
-		unit = 1;
-	}
-	if (*t == 'B')
-		t++;
-	if (*t != '\0')
-		return NUM_BAD;
-	if (rc == NUM_RANGE || add_scaled(&total, n, unit) != NUM_OK)
-		return NUM_RANGE;
-	*bytes = total;
-	return NUM_OK;
-}
-
-int spec_parse_size(const char *text, int64_t *bytes)
-{
-	enum num rc = size(text, bytes);
-
-	if (rc == NUM_OK)
-		return 0;
-	errno = rc == NUM_RANGE ? ERANGE : EINVAL;
-	return -1;
-}
-
-/* A plain decimal integer >= 0 without sign or leading zeros (YAML 1.1
- * would read 010 as octal; refusing it avoids guessing). */
-static enum num count(const char *t, int64_t *out)
-{
-	const char *p = t[0] == '-' ? t + 1 : t;
-	const char *start = p;
-	uint64_t n;
-	enum num rc;
-
-	rc = digits(&p, &n);
-	if (rc == NUM_BAD || *p != '\0' || (start[0] == '0' && start[1]))
-		return NUM_BAD;
-	if (t[0] == '-')
-		return n == 0 && rc == NUM_OK ? NUM_BAD : NUM_NEG;
-	if (rc == NUM_OK)
-		*out = (int64_t)n;
-	return rc;
 }
 
 /* ---- Messages ---- */
@@ -1299,7 +1115,7 @@ static int parse_vars(struct parser *p, struct spec_map *m, const char *path)
 	struct nameset h = {NULL, 0};
 	int rc = 0;
 
-	map_clear(m);
+	spec_map_free(m);
 	m->set = 1;
 	for (;;) {
 		if (next(p) < 0) {
@@ -1368,16 +1184,18 @@ static int bad_enum(struct parser *p, const struct key *k, const char *path)
 	return rc;
 }
 
-static int bad_number(struct parser *p, const char *path, enum num rc,
+/* err: the errno of the units parser (units.h); anything but ERANGE and
+ * EDOM says the text is not `what`. */
+static int bad_number(struct parser *p, const char *path, int err,
 		      const char *what, const char *hint)
 {
 	char shown[SHOW_MAX + 8];
 
 	show(shown, sizeof shown, text(p), text_len(p));
-	if (rc == NUM_RANGE)
+	if (err == ERANGE)
 		return fail(p, p->ev.start_mark, NULL, "%s: '%s' is too large",
 			    path, shown);
-	if (rc == NUM_NEG)
+	if (err == EDOM)
 		return fail(p, p->ev.start_mark, NULL, "%s: '%s' is negative",
 			    path, shown);
 	return fail(p, p->ev.start_mark, hint, "%s: '%s' is not %s", path,
@@ -1389,7 +1207,6 @@ static int parse_scalar(struct parser *p, const struct key *k, void *field,
 			const char *path)
 {
 	yaml_mark_t m = p->ev.start_mark;
-	enum num rc = NUM_OK;
 	int v;
 
 	if (!is_type(p, YAML_SCALAR_EVENT)) {
@@ -1414,34 +1231,30 @@ static int parse_scalar(struct parser *p, const struct key *k, void *field,
 	case K_BOOL:
 		if (strcmp(text(p), "true") != 0 &&
 		    strcmp(text(p), "false") != 0)
-			return bad_number(p, path, NUM_BAD, "true or false",
+			return bad_number(p, path, EINVAL, "true or false",
 					  "only true and false, in lower case, "
 					  "are booleans in a spec");
 		*(int *)field = text(p)[0] == 't';
 		return 0;
 	case K_COUNT:
-		rc = count(text(p), field);
-		return rc == NUM_OK ? 0
-				    : bad_number(p, path, rc, "an integer",
-						 "write a whole decimal "
-						 "number, e.g. 4096");
+		if (units_parse_count(text(p), field) == 0)
+			return 0;
+		return bad_number(p, path, errno, "an integer",
+				  "write a whole decimal number, e.g. 4096");
 	case K_DURATION:
-		rc = duration(text(p), field);
-		return rc == NUM_OK
-			       ? 0
-			       : bad_number(p, path, rc, "a duration",
-					    "a duration is a number with a "
-					    "unit h, m, s or ms, e.g. 90s, "
-					    "15m, 1h30m (a bare number is "
-					    "seconds)");
+		if (units_parse_duration(text(p), field) == 0)
+			return 0;
+		return bad_number(p, path, errno, "a duration",
+				  "a duration is a number with a unit h, m, s "
+				  "or ms, e.g. 90s, 15m, 1h30m (a bare number "
+				  "is seconds)");
 	case K_SIZE:
-		rc = size(text(p), field);
-		return rc == NUM_OK
-			       ? 0
-			       : bad_number(p, path, rc, "a size",
-					    "a size is a number of bytes with "
-					    "an optional unit K, M, G or T "
-					    "(powers of 1024), e.g. 512M");
+		if (units_parse_size(text(p), field) == 0)
+			return 0;
+		return bad_number(p, path, errno, "a size",
+				  "a size is a number of bytes with an "
+				  "optional unit K, M, G or T (powers of "
+				  "1024), e.g. 512M");
 	default:
 		if (choice_parse(k->choices, text(p), &v) < 0)
 			return bad_enum(p, k, path);

@@ -109,10 +109,13 @@ struct spec {
 
 /* An empty spec: everything unset. */
 void spec_init(struct spec *s);
+/* Frees every string and list s owns and leaves it spec_init'ed, so a
+ * second spec_free is harmless. */
 void spec_free(struct spec *s);
 
 /* Parses buf (len bytes) as the spec named `name` into s (which must be
- * spec_init'ed). Returns 0, or -1 with e filled: ERR_CONFIG with
+ * spec_init'ed; it then owns copies of every string, and buf and name are
+ * only read during the call). Returns 0, or -1 with e filled: ERR_CONFIG with
  * name:line:col for every problem in the text (syntax, unknown key,
  * duplicate key, wrong type, bad duration/size/enum value), ERR_SYSTEM on
  * allocation failure. */
@@ -122,15 +125,7 @@ int spec_parse(const char *name, const char *buf, size_t len, struct spec *s,
 /* Reads the file at path and parses it. A missing file is ERR_CONFIG. */
 int spec_load(const char *path, struct spec *s, struct err *e);
 
-/* "90s", "15m", "1h", "1h30m", "500ms", a bare number of seconds. Returns
- * 0 and the milliseconds, or -1 (overflow, unknown unit, empty). */
-int spec_parse_duration(const char *text, int64_t *ms);
-
-/* "512M", "4G", "1024", "64K", "2T" (binary units; an optional trailing
- * "B" or "iB" is accepted). Returns 0 and the bytes, or -1. */
-int spec_parse_size(const char *text, int64_t *bytes);
-
-/* Names for messages and for `init`; NULL for UNSET. */
+/* Names for messages and for `init`, static strings; NULL for UNSET. */
 const char *spec_framework_name(enum framework f);
 const char *spec_manifest_name(enum manifest_kind m);
 /* Parses a name; returns 0, or -1 when unknown. */
@@ -143,6 +138,11 @@ int spec_list_add(struct spec_list *l, const char *s, unsigned line,
 		  unsigned col);
 int spec_map_put(struct spec_map *m, const char *name, const char *value,
 		 unsigned line, unsigned col);
+/* Releases a map's entries and array and leaves it empty, so a second
+ * call is harmless (spec_free does this for env.set). */
+void spec_map_free(struct spec_map *m);
+/* Replaces dst's string by a copy of s (NULL clears it: a flag may remove
+ * what a preset set). 0 or -1 (ENOMEM). */
 int spec_str_set(struct spec_str *dst, const char *s, unsigned line,
 		 unsigned col);
 

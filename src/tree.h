@@ -107,11 +107,13 @@ struct tree_pin {
 	uint64_t dev, ino;
 };
 
-/* Fills pins[i] for each of the n roots as they resolve now. */
+/* Fills the caller's pins[i] for each of the n roots as they resolve
+ * now. */
 void tree_pin_roots(const char *const *roots, size_t n, struct tree_pin *pins);
 
 /* Opens root as a directory (O_RDONLY) under pin's rule (pin NULL: as
- * it resolves now, links followed). Returns the fd, or -1 with errno set:
+ * it resolves now, links followed). Returns the fd, the caller's to
+ * close, or -1 with errno set:
  * ELOOP when the root leads through a link it may not, ESTALE when a
  * pinned link now leads to another directory. */
 int tree_open_root(const char *root, const struct tree_pin *pin);
@@ -122,7 +124,8 @@ int tree_open_root(const char *root, const struct tree_pin *pin);
  * whose name is a prefix at a '/'), opened under its pin, then beneath
  * that root with no symlink; a path under no root is resolved beneath
  * the cwd the same way. create makes missing directories below. *leaf
- * points into path. Returns an O_DIRECTORY fd, or -1 with errno set
+ * points into path. Returns an O_DIRECTORY fd (the caller's), or -1 with
+ * errno set
  * (ELOOP, ESTALE, EXDEV: see beneath.h and tree_open_root).
  */
 int tree_out_parent(const char *const *roots, size_t nroots,
@@ -161,7 +164,8 @@ struct tree_opts {
 int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e);
 void tree_free(struct tree *t);
 
-/* Binary search on path; NULL when absent. */
+/* Binary search on path; NULL when absent. The file is t's, valid until
+ * tree_free. */
 const struct tree_file *tree_find(const struct tree *t, const char *path);
 
 #endif

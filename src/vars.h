@@ -53,10 +53,11 @@ int vars_set(struct vars *vs, const char *name, size_t nlen, const char *value,
 const struct var *vars_get(const struct vars *vs, const char *name,
 			   size_t nlen);
 
-/* The same, for changing the tag. */
+/* The same, for changing the tag; valid as long. */
 struct var *vars_find(struct vars *vs, const char *name, size_t nlen);
 
-/* Fills a caller-allocated array of vs->n pointers in assignment order. */
+/* Fills a caller-allocated array of vs->n pointers in assignment order;
+ * they are valid until the next vars_set or vars_free. */
 void vars_sorted(const struct vars *vs, const struct var **out);
 
 /* Adds every "NAME=VALUE" entry of an environ-style array; entries without

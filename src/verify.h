@@ -73,10 +73,15 @@ char *verify_lock_path(const struct spec *spec);
 /* Snapshot of the working directory (stat only), excluding the output
  * roots (and, for a root pinned as a link, the directory it leads to
  * when that is below the cwd) and writable dirs, for check 5. pins: per
- * root, or NULL. */
+ * root, or NULL. Fills the caller's out, which tree_free releases.
+ * Returns 0, or -1 with e filled. */
 int verify_snapshot(const struct spec *spec, const struct tree_pin *pins,
 		    struct tree *out, struct err *e);
 
+/* Runs every check. o and what it points at are only read during the
+ * call; r is the caller's and owns everything put in it. Returns 0 (then
+ * r->passed says whether the set passed), or -1 with e filled on an
+ * internal failure. */
 int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 		   struct err *e);
 void verify_result_free(struct verify_result *r);

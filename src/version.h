@@ -8,6 +8,8 @@
 
 #include "buf.h"
 
+/* Appends the version text (several lines) to the caller's out. Returns
+ * 0 or -1 (ENOMEM). */
 int version_text(struct buf *out);
 
 #endif

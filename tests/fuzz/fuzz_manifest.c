@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "manifest.h"
+#include "manifest_json.h"
 
 static char root[64];
 

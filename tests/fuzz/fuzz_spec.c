@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "spec.h"
+#include "units.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -107,9 +108,9 @@ static void check_numbers(const uint8_t *data, size_t size)
 		return;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	if (spec_parse_duration(text, &v) == 0)
+	if (units_parse_duration(text, &v) == 0)
 		require(v >= 0);
-	if (spec_parse_size(text, &v) == 0)
+	if (units_parse_size(text, &v) == 0)
 		require(v >= 0);
 }
 

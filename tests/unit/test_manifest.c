@@ -21,6 +21,9 @@
 
 #include "io.h"
 #include "manifest.h"
+#include "manifest_formats.h"
+#include "manifest_hash.h"
+#include "manifest_json.h"
 #include "tap.h"
 
 #define FIXTURES "tests/fixtures/manifests"
@@ -1681,6 +1684,121 @@ TAP_SUITE(manifest_edges)
 	       "E manifest ROOT/img/logo.3d28d9e62864.png: cannot read it to "
 	       "check the manifest: not a regular file\n",
 	       "a FIFO is not read");
+	run_free(&run);
+	cleanup(dir);
+}
+
+/* Which file is which format's manifest: the dispatcher's table of formats
+ * and the file names each looks for. */
+TAP_SUITE(manifest_finding)
+{
+	static const char sp_first[] =
+		".sprockets-manifest-5f1d0c4e6b2a48f39e7d1c2b3a4f5e6d.json";
+	static const char sp_second[] =
+		".sprockets-manifest-ffffffffffffffffffffffffffffffff.json";
+	struct run run;
+	char *dir, *data;
+	size_t len;
+
+	if (!have_fixtures())
+		return;
+	/* Two Sprockets manifests: the first by name is read, with a
+	 * warning; the other is a file no manifest mentions. */
+	dir = tmp_copy("sprockets");
+	data = read_all(dir, sp_first, &len);
+	write_file(dir, sp_second, data, len);
+	free(data);
+	run_check(&run, MF_AUTO, dir, 1, FIND_WARN);
+	EXPECT(&run,
+	       "W manifest ROOT/.sprockets-manifest-"
+	       "5f1d0c4e6b2a48f39e7d1c2b3a4f5e6d.json: 2 Sprockets manifests "
+	       "in the root; Sprockets reads the first by name, this one\n"
+	       "W manifest ROOT/.sprockets-manifest-"
+	       "ffffffffffffffffffffffffffffffff.json: no manifest mentions "
+	       "this file\n",
+	       "two Sprockets manifests");
+	T_INT(run.r.n, 1, "  one checked");
+	run_free(&run);
+	cleanup(dir);
+
+	/* Stale Sprockets manifests in a Propshaft root checked as
+	 * Propshaft: no word about which one Sprockets would read. */
+	dir = tmp_copy("propshaft");
+	write_str(dir, sp_first, "{}");
+	write_str(dir, sp_second, "{}");
+	run_check(&run, MF_PROPSHAFT, dir, 1, FIND_WARN);
+	EXPECT(&run,
+	       "W manifest ROOT/.sprockets-manifest-"
+	       "5f1d0c4e6b2a48f39e7d1c2b3a4f5e6d.json: no manifest mentions "
+	       "this file\n"
+	       "W manifest ROOT/.sprockets-manifest-"
+	       "ffffffffffffffffffffffffffffffff.json: no manifest mentions "
+	       "this file\n",
+	       "Sprockets manifests beside a Propshaft one");
+	T_INT(run.r.n ? run.r.v[0].kind : MF_UNSET, MF_PROPSHAFT,
+	      "  the Propshaft manifest checked");
+	run_free(&run);
+	cleanup(dir);
+
+	/* The legacy name (Sprockets 2), and upper-case hex, which is no
+	 * Sprockets name. */
+	dir = tmp_copy("sprockets");
+	data = read_all(dir, sp_first, &len);
+	remove_file(dir, sp_first);
+	write_file(dir, "manifest-5f1d0c4e6b2a48f39e7d1c2b3a4f5e6d.json", data,
+		   len);
+	write_file(dir,
+		   ".sprockets-manifest-5F1D0C4E6B2A48F39E7D1C2B3A4F5E6D.json",
+		   data, len);
+	free(data);
+	run_check(&run, MF_AUTO, dir, 1, FIND_WARN);
+	EXPECT(&run,
+	       "W manifest ROOT/.sprockets-manifest-"
+	       "5F1D0C4E6B2A48F39E7D1C2B3A4F5E6D.json: no manifest mentions "
+	       "this file\n",
+	       "the legacy name");
+	T_INT(run.r.n ? run.r.v[0].kind : MF_UNSET, MF_SPROCKETS,
+	      "  read as Sprockets");
+	T_OK(run.r.n == 1 && strstr(run.r.v[0].path, "/manifest-5f1d") != NULL,
+	     "  the legacy manifest");
+	run_free(&run);
+	cleanup(dir);
+
+	/* An unparsable manifest.json: when looking for every format it is
+	 * reported as webpack's, unless a format that could have written it
+	 * found its manifest under another name; a named format takes it. */
+	dir = tmp_copy(NULL);
+	write_str(dir, "manifest.json", "{\"a\": ");
+	run_check(&run, MF_AUTO, dir, 1, FIND_WARN);
+	T_INT(run.r.n ? run.r.v[0].kind : MF_UNSET, MF_WEBPACK,
+	      "an unparsable manifest.json alone: webpack's");
+	T_OK(strstr(run.text, "E manifest ROOT/manifest.json: invalid JSON") ==
+		     run.text,
+	     "  reported");
+	run_free(&run);
+	run_check(&run, MF_VITE, dir, 1, FIND_WARN);
+	T_INT(run.r.n ? run.r.v[0].kind : MF_UNSET, MF_VITE,
+	      "  named vite: Vite's");
+	run_free(&run);
+	run_check(&run, MF_SPROCKETS, dir, 1, FIND_WARN);
+	T_INT(run.r.n ? run.r.v[0].kind : MF_UNSET, MF_SPROCKETS,
+	      "  named sprockets: Sprockets'");
+	run_free(&run);
+	run_check(&run, MF_PROPSHAFT, dir, 1, FIND_WARN);
+	EXPECT(&run,
+	       "E manifest ROOT: no propshaft manifest: expected "
+	       ".manifest.json\n",
+	       "  named propshaft: not Propshaft's");
+	run_free(&run);
+	cleanup(dir);
+	dir = tmp_copy("vite");
+	write_str(dir, "manifest.json", "{\"a\": ");
+	run_check(&run, MF_AUTO, dir, 1, FIND_WARN);
+	EXPECT(&run,
+	       "W manifest ROOT/manifest.json: no manifest mentions this "
+	       "file\n",
+	       "an unparsable manifest.json beside Vite's");
+	T_INT(run.r.n, 1, "  only Vite's checked");
 	run_free(&run);
 	cleanup(dir);
 }
