@@ -13,7 +13,7 @@ struct suite {
 	void (*fn)(void);
 };
 
-static struct suite suites[128];
+static struct suite suites[512];
 static size_t nsuites;
 static unsigned passed, failed;
 
