@@ -189,7 +189,7 @@ $(B)/tools/try-syscall: tests/tools/try-syscall.c | $(BOOTSTRAP) $(DEPS_STAMP)
 		$(SCPPFLAGS) -o $@ $<
 
 FUZZ_MANIFEST_SRCS := $(sort $(wildcard src/manifest*.c)) src/err.c src/buf.c \
-	src/io.c src/findings.c src/spec.c src/units.c src/vec.c
+	src/io.c src/findings.c src/spec.c src/units.c src/vec.c src/hex.c
 $(B)/fuzz/fuzz_manifest: tests/fuzz/fuzz_manifest.c $(FUZZ_MANIFEST_SRCS) \
 		| $(BOOTSTRAP_CHECK)
 	@mkdir -p $(@D)

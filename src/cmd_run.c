@@ -52,8 +52,7 @@ struct run {
 	struct scan_secret *secrets;
 	size_t nsecrets;
 	char *lock_path;
-	const char **roots;    /* the output roots, as the spec names them */
-	struct tree_pin *pins; /* what each was before the build */
+	struct tree_pin *pins; /* what each output root was before the build */
 	int have_before, built, verified;
 };
 
@@ -398,15 +397,10 @@ static int build(struct run *r, struct err *e)
  * written and locked only if it is still that. */
 static int pin_roots(struct run *r, struct err *e)
 {
-	size_t n = r->j->cfg.spec.outputs.roots.n;
-
-	r->roots = calloc(n + 1, sizeof *r->roots);
-	r->pins = calloc(n + 1, sizeof *r->pins);
-	if (r->roots == NULL || r->pins == NULL)
+	r->pins = calloc(r->j->nroots + 1, sizeof *r->pins);
+	if (r->pins == NULL)
 		return nomem(e);
-	for (size_t i = 0; i < n; i++)
-		r->roots[i] = r->j->cfg.spec.outputs.roots.v[i].s;
-	tree_pin_roots(r->roots, n, r->pins);
+	tree_pin_roots(r->j->roots, r->j->nroots, r->pins);
 	return 0;
 }
 
@@ -460,9 +454,8 @@ static int verify_and_lock(struct run *r, struct err *e)
 	};
 	if (r->vr.passed) {
 		const char *leaf;
-		int dfd = tree_out_parent(r->roots,
-					  r->j->cfg.spec.outputs.roots.n,
-					  r->pins, r->lock_path, 0, &leaf);
+		int dfd = tree_out_parent(r->j->roots, r->j->nroots, r->pins,
+					  r->lock_path, 0, &leaf);
 
 		if (dfd < 0) {
 			err_sys(e, errno, "%s", ri.lock_path);
@@ -523,7 +516,6 @@ static void run_free(struct run *r)
 	free(r->withheld);
 	free(r->secrets);
 	free(r->lock_path);
-	free(r->roots);
 	free(r->pins);
 	lock_free(&r->prev);
 }

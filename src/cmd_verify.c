@@ -38,20 +38,14 @@ static struct scan_secret *policy_secrets(const struct policy *p, size_t *n)
 
 /* The lock, written beneath the root that holds it as it resolves now
  * (no build ran in this invocation), never through a link below it. */
-static int write_lock_file(const struct spec *s, const char *lock_path,
+static int write_lock_file(const struct job *j, const char *lock_path,
 			   const struct lock *l, struct err *e)
 {
-	const char **roots = calloc(s->outputs.roots.n + 1, sizeof *roots);
 	const char *leaf;
-	int dfd, rc;
+	int dfd = tree_out_parent(j->roots, j->nroots, NULL, lock_path, 0,
+				  &leaf),
+	    rc;
 
-	if (roots == NULL)
-		return err_sys(e, ENOMEM, "lock");
-	for (size_t i = 0; i < s->outputs.roots.n; i++)
-		roots[i] = s->outputs.roots.v[i].s;
-	dfd = tree_out_parent(roots, s->outputs.roots.n, NULL, lock_path, 0,
-			      &leaf);
-	free(roots);
 	if (dfd < 0)
 		return err_sys(e, errno, "%s", lock_path);
 	rc = lock_write_at(dfd, leaf, lock_path, l, e);
@@ -99,7 +93,7 @@ int proof_check(struct job *j, const struct proof_opts *po, struct err *e)
 		.lock_path = job_shown(j, lock_path, &shown),
 	};
 	if (vr.passed && write_lock) {
-		if (write_lock_file(&cfgp->spec, lock_path, &vr.lock, e) < 0)
+		if (write_lock_file(j, lock_path, &vr.lock, e) < 0)
 			goto out;
 		ri.lock_written = 1;
 	}

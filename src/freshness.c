@@ -136,7 +136,7 @@ out:
  * directory (job.h). */
 struct outset {
 	char *lock_path;
-	const char **roots; /* the output roots */
+	const char *const *roots; /* the job's output roots */
 	size_t nroots;
 	struct lock lk;
 };
@@ -144,7 +144,6 @@ struct outset {
 static void outset_free(struct outset *o)
 {
 	free(o->lock_path);
-	free(o->roots);
 	lock_free(&o->lk);
 }
 
@@ -160,12 +159,11 @@ static int outset_load(const struct job *j, const char *lock_dir,
 	memset(o, 0, sizeof *o);
 	lock_init(&o->lk);
 	*found = 0;
-	o->roots = calloc(s->outputs.roots.n + 1, sizeof *o->roots);
+	o->roots = j->roots;
+	o->nroots = j->nroots;
 	o->lock_path = verify_lock_path(s);
-	if (o->roots == NULL || o->lock_path == NULL)
+	if (o->lock_path == NULL)
 		return err_sys(e, ENOMEM, "start");
-	for (; o->nroots < s->outputs.roots.n; o->nroots++)
-		o->roots[o->nroots] = s->outputs.roots.v[o->nroots].s;
 	if (lock_dir == NULL)
 		p = strdup(o->lock_path);
 	else if (asprintf(&p, "%s/%s", lock_dir, o->lock_path) < 0)
@@ -195,8 +193,7 @@ static int out_parent(const struct outset *o, const struct tree_pin *pins,
 		      const char *p, int create, const char **leaf,
 		      struct err *e)
 {
-	int fd = tree_out_parent((const char *const *)o->roots, o->nroots, pins,
-				 p, create, leaf);
+	int fd = tree_out_parent(o->roots, o->nroots, pins, p, create, leaf);
 
 	if (fd < 0)
 		err_sys(e, errno, "%s", p);

@@ -29,11 +29,6 @@ int io_write_all(int fd, const void *p, size_t len);
  * removed). */
 int io_write_file_atomic(const char *path, const void *p, size_t len);
 
-/* mkdir -p path (relative to the cwd or absolute), each new directory
- * with mode 0755. Returns 0, or -1 with errno set (ENAMETOOLONG past
- * PATH_MAX, EINVAL for an empty path). */
-int io_mkdirs(const char *path);
-
 /* The entry names of a directory ("." and ".." left out), sorted
  * bytewise: pointers into one block, so a directory costs two
  * allocations, not one per name. Owned by the struct; io_names_free. */

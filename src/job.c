@@ -15,30 +15,9 @@
 
 #include "io.h"
 
-#define SPEC_MAX (1u << 20)
-
 static int nomem(struct err *e)
 {
 	return err_sys(e, ENOMEM, "loading the job");
-}
-
-/* Reads and parses the spec at path, keeping its bytes in text. */
-static int read_spec(const char *path, struct spec *file, struct buf *text,
-		     struct err *e)
-{
-	if (io_read_file(path, SPEC_MAX, text) < 0) {
-		int saved = errno;
-
-		if (saved == ENOMEM)
-			return err_sys(e, saved, "%s", path);
-		err_set(e, ERR_CONFIG, path, 0, 0, "cannot read spec: %s",
-			saved == EFBIG ? "larger than 1 MiB" : strerror(saved));
-		if (saved == ENOENT)
-			err_hint(e, "check the path given with -f, or write a "
-				    "starter spec with 'cleanroom init'");
-		return -1;
-	}
-	return spec_parse(path, text->p ? text->p : "", text->len, file, e);
 }
 
 /* The workdir as a path from the start directory: the spec's workdir
@@ -125,7 +104,7 @@ int job_load(const struct job_request *rq, struct job *j, struct err *e)
 		path = NULL;
 	else if (path == NULL && access(CONFIG_SPEC_FILE, F_OK) == 0)
 		path = CONFIG_SPEC_FILE;
-	if (path != NULL && read_spec(path, &file, &j->spec_text, e) < 0)
+	if (path != NULL && spec_load_text(path, &file, &j->spec_text, e) < 0)
 		goto out;
 	wd = workdir_path(path, file.workdir.s);
 	if (wd == NULL) {
@@ -156,6 +135,14 @@ int job_load(const struct job_request *rq, struct job *j, struct err *e)
 		goto out;
 	if (plan_build(&j->cfg, j->wd_abs, &j->plan, e) < 0)
 		goto out;
+	j->nroots = j->cfg.spec.outputs.roots.n;
+	j->roots = calloc(j->nroots + 1, sizeof *j->roots);
+	if (j->roots == NULL) {
+		nomem(e);
+		goto out;
+	}
+	for (size_t i = 0; i < j->nroots; i++)
+		j->roots[i] = j->cfg.spec.outputs.roots.v[i].s;
 	if (rq->policy != JOB_POLICY_NONE) {
 		j->have_policy = 1;
 		if (policy_build(&j->cfg, rq->env, &j->pol, e) < 0 &&
@@ -179,6 +166,7 @@ void job_free(struct job *j)
 {
 	if (j->have_policy)
 		policy_free(&j->pol);
+	free(j->roots);
 	plan_free(&j->plan);
 	config_free(&j->cfg);
 	buf_free(&j->spec_text);

@@ -65,6 +65,11 @@ struct job {
 	struct policy pol;
 	int have_policy;
 	struct plan plan; /* the sandbox plan (pure data, plan.h) */
+	/* The output roots' names as the configuration spells them (for
+	 * tree.h's pins and tree_out_parent), NULL-terminated; the strings
+	 * are the configuration's. */
+	const char **roots;
+	size_t nroots;
 	char *const *env; /* borrowed: the caller's environment */
 };
 

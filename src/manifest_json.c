@@ -23,6 +23,8 @@
 
 #include <yaml.h>
 
+#include "hex.h"
+
 /* Deeper nesting than any manifest has; the bound keeps the builder's
  * stack small and fixed. */
 #define MAX_DEPTH 64
@@ -59,32 +61,15 @@ static int lex_fail(struct lexer *lx, size_t at, const char *fmt, ...)
 	return -1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The four hex digits at s[i..i+4), or -1 (also when the text ends). */
 static long hex4(const struct lexer *lx, size_t i)
 {
-	long v = 0;
+	unsigned char b[2];
 
-	if (i > lx->len || lx->len - i < 4)
+	if (i > lx->len || lx->len - i < 4 ||
+	    hex_decode(b, lx->s + i, 2, NULL) < 0)
 		return -1;
-	for (int k = 0; k < 4; k++) {
-		int d = hexval(lx->s[i + k]);
-
-		if (d < 0)
-			return -1;
-		v = v * 16 + d;
-	}
-	return v;
+	return (long)b[0] << 8 | b[1];
 }
 
 static int is_space(char c)

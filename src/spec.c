@@ -1403,15 +1403,12 @@ int spec_parse(const char *name, const char *buf, size_t len, struct spec *s,
 	return rc;
 }
 
-int spec_load(const char *path, struct spec *s, struct err *e)
+int spec_load_text(const char *path, struct spec *s, struct buf *text,
+		   struct err *e)
 {
-	struct buf data = {0};
-	int rc;
-
-	if (io_read_file(path, SPEC_MAX, &data) < 0) {
+	if (io_read_file(path, SPEC_MAX, text) < 0) {
 		int saved = errno;
 
-		buf_free(&data);
 		if (saved == ENOMEM)
 			return err_sys(e, saved, "%s", path);
 		err_set(e, ERR_CONFIG, path, 0, 0, "cannot read spec: %s",
@@ -1421,7 +1418,14 @@ int spec_load(const char *path, struct spec *s, struct err *e)
 				    "starter spec with 'cleanroom init'");
 		return -1;
 	}
-	rc = spec_parse(path, data.p ? data.p : "", data.len, s, e);
+	return spec_parse(path, text->p ? text->p : "", text->len, s, e);
+}
+
+int spec_load(const char *path, struct spec *s, struct err *e)
+{
+	struct buf data = {0};
+	int rc = spec_load_text(path, s, &data, e);
+
 	buf_free(&data);
 	return rc;
 }

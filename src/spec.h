@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "err.h"
 
 enum framework {
@@ -124,6 +125,11 @@ int spec_parse(const char *name, const char *buf, size_t len, struct spec *s,
 
 /* Reads the file at path and parses it. A missing file is ERR_CONFIG. */
 int spec_load(const char *path, struct spec *s, struct err *e);
+
+/* spec_load, keeping the file's bytes in the caller's text (appended;
+ * on failure text may hold part of the file). */
+int spec_load_text(const char *path, struct spec *s, struct buf *text,
+		   struct err *e);
 
 /* Names for messages and for `init`, static strings; NULL for UNSET. */
 const char *spec_framework_name(enum framework f);

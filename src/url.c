@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "hex.h"
+
 static int is_alpha(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -52,29 +54,17 @@ int url_password(const char *v, size_t n, size_t *off, size_t *len)
 	return 1;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 size_t url_unescape(const char *s, size_t n, char *out)
 {
 	size_t o = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		int hi, lo;
+		unsigned char byte;
 
 		if (s[i] == '%' && n - i >= 3 &&
-		    (hi = hex_value(s[i + 1])) >= 0 &&
-		    (lo = hex_value(s[i + 2])) >= 0) {
+		    hex_decode(&byte, s + i + 1, 1, NULL) == 0) {
 			if (out != NULL)
-				out[o] = (char)(hi << 4 | lo);
+				out[o] = (char)byte;
 			o++;
 			i += 2;
 		} else {
