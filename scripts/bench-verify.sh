@@ -312,7 +312,8 @@ deps=$repo/build/deps
 musl-gcc -std=c11 -O2 -g -D_GNU_SOURCE -static -isystem "$deps/uapi" \
 	-I"$deps/include" -I"$repo/src" -o "$work/driver" "$work/driver.c" \
 	"$repo/src/tree.c" "$repo/src/scan.c" "$repo/src/buf.c" \
-	"$repo/src/err.c" "$deps/lib/libnettle.a"
+	"$repo/src/err.c" "$repo/src/beneath.c" "$repo/src/io.c" \
+	"$deps/lib/libnettle.a"
 drv_a="$work/driver $work/secrets.txt $work/A.lock A"
 drv_b="$work/driver $work/secrets.txt $work/B.lock B"
 if "$cr" verify --help >/dev/null 2>&1; then
