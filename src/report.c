@@ -14,6 +14,7 @@
 
 #include "envfmt.h"
 #include "io.h"
+#include "msg.h"
 
 static const char *const checks[] = {
 	"outputs", "manifest", "fingerprint", "secrets", "writes", "lock",
@@ -45,6 +46,12 @@ static const char *check_state(const struct verify_result *v, const char *c,
 	return warns > 0 ? "warnings" : "ok";
 }
 
+/* A name a build chose, escaped for a terminal (msg.h). */
+static int add_name(struct buf *out, const char *s)
+{
+	return msg_escape(out, s, strlen(s), 0);
+}
+
 static int check_note(const struct report_info *ri, const char *c,
 		      struct buf *out)
 {
@@ -61,11 +68,12 @@ static int check_note(const struct report_info *ri, const char *c,
 			return buf_adds(out, "no framework manifest found");
 		for (size_t i = 0; i < v->nmanifests; i++)
 			for (size_t k = 0; k < v->manifests[i].n; k++)
-				if (buf_printf(out, "%s%s (%zu entries)",
-					       k || i ? ", " : "",
-					       v->manifests[i].v[k].path,
+				if (buf_adds(out, k || i ? ", " : "") < 0 ||
+				    add_name(out, v->manifests[i].v[k].path) <
+					    0 ||
+				    buf_printf(out, " (%zu entries)",
 					       v->manifests[i].v[k].entries) <
-				    0)
+					    0)
 					return -1;
 		return 0;
 	}
@@ -89,15 +97,15 @@ static int check_note(const struct report_info *ri, const char *c,
 				: ri->built ? "nothing outside the writable set"
 					    : "not applicable without a build");
 	if (strcmp(c, "lock") == 0)
-		return v->lock_existed
-			       ? buf_printf(
-					 out,
-					 "%zu added, %zu removed, %zu changed "
-					 "since %s",
-					 v->lock_added, v->lock_removed,
-					 v->lock_changed, ri->lock_path)
-			       : buf_printf(out, "no previous lock at %s",
-					    ri->lock_path);
+		return (v->lock_existed
+				? buf_printf(out,
+					     "%zu added, %zu removed, %zu "
+					     "changed since ",
+					     v->lock_added, v->lock_removed,
+					     v->lock_changed)
+				: buf_adds(out, "no previous lock at ")) < 0
+			       ? -1
+			       : add_name(out, ri->lock_path);
 	if (strcmp(c, "secrets") == 0)
 		return buf_printf(out, "%zu matches", v->tree.nhits);
 	return buf_printf(out, "%zu files, %llu bytes", v->tree.nfiles,
@@ -132,10 +140,13 @@ int report_human(const struct report_info *ri, struct buf *out)
 		if (f->level == FIND_INFO && !ri->strict &&
 		    strcmp(f->check, "lock") == 0 && v->findings.n > 40)
 			continue;
-		if (buf_printf(out, "cleanroom: %s: %s: %s%s%s\n",
-			       level_name(f->level), f->check,
-			       f->path ? f->path : "", f->path ? ": " : "",
-			       f->msg) < 0)
+		/* Paths and messages carry names a build chose: escaped, so
+		 * that none can end the line and forge the next. */
+		if (buf_printf(out, "cleanroom: %s: %s: ", level_name(f->level),
+			       f->check) < 0 ||
+		    (f->path &&
+		     (add_name(out, f->path) < 0 || buf_adds(out, ": ") < 0)) ||
+		    add_name(out, f->msg) < 0 || buf_addc(out, '\n') < 0)
 			return -1;
 	}
 	return 0;

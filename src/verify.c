@@ -18,11 +18,34 @@
 
 #define LOCK_NAME "cleanroom.lock"
 
-/* Always forbidden in an output set: env files and key material. */
+/*
+ * Always forbidden in an output set, whatever the case of the name (a
+ * web server on a case-insensitive file system, or a CDN, serves
+ * `.ENV` for `.env`): env files, PEM and DER key material, OpenSSH
+ * private keys (their .pub halves are public), PKCS#12 bundles, and the
+ * files where tools keep credentials in clear (netrc, pgpass, git's
+ * credential store, npm's auth token).
+ */
 static const char *const always_forbidden[] = {
+	/* env files */
 	".env*",
+	/* PEM, DER and PKCS#12 key material */
 	"*.pem",
 	"*.key",
+	"*.p12",
+	"*.pfx",
+	/* OpenSSH private keys */
+	"id_rsa",
+	"id_dsa",
+	"id_ecdsa",
+	"id_ed25519",
+	"id_ecdsa_sk",
+	"id_ed25519_sk",
+	/* credentials kept in clear */
+	".netrc",
+	".pgpass",
+	".git-credentials",
+	".npmrc",
 	NULL,
 };
 
@@ -52,11 +75,12 @@ static const char *base_name(const char *p)
 }
 
 /* A glob matches a file when it matches its path relative to the root or
- * its base name: `application-*.css` finds assets in subdirectories. */
-static int glob_matches(const char *glob, const struct tree_file *f)
+ * its base name: `application-*.css` finds assets in subdirectories.
+ * flags: 0, or FNM_CASEFOLD. */
+static int glob_matches(const char *glob, const struct tree_file *f, int flags)
 {
-	return fnmatch(glob, f->rel, 0) == 0 ||
-	       fnmatch(glob, base_name(f->rel), 0) == 0;
+	return fnmatch(glob, f->rel, flags) == 0 ||
+	       fnmatch(glob, base_name(f->rel), flags) == 0;
 }
 
 static int check_outputs(const struct verify_opts *o, struct verify_result *r)
@@ -90,7 +114,7 @@ static int check_outputs(const struct verify_opts *o, struct verify_result *r)
 		size_t hits = 0;
 
 		for (size_t i = 0; i < t->nfiles; i++)
-			hits += glob_matches(glob, &t->files[i]);
+			hits += glob_matches(glob, &t->files[i], 0);
 		if (hits == 0)
 			rc |= findings_add(f, FIND_ERROR, "outputs", NULL,
 					   "no output matches required '%s'",
@@ -101,17 +125,17 @@ static int check_outputs(const struct verify_opts *o, struct verify_result *r)
 		const char *why = NULL;
 
 		for (const char *const *g = always_forbidden; *g && !why; g++)
-			if (glob_matches(*g, tf))
+			if (glob_matches(*g, tf, FNM_CASEFOLD))
 				why = *g;
 		for (size_t k = 0; k < s->env.files.n && !why; k++)
-			if (strcmp(base_name(s->env.files.v[k].s),
-				   base_name(tf->rel)) == 0)
+			if (strcasecmp(base_name(s->env.files.v[k].s),
+				       base_name(tf->rel)) == 0)
 				why = "an env file";
 		for (size_t k = 0; k < s->outputs.forbid.n && !why; k++)
-			if (glob_matches(s->outputs.forbid.v[k].s, tf))
+			if (glob_matches(s->outputs.forbid.v[k].s, tf, 0))
 				why = s->outputs.forbid.v[k].s;
 		if (!why && s->outputs.sourcemaps == SM_FORBID &&
-		    glob_matches("*.map", tf))
+		    glob_matches("*.map", tf, 0))
 			why = "*.map (sourcemaps: forbid)";
 		if (why)
 			rc |= findings_add(f, FIND_ERROR, "outputs", tf->path,

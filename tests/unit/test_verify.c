@@ -1,7 +1,8 @@
 /*
  * verify_outputs on trees made in a temporary directory: the outputs
  * check (roots, require, forbid, env file names, sourcemaps, bounds,
- * symlinks out of the root), the writes check from a before/after
+ * symlinks out of the root, the default forbid globs in any case), the
+ * writes check from a before/after
  * snapshot, the lock comparison, and the pass/fail decision with and
  * without strict.
  */
@@ -250,6 +251,47 @@ TAP_SUITE(verify_fingerprint_error)
 	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies");
 	T_OK(count(&r, "fingerprint", FIND_ERROR, NULL) > 0,
 	     "a Django name whose MD5 does not match is an error");
+	verify_result_free(&r);
+	spec_free(&s);
+	leave_scratch();
+}
+
+/* The default forbid globs ignore case and cover private keys; public
+ * halves and look-alike names stay allowed. */
+TAP_SUITE(verify_forbid_defaults)
+{
+	static const char *const bad[] = {
+		"out/.ENV",	  "out/.Env.Production",  "out/server.PEM",
+		"out/tls.KEY",	  "out/id_rsa",		  "out/ID_RSA",
+		"out/id_ed25519", "out/id_ecdsa",	  "out/js/id_dsa",
+		"out/cert.p12",	  "out/cert.PFX",	  "out/.netrc",
+		"out/.npmrc",	  "out/.git-credentials",
+	};
+	static const char *const good[] = {
+		"out/id_rsa.pub",
+		"out/keys.js",
+		"out/environment.js",
+		"out/pem.css",
+	};
+	struct spec s;
+	struct verify_opts o = {0};
+	struct verify_result r;
+	struct err e = {0};
+
+	enter_scratch();
+	spec_with_root(&s);
+	o.spec = &s;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		put(bad[i], "k\n");
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		put(good[i], "g\n");
+	T_OK(verify_outputs(&o, &r, &e) == 0 && !r.passed, "fails");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		T_OK(count(&r, "outputs", FIND_ERROR, bad[i]) == 1,
+		     "%s forbidden", bad[i]);
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		T_OK(count(&r, "outputs", FIND_ERROR, good[i]) == 0,
+		     "%s allowed", good[i]);
 	verify_result_free(&r);
 	spec_free(&s);
 	leave_scratch();
