@@ -108,8 +108,14 @@ static int check_note(const struct report_info *ri, const char *c,
 			       : add_name(out, ri->lock_path);
 	if (strcmp(c, "secrets") == 0)
 		return buf_printf(out, "%zu matches", v->tree.nhits);
-	return buf_printf(out, "%zu files, %llu bytes", v->tree.nfiles,
-			  (unsigned long long)v->tree.bytes);
+	if (buf_printf(out, "%zu files, %llu bytes", v->tree.nfiles,
+		       (unsigned long long)v->tree.bytes) < 0)
+		return -1;
+	if (v->tree.nlinks > 0 &&
+	    buf_printf(out, ", %zu directory link%s", v->tree.nlinks,
+		       v->tree.nlinks == 1 ? "" : "s") < 0)
+		return -1;
+	return 0;
 }
 
 int report_human(const struct report_info *ri, struct buf *out)
@@ -262,6 +268,18 @@ static int json_checks(const struct report_info *ri, struct buf *out)
 				return -1;
 		}
 		if (buf_adds(out, "]}") < 0)
+			return -1;
+	}
+	/* Directory links inside a root, which the lock does not list. */
+	if (buf_adds(out, "],\n  \"links\": [") < 0)
+		return -1;
+	for (size_t i = 0; i < v->tree.nlinks; i++) {
+		const struct tree_link *l = &v->tree.links[i];
+
+		if (buf_adds(out, i ? ", {\"path\": " : "{\"path\": ") < 0 ||
+		    jstr(out, l->path) < 0 ||
+		    buf_adds(out, ", \"target\": ") < 0 ||
+		    jstr(out, l->target) < 0 || buf_addc(out, '}') < 0)
 			return -1;
 	}
 	return buf_adds(out, "]}");

@@ -83,7 +83,74 @@ static int glob_matches(const char *glob, const struct tree_file *f, int flags)
 	       fnmatch(glob, base_name(f->rel), flags) == 0;
 }
 
-static int check_outputs(const struct verify_opts *o, struct verify_result *r)
+/* What is wrong with a mode, or NULL: no output may be setuid, setgid or
+ * world-writable (a later chmod is caught by the next verify). */
+static const char *bad_mode(uint32_t mode)
+{
+	int su = (mode & S_ISUID) != 0, sg = (mode & S_ISGID) != 0;
+	int ww = (mode & S_IWOTH) != 0;
+
+	if (su && sg && ww)
+		return "setuid, setgid and world-writable";
+	if (su && sg)
+		return "setuid and setgid";
+	if (su && ww)
+		return "setuid and world-writable";
+	if (sg && ww)
+		return "setgid and world-writable";
+	return su ? "setuid" : sg ? "setgid" : ww ? "world-writable" : NULL;
+}
+
+static int check_modes(struct verify_result *r, const char *const *roots)
+{
+	const struct tree *t = &r->tree;
+	int rc = 0;
+
+	for (size_t i = 0; i < t->ndirs; i++) {
+		const char *why = bad_mode(t->dirs[i].mode);
+
+		if (why != NULL)
+			rc |= findings_add(&r->findings, FIND_ERROR, "outputs",
+					   t->dirs[i].path,
+					   "directory is %s (mode %04o): no "
+					   "output may be setuid, setgid or "
+					   "world-writable",
+					   why, t->dirs[i].mode & 07777);
+	}
+	/* A name that shares its inode with one listed before is the same
+	 * file: said once. Links are checked through the file they lead
+	 * to. */
+	for (size_t i = 0; i < t->nfiles; i++) {
+		const struct tree_file *f = &t->files[i];
+		const char *why = S_ISREG(f->mode) && f->alias == 0
+					  ? bad_mode(f->mode)
+					  : NULL;
+
+		if (why != NULL)
+			rc |= findings_add(&r->findings, FIND_ERROR, "outputs",
+					   f->path,
+					   "file is %s (mode %04o): no output "
+					   "may be setuid, setgid or "
+					   "world-writable",
+					   why, f->mode & 07777);
+	}
+	for (size_t i = 0; i < t->nlinks; i++) {
+		const struct tree_link *l = &t->links[i];
+		const char *root = roots[l->root];
+		int dot = strcmp(root, ".") == 0;
+
+		rc |= findings_add(
+			&r->findings, FIND_INFO, "outputs", l->path,
+			"a link to the directory %s%s%s, whose files "
+			"are verified there",
+			dot && l->target[0] ? "" : root,
+			!dot && l->target[0] ? "/" : "", l->target);
+	}
+	return rc;
+}
+
+static int check_outputs(const struct verify_opts *o, struct verify_result *r,
+			 const char *const *roots)
 {
 	const struct spec *s = o->spec;
 	struct findings *f = &r->findings;
@@ -147,6 +214,7 @@ static int check_outputs(const struct verify_opts *o, struct verify_result *r)
 			f, FIND_ERROR, "outputs", NULL,
 			"%zu output files, fewer than min_files %lld",
 			t->nfiles, (long long)s->outputs.min_files);
+	rc |= check_modes(r, roots);
 	if (s->outputs.max_bytes >= 0 &&
 	    t->bytes > (uint64_t)s->outputs.max_bytes)
 		rc |= findings_add(f, FIND_ERROR, "outputs", NULL,
@@ -418,7 +486,7 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 	to.hash = 1;
 	if (tree_hash_scan(&to, &r->tree, e) < 0)
 		goto out;
-	if (check_outputs(o, r) < 0 || check_secrets(o, r) < 0) {
+	if (check_outputs(o, r, roots) < 0 || check_secrets(o, r) < 0) {
 		nomem(e);
 		goto out;
 	}

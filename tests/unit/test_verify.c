@@ -1,8 +1,8 @@
 /*
  * verify_outputs on trees made in a temporary directory: the outputs
  * check (roots, require, forbid, env file names, sourcemaps, bounds,
- * symlinks out of the root, the default forbid globs in any case), the
- * writes check from a before/after
+ * symlinks out of the root, modes, the default forbid globs in any
+ * case), the writes check from a before/after
  * snapshot, the lock comparison, and the pass/fail decision with and
  * without strict.
  */
@@ -293,6 +293,66 @@ TAP_SUITE(verify_forbid_defaults)
 		T_OK(count(&r, "outputs", FIND_ERROR, good[i]) == 0,
 		     "%s allowed", good[i]);
 	verify_result_free(&r);
+	spec_free(&s);
+	leave_scratch();
+}
+
+/* Modes are part of the proof: setuid, setgid and world-writable files
+ * and directories fail, the root included; a link's own mode does not
+ * count. */
+TAP_SUITE(verify_modes)
+{
+	struct spec s;
+	struct verify_opts o = {0};
+	struct verify_result r;
+	struct err e = {0};
+
+	enter_scratch();
+	spec_with_root(&s);
+	o.spec = &s;
+	symlink("app-1.css", "out/alias.css");
+	T_OK(verify_outputs(&o, &r, &e) == 0 && r.passed,
+	     "plain modes and a link (mode 777) pass");
+	verify_result_free(&r);
+	put("out/suid.js", "s\n");
+	put("out/sgid.js", "g\n");
+	put("out/open.js", "o\n");
+	chmod("out/suid.js", 04755);
+	chmod("out/sgid.js", 02755);
+	chmod("out/open.js", 0666);
+	mkdir("out/pub", 0755);
+	chmod("out/pub", 01777);
+	mkdir("out/grp", 0755);
+	chmod("out/grp", 02755);
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies");
+	T_OK(!r.passed, "fails");
+	T_INT(count(&r, "outputs", FIND_ERROR, "file is setuid (mode 4755)"), 1,
+	      "a setuid file");
+	T_INT(count(&r, "outputs", FIND_ERROR, "file is setgid (mode 2755)"), 1,
+	      "a setgid file");
+	T_INT(count(&r, "outputs", FIND_ERROR,
+		    "file is world-writable (mode 0666)"),
+	      1, "a world-writable file");
+	T_INT(count(&r, "outputs", FIND_ERROR,
+		    "directory is world-writable (mode 1777)"),
+	      1, "a world-writable directory, sticky or not");
+	T_INT(count(&r, "outputs", FIND_ERROR,
+		    "directory is setgid (mode 2755)"),
+	      1, "a setgid directory");
+	T_INT(count(&r, "outputs", FIND_ERROR, "alias.css"), 0,
+	      "the link is not flagged");
+	verify_result_free(&r);
+	unlink("out/suid.js");
+	unlink("out/sgid.js");
+	unlink("out/open.js");
+	rmdir("out/pub");
+	rmdir("out/grp");
+	chmod("out", 0777);
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies");
+	T_INT(count(&r, "outputs", FIND_ERROR, "directory is world-writable"),
+	      1, "a world-writable root");
+	verify_result_free(&r);
+	chmod("out", 0755);
 	spec_free(&s);
 	leave_scratch();
 }
