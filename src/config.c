@@ -341,6 +341,18 @@ static int merge_outputs(const struct cli *c, const struct spec *file,
 	    spec_parse_size(c->max_bytes, &s->outputs.max_bytes) < 0)
 		return flag_err(e, "--max-bytes", c->max_bytes, "bad size",
 				"sizes look like 512M or 4G");
+	s->outputs.max_files = file->outputs.max_files;
+	if (c->max_files != NULL &&
+	    parse_count(c->max_files, &s->outputs.max_files) < 0)
+		return flag_err(e, "--max-files", c->max_files,
+				"expected a count", NULL);
+	s->outputs.verify_timeout_ms = file->outputs.verify_timeout_ms;
+	if (c->verify_timeout != NULL &&
+	    spec_parse_duration(c->verify_timeout,
+				&s->outputs.verify_timeout_ms) < 0)
+		return flag_err(e, "--verify-timeout", c->verify_timeout,
+				"bad duration",
+				"durations look like 90s or 10m");
 	if (c->lock != NULL &&
 	    spec_str_set(&s->outputs.lock, c->lock, 0, 0) < 0)
 		return nomem(e);

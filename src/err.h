@@ -16,6 +16,7 @@ enum err_kind {
 	ERR_VERIFY,  /* outputs rejected, or lock/output sets differ: 65 */
 	ERR_SANDBOX, /* a layer required by --strict is missing: 71 */
 	ERR_CHILD,   /* the build failed: exit with its status */
+	ERR_TIMEOUT, /* verification ran out of time: exit 124 */
 };
 
 struct err {

@@ -26,7 +26,14 @@ static const char *level_name(enum finding_level l)
 	return l == FIND_ERROR ? "error" : l == FIND_WARN ? "warning" : "info";
 }
 
-/* "ok", "failed" or "warnings" for one check. */
+/* A check of contents that did not run (verify_result.unchecked). */
+static int skipped(const struct verify_result *v, const char *c)
+{
+	return v->unchecked != NULL && strcmp(c, "outputs") != 0 &&
+	       strcmp(c, "writes") != 0;
+}
+
+/* "ok", "failed", "warnings" or "skipped" for one check. */
 static const char *check_state(const struct verify_result *v, const char *c,
 			       int strict, size_t *nfail)
 {
@@ -43,6 +50,8 @@ static const char *check_state(const struct verify_result *v, const char *c,
 	*nfail = errors + (strict ? warns : 0);
 	if (*nfail > 0)
 		return "failed";
+	if (skipped(v, c))
+		return "skipped";
 	return warns > 0 ? "warnings" : "ok";
 }
 
@@ -57,6 +66,8 @@ static int check_note(const struct report_info *ri, const char *c,
 {
 	const struct verify_result *v = ri->verify;
 
+	if (skipped(v, c))
+		return buf_printf(out, "not checked: %s", v->unchecked);
 	if (strcmp(c, "manifest") == 0) {
 		size_t seen = 0;
 
@@ -108,8 +119,13 @@ static int check_note(const struct report_info *ri, const char *c,
 			       : add_name(out, ri->lock_path);
 	if (strcmp(c, "secrets") == 0)
 		return buf_printf(out, "%zu matches", v->tree.nhits);
+	/* outputs: the set's apparent size, as max_bytes counts it. */
 	if (buf_printf(out, "%zu files, %llu bytes", v->tree.nfiles,
-		       (unsigned long long)v->tree.bytes) < 0)
+		       (unsigned long long)v->tree.walk_bytes) < 0)
+		return -1;
+	if (v->tree.aliases > 0 &&
+	    buf_printf(out, " (%zu read once under another name)",
+		       v->tree.aliases) < 0)
 		return -1;
 	if (v->tree.nlinks > 0 &&
 	    buf_printf(out, ", %zu directory link%s", v->tree.nlinks,
@@ -224,11 +240,13 @@ static int json_checks(const struct report_info *ri, struct buf *out)
 		return buf_adds(out, ",\n \"verification\": null");
 	if (buf_printf(out,
 		       ",\n \"verification\": {\"passed\": %s, \"files\": %zu, "
-		       "\"bytes\": %llu, \"ms\": %.1f, \"hash_ms\": %.1f, "
+		       "\"bytes\": %llu, \"bytes_read\": %llu, "
+		       "\"read_once\": %zu, \"ms\": %.1f, \"hash_ms\": %.1f, "
 		       "\"threads\": %u, \"lock\": ",
 		       v->passed ? "true" : "false", v->tree.nfiles,
-		       (unsigned long long)v->tree.bytes, v->ms,
-		       v->tree.hash_ms, v->tree.threads) < 0 ||
+		       (unsigned long long)v->tree.walk_bytes,
+		       (unsigned long long)v->tree.bytes, v->tree.aliases,
+		       v->ms, v->tree.hash_ms, v->tree.threads) < 0 ||
 	    jstr(out, ri->lock_path) < 0 ||
 	    buf_printf(out, ", \"lock_written\": %s, \"checks\": [",
 		       ri->lock_written ? "true" : "false") < 0)

@@ -1,11 +1,15 @@
 /*
  * The checks of DESIGN.md "Verification", in order, over one pass of the
  * output tree. Each check adds findings; none stops the others, so one run
- * reports everything that is wrong.
+ * reports everything that is wrong. The pass is bounded before it reads a
+ * byte: the walk stops past max_files entries, and a set whose apparent
+ * size is over max_bytes is refused from the walk's sizes; the whole
+ * verification has a deadline (exit 124). A long one shows how far it is.
  */
 #include "verify.h"
 
 #include "io.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -48,6 +52,19 @@ static const char *const always_forbidden[] = {
 	".npmrc",
 	NULL,
 };
+
+/* A walk past this many entries stops, unless outputs.max_files says
+ * otherwise: ten times the largest asset sets seen (a Rails app with
+ * every locale and image of a large gem), far from what the walk's
+ * memory (about 150 bytes a file) makes a problem. */
+#define DEFAULT_MAX_FILES 1000000
+/* Verification stops after this long, unless outputs.verify_timeout
+ * says otherwise: about 100 GB at the speed of one slow disk. */
+#define DEFAULT_VERIFY_TIMEOUT_MS ((int64_t)10 * 60 * 1000)
+/* A verification shorter than this shows nothing of its progress. */
+#define PROGRESS_AFTER_MS 1000
+/* Without a terminal, a progress line at most this often. */
+#define PROGRESS_LINE_MS 30000
 
 static int nomem(struct err *e)
 {
@@ -155,6 +172,10 @@ static int check_outputs(const struct verify_opts *o, struct verify_result *r,
 	const struct spec *s = o->spec;
 	struct findings *f = &r->findings;
 	const struct tree *t = &r->tree;
+	/* A walk cut short saw part of the set: what it did not see can be
+	 * neither required nor counted. */
+	int64_t max = verify_max_files(s);
+	int whole = t->stopped != TREE_STOP_FILES && (int64_t)t->entries <= max;
 	int rc = 0;
 
 	for (size_t i = 0; i < t->nfindings; i++) {
@@ -176,7 +197,19 @@ static int check_outputs(const struct verify_opts *o, struct verify_result *r,
 				   what, tf->detail ? ": " : "",
 				   tf->detail ? tf->detail : "");
 	}
-	for (size_t g = 0; g < s->outputs.require.n; g++) {
+	if (!whole)
+		rc |= findings_add(f, FIND_ERROR, "outputs", NULL,
+				   "more than max_files %lld files, "
+				   "directories and links: the walk stopped "
+				   "there and nothing was read",
+				   (long long)max);
+	if (t->stopped == TREE_STOP_ADMIT)
+		rc |= findings_add(f, FIND_ERROR, "outputs", NULL,
+				   "%llu bytes of outputs (apparent sizes), "
+				   "more than max_bytes %lld: nothing was read",
+				   (unsigned long long)t->walk_bytes,
+				   (long long)s->outputs.max_bytes);
+	for (size_t g = 0; g < s->outputs.require.n && whole; g++) {
 		const char *glob = s->outputs.require.v[g].s;
 		size_t hits = 0;
 
@@ -208,21 +241,13 @@ static int check_outputs(const struct verify_opts *o, struct verify_result *r,
 			rc |= findings_add(f, FIND_ERROR, "outputs", tf->path,
 					   "forbidden in outputs (%s)", why);
 	}
-	if (s->outputs.min_files >= 0 &&
+	if (whole && s->outputs.min_files >= 0 &&
 	    (int64_t)t->nfiles < s->outputs.min_files)
 		rc |= findings_add(
 			f, FIND_ERROR, "outputs", NULL,
 			"%zu output files, fewer than min_files %lld",
 			t->nfiles, (long long)s->outputs.min_files);
-	rc |= check_modes(r, roots);
-	if (s->outputs.max_bytes >= 0 &&
-	    t->bytes > (uint64_t)s->outputs.max_bytes)
-		rc |= findings_add(f, FIND_ERROR, "outputs", NULL,
-				   "%llu bytes of outputs, more than max_bytes "
-				   "%lld",
-				   (unsigned long long)t->bytes,
-				   (long long)s->outputs.max_bytes);
-	return rc;
+	return rc | check_modes(r, roots);
 }
 
 static int check_secrets(const struct verify_opts *o, struct verify_result *r)
@@ -244,8 +269,11 @@ static int check_secrets(const struct verify_opts *o, struct verify_result *r)
 
 /* Check 5 without Landlock: what changed in the working directory outside
  * the outputs and scratch dirs. */
+static int snapshot(const struct spec *spec, double deadline, struct tree *out,
+		    struct err *e);
+
 static int check_writes(const struct verify_opts *o, struct verify_result *r,
-			struct err *e)
+			double deadline, struct err *e)
 {
 	struct tree after = {0};
 	size_t i = 0, j = 0;
@@ -253,8 +281,13 @@ static int check_writes(const struct verify_opts *o, struct verify_result *r,
 
 	if (o->before == NULL || o->landlock)
 		return 0;
-	if (verify_snapshot(o->spec, &after, e) < 0)
+	if (snapshot(o->spec, deadline, &after, e) < 0)
 		return -1;
+	if (after.stopped == TREE_STOP_TIME) {
+		/* The caller reports the timeout. */
+		tree_free(&after);
+		return 0;
+	}
 	while (i < o->before->nfiles || j < after.nfiles) {
 		const struct tree_file *a =
 			i < o->before->nfiles ? &o->before->files[i] : NULL;
@@ -424,7 +457,10 @@ static int check_manifests(const struct verify_opts *o, struct verify_result *r,
 	return rc;
 }
 
-int verify_snapshot(const struct spec *spec, struct tree *out, struct err *e)
+/* The stat-only snapshot of the working directory, stopping at deadline
+ * (io_now_ms time; 0: none). */
+static int snapshot(const struct spec *spec, double deadline, struct tree *out,
+		    struct err *e)
 {
 	const char *root = ".";
 	const char **excl;
@@ -445,9 +481,108 @@ int verify_snapshot(const struct spec *spec, struct tree *out, struct err *e)
 	o.exclude = excl;
 	o.nexclude = n;
 	o.hash = 0;
+	o.deadline_ms = deadline;
 	rc = tree_hash_scan(&o, out, e);
 	free(excl);
 	return rc;
+}
+
+int verify_snapshot(const struct spec *spec, struct tree *out, struct err *e)
+{
+	return snapshot(spec, 0, out, e);
+}
+
+int64_t verify_max_files(const struct spec *spec)
+{
+	return spec->outputs.max_files >= 0 ? spec->outputs.max_files
+					    : DEFAULT_MAX_FILES;
+}
+
+int64_t verify_timeout_ms(const struct spec *spec)
+{
+	return spec->outputs.verify_timeout_ms >= 0
+		       ? spec->outputs.verify_timeout_ms
+		       : DEFAULT_VERIFY_TIMEOUT_MS;
+}
+
+/* A set over max_bytes is refused from the walk's sizes, before a byte of
+ * it is read: reading it is what the bound is there to spare. */
+static int admit(const struct tree *t, const void *arg)
+{
+	const struct spec *s = arg;
+
+	return s->outputs.max_bytes >= 0 &&
+	       t->walk_bytes > (uint64_t)s->outputs.max_bytes;
+}
+
+/* What a long verification shows: on a terminal one line redrawn in
+ * place; otherwise a line when a phase is first seen to take long, and
+ * then one every PROGRESS_LINE_MS, so that a CI log shows it is alive. */
+struct progress {
+	int phase; /* -1 before anything was shown, 0 walking, 1 reading */
+	double last_line;
+};
+
+static void on_progress(const struct tree_progress *p, void *arg)
+{
+	struct progress *v = arg;
+	double mb = (double)p->bytes / 1e6, total = (double)p->total / 1e6;
+	double rate = p->reading_ms > 0 ? mb / (p->reading_ms / 1e3) : 0;
+
+	if (p->elapsed_ms < PROGRESS_AFTER_MS || msg_level() < MSG_NORMAL)
+		return;
+	if (msg_tty()) {
+		if (!p->hashing)
+			msg_status("verify: walking the outputs: %zu entries",
+				   p->entries);
+		else
+			msg_status("verify: %zu of %zu files, %.0f of %.0f MB, "
+				   "%.0f MB/s",
+				   p->files, p->nfiles, mb, total, rate);
+		return;
+	}
+	if (p->hashing == v->phase &&
+	    p->elapsed_ms - v->last_line < PROGRESS_LINE_MS)
+		return;
+	v->phase = p->hashing;
+	v->last_line = p->elapsed_ms;
+	if (!p->hashing)
+		msg_info("verify: walking the outputs (%zu entries so far)",
+			 p->entries);
+	else
+		msg_info("verify: reading %zu files, %.0f MB (%zu done, %.0f "
+			 "MB/s)",
+			 p->nfiles, total, p->files, rate);
+}
+
+/* "10m", "90s", "1500ms": a duration as the spec would write it. */
+static void duration(int64_t ms, char *out, size_t size)
+{
+	if (ms >= 60000 && ms % 60000 == 0)
+		(void)snprintf(out, size, "%lldm", (long long)(ms / 60000));
+	else if (ms >= 1000 && ms % 1000 == 0)
+		(void)snprintf(out, size, "%llds", (long long)(ms / 1000));
+	else
+		(void)snprintf(out, size, "%lldms", (long long)ms);
+}
+
+static int timed_out(const struct verify_opts *o, const struct tree *t,
+		     struct err *e)
+{
+	char d[32];
+	size_t read = 0;
+
+	for (size_t i = 0; i < t->nfiles; i++)
+		read += t->files[i].hashed;
+	duration(verify_timeout_ms(o->spec), d, sizeof d);
+	err_set(e, ERR_TIMEOUT, NULL, 0, 0,
+		"verification timed out after %s (outputs.verify_timeout): "
+		"%zu of %zu files read; the outputs are not verified",
+		d, read, t->nfiles);
+	err_hint(e, "raise outputs.verify_timeout (--verify-timeout "
+		    "DURATION), or bound the outputs with max_files and "
+		    "max_bytes");
+	return -1;
 }
 
 int verify_outputs(const struct verify_opts *o, struct verify_result *r,
@@ -456,8 +591,11 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 	const struct spec *s = o->spec;
 	struct scan *sc = NULL;
 	struct tree_opts to = {0};
+	struct progress pr = {-1, 0};
 	const char **roots = NULL;
 	double t0 = io_now_ms();
+	double deadline = t0 + (double)verify_timeout_ms(s);
+	int64_t max_files = verify_max_files(s);
 	int rc = -1;
 
 	memset(r, 0, sizeof *r);
@@ -484,22 +622,54 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 	to.scan = sc;
 	to.threads = o->threads;
 	to.hash = 1;
-	if (tree_hash_scan(&to, &r->tree, e) < 0)
+	/* max_files 0 still lets the walk meet one entry, which is then
+	 * one too many. */
+	to.max_files = max_files > 0 ? (size_t)max_files : 1;
+	to.admit = admit;
+	to.admit_arg = s;
+	to.deadline_ms = deadline;
+	to.progress = on_progress;
+	to.progress_arg = &pr;
+	rc = tree_hash_scan(&to, &r->tree, e);
+	msg_status_clear();
+	if (rc < 0)
 		goto out;
+	rc = -1;
+	if (r->tree.stopped == TREE_STOP_TIME) {
+		timed_out(o, &r->tree, e);
+		goto out;
+	}
 	if (check_outputs(o, r, roots) < 0 || check_secrets(o, r) < 0) {
 		nomem(e);
 		goto out;
 	}
-	if (s->outputs.manifest != MF_NONE && s->outputs.manifest != MF_UNSET &&
-	    check_manifests(o, r, roots, e) < 0)
+	if (r->tree.stopped != TREE_COMPLETE) {
+		/* Refused before reading: the checks of contents have
+		 * nothing to look at. */
+		r->unchecked = r->tree.stopped == TREE_STOP_FILES
+				       ? "the outputs are over max_files"
+				       : "the outputs are over max_bytes";
+	} else {
+		if (s->outputs.manifest != MF_NONE &&
+		    s->outputs.manifest != MF_UNSET &&
+		    check_manifests(o, r, roots, e) < 0)
+			goto out;
+		if (check_lock(o, r, e) < 0)
+			goto out;
+	}
+	if (check_writes(o, r, deadline, e) < 0)
 		goto out;
-	if (check_writes(o, r, e) < 0 || check_lock(o, r, e) < 0)
+	if (io_now_ms() >= deadline) {
+		timed_out(o, &r->tree, e);
 		goto out;
+	}
 	r->passed = findings_count(&r->findings,
 				   o->strict ? FIND_WARN : FIND_ERROR) == 0;
 	r->ms = io_now_ms() - t0;
 	rc = 0;
 out:
+	if (rc < 0)
+		verify_result_free(r);
 	scan_free(sc);
 	free(roots);
 	return rc;

@@ -20,6 +20,7 @@ enum {
 	EXIT_VERIFY = 65,
 	EXIT_SANDBOX = 71,
 	EXIT_CONFIG = 78,
+	EXIT_TIMEOUT = 124,
 	EXIT_INTERNAL = 125,
 };
 
@@ -31,6 +32,7 @@ static int exit_status(const struct err *e)
 	case ERR_VERIFY: return EXIT_VERIFY;
 	case ERR_SANDBOX: return EXIT_SANDBOX;
 	case ERR_CHILD: return e->status;
+	case ERR_TIMEOUT: return EXIT_TIMEOUT;
 	case ERR_NONE:
 	case ERR_SYSTEM: break;
 	}
