@@ -1,10 +1,10 @@
 /*
  * The walk and the hashing pass behind tree_hash_scan. The walk is one
  * thread, depth-first on directory fds (getdents64; fstatat without
- * following for every entry in a snapshot, and for regular files and
- * entries without a d_type when hashing: their sizes decide whether the
- * set is read at all, and their inodes which names share one; a
- * directory is fstat'ed once open), each directory's entries sorted with
+ * following for every entry in a snapshot, and when hashing for entries
+ * without a d_type and, when the caller's admit is to see their sizes
+ * before anything is read, for regular files; a directory is fstat'ed
+ * once open), each directory's entries sorted with
  * a "/" after directory names so that the files come out already in
  * bytewise path order and no global sort is needed. Symlinks are resolved
  * in user space one component at a time from the directory that holds
@@ -769,14 +769,18 @@ static void walk_dir(struct walk *w, int dfd)
 			finding(w, TREE_UNREADABLE, dir, strerror(rc));
 		free(dir);
 	}
-	/* A snapshot needs every entry's stat; hashing, that of regular
-	 * files (sizes, modes and inodes before anything is read) and of
-	 * entries whose type the file system did not give (DT_UNKNOWN).
-	 * Directories are fstat'ed once open, links once resolved. */
+	/* A snapshot needs every entry's stat; hashing, that of entries
+	 * whose type the file system did not give (DT_UNKNOWN), and of
+	 * regular files only when admit is to see their sizes before
+	 * anything is read: otherwise fstat on the open file is one path
+	 * lookup fewer per file (a syscall that costs a few per cent of the
+	 * whole pass). Directories are fstat'ed once open, links once
+	 * resolved. */
 	for (size_t k = base; k < w->nents && !w->oom && !stopped(w->sh); k++) {
 		struct dent *d = &w->ents[k];
 
-		if (w->o->hash && d->type != DT_UNKNOWN && d->type != DT_REG)
+		if (w->o->hash && d->type != DT_UNKNOWN &&
+		    (d->type != DT_REG || w->o->admit == NULL))
 			continue;
 		if (grow(&w->stats, &w->capstats, w->nstats, sizeof *w->stats) <
 		    0) {
@@ -958,12 +962,14 @@ static int root_cmp(const void *pa, const void *pb)
 
 /*
  * The hashing pass, in two rounds. The walk did not stat regular files
- * (fstat on the open file is cheaper than a second path lookup), so sizes
- * are unknown at first: round one takes the files in walk order, a batch
- * at a time, opens and fstats each, hashes it at once when it is small and
- * sets it aside when it is big; round two hashes the big ones largest
- * first. Either round's tail is then short: a batch of small files, or
- * the smallest of the big ones.
+ * unless admit needed their sizes (fstat on the open file is cheaper than
+ * a second path lookup), so sizes are taken from the open file: round one
+ * takes the files in walk order, a batch at a time, opens and fstats
+ * each, hashes it at once when it is small and sets it aside when it is
+ * big, or when it has more than one link (another name may share its
+ * inode); round two hashes the big ones largest first, then the first
+ * name of each inode set aside (read_linked). Either round's tail is
+ * then short: a batch of small files, or the smallest of the big ones.
  */
 struct run {
 	struct tree *t;
@@ -998,6 +1004,8 @@ struct worker {
 	size_t nfind, capfind;
 	size_t *big;
 	size_t nbig, capbig;
+	size_t *linked; /* regular files with more than one link */
+	size_t nlinked, caplinked;
 	size_t file, file_hits; /* the file being read, its first hit */
 	int dirfd;		/* the directory of the last file opened */
 	size_t dir_root;
@@ -1299,7 +1307,7 @@ static int round_one_open(struct worker *w, size_t i, int retry)
 	}
 	if (fstat(fd, &st) < 0) {
 		unreadable(w, f, errno);
-	} else if (S_ISREG(st.st_mode) &&
+	} else if (S_ISREG(st.st_mode) && ino != 0 &&
 		   ((uint64_t)st.st_dev != dev || (uint64_t)st.st_ino != ino)) {
 		/* Another file than the walk saw (and may have counted in
 		 * max_bytes, or taken for a hard link of another name). */
@@ -1317,6 +1325,17 @@ static int round_one_open(struct worker *w, size_t i, int retry)
 			w->oom = 1;
 	} else {
 		fill_stat(f, &st);
+		/* Another name may lead to the same inode: read it once,
+		 * after this round has seen every name (read_linked). */
+		if (f->nlink > 1) {
+			if (grow(&w->linked, &w->caplinked, w->nlinked,
+				 sizeof *w->linked) < 0)
+				w->oom = 1;
+			else
+				w->linked[w->nlinked++] = i;
+			(void)close(fd);
+			return -1;
+		}
 		if (f->size <= BIG_FILE)
 			return fd;
 		if (grow(&w->big, &w->capbig, w->nbig, sizeof *w->big) < 0)
@@ -1531,6 +1550,120 @@ static int collect(struct walk *w, struct worker *ws, unsigned nw)
 	return rc;
 }
 
+/* ---- Names that share an inode ---- */
+
+struct inode {
+	uint64_t dev, ino;
+	int link; /* listed through a symlink */
+	size_t file;
+};
+
+static int inode_cmp(const void *pa, const void *pb)
+{
+	const struct inode *a = pa, *b = pb;
+
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	if (a->link != b->link)
+		return a->link - b->link;
+	return a->file < b->file ? -1 : a->file > b->file;
+}
+
+/*
+ * The files round one set aside for having more than one link: grouped
+ * by inode, every one but the first of a group (a real file before a
+ * link, then path order) becomes an alias of it, and the first of each
+ * is read, largest first, as round two reads. Only these names are
+ * sorted, so a set without hard links pays nothing.
+ */
+static int read_linked(struct run *r, struct worker *ws, unsigned nw)
+{
+	struct tree *t = r->t;
+	struct inode *v;
+	size_t *first;
+	size_t n = 0, np = 0;
+
+	for (unsigned k = 0; k < nw; k++)
+		n += ws[k].nlinked;
+	if (n == 0 || stopped(r->sh))
+		return 0;
+	v = malloc(n * sizeof *v);
+	first = malloc(n * sizeof *first);
+	if (v == NULL || first == NULL) {
+		free(v);
+		free(first);
+		return -1;
+	}
+	for (unsigned k = 0; k < nw; k++)
+		for (size_t j = 0; j < ws[k].nlinked; j++) {
+			size_t i = ws[k].linked[j];
+			const struct tree_file *f = &t->files[i];
+
+			v[np++] = (struct inode){
+				f->dev, f->ino,
+				r->ntargets > 0 && target_of(r, i) != NULL, i};
+		}
+	qsort(v, n, sizeof *v, inode_cmp);
+	np = 0;
+	for (size_t g = 0; g < n;) {
+		size_t end = g + 1;
+
+		while (end < n && v[end].dev == v[g].dev &&
+		       v[end].ino == v[g].ino) {
+			t->files[v[end].file].alias = v[g].file + 1;
+			t->aliases++;
+			done_one(r);
+			end++;
+		}
+		first[np++] = v[g].file;
+		g = end;
+	}
+	qsort_r(first, np, sizeof *first, big_cmp, t->files);
+	r->big = first;
+	r->nbig = np;
+	(void)run_round(r, ws, nw < np ? nw : (unsigned)np, 2);
+	r->big = NULL;
+	r->nbig = 0;
+	free(v);
+	free(first);
+	return 0;
+}
+
+/*
+ * A link listed with its target's bytes whose target is listed too (in
+ * the same root, by its real path) is an alias of it from the walk on:
+ * the target is read once, under its own name.
+ */
+static int link_aliases(struct walk *w)
+{
+	struct tree *t = w->t;
+	struct buf p = {0};
+	int rc = 0;
+
+	for (size_t k = 0; k < w->ntargets; k++) {
+		struct tree_file *f = &t->files[w->targets[k].file];
+		const struct tree_file *to;
+
+		if (f->error != 0)
+			continue;
+		buf_reset(&p);
+		if (buf_add(&p, f->path, (size_t)(f->rel - f->path)) < 0 ||
+		    buf_adds(&p, w->targets[k].rel) < 0) {
+			rc = -1;
+			break;
+		}
+		to = tree_find(t, p.p);
+		if (to != NULL && to != f && to->error == 0 && to->alias == 0) {
+			f->alias = (size_t)(to - t->files) + 1;
+			t->aliases++;
+		}
+	}
+	buf_free(&p);
+	return rc;
+}
+
 static int hash_all(struct walk *w, const int *rootfd)
 {
 	struct tree *t = w->t;
@@ -1586,12 +1719,15 @@ static int hash_all(struct walk *w, const int *rootfd)
 		r.nbig = nbig;
 		(void)run_round(&r, ws, nw < nbig ? nw : (unsigned)nbig, 2);
 	}
+	if (rc == 0 && read_linked(&r, ws, nw) < 0)
+		rc = -1;
 	if (collect(w, ws, nw) < 0)
 		rc = -1;
 	for (unsigned k = 0; k < nw; k++) {
 		free(ws[k].find);
 		free(ws[k].hits);
 		free(ws[k].big);
+		free(ws[k].linked);
 		free(ws[k].buf);
 		buf_free(&ws[k].dir);
 	}
@@ -1699,109 +1835,6 @@ int tree_out_parent(const char *const *roots, size_t nroots,
 	return fd;
 }
 
-/* ---- Names that share an inode ---- */
-
-struct inode {
-	uint64_t dev, ino;
-	int link; /* listed through a symlink */
-	size_t file;
-};
-
-/* By inode alone, for bsearch. */
-static int inode_cmp_key(const void *pa, const void *pb)
-{
-	const struct inode *a = pa, *b = pb;
-
-	if (a->dev != b->dev)
-		return a->dev < b->dev ? -1 : 1;
-	return a->ino < b->ino ? -1 : a->ino > b->ino;
-}
-
-static int inode_cmp(const void *pa, const void *pb)
-{
-	const struct inode *a = pa, *b = pb;
-
-	if (a->dev != b->dev)
-		return a->dev < b->dev ? -1 : 1;
-	if (a->ino != b->ino)
-		return a->ino < b->ino ? -1 : 1;
-	if (a->link != b->link)
-		return a->link - b->link;
-	return a->file < b->file ? -1 : a->file > b->file;
-}
-
-/*
- * Marks every file whose inode is listed under another name too (a hard
- * link, a link to a file of the set, or both) as an alias of one of them,
- * a real file rather than a link where there is one, the first in path
- * order among equals: the hashing pass reads each inode once. Only the
- * names that can share an inode are sorted: regular files with more than
- * one link, and links listed with their target's bytes together with the
- * files they lead to.
- */
-static int find_aliases(struct walk *w)
-{
-	struct tree *t = w->t;
-	struct inode *lk = NULL, *v = NULL;
-	size_t nl = 0, n = 0;
-	int rc = -1;
-
-	if (w->ntargets > 0) {
-		lk = malloc(w->ntargets * sizeof *lk);
-		if (lk == NULL)
-			goto out;
-		for (size_t k = 0; k < w->ntargets; k++) {
-			const struct tree_file *f =
-				&t->files[w->targets[k].file];
-
-			if (f->error == 0)
-				lk[nl++] = (struct inode){f->dev, f->ino, 0, 0};
-		}
-		qsort(lk, nl, sizeof *lk, inode_cmp);
-	}
-	for (size_t i = 0; i < t->nfiles; i++) {
-		const struct tree_file *f = &t->files[i];
-		struct inode key = {f->dev, f->ino, 0, 0};
-
-		if (f->error != 0 || !S_ISREG(f->mode))
-			continue;
-		if (f->nlink < 2 &&
-		    (nl == 0 ||
-		     bsearch(&key, lk, nl, sizeof *lk, inode_cmp_key) == NULL))
-			continue;
-		if (v == NULL) {
-			v = malloc(t->nfiles * sizeof *v);
-			if (v == NULL)
-				goto out;
-		}
-		v[n++] = (struct inode){f->dev, f->ino, 0, i};
-	}
-	/* Which of them are links: targets is sorted by file. */
-	for (size_t k = 0, j = 0; k < n && w->ntargets > 0; k++) {
-		while (j < w->ntargets && w->targets[j].file < v[k].file)
-			j++;
-		v[k].link = j < w->ntargets && w->targets[j].file == v[k].file;
-	}
-	if (n > 1)
-		qsort(v, n, sizeof *v, inode_cmp);
-	for (size_t g = 0; g < n;) {
-		size_t end = g + 1;
-
-		while (end < n && v[end].dev == v[g].dev &&
-		       v[end].ino == v[g].ino) {
-			t->files[v[end].file].alias = v[g].file + 1;
-			t->aliases++;
-			end++;
-		}
-		g = end;
-	}
-	rc = 0;
-out:
-	free(lk);
-	free(v);
-	return rc;
-}
-
 /* The first hit on file, or nhits. */
 static size_t first_hit(const struct tree *t, size_t file)
 {
@@ -1818,6 +1851,15 @@ static size_t first_hit(const struct tree *t, size_t file)
 	return lo;
 }
 
+/* The file whose bytes were read for file i: aliases chain at most twice
+ * (a link to a hard link of another name). */
+static size_t root_of(const struct tree *t, size_t i)
+{
+	while (t->files[i].alias != 0)
+		i = t->files[i].alias - 1;
+	return i;
+}
+
 /* Gives every alias what its inode's first name got: the digest, the
  * size read, an error, and the secret hits (each name is reported). */
 static int copy_aliases(struct walk *w)
@@ -1831,7 +1873,7 @@ static int copy_aliases(struct walk *w)
 
 		if (f->alias == 0)
 			continue;
-		p = &t->files[f->alias - 1];
+		p = &t->files[root_of(t, i)];
 		memcpy(f->sha256, p->sha256, sizeof f->sha256);
 		f->hashed = p->hashed;
 		if (p->hashed)
@@ -1848,8 +1890,8 @@ static int copy_aliases(struct walk *w)
 			finding(w, TREE_UNREADABLE, f->path, d);
 			free(d);
 		}
-		for (size_t k = first_hit(t, f->alias - 1);
-		     k < nh && t->hits[k].file == f->alias - 1; k++)
+		for (size_t k = first_hit(t, root_of(t, i));
+		     k < nh && t->hits[k].file == root_of(t, i); k++)
 			extra++;
 	}
 	if (extra == 0)
@@ -1860,18 +1902,29 @@ static int copy_aliases(struct walk *w)
 		return -1;
 	t->hits = h;
 	for (size_t i = 0; i < t->nfiles; i++) {
-		size_t a = t->files[i].alias;
+		size_t a;
 
-		if (a == 0)
+		if (t->files[i].alias == 0)
 			continue;
-		for (size_t k = first_hit(t, a - 1);
-		     k < nh && t->hits[k].file == a - 1; k++) {
+		a = root_of(t, i);
+		for (size_t k = first_hit(t, a); k < nh && t->hits[k].file == a;
+		     k++) {
 			t->hits[t->nhits] = t->hits[k];
 			t->hits[t->nhits++].file = i;
 		}
 	}
 	qsort(t->hits, t->nhits, sizeof *t->hits, hit_cmp);
 	return w->oom ? -1 : 0;
+}
+
+/* walk_bytes when the walk did not stat the files: the sizes fstat gave
+ * the reading pass, every name counted. */
+static void apparent_sizes(struct tree *t)
+{
+	t->walk_bytes = 0;
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (t->files[i].error == 0 && S_ISREG(t->files[i].mode))
+			t->walk_bytes += t->files[i].size;
 }
 
 /* ---- The monitor: the deadline and the progress display ---- */
@@ -2105,7 +2158,7 @@ int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e)
 		unique_dirs_links(out);
 	out->walk_ms = io_now_ms() - t0;
 	if (o->hash && !stopped(&sh)) {
-		if (find_aliases(&w) < 0)
+		if (link_aliases(&w) < 0)
 			goto out;
 		if (o->admit != NULL && o->admit(out, o->admit_arg) != 0)
 			stop(&sh, TREE_STOP_ADMIT);
@@ -2115,11 +2168,14 @@ int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e)
 	if (o->hash && !stopped(&sh)) {
 		t0 = io_now_ms();
 		sh.nfiles = out->nfiles;
-		sh.total = out->walk_bytes;
+		/* Known only when the walk stat'ed the files (admit). */
+		sh.total = o->admit != NULL ? out->walk_bytes : 0;
 		sh.read_t0 = t0;
 		atomic_store_explicit(&sh.hashing, 1, memory_order_release);
 		if (hash_all(&w, rootfd) < 0 || copy_aliases(&w) < 0)
 			goto out;
+		if (o->admit == NULL)
+			apparent_sizes(out);
 		out->hash_ms = io_now_ms() - t0;
 	}
 	out->stopped = (enum tree_stop)atomic_load(&sh.stop);

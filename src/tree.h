@@ -6,12 +6,12 @@
  * that no thread is left with a big file at the end). Memory is a 256 KiB
  * buffer per thread plus the list itself, whatever the file sizes. With
  * hash = 0 it is a stat-only snapshot of a tree (the before/after
- * comparison of the working directory). The walk stats every entry, so
- * that sizes and modes are known before any file is read: the caller may
- * refuse the set there (tree_opts.admit), a walk past max_files stops,
- * and a file reached through several names (hard links, links to it) is
- * read once. A deadline stops the pass wherever it is, and a progress
- * callback is told how far it got. Problems with the tree are findings,
+ * comparison of the working directory). A caller that must see the
+ * sizes before any file is read (tree_opts.admit) has the walk stat every
+ * regular file and may refuse the set there; a walk past max_files stops;
+ * a file reached through several names (hard links, links to it) is read
+ * once. A deadline stops the pass wherever it is, and a progress callback
+ * is told how far it got. Problems with the tree are findings,
  * not errors; nothing here prints. The tree owns every string in it;
  * tree_free releases them.
  */
@@ -125,7 +125,8 @@ struct tree_progress {
 	size_t files;	   /* reading: files read (or skipped) so far */
 	size_t nfiles;	   /* reading: files to read */
 	uint64_t bytes;	   /* reading: bytes read so far */
-	uint64_t total;	   /* reading: their apparent sizes, from the walk */
+	uint64_t total;	   /* reading: their apparent sizes, from the walk
+			      (admit set), or 0: not known */
 	double elapsed_ms; /* since the pass started */
 	double reading_ms; /* reading: since reading started */
 };
@@ -144,9 +145,10 @@ struct tree {
 	/* Read and hashed, each inode once; for a snapshot, the regular
 	 * files' sizes. */
 	uint64_t bytes;
-	/* The apparent sizes (st_size) of the files listed, from the walk:
-	 * once per name, a sparse file at its full size, a link to a file at
-	 * its target's. Known before any file is read. */
+	/* The apparent sizes (st_size) of the files listed: once per name,
+	 * a sparse file at its full size, a link to a file at its target's.
+	 * From the walk, before any file is read, when admit is set; from
+	 * the reading pass otherwise. */
 	uint64_t walk_bytes;
 	size_t aliases; /* files with alias set */
 	size_t entries; /* met by the walk: files, directories, links */
@@ -215,7 +217,9 @@ struct tree_opts {
 	size_t max_files;
 	/* Called after the walk, before any file is opened for reading,
 	 * with the tree as walked: non-zero stops there (TREE_STOP_ADMIT).
-	 * NULL: everything is read. */
+	 * Set, it has the walk fstatat every regular file, so that sizes
+	 * (walk_bytes), modes and inodes are known then: a syscall per file
+	 * the pass otherwise spares. NULL: everything is read. */
 	int (*admit)(const struct tree *t, const void *arg);
 	const void *admit_arg;
 	/* io_now_ms() time at which the pass stops where it is

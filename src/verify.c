@@ -535,10 +535,14 @@ static void on_progress(const struct tree_progress *p, void *arg)
 		if (!p->hashing)
 			msg_status("verify: walking the outputs: %zu entries",
 				   p->entries);
-		else
+		else if (p->total > 0)
 			msg_status("verify: %zu of %zu files, %.0f of %.0f MB, "
 				   "%.0f MB/s",
 				   p->files, p->nfiles, mb, total, rate);
+		else
+			msg_status("verify: %zu of %zu files, %.0f MB, %.0f "
+				   "MB/s",
+				   p->files, p->nfiles, mb, rate);
 		return;
 	}
 	if (p->hashing == v->phase &&
@@ -549,10 +553,14 @@ static void on_progress(const struct tree_progress *p, void *arg)
 	if (!p->hashing)
 		msg_info("verify: walking the outputs (%zu entries so far)",
 			 p->entries);
-	else
+	else if (p->total > 0)
 		msg_info("verify: reading %zu files, %.0f MB (%zu done, %.0f "
 			 "MB/s)",
 			 p->nfiles, total, p->files, rate);
+	else
+		msg_info("verify: reading %zu files (%zu done, %.0f MB, %.0f "
+			 "MB/s)",
+			 p->nfiles, p->files, mb, rate);
 }
 
 /* "10m", "90s", "1500ms": a duration as the spec would write it. */
@@ -625,8 +633,12 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 	/* max_files 0 still lets the walk meet one entry, which is then
 	 * one too many. */
 	to.max_files = max_files > 0 ? (size_t)max_files : 1;
-	to.admit = admit;
-	to.admit_arg = s;
+	/* Sizes before reading cost a stat per file in the walk: asked
+	 * for only when there is a bound to check them against. */
+	if (s->outputs.max_bytes >= 0) {
+		to.admit = admit;
+		to.admit_arg = s;
+	}
 	to.deadline_ms = deadline;
 	to.progress = on_progress;
 	to.progress_arg = &pr;

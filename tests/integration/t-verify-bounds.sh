@@ -65,13 +65,19 @@ assert_contains "$ERR" "cleanroom: verification timed out after 1s (outputs.veri
 assert_contains "$ERR" "hint: raise outputs.verify_timeout" "and how to raise it"
 assert_not_contains "$ERR" "the build timed out" "not the build's timeout"
 [ ! -e out/cleanroom.lock ] && pass "no lock written" || fail "a lock was written"
-printf 'framework: none\noutputs:\n  root: out\n  manifest: none\n  verify_timeout: 2s\n' >cleanroom.yml
+run cr verify "${V[@]}" --verify-timeout 2s
+assert_rc 124 "verify --verify-timeout 2s: 124"
+# Without a terminal: a phase line once verification has taken a second
+# (files and bytes read; no total: without max_bytes the walk does not
+# stat the files).
+assert_contains "$ERR" "cleanroom: verify: reading 2 files (" "a phase line on a pipe"
+# With max_bytes the walk has the sizes, and the line the total.
+printf 'framework: none\noutputs:\n  root: out\n  manifest: none\n  verify_timeout: 2s\n  max_bytes: 1T\n' >cleanroom.yml
 run cr verify
 assert_rc 124 "verify: outputs.verify_timeout: 2s in the spec, 124"
 assert_contains "$ERR" "verification timed out after 2s" "the spec's limit"
-# Without a terminal: a phase line once verification has taken a second.
 assert_contains "$ERR" "cleanroom: verify: reading 2 files, 68719 MB (" \
-	"a phase line on a pipe"
+	"the phase line with the total"
 assert_not_contains "$ERR" $'\r' "no carriage return on a pipe"
 # On a terminal: one line redrawn in place, erased at the end.
 if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
