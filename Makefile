@@ -165,7 +165,7 @@ $(B)/tools/diff-run: tests/diff/run.c tests/diff/gen.c | $(BOOTSTRAP_CHECK)
 	$(TOOLCC) -o $@ $<
 
 FUZZ_SRCS := src/envfile.c src/vars.c src/envfmt.c src/err.c src/buf.c \
-	src/io.c src/vec.c src/arena.c
+	src/io.c src/vec.c src/arena.c src/utf8.c
 $(B)/fuzz/fuzz_envfile: tests/fuzz/fuzz_envfile.c $(FUZZ_SRCS) \
 		| $(BOOTSTRAP_CHECK)
 	@mkdir -p $(@D)
@@ -189,7 +189,8 @@ $(B)/tools/try-syscall: tests/tools/try-syscall.c | $(BOOTSTRAP) $(DEPS_STAMP)
 		$(SCPPFLAGS) -o $@ $<
 
 FUZZ_MANIFEST_SRCS := $(sort $(wildcard src/manifest*.c)) src/err.c src/buf.c \
-	src/io.c src/findings.c src/spec.c src/units.c src/vec.c src/hex.c
+	src/io.c src/findings.c src/spec.c src/units.c src/vec.c src/hex.c \
+	src/utf8.c
 $(B)/fuzz/fuzz_manifest: tests/fuzz/fuzz_manifest.c $(FUZZ_MANIFEST_SRCS) \
 		| $(BOOTSTRAP_CHECK)
 	@mkdir -p $(@D)

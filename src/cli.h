@@ -45,7 +45,7 @@ struct cli {
 
 	/* spec keys (DESIGN.md's flag table); NULL or empty when not given */
 	const char *framework, *network, *timeout, *user, *manifest, *lock,
-		*min_files, *max_bytes;
+		*min_files, *max_bytes, *max_files, *verify_timeout;
 	int strict;
 	struct strlist env_files, inherit, pass, set, require, secret,
 		allow_write, limits, outputs, require_files, forbid, inputs;

@@ -12,6 +12,7 @@
 #include "hex.h"
 #include "io.h"
 #include "lock.h"
+#include "msg.h"
 
 struct diff_out {
 	struct buf text;
@@ -19,19 +20,11 @@ struct diff_out {
 	int oom;
 };
 
-/* A path as the lock writes it: backslash, newline and CR escaped. */
+/* A path as the lock writes it (backslash, newline and CR escaped), and
+ * no other control character raw either (msg_escape). */
 static int add_path(struct buf *b, const char *p)
 {
-	for (; *p != '\0'; p++) {
-		int rc = *p == '\\'   ? buf_add(b, "\\\\", 2)
-			 : *p == '\n' ? buf_add(b, "\\n", 2)
-			 : *p == '\r' ? buf_add(b, "\\r", 2)
-				      : buf_addc(b, *p);
-
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
+	return msg_escape(b, p, strlen(p), MSG_ESC_BACKSLASH);
 }
 
 static void each(enum lock_change what, const char *path,

@@ -553,10 +553,14 @@ out:
 static int report_diff(struct repro *r, const char *kind, const char *pa,
 		       const char *pb)
 {
-	struct buf item = {0};
+	struct buf item = {0}, ea = {0}, eb = {0};
 	int rc = -1;
 
 	r->ndiff++;
+	/* The names as a terminal may show them (msg_escape). */
+	if ((pa != NULL && msg_escape(&ea, pa, strlen(pa), 0) < 0) ||
+	    (pb != NULL && msg_escape(&eb, pb, strlen(pb), 0) < 0))
+		goto out;
 	if (buf_printf(&item, "%s{\"kind\":\"%s\"", r->ndiff > 1 ? "," : "",
 		       kind) < 0)
 		goto out;
@@ -567,14 +571,14 @@ static int report_diff(struct repro *r, const char *kind, const char *pa,
 	    (buf_adds(&item, ",\"path2\":") < 0 || add_json_str(&item, pb) < 0))
 		goto out;
 	if (strcmp(kind, "changed") == 0)
-		rc = buf_printf(&r->out, "differs: %s\n", pa);
+		rc = buf_printf(&r->out, "differs: %s\n", ea.p);
 	else if (strcmp(kind, "renamed") == 0)
 		rc = buf_printf(&r->out,
-				"differs: %s (build 1) vs %s (build 2)\n", pa,
-				pb);
+				"differs: %s (build 1) vs %s (build 2)\n", ea.p,
+				eb.p);
 	else
 		rc = buf_printf(&r->out, "only in build %s: %s\n",
-				pa ? "1" : "2", pa ? pa : pb);
+				pa ? "1" : "2", pa ? ea.p : eb.p);
 	if (rc < 0 || (pa && pb && explain(r, pa, pb, &item) < 0))
 		goto fail;
 	/* The JSON keys of a text difference come after the paths. */
@@ -586,6 +590,8 @@ fail:
 	rc = -1;
 out:
 	buf_free(&item);
+	buf_free(&ea);
+	buf_free(&eb);
 	return rc;
 }
 

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 int envfmt_parse(const char *s, enum envfmt *out)
 {
 	if (strcmp(s, "nul") == 0)
@@ -55,36 +57,6 @@ int envfmt_sh_word(struct buf *out, const char *v, size_t len)
 	return buf_addc(out, '\'');
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and code points past U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
 /* A JSON string. Bytes that are not valid UTF-8 are written as the code
  * point of the same number (\u00XX), so no byte is dropped; --format nul
  * gives the exact bytes. */
@@ -95,7 +67,7 @@ int envfmt_json_string(struct buf *out, const char *str, size_t len)
 	if (buf_addc(out, '"') < 0)
 		return -1;
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_len(s + i, len - i);
+		size_t n = utf8_decode(s + i, len - i, NULL);
 		int rc;
 
 		if (n == 0 || s[i] < 0x20 || s[i] == 0x7f) {

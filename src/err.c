@@ -90,6 +90,7 @@ int err_exit_status(const struct err *e)
 	case ERR_VERIFY: return EXIT_VERIFY;
 	case ERR_SANDBOX: return EXIT_SANDBOX;
 	case ERR_CHILD: return e->status;
+	case ERR_TIMEOUT: return EXIT_TIMEOUT;
 	case ERR_NONE:
 	case ERR_SYSTEM: break;
 	}

@@ -42,6 +42,7 @@ enum err_kind {
 	ERR_VERIFY, /* outputs rejected, lock/output sets differ: EXIT_VERIFY */
 	ERR_SANDBOX, /* a layer required by --strict is missing: EXIT_SANDBOX */
 	ERR_CHILD,   /* the build failed: exit with its status (.status) */
+	ERR_TIMEOUT, /* verification ran out of time: EXIT_TIMEOUT */
 };
 
 struct err {

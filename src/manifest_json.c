@@ -24,6 +24,7 @@
 #include <yaml.h>
 
 #include "hex.h"
+#include "utf8.h"
 
 /* Deeper nesting than any manifest has; the bound keeps the builder's
  * stack small and fixed. */
@@ -119,6 +120,21 @@ static int lex_string(struct lexer *lx)
 			return lex_fail(lx, i,
 					"control character 0x%02x in a string",
 					(unsigned char)c);
+		if ((unsigned char)c >= 0x80) {
+			/* Checked here rather than left to libyaml, whose
+			 * reader reports a bad byte at no position (line 1,
+			 * column 1): this is where it is. */
+			size_t n = utf8_decode((const unsigned char *)s + i,
+					       lx->len - i, NULL);
+
+			if (n == 0)
+				return lex_fail(lx, i,
+						"invalid UTF-8 in a string "
+						"(byte 0x%02x)",
+						(unsigned char)c);
+			i += n;
+			continue;
+		}
 		if (c != '\\') {
 			i++;
 			continue;

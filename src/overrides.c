@@ -162,6 +162,15 @@ static int output_flags(const struct cli *c, struct spec *ov, struct err *e)
 	    units_parse_size(c->max_bytes, &ov->outputs.max_bytes) < 0)
 		return flag_err(e, "--max-bytes", c->max_bytes, "bad size",
 				"sizes look like 512M or 4G");
+	if (c->max_files != NULL &&
+	    parse_count(c->max_files, &ov->outputs.max_files) < 0)
+		return flag_err(e, "--max-files", c->max_files,
+				"expected a count", NULL);
+	if (c->verify_timeout != NULL &&
+	    units_parse_duration(c->verify_timeout,
+				 &ov->outputs.verify_timeout_ms) < 0)
+		return flag_err(e, "--verify-timeout", c->verify_timeout,
+				"bad duration", "durations look like 90s or 10m");
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include "envfmt.h"
 #include "io.h"
+#include "msg.h"
 
 static const char *const checks[] = {
 	"outputs",  "manifest", "fingerprint", "secrets",
@@ -26,7 +27,14 @@ static const char *level_name(enum finding_level l)
 	return l == FIND_ERROR ? "error" : l == FIND_WARN ? "warning" : "info";
 }
 
-/* "ok", "failed" or "warnings" for one check. */
+/* A check of contents that did not run (verify_result.unchecked). */
+static int skipped(const struct verify_result *v, const char *c)
+{
+	return v->unchecked != NULL && strcmp(c, "outputs") != 0 &&
+	       strcmp(c, "writes") != 0;
+}
+
+/* "ok", "failed", "warnings" or "skipped" for one check. */
 static const char *check_state(const struct verify_result *v, const char *c,
 			       int strict, size_t *nfail)
 {
@@ -43,7 +51,15 @@ static const char *check_state(const struct verify_result *v, const char *c,
 	*nfail = errors + (strict ? warns : 0);
 	if (*nfail > 0)
 		return "failed";
+	if (skipped(v, c))
+		return "skipped";
 	return warns > 0 ? "warnings" : "ok";
+}
+
+/* A name a build chose, escaped for a terminal (msg.h). */
+static int add_name(struct buf *out, const char *s)
+{
+	return msg_escape(out, s, strlen(s), 0);
 }
 
 static int check_note(const struct report_info *ri, const char *c,
@@ -51,6 +67,8 @@ static int check_note(const struct report_info *ri, const char *c,
 {
 	const struct verify_result *v = ri->verify;
 
+	if (skipped(v, c))
+		return buf_printf(out, "not checked: %s", v->unchecked);
 	if (strcmp(c, "manifest") == 0) {
 		size_t seen = 0;
 
@@ -62,11 +80,12 @@ static int check_note(const struct report_info *ri, const char *c,
 			return buf_adds(out, "no framework manifest found");
 		for (size_t i = 0; i < v->nmanifests; i++)
 			for (size_t k = 0; k < v->manifests[i].n; k++)
-				if (buf_printf(out, "%s%s (%zu entries)",
-					       k || i ? ", " : "",
-					       v->manifests[i].v[k].path,
+				if (buf_adds(out, k || i ? ", " : "") < 0 ||
+				    add_name(out, v->manifests[i].v[k].path) <
+					    0 ||
+				    buf_printf(out, " (%zu entries)",
 					       v->manifests[i].v[k].entries) <
-				    0)
+					    0)
 					return -1;
 		return 0;
 	}
@@ -115,15 +134,15 @@ static int check_note(const struct report_info *ri, const char *c,
 				: ri->built ? "nothing outside the writable set"
 					    : "not applicable without a build");
 	if (strcmp(c, "lock") == 0)
-		return v->lock_existed
-			       ? buf_printf(
-					 out,
-					 "%zu added, %zu removed, %zu changed "
-					 "since %s",
-					 v->lock_added, v->lock_removed,
-					 v->lock_changed, ri->lock_path)
-			       : buf_printf(out, "no previous lock at %s",
-					    ri->lock_path);
+		return (v->lock_existed
+				? buf_printf(out,
+					     "%zu added, %zu removed, %zu "
+					     "changed since ",
+					     v->lock_added, v->lock_removed,
+					     v->lock_changed)
+				: buf_adds(out, "no previous lock at ")) < 0
+			       ? -1
+			       : add_name(out, ri->lock_path);
 	if (strcmp(c, "secrets") == 0) {
 		size_t hits = 0;
 
@@ -139,8 +158,19 @@ static int check_note(const struct report_info *ri, const char *c,
 					    "; not searched: too short: %s",
 					    v->unsearched);
 	}
-	return buf_printf(out, "%zu files, %llu bytes", v->tree.nfiles,
-			  (unsigned long long)v->tree.bytes);
+	/* outputs: the set's apparent size, as max_bytes counts it. */
+	if (buf_printf(out, "%zu files, %llu bytes", v->tree.nfiles,
+		       (unsigned long long)v->tree.walk_bytes) < 0)
+		return -1;
+	if (v->tree.aliases > 0 &&
+	    buf_printf(out, " (%zu read once under another name)",
+		       v->tree.aliases) < 0)
+		return -1;
+	if (v->tree.nlinks > 0 &&
+	    buf_printf(out, ", %zu directory link%s", v->tree.nlinks,
+		       v->tree.nlinks == 1 ? "" : "s") < 0)
+		return -1;
+	return 0;
 }
 
 int report_human(const struct report_info *ri, struct buf *out)
@@ -171,10 +201,13 @@ int report_human(const struct report_info *ri, struct buf *out)
 		if (f->level == FIND_INFO && !ri->strict &&
 		    strcmp(f->check, "lock") == 0 && v->findings.n > 40)
 			continue;
-		if (buf_printf(out, "cleanroom: %s: %s: %s%s%s\n",
-			       level_name(f->level), f->check,
-			       f->path ? f->path : "", f->path ? ": " : "",
-			       f->msg) < 0)
+		/* Paths and messages carry names a build chose: escaped, so
+		 * that none can end the line and forge the next. */
+		if (buf_printf(out, "cleanroom: %s: %s: ", level_name(f->level),
+			       f->check) < 0 ||
+		    (f->path &&
+		     (add_name(out, f->path) < 0 || buf_adds(out, ": ") < 0)) ||
+		    add_name(out, f->msg) < 0 || buf_addc(out, '\n') < 0)
 			return -1;
 	}
 	return 0;
@@ -246,15 +279,17 @@ static int json_checks(const struct report_info *ri, struct buf *out)
 		return buf_adds(out, ",\n \"verification\": null");
 	if (buf_printf(out,
 		       ",\n \"verification\": {\"passed\": %s, \"files\": %zu, "
-		       "\"bytes\": %llu, \"ms\": %.1f, \"hash_ms\": %.1f, "
+		       "\"bytes\": %llu, \"bytes_read\": %llu, "
+		       "\"read_once\": %zu, \"ms\": %.1f, \"hash_ms\": %.1f, "
 		       "\"threads\": %u, \"siblings\": {\"checked\": %zu, "
 		       "\"without_plain\": %zu, \"compressed_bytes\": %llu, "
 		       "\"decompressed_bytes\": %llu}, "
 		       "\"secrets_not_searched\": %zu, \"lock\": ",
 		       v->passed ? "true" : "false", v->tree.nfiles,
-		       (unsigned long long)v->tree.bytes, v->ms,
-		       v->tree.hash_ms, v->tree.threads, v->siblings.checked,
-		       v->siblings.alone,
+		       (unsigned long long)v->tree.walk_bytes,
+		       (unsigned long long)v->tree.bytes, v->tree.aliases,
+		       v->ms, v->tree.hash_ms, v->tree.threads,
+		       v->siblings.checked, v->siblings.alone,
 		       (unsigned long long)v->siblings.in_bytes,
 		       (unsigned long long)v->siblings.out_bytes,
 		       v->secrets_unsearched) < 0 ||
@@ -297,6 +332,18 @@ static int json_checks(const struct report_info *ri, struct buf *out)
 				return -1;
 		}
 		if (buf_adds(out, "]}") < 0)
+			return -1;
+	}
+	/* Directory links inside a root, which the lock does not list. */
+	if (buf_adds(out, "],\n  \"links\": [") < 0)
+		return -1;
+	for (size_t i = 0; i < v->tree.nlinks; i++) {
+		const struct tree_link *l = &v->tree.links[i];
+
+		if (buf_adds(out, i ? ", {\"path\": " : "{\"path\": ") < 0 ||
+		    jstr(out, l->path) < 0 ||
+		    buf_adds(out, ", \"target\": ") < 0 ||
+		    jstr(out, l->target) < 0 || buf_addc(out, '}') < 0)
 			return -1;
 	}
 	return buf_adds(out, "]}");

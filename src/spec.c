@@ -132,6 +132,9 @@ static const struct key output_keys[] = {
 	{"forbid", K_LIST, OFF(outputs.forbid), NULL, NULL},
 	{"min_files", K_COUNT, OFF(outputs.min_files), NULL, NULL},
 	{"max_bytes", K_SIZE, OFF(outputs.max_bytes), NULL, NULL},
+	{"max_files", K_COUNT, OFF(outputs.max_files), NULL, NULL},
+	{"verify_timeout", K_DURATION, OFF(outputs.verify_timeout_ms), NULL,
+	 NULL},
 	{"lock", K_STR, OFF(outputs.lock), NULL, NULL},
 	{NULL, 0, 0, NULL, NULL},
 };
@@ -355,6 +358,8 @@ void spec_init(struct spec *s)
 	s->sandbox.strict = -1;
 	s->outputs.min_files = -1;
 	s->outputs.max_bytes = -1;
+	s->outputs.max_files = -1;
+	s->outputs.verify_timeout_ms = -1;
 }
 
 void spec_free(struct spec *s)

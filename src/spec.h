@@ -100,8 +100,10 @@ struct spec {
 		enum manifest_kind manifest;
 		enum sourcemaps sourcemaps;
 		struct spec_list require, forbid;
-		int64_t min_files; /* -1 when unset */
-		int64_t max_bytes; /* -1 when unset */
+		int64_t min_files;	   /* -1 when unset */
+		int64_t max_bytes;	   /* -1 when unset */
+		int64_t max_files;	   /* -1 when unset */
+		int64_t verify_timeout_ms; /* -1 when unset */
 		struct spec_str lock;
 	} outputs;
 

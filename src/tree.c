@@ -1,18 +1,22 @@
 /*
  * The walk and the hashing pass behind tree_hash_scan. The walk is one
  * thread, depth-first on directory fds (getdents64; fstatat without
- * following, for every entry in a snapshot but only where the file system
- * gives no d_type when hashing), each directory's entries sorted with a
- * "/" after directory names so that the files come out already in
+ * following for every entry in a snapshot, and when hashing for entries
+ * without a d_type and, when the caller's admit is to see their sizes
+ * before anything is read, for regular files; a directory is fstat'ed
+ * once open), each directory's entries sorted with
+ * a "/" after directory names so that the files come out already in
  * bytewise path order and no global sort is needed. Symlinks are resolved
- * in user space one component at a time from the root's fd, the way
- * RESOLVE_BENEATH would, so that a link leaving its root is found without
- * ever opening what it points at. The hashing pass (see "The hashing
- * pass" below) runs on every CPU; each thread reads into its own buffer
- * with read(2), feeds each chunk to SHA-256 (nettle; its fat build uses
- * the SHA extensions where the CPU has them) and then to the secret
- * scanner while the chunk is still in cache, so memory stays at one
- * buffer per thread whatever the file sizes.
+ * in user space one component at a time from the directory that holds
+ * the link, the way RESOLVE_BENEATH would, so that a link leaving its
+ * root is found without ever opening what it points at. The hashing pass
+ * (see "The hashing pass" below) runs on every CPU; each thread reads
+ * into its own buffer with read(2), feeds each chunk to SHA-256 (nettle;
+ * its fat build uses the SHA extensions where the CPU has them) and then
+ * to the secret scanner while the chunk is still in cache, so memory
+ * stays at one buffer per thread whatever the file sizes. A monitor
+ * thread, when a deadline or a progress callback asks for one, watches
+ * the clock: the walk and the readers look at one flag it sets.
  */
 #include "tree.h"
 
@@ -26,6 +30,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -132,6 +137,35 @@ static void fill_stat(struct tree_file *f, const struct stat *st)
 	f->ctime_ns = ns(st->st_ctim);
 	f->dev = (uint64_t)st->st_dev;
 	f->ino = (uint64_t)st->st_ino;
+	f->nlink = (uint64_t)st->st_nlink;
+}
+
+/*
+ * What the walk, the readers and the monitor share: the stop flag (a
+ * enum tree_stop, set once) and the counters a progress display reads.
+ * Relaxed atomics: nothing is published through them but themselves.
+ */
+struct shared {
+	atomic_int stop;
+	atomic_int hashing;
+	atomic_size_t entries;	     /* met by the walk */
+	atomic_size_t files;	     /* read, or done with, by the readers */
+	atomic_uint_least64_t bytes; /* read by the readers */
+	size_t nfiles;		     /* to read; set before reading starts */
+	uint64_t total;		     /* their apparent sizes */
+	double read_t0;		     /* when reading started */
+};
+
+static int stopped(struct shared *sh)
+{
+	return atomic_load_explicit(&sh->stop, memory_order_relaxed) != 0;
+}
+
+static void stop(struct shared *sh, enum tree_stop why)
+{
+	int none = TREE_COMPLETE;
+
+	(void)atomic_compare_exchange_strong(&sh->stop, &none, (int)why);
 }
 
 /* A symlink listed with its target's bytes: the file, and the target's
@@ -158,6 +192,15 @@ struct root {
 	int fd;
 };
 
+/* A directory on the way from a root to where a walk or a resolution
+ * stands: its fd, the length of its path relative to the root, and
+ * whether the resolution opened it (and so closes it). */
+struct level {
+	int fd;
+	size_t len;
+	int own;
+};
+
 struct walk {
 	const struct tree_opts *o;
 	struct tree *t;
@@ -178,6 +221,13 @@ struct walk {
 	size_t nstats, capstats;
 	struct buf names;
 	struct buf res, todo, tmp; /* symlink resolution */
+	struct level *lv;	   /* the directories being walked */
+	size_t nlv, caplv;
+	struct level *rs; /* a resolution's directories */
+	size_t caprs;
+	size_t capdirs, caplinks;
+	size_t entries; /* met so far, for max_files */
+	struct shared *sh;
 	char *dirbuf;
 	int oom;
 };
@@ -237,94 +287,220 @@ static struct tree_file *add_file(struct walk *w, const struct stat *st)
 	f->root = w->root->index;
 	if (st != NULL)
 		fill_stat(f, st);
+	if (st != NULL && S_ISREG(st->st_mode))
+		t->walk_bytes += f->size;
 	return f;
 oom:
 	w->oom = 1;
 	return NULL;
 }
 
+/* Counts an entry met; past max_files, stops the walk. Returns non-zero
+ * when the walk is to stop (that, the deadline, or out of memory). */
+static int met(struct walk *w)
+{
+	w->entries++;
+	atomic_store_explicit(&w->sh->entries, w->entries,
+			      memory_order_relaxed);
+	if (w->o->max_files > 0 && w->entries > w->o->max_files)
+		stop(w->sh, TREE_STOP_FILES);
+	return w->oom || stopped(w->sh);
+}
+
+/* Records the directory at the current path (without its trailing "/"),
+ * open as fd, with its mode. */
+static void add_dir(struct walk *w, int fd)
+{
+	struct tree *t = w->t;
+	struct stat st;
+	const char *p;
+
+	if (fstat(fd, &st) < 0) {
+		finding(w, TREE_UNREADABLE, w->path.p, strerror(errno));
+		return;
+	}
+	if (grow(&t->dirs, &w->capdirs, t->ndirs, sizeof *t->dirs) < 0 ||
+	    (p = arena_dup(t, w->path.p, w->path.len)) == NULL) {
+		w->oom = 1;
+		return;
+	}
+	t->dirs[t->ndirs++] =
+		(struct tree_dir){p, w->root->index, (uint32_t)st.st_mode};
+}
+
+/* Pushes the directory being walked (fd, its path in w->path with a
+ * trailing "/", or empty) onto the level stack. */
+static int push_level(struct walk *w, int fd)
+{
+	size_t plen = w->path.len, rl = w->root->len;
+
+	if (grow(&w->lv, &w->caplv, w->nlv, sizeof *w->lv) < 0) {
+		w->oom = 1;
+		return -1;
+	}
+	w->lv[w->nlv++] = (struct level){fd, plen > rl ? plen - rl - 1 : 0, 0};
+	return 0;
+}
+
+/* Closes the directories a resolution opened itself. */
+static void drop_levels(struct walk *w, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (w->rs[k].own)
+			(void)close(w->rs[k].fd);
+}
+
+/* The number of bytes of the component at c (up to a "/" or the end). */
+static size_t comp_len(const struct buf *b, size_t pos)
+{
+	const char *slash = memchr(b->p + pos, '/', b->len - pos);
+
+	return slash ? (size_t)(slash - (b->p + pos)) : b->len - pos;
+}
+
 /*
- * Resolves rel, a path below the root, following symlinks the way the
- * kernel does, but failing with EXDEV as soon as the resolution would
- * leave the root: an absolute target, or ".." above it. Every component
- * kept in w->res is a real directory (or the final entry), so ".." can be
- * applied lexically. Returns 0 with the symlink-free path in w->res ("" is
- * the root itself), or an errno value.
+ * Resolves the symlink name in the directory dfd (the one being walked,
+ * the top of w->lv), following symlinks the way the kernel does but
+ * failing with EXDEV as soon as the resolution would leave the root: an
+ * absolute target, or ".." above it. It starts from the directories the
+ * walk has open (w->lv, copied: a ".." pops one without a lookup) and
+ * looks up one name at a time in the directory reached so far (fstatat,
+ * and openat of each directory it goes through), so every step costs the
+ * same whatever the depth: resolving a target of n components is n
+ * lookups, not the 1 + 2 + ... + n that resolving each prefix from the
+ * root would be. Every level kept is a real directory, so ".." is lexical.
+ * Returns 0 with the symlink-free path relative to the root in w->res
+ * ("" is the root itself) and its stat in *st, or an errno value.
  */
-static int resolve_beneath(struct walk *w, int rootfd, const char *rel)
+static int resolve_link(struct walk *w, int dfd, const char *name,
+			struct stat *st)
 {
 	struct buf *res = &w->res, *todo = &w->todo, *tmp = &w->tmp;
-	char target[PATH_MAX];
-	size_t pos = 0;
-	int links = 0;
+	const char *rel = w->path.p + w->root->len;
+	char target[PATH_MAX], comp[NAME_MAX + 1];
+	size_t pos = 0, n = w->nlv;
+	int links = 1, rc = 0, fd;
+	ssize_t tl;
 
+	if (grow(&w->rs, &w->caprs, n, sizeof *w->rs) < 0)
+		return ENOMEM;
+	memcpy(w->rs, w->lv, n * sizeof *w->rs);
 	buf_reset(res);
 	buf_reset(todo);
-	if (buf_adds(todo, rel) < 0 || buf_adds(res, "") < 0)
+	if (buf_add(res, rel, w->lv[n - 1].len) < 0)
+		return ENOMEM;
+	tl = readlinkat(dfd, name, target, sizeof target);
+	if (tl < 0)
+		return errno;
+	if ((size_t)tl == sizeof target)
+		return ENAMETOOLONG;
+	if (tl == 0)
+		return ENOENT;
+	if (target[0] == '/')
+		return EXDEV;
+	if (buf_add(todo, target, (size_t)tl) < 0)
 		return ENOMEM;
 	while (pos < todo->len) {
+		size_t clen = comp_len(todo, pos);
+		int more = pos + clen < todo->len;
+		size_t next = pos + clen + (size_t)more;
 		const char *c = todo->p + pos;
-		const char *slash = memchr(c, '/', todo->len - pos);
-		size_t clen = slash ? (size_t)(slash - c) : todo->len - pos;
-		size_t next = pos + clen + (slash != NULL);
-		size_t keep = res->len;
-		struct stat st;
+		struct stat sb;
 
 		if (clen == 0 || (clen == 1 && c[0] == '.')) {
 			pos = next;
 			continue;
 		}
 		if (clen == 2 && c[0] == '.' && c[1] == '.') {
-			char *up;
-
-			if (res->len == 0)
-				return EXDEV;
-			up = memrchr(res->p, '/', res->len);
-			res->len = up ? (size_t)(up - res->p) : 0;
+			if (n == 1) {
+				rc = EXDEV;
+				break;
+			}
+			n--;
+			if (w->rs[n].own)
+				(void)close(w->rs[n].fd);
+			res->len = w->rs[n - 1].len;
 			res->p[res->len] = '\0';
 			pos = next;
 			continue;
 		}
-		if ((res->len > 0 && buf_addc(res, '/') < 0) ||
-		    buf_add(res, c, clen) < 0)
-			return ENOMEM;
-		if (fstatat(rootfd, res->p, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			return errno;
-		if (S_ISLNK(st.st_mode)) {
-			ssize_t n;
-
-			if (++links > MAX_LINKS)
-				return ELOOP;
-			n = readlinkat(rootfd, res->p, target, sizeof target);
-			if (n < 0)
-				return errno;
-			if ((size_t)n == sizeof target)
-				return ENAMETOOLONG;
-			if (n == 0)
-				return ENOENT;
-			if (target[0] == '/')
-				return EXDEV;
+		if (clen > NAME_MAX) {
+			rc = ENAMETOOLONG;
+			break;
+		}
+		memcpy(comp, c, clen);
+		comp[clen] = '\0';
+		fd = w->rs[n - 1].fd;
+		if (fstatat(fd, comp, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+			rc = errno;
+			break;
+		}
+		if (S_ISLNK(sb.st_mode)) {
+			if (++links > MAX_LINKS) {
+				rc = ELOOP;
+				break;
+			}
+			tl = readlinkat(fd, comp, target, sizeof target);
+			rc = tl < 0			   ? errno
+			     : (size_t)tl == sizeof target ? ENAMETOOLONG
+			     : tl == 0			   ? ENOENT
+			     : target[0] == '/'		   ? EXDEV
+							   : 0;
+			if (rc != 0)
+				break;
 			/* The rest of the path now follows the target. */
 			buf_reset(tmp);
-			if (buf_add(tmp, target, (size_t)n) < 0 ||
-			    (next < todo->len &&
-			     (buf_addc(tmp, '/') < 0 ||
-			      buf_add(tmp, todo->p + next, todo->len - next) <
-				      0)))
-				return ENOMEM;
-			buf_reset(todo);
-			if (buf_add(todo, tmp->p, tmp->len) < 0)
-				return ENOMEM;
-			res->len = keep;
-			res->p[keep] = '\0';
+			if (buf_add(tmp, target, (size_t)tl) < 0 ||
+			    (more && (buf_addc(tmp, '/') < 0 ||
+				      buf_add(tmp, todo->p + next,
+					      todo->len - next) < 0))) {
+				rc = ENOMEM;
+				break;
+			}
+			{
+				struct buf swap = *todo;
+
+				*todo = *tmp;
+				*tmp = swap;
+			}
 			pos = 0;
 			continue;
 		}
-		if (next < todo->len && !S_ISDIR(st.st_mode))
-			return ENOTDIR;
+		if ((res->len > 0 && buf_addc(res, '/') < 0) ||
+		    buf_add(res, c, clen) < 0) {
+			rc = ENOMEM;
+			break;
+		}
+		if (!more) {
+			*st = sb;
+			drop_levels(w, n);
+			return 0;
+		}
+		if (!S_ISDIR(sb.st_mode)) {
+			rc = ENOTDIR;
+			break;
+		}
+		if (grow(&w->rs, &w->caprs, n, sizeof *w->rs) < 0) {
+			rc = ENOMEM;
+			break;
+		}
+		do
+			fd = openat(w->rs[n - 1].fd, comp,
+				    O_PATH | O_DIRECTORY | O_NOFOLLOW |
+					    O_CLOEXEC);
+		while (fd < 0 && errno == EINTR);
+		if (fd < 0) {
+			rc = errno;
+			break;
+		}
+		w->rs[n++] = (struct level){fd, res->len, 1};
 		pos = next;
 	}
-	return 0;
+	/* Ended on a directory: a trailing "/", ".", or "..". */
+	if (rc == 0 && fstat(w->rs[n - 1].fd, st) < 0)
+		rc = errno;
+	drop_levels(w, n);
+	return rc;
 }
 
 /* The d_type of a mode (IFTODT, spelt out: not every libc has it). */
@@ -344,13 +520,12 @@ static const char *special_kind(unsigned char type)
 	}
 }
 
-/* A symlink met while hashing: listed with its target's bytes, skipped,
- * or reported. dfd and name locate the link itself. */
+/* A symlink met while hashing: listed with its target's bytes, listed
+ * as a directory link, or reported. dfd and name locate the link. */
 static void walk_symlink(struct walk *w, int dfd, const char *name)
 {
-	const char *rel = w->path.p + w->root->len;
 	struct stat st;
-	int rc = resolve_beneath(w, w->root->fd, rel);
+	int rc = resolve_link(w, dfd, name, &st);
 
 	if (rc == ENOMEM) {
 		w->oom = 1;
@@ -364,9 +539,6 @@ static void walk_symlink(struct walk *w, int dfd, const char *name)
 		finding(w, TREE_SYMLINK_OUTSIDE, w->path.p, target);
 		return;
 	}
-	if (rc == 0 && fstatat(w->root->fd, w->res.len ? w->res.p : ".", &st,
-			       AT_SYMLINK_NOFOLLOW) < 0)
-		rc = errno;
 	if (rc != 0) {
 		struct tree_file *f = add_file(w, NULL);
 
@@ -377,8 +549,20 @@ static void walk_symlink(struct walk *w, int dfd, const char *name)
 		finding(w, TREE_UNREADABLE, w->path.p, strerror(rc));
 		return;
 	}
-	if (S_ISDIR(st.st_mode))
+	if (S_ISDIR(st.st_mode)) {
+		struct tree *t = w->t;
+		const char *p = arena_dup(t, w->path.p, w->path.len);
+		const char *tr = p ? arena_dup(t, w->res.p, w->res.len) : NULL;
+
+		if (tr == NULL || grow(&t->links, &w->caplinks, t->nlinks,
+				       sizeof *t->links) < 0) {
+			w->oom = 1;
+			return;
+		}
+		t->links[t->nlinks++] =
+			(struct tree_link){p, tr, w->root->index};
 		return;
+	}
 	if (!S_ISREG(st.st_mode)) {
 		finding(w, TREE_SPECIAL, w->path.p,
 			special_kind(mode_type(st.st_mode)));
@@ -469,8 +653,19 @@ static void walk_dir(struct walk *w, int dfd);
  * errno value. */
 static int read_dir(struct walk *w, int dfd)
 {
+	size_t base = w->nents;
+
 	for (;;) {
-		long n = syscall(SYS_getdents64, dfd, w->dirbuf, DIR_BUF);
+		long n;
+
+		/* A directory of more entries than max_files is not read to
+		 * its end: that alone would be unbounded. */
+		if (w->o->max_files > 0 &&
+		    w->entries + (w->nents - base) > w->o->max_files)
+			stop(w->sh, TREE_STOP_FILES);
+		if (stopped(w->sh))
+			return 0;
+		n = syscall(SYS_getdents64, dfd, w->dirbuf, DIR_BUF);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -505,6 +700,8 @@ static void walk_entry(struct walk *w, int dfd, size_t k)
 	const char *name = w->names.p + d->name;
 	const struct stat *st = d->st == SIZE_MAX ? NULL : &w->stats[d->st];
 
+	if (met(w))
+		return;
 	if (d->err != 0) {
 		/* Listed but not statable: a directory without search
 		 * permission, or an entry removed since it was listed. */
@@ -527,6 +724,8 @@ static void walk_entry(struct walk *w, int dfd, size_t k)
 			finding(w, TREE_UNREADABLE, w->path.p, strerror(errno));
 			return;
 		}
+		if (w->o->hash)
+			add_dir(w, fd);
 		if (buf_addc(&w->path, '/') < 0)
 			w->oom = 1;
 		else
@@ -535,8 +734,6 @@ static void walk_entry(struct walk *w, int dfd, size_t k)
 		return;
 	}
 	if (d->type == DT_REG || !w->o->hash) {
-		/* While hashing, a regular file's stat comes from fstat on
-		 * the open file: one path lookup fewer per file. */
 		struct tree_file *f = add_file(w, st);
 
 		if (f != NULL && d->type == DT_REG && !w->o->hash)
@@ -572,12 +769,18 @@ static void walk_dir(struct walk *w, int dfd)
 			finding(w, TREE_UNREADABLE, dir, strerror(rc));
 		free(dir);
 	}
-	/* A snapshot needs every entry's stat; hashing only those whose
-	 * type the file system did not give (DT_UNKNOWN). */
-	for (size_t k = base; k < w->nents && !w->oom; k++) {
+	/* A snapshot needs every entry's stat; hashing, that of entries
+	 * whose type the file system did not give (DT_UNKNOWN), and of
+	 * regular files only when admit is to see their sizes before
+	 * anything is read: otherwise fstat on the open file is one path
+	 * lookup fewer per file (a syscall that costs a few per cent of the
+	 * whole pass). Directories are fstat'ed once open, links once
+	 * resolved. */
+	for (size_t k = base; k < w->nents && !w->oom && !stopped(w->sh); k++) {
 		struct dent *d = &w->ents[k];
 
-		if (w->o->hash && d->type != DT_UNKNOWN)
+		if (w->o->hash && d->type != DT_UNKNOWN &&
+		    (d->type != DT_REG || w->o->admit == NULL))
 			continue;
 		if (grow(&w->stats, &w->capstats, w->nstats, sizeof *w->stats) <
 		    0) {
@@ -604,18 +807,23 @@ static void walk_dir(struct walk *w, int dfd)
 		w->order[k] = k;
 	if (!w->oom)
 		sort_dents(w, w->order + base, w->scratch, w->nents - base);
-	for (size_t i = base; i < w->nents && !w->oom; i++) {
-		size_t k = w->order[i];
-		const struct dent *d = &w->ents[k];
+	if (!w->oom && push_level(w, dfd) == 0) {
+		for (size_t i = base;
+		     i < w->nents && !w->oom && !stopped(w->sh); i++) {
+			size_t k = w->order[i];
+			const struct dent *d = &w->ents[k];
 
-		w->path.len = plen;
-		if (buf_add(&w->path, w->names.p + d->name, d->len) < 0) {
-			w->oom = 1;
-			break;
+			w->path.len = plen;
+			if (buf_add(&w->path, w->names.p + d->name, d->len) <
+			    0) {
+				w->oom = 1;
+				break;
+			}
+			if (w->nexcl > 0 && excluded(w))
+				continue;
+			walk_entry(w, dfd, k);
 		}
-		if (w->nexcl > 0 && excluded(w))
-			continue;
-		walk_entry(w, dfd, k);
+		w->nlv--;
 	}
 	w->nents = base;
 	w->nstats = stats;
@@ -653,6 +861,8 @@ static void walk_root(struct walk *w, const struct root *r)
 				: strerror(err));
 		return;
 	}
+	if (w->o->hash)
+		add_dir(w, r->fd);
 	if (r->len == 0)
 		buf_reset(&w->path);
 	else if (strcmp(r->name, "/") != 0 && buf_addc(&w->path, '/') < 0) {
@@ -752,12 +962,14 @@ static int root_cmp(const void *pa, const void *pb)
 
 /*
  * The hashing pass, in two rounds. The walk did not stat regular files
- * (fstat on the open file is cheaper than a second path lookup), so sizes
- * are unknown at first: round one takes the files in walk order, a batch
- * at a time, opens and fstats each, hashes it at once when it is small and
- * sets it aside when it is big; round two hashes the big ones largest
- * first. Either round's tail is then short: a batch of small files, or
- * the smallest of the big ones.
+ * unless admit needed their sizes (fstat on the open file is cheaper than
+ * a second path lookup), so sizes are taken from the open file: round one
+ * takes the files in walk order, a batch at a time, opens and fstats
+ * each, hashes it at once when it is small and sets it aside when it is
+ * big, or when it has more than one link (another name may share its
+ * inode); round two hashes the big ones largest first, then the first
+ * name of each inode set aside (read_linked). Either round's tail is
+ * then short: a batch of small files, or the smallest of the big ones.
  */
 struct run {
 	struct tree *t;
@@ -768,6 +980,7 @@ struct run {
 	const size_t *big; /* round two: indexes of big files, largest first */
 	size_t nbig;
 	int round;
+	struct shared *sh;
 	atomic_size_t next;
 	atomic_int noatime; /* O_NOATIME allowed so far */
 	atomic_int openat2; /* the kernel has openat2 */
@@ -791,6 +1004,8 @@ struct worker {
 	size_t nfind, capfind;
 	size_t *big;
 	size_t nbig, capbig;
+	size_t *linked; /* regular files with more than one link */
+	size_t nlinked, caplinked;
 	size_t file, file_hits; /* the file being read, its first hit */
 	int dirfd;		/* the directory of the last file opened */
 	size_t dir_root;
@@ -800,6 +1015,12 @@ struct worker {
 	int oom;
 	struct scan_state st;
 };
+
+/* One more file done with, for the progress display. */
+static void done_one(struct run *r)
+{
+	atomic_fetch_add_explicit(&r->sh->files, 1, memory_order_relaxed);
+}
 
 static int on_hit(const struct scan_hit *h, void *arg)
 {
@@ -960,9 +1181,13 @@ static void hash_fd(struct worker *w, size_t i, int fd, int sparse)
 							   ? hole_end - total
 							   : READ_BUF;
 
-					if (feed(w, &ctx, w->buf, k))
+					if (feed(w, &ctx, w->buf, k) ||
+					    stopped(w->r->sh))
 						return;
 					total += k;
+					atomic_fetch_add_explicit(
+						&w->r->sh->bytes, k,
+						memory_order_relaxed);
 				}
 			}
 		}
@@ -980,6 +1205,12 @@ static void hash_fd(struct worker *w, size_t i, int fd, int sparse)
 		if (feed(w, &ctx, w->buf, (size_t)n))
 			return;
 		total += (uint64_t)n;
+		atomic_fetch_add_explicit(&w->r->sh->bytes, (uint64_t)n,
+					  memory_order_relaxed);
+		/* The deadline is looked at between chunks: a file that
+		 * grows without end cannot hold the pass past it. */
+		if (stopped(w->r->sh))
+			return;
 		/* A short read that reaches the size fstat gave is the end of
 		 * a regular file; skip the read that would say so. */
 		if ((size_t)n < want && total >= f->size)
@@ -1051,10 +1282,15 @@ static int round_one_open(struct worker *w, size_t i, int retry)
 {
 	struct tree_file *f = &w->r->t->files[i];
 	struct stat st;
+	uint64_t dev = f->dev, ino = f->ino;
 	int fd;
 
-	if (f->error != 0) /* a dangling symlink or a loop: reported */
+	/* A dangling symlink or a loop (reported), or a name whose inode is
+	 * read under another name. */
+	if (f->error != 0 || f->alias != 0) {
+		done_one(w->r);
 		return -1;
+	}
 	fd = open_entry(w, i);
 	if (fd < 0 && retry && (errno == EMFILE || errno == ENFILE))
 		return -2;
@@ -1066,10 +1302,20 @@ static int round_one_open(struct worker *w, size_t i, int retry)
 			    AT_SYMLINK_NOFOLLOW) == 0)
 			fill_stat(f, &st);
 		unreadable(w, f, err);
+		done_one(w->r);
 		return -1;
 	}
 	if (fstat(fd, &st) < 0) {
 		unreadable(w, f, errno);
+	} else if (S_ISREG(st.st_mode) && ino != 0 &&
+		   ((uint64_t)st.st_dev != dev || (uint64_t)st.st_ino != ino)) {
+		/* Another file than the walk saw (and may have counted in
+		 * max_bytes, or taken for a hard link of another name). */
+		f->error = ESTALE;
+		if (add_finding(&w->find, &w->nfind, &w->capfind,
+				TREE_UNREADABLE, f->path,
+				"replaced while it was being verified") < 0)
+			w->oom = 1;
 	} else if (!S_ISREG(st.st_mode)) {
 		/* Replaced since the walk: report what it is now. */
 		f->error = EINVAL;
@@ -1079,13 +1325,27 @@ static int round_one_open(struct worker *w, size_t i, int retry)
 			w->oom = 1;
 	} else {
 		fill_stat(f, &st);
+		/* Another name may lead to the same inode: read it once,
+		 * after this round has seen every name (read_linked). */
+		if (f->nlink > 1) {
+			if (grow(&w->linked, &w->caplinked, w->nlinked,
+				 sizeof *w->linked) < 0)
+				w->oom = 1;
+			else
+				w->linked[w->nlinked++] = i;
+			(void)close(fd);
+			return -1;
+		}
 		if (f->size <= BIG_FILE)
 			return fd;
 		if (grow(&w->big, &w->capbig, w->nbig, sizeof *w->big) < 0)
 			w->oom = 1;
 		else
 			w->big[w->nbig++] = i;
+		(void)close(fd);
+		return -1;
 	}
+	done_one(w->r);
 	(void)close(fd);
 	return -1;
 }
@@ -1095,9 +1355,10 @@ static void flush_batch(struct worker *w, const int *fds, const size_t *idx,
 			size_t *n)
 {
 	for (size_t k = 0; k < *n; k++) {
-		if (!w->oom)
+		if (!w->oom && !stopped(w->r->sh))
 			hash_fd(w, idx[k], fds[k], 0);
 		(void)close(fds[k]);
+		done_one(w->r);
 	}
 	*n = 0;
 }
@@ -1116,7 +1377,7 @@ static void round_one(struct worker *w, size_t from, size_t to)
 	int fds[BATCH];
 	size_t idx[BATCH], n = 0;
 
-	for (size_t i = from; i < to; i++) {
+	for (size_t i = from; i < to && !stopped(w->r->sh); i++) {
 		int fd = round_one_open(w, i, n > 0);
 
 		if (fd == -2) {
@@ -1139,11 +1400,13 @@ static void round_two(struct worker *w, size_t i)
 
 	if (fd < 0) {
 		unreadable(w, f, errno);
+		done_one(w->r);
 		return;
 	}
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	hash_fd(w, i, fd, 1);
 	(void)close(fd);
+	done_one(w->r);
 }
 
 static void *work(void *arg)
@@ -1163,7 +1426,7 @@ static void *work(void *arg)
 		size_t k = atomic_fetch_add_explicit(&r->next, batch,
 						     memory_order_relaxed);
 
-		if (k >= n || w->oom)
+		if (k >= n || w->oom || stopped(r->sh))
 			break;
 		size_t end = k + batch < n ? k + batch : n;
 
@@ -1287,6 +1550,120 @@ static int collect(struct walk *w, struct worker *ws, unsigned nw)
 	return rc;
 }
 
+/* ---- Names that share an inode ---- */
+
+struct inode {
+	uint64_t dev, ino;
+	int link; /* listed through a symlink */
+	size_t file;
+};
+
+static int inode_cmp(const void *pa, const void *pb)
+{
+	const struct inode *a = pa, *b = pb;
+
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	if (a->link != b->link)
+		return a->link - b->link;
+	return a->file < b->file ? -1 : a->file > b->file;
+}
+
+/*
+ * The files round one set aside for having more than one link: grouped
+ * by inode, every one but the first of a group (a real file before a
+ * link, then path order) becomes an alias of it, and the first of each
+ * is read, largest first, as round two reads. Only these names are
+ * sorted, so a set without hard links pays nothing.
+ */
+static int read_linked(struct run *r, struct worker *ws, unsigned nw)
+{
+	struct tree *t = r->t;
+	struct inode *v;
+	size_t *first;
+	size_t n = 0, np = 0;
+
+	for (unsigned k = 0; k < nw; k++)
+		n += ws[k].nlinked;
+	if (n == 0 || stopped(r->sh))
+		return 0;
+	v = malloc(n * sizeof *v);
+	first = malloc(n * sizeof *first);
+	if (v == NULL || first == NULL) {
+		free(v);
+		free(first);
+		return -1;
+	}
+	for (unsigned k = 0; k < nw; k++)
+		for (size_t j = 0; j < ws[k].nlinked; j++) {
+			size_t i = ws[k].linked[j];
+			const struct tree_file *f = &t->files[i];
+
+			v[np++] = (struct inode){
+				f->dev, f->ino,
+				r->ntargets > 0 && target_of(r, i) != NULL, i};
+		}
+	qsort(v, n, sizeof *v, inode_cmp);
+	np = 0;
+	for (size_t g = 0; g < n;) {
+		size_t end = g + 1;
+
+		while (end < n && v[end].dev == v[g].dev &&
+		       v[end].ino == v[g].ino) {
+			t->files[v[end].file].alias = v[g].file + 1;
+			t->aliases++;
+			done_one(r);
+			end++;
+		}
+		first[np++] = v[g].file;
+		g = end;
+	}
+	qsort_r(first, np, sizeof *first, big_cmp, t->files);
+	r->big = first;
+	r->nbig = np;
+	(void)run_round(r, ws, nw < np ? nw : (unsigned)np, 2);
+	r->big = NULL;
+	r->nbig = 0;
+	free(v);
+	free(first);
+	return 0;
+}
+
+/*
+ * A link listed with its target's bytes whose target is listed too (in
+ * the same root, by its real path) is an alias of it from the walk on:
+ * the target is read once, under its own name.
+ */
+static int link_aliases(struct walk *w)
+{
+	struct tree *t = w->t;
+	struct buf p = {0};
+	int rc = 0;
+
+	for (size_t k = 0; k < w->ntargets; k++) {
+		struct tree_file *f = &t->files[w->targets[k].file];
+		const struct tree_file *to;
+
+		if (f->error != 0)
+			continue;
+		buf_reset(&p);
+		if (buf_add(&p, f->path, (size_t)(f->rel - f->path)) < 0 ||
+		    buf_adds(&p, w->targets[k].rel) < 0) {
+			rc = -1;
+			break;
+		}
+		to = tree_find(t, p.p);
+		if (to != NULL && to != f && to->error == 0 && to->alias == 0) {
+			f->alias = (size_t)(to - t->files) + 1;
+			t->aliases++;
+		}
+	}
+	buf_free(&p);
+	return rc;
+}
+
 static int hash_all(struct walk *w, const int *rootfd)
 {
 	struct tree *t = w->t;
@@ -1296,6 +1673,7 @@ static int hash_all(struct walk *w, const int *rootfd)
 		.rootfd = rootfd,
 		.targets = w->targets,
 		.ntargets = w->ntargets,
+		.sh = w->sh,
 	};
 	unsigned nw = w->o->threads ? w->o->threads : cpus();
 	size_t *big = NULL, nbig = 0;
@@ -1341,12 +1719,15 @@ static int hash_all(struct walk *w, const int *rootfd)
 		r.nbig = nbig;
 		(void)run_round(&r, ws, nw < nbig ? nw : (unsigned)nbig, 2);
 	}
+	if (rc == 0 && read_linked(&r, ws, nw) < 0)
+		rc = -1;
 	if (collect(w, ws, nw) < 0)
 		rc = -1;
 	for (unsigned k = 0; k < nw; k++) {
 		free(ws[k].find);
 		free(ws[k].hits);
 		free(ws[k].big);
+		free(ws[k].linked);
 		free(ws[k].buf);
 		buf_free(&ws[k].dir);
 	}
@@ -1454,15 +1835,279 @@ int tree_out_parent(const char *const *roots, size_t nroots,
 	return fd;
 }
 
+/* The first hit on file, or nhits. */
+static size_t first_hit(const struct tree *t, size_t file)
+{
+	size_t lo = 0, hi = t->nhits;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->hits[mid].file < file)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The file whose bytes were read for file i: aliases chain at most twice
+ * (a link to a hard link of another name). */
+static size_t root_of(const struct tree *t, size_t i)
+{
+	while (t->files[i].alias != 0)
+		i = t->files[i].alias - 1;
+	return i;
+}
+
+/* Gives every alias what its inode's first name got: the digest, the
+ * size read, an error, and the secret hits (each name is reported). */
+static int copy_aliases(struct walk *w)
+{
+	struct tree *t = w->t;
+	size_t extra = 0, nh = t->nhits;
+
+	for (size_t i = 0; i < t->nfiles; i++) {
+		struct tree_file *f = &t->files[i];
+		const struct tree_file *p;
+
+		if (f->alias == 0)
+			continue;
+		p = &t->files[root_of(t, i)];
+		memcpy(f->sha256, p->sha256, sizeof f->sha256);
+		f->hashed = p->hashed;
+		if (p->hashed)
+			f->size = p->size;
+		if (p->error != 0 && f->error == 0) {
+			char *d = NULL;
+
+			f->error = p->error;
+			if (asprintf(&d,
+				     "the same file as %s, which could not "
+				     "be read",
+				     p->path) < 0)
+				return -1;
+			finding(w, TREE_UNREADABLE, f->path, d);
+			free(d);
+		}
+		for (size_t k = first_hit(t, root_of(t, i));
+		     k < nh && t->hits[k].file == root_of(t, i); k++)
+			extra++;
+	}
+	if (extra == 0)
+		return w->oom ? -1 : 0;
+	struct tree_hit *h = realloc(t->hits, (nh + extra) * sizeof *h);
+
+	if (h == NULL)
+		return -1;
+	t->hits = h;
+	for (size_t i = 0; i < t->nfiles; i++) {
+		size_t a;
+
+		if (t->files[i].alias == 0)
+			continue;
+		a = root_of(t, i);
+		for (size_t k = first_hit(t, a); k < nh && t->hits[k].file == a;
+		     k++) {
+			t->hits[t->nhits] = t->hits[k];
+			t->hits[t->nhits++].file = i;
+		}
+	}
+	qsort(t->hits, t->nhits, sizeof *t->hits, hit_cmp);
+	return w->oom ? -1 : 0;
+}
+
+/* walk_bytes when the walk did not stat the files: the sizes fstat gave
+ * the reading pass, every name counted. */
+static void apparent_sizes(struct tree *t)
+{
+	t->walk_bytes = 0;
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (t->files[i].error == 0 && S_ISREG(t->files[i].mode))
+			t->walk_bytes += t->files[i].size;
+}
+
+/* ---- The monitor: the deadline and the progress display ---- */
+
+struct monitor {
+	const struct tree_opts *o;
+	struct shared *sh;
+	double t0;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	int done, running;
+};
+
+static struct timespec abs_time(double ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ms / 1e3);
+	ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1e3) * 1e6);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+static void *monitor_run(void *arg)
+{
+	struct monitor *m = arg;
+	const struct tree_opts *o = m->o;
+	double every = o->progress_ms ? o->progress_ms : 250;
+	double next = m->t0 + every;
+
+	(void)pthread_mutex_lock(&m->mu);
+	while (!m->done) {
+		double now = io_now_ms(), wake = now + 60e3;
+		struct timespec ts;
+
+		if (o->deadline_ms > 0 && !stopped(m->sh)) {
+			if (now >= o->deadline_ms)
+				stop(m->sh, TREE_STOP_TIME);
+			else if (o->deadline_ms < wake)
+				wake = o->deadline_ms;
+		}
+		if (o->progress != NULL && now >= next) {
+			struct tree_progress p = {0};
+			struct shared *sh = m->sh;
+
+			p.hashing = atomic_load_explicit(&sh->hashing,
+							 memory_order_acquire);
+			p.entries = atomic_load_explicit(&sh->entries,
+							 memory_order_relaxed);
+			p.files = atomic_load_explicit(&sh->files,
+						       memory_order_relaxed);
+			p.bytes = atomic_load_explicit(&sh->bytes,
+						       memory_order_relaxed);
+			if (p.hashing) {
+				p.nfiles = sh->nfiles;
+				p.total = sh->total;
+				p.reading_ms = now - sh->read_t0;
+			}
+			p.elapsed_ms = now - m->t0;
+			(void)pthread_mutex_unlock(&m->mu);
+			o->progress(&p, o->progress_arg);
+			(void)pthread_mutex_lock(&m->mu);
+			next = now + every;
+			continue;
+		}
+		if (o->progress != NULL && next < wake)
+			wake = next;
+		ts = abs_time(wake);
+		(void)pthread_cond_timedwait(&m->cv, &m->mu, &ts);
+	}
+	(void)pthread_mutex_unlock(&m->mu);
+	return NULL;
+}
+
+/* Starts the monitor when a deadline or a progress display needs one.
+ * Returns 0, or -1 (no thread: the caller cannot keep the deadline). */
+static int monitor_start(struct monitor *m)
+{
+	pthread_condattr_t ca;
+
+	if (m->o->deadline_ms <= 0 && m->o->progress == NULL)
+		return 0;
+	if (pthread_condattr_init(&ca) != 0)
+		return -1;
+	/* The deadline is on io_now_ms's clock. */
+	if (pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&m->cv, &ca) != 0) {
+		(void)pthread_condattr_destroy(&ca);
+		return -1;
+	}
+	(void)pthread_condattr_destroy(&ca);
+	if (pthread_mutex_init(&m->mu, NULL) != 0) {
+		(void)pthread_cond_destroy(&m->cv);
+		return -1;
+	}
+	if (pthread_create(&m->thread, NULL, monitor_run, m) != 0) {
+		(void)pthread_mutex_destroy(&m->mu);
+		(void)pthread_cond_destroy(&m->cv);
+		return -1;
+	}
+	m->running = 1;
+	return 0;
+}
+
+static void monitor_stop(struct monitor *m)
+{
+	if (!m->running)
+		return;
+	(void)pthread_mutex_lock(&m->mu);
+	m->done = 1;
+	(void)pthread_cond_signal(&m->cv);
+	(void)pthread_mutex_unlock(&m->mu);
+	(void)pthread_join(m->thread, NULL);
+	(void)pthread_mutex_destroy(&m->mu);
+	(void)pthread_cond_destroy(&m->cv);
+	m->running = 0;
+}
+
+/* Roots that overlap or nest record some directories and links twice:
+ * each path is kept once. */
+static int dir_cmp(const void *pa, const void *pb)
+{
+	return strcmp(((const struct tree_dir *)pa)->path,
+		      ((const struct tree_dir *)pb)->path);
+}
+
+static int link_cmp(const void *pa, const void *pb)
+{
+	return strcmp(((const struct tree_link *)pa)->path,
+		      ((const struct tree_link *)pb)->path);
+}
+
+static void unique_dirs_links(struct tree *t)
+{
+	size_t m = 0;
+
+	if (t->ndirs > 1)
+		qsort(t->dirs, t->ndirs, sizeof *t->dirs, dir_cmp);
+	for (size_t i = 0; i < t->ndirs; i++)
+		if (m == 0 || strcmp(t->dirs[m - 1].path, t->dirs[i].path) != 0)
+			t->dirs[m++] = t->dirs[i];
+	t->ndirs = m;
+	m = 0;
+	if (t->nlinks > 1)
+		qsort(t->links, t->nlinks, sizeof *t->links, link_cmp);
+	for (size_t i = 0; i < t->nlinks; i++)
+		if (m == 0 ||
+		    strcmp(t->links[m - 1].path, t->links[i].path) != 0)
+			t->links[m++] = t->links[i];
+	t->nlinks = m;
+}
+
 int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e)
 {
 	struct walk w = {.o = o, .t = out};
+	struct shared sh;
+	struct monitor mon = {.o = o, .sh = &sh};
 	struct root *roots = NULL;
 	int *rootfd = NULL;
 	int rc = -1;
 	double t0 = io_now_ms();
 
 	memset(out, 0, sizeof *out);
+	atomic_init(&sh.stop, TREE_COMPLETE);
+	atomic_init(&sh.hashing, 0);
+	atomic_init(&sh.entries, 0);
+	atomic_init(&sh.files, 0);
+	atomic_init(&sh.bytes, 0);
+	sh.nfiles = 0;
+	sh.total = 0;
+	sh.read_t0 = 0;
+	w.sh = &sh;
+	mon.t0 = t0;
+	/* A deadline already passed stops the pass before it starts, even
+	 * before the monitor has looked at the clock. */
+	if (o->deadline_ms > 0 && t0 >= o->deadline_ms)
+		stop(&sh, TREE_STOP_TIME);
+	if (monitor_start(&mon) < 0)
+		goto out;
 	w.dirbuf = malloc(DIR_BUF);
 	w.excl = calloc(o->nexclude ? o->nexclude : 1, sizeof *w.excl);
 	roots = calloc(o->nroots ? o->nroots : 1, sizeof *roots);
@@ -1509,18 +2154,38 @@ int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e)
 				goto out;
 			break;
 		}
+	if (o->nroots > 1 && (out->ndirs > 1 || out->nlinks > 1))
+		unique_dirs_links(out);
 	out->walk_ms = io_now_ms() - t0;
-	if (o->hash) {
-		t0 = io_now_ms();
-		if (hash_all(&w, rootfd) < 0)
+	if (o->hash && !stopped(&sh)) {
+		if (link_aliases(&w) < 0)
 			goto out;
+		if (o->admit != NULL && o->admit(out, o->admit_arg) != 0)
+			stop(&sh, TREE_STOP_ADMIT);
+		if (o->deadline_ms > 0 && io_now_ms() >= o->deadline_ms)
+			stop(&sh, TREE_STOP_TIME);
+	}
+	if (o->hash && !stopped(&sh)) {
+		t0 = io_now_ms();
+		sh.nfiles = out->nfiles;
+		/* Known only when the walk stat'ed the files (admit). */
+		sh.total = o->admit != NULL ? out->walk_bytes : 0;
+		sh.read_t0 = t0;
+		atomic_store_explicit(&sh.hashing, 1, memory_order_release);
+		if (hash_all(&w, rootfd) < 0 || copy_aliases(&w) < 0)
+			goto out;
+		if (o->admit == NULL)
+			apparent_sizes(out);
 		out->hash_ms = io_now_ms() - t0;
 	}
+	out->stopped = (enum tree_stop)atomic_load(&sh.stop);
+	out->entries = w.entries;
 	if (out->nfindings > 1)
 		qsort(out->findings, out->nfindings, sizeof *out->findings,
 		      finding_cmp);
 	rc = 0;
 out:
+	monitor_stop(&mon);
 	for (size_t i = 0; i < o->nroots && roots != NULL; i++) {
 		if (roots[i].fd >= 0)
 			(void)close(roots[i].fd);
@@ -1537,6 +2202,8 @@ out:
 	free(w.scratch);
 	free(w.stats);
 	free(w.targets);
+	free(w.lv);
+	free(w.rs);
 	buf_free(&w.path);
 	buf_free(&w.names);
 	buf_free(&w.res);
@@ -1563,6 +2230,8 @@ void tree_free(struct tree *t)
 		free(t->findings[i].detail);
 	}
 	free(t->files);
+	free(t->dirs);
+	free(t->links);
 	free(t->findings);
 	free(t->hits);
 	memset(t, 0, sizeof *t);

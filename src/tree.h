@@ -6,9 +6,14 @@
  * that no thread is left with a big file at the end). Memory is a 256 KiB
  * buffer per thread plus the list itself, whatever the file sizes. With
  * hash = 0 it is a stat-only snapshot of a tree (the before/after
- * comparison of the working directory). Problems with the tree are
- * findings, not errors; nothing here prints. The tree owns every string
- * in it; tree_free releases them.
+ * comparison of the working directory). A caller that must see the
+ * sizes before any file is read (tree_opts.admit) has the walk stat every
+ * regular file and may refuse the set there; a walk past max_files stops;
+ * a file reached through several names (hard links, links to it) is read
+ * once. A deadline stops the pass wherever it is, and a progress callback
+ * is told how far it got. Problems with the tree are findings,
+ * not errors; nothing here prints. The tree owns every string in it;
+ * tree_free releases them.
  */
 #ifndef CLEANROOM_TREE_H
 #define CLEANROOM_TREE_H
@@ -40,9 +45,42 @@ struct tree_file {
 	uint32_t mode;
 	int64_t mtime_ns, ctime_ns;
 	uint64_t dev, ino;
+	uint64_t nlink;
+	/* 0, or 1 + the index of another file with the same (dev, ino): a
+	 * hard link, or a link to that file (a real file is preferred to a
+	 * link, then path order). The inode was read once, under that file;
+	 * sha256, hashed, size and error are copied from there, and its
+	 * secret hits are reported under this name too. */
+	size_t alias;
 	unsigned char sha256[32];
 	int hashed; /* sha256 valid */
 	int error;  /* 0, or the errno that kept it from being read */
+};
+
+/* A directory walked (hash = 1), the roots included, with its mode from
+ * fstat on the open directory. */
+struct tree_dir {
+	const char *path; /* like tree_file.path; a root's is its name */
+	size_t root;
+	uint32_t mode;
+};
+
+/* A symlink inside a root that resolves to a directory inside the same
+ * root (hash = 1). Its files are listed under their real paths, not
+ * again under the link. */
+struct tree_link {
+	const char *path;   /* the link, like tree_file.path */
+	const char *target; /* the directory, relative to the root ("" is the
+			       root itself) */
+	size_t root;
+};
+
+/* Why a pass ended before its end. */
+enum tree_stop {
+	TREE_COMPLETE = 0,
+	TREE_STOP_FILES, /* more than max_files entries: the walk stopped */
+	TREE_STOP_ADMIT, /* admit refused the walked set: nothing read */
+	TREE_STOP_TIME,	 /* the deadline passed */
 };
 
 enum tree_finding_kind {
@@ -80,14 +118,41 @@ struct tree_hit {
 
 struct tree_arena;
 
+/* How far a pass is, for a progress display. */
+struct tree_progress {
+	int hashing;	   /* 0: walking; 1: reading */
+	size_t entries;	   /* walking: entries met so far */
+	size_t files;	   /* reading: files read (or skipped) so far */
+	size_t nfiles;	   /* reading: files to read */
+	uint64_t bytes;	   /* reading: bytes read so far */
+	uint64_t total;	   /* reading: their apparent sizes, from the walk
+			      (admit set), or 0: not known */
+	double elapsed_ms; /* since the pass started */
+	double reading_ms; /* reading: since reading started */
+};
+
 struct tree {
 	struct tree_file *files; /* sorted bytewise (strcmp) by path */
 	size_t nfiles;
+	struct tree_dir *dirs; /* in walk order */
+	size_t ndirs;
+	struct tree_link *links; /* in walk order */
+	size_t nlinks;
 	struct tree_finding *findings; /* sorted by path, then kind */
 	size_t nfindings;
 	struct tree_hit *hits; /* sorted by file, offset, secret */
 	size_t nhits;
-	uint64_t bytes; /* hashed; for a snapshot, the regular files' sizes */
+	/* Read and hashed, each inode once; for a snapshot, the regular
+	 * files' sizes. */
+	uint64_t bytes;
+	/* The apparent sizes (st_size) of the files listed: once per name,
+	 * a sparse file at its full size, a link to a file at its target's.
+	 * From the walk, before any file is read, when admit is set; from
+	 * the reading pass otherwise. */
+	uint64_t walk_bytes;
+	size_t aliases; /* files with alias set */
+	size_t entries; /* met by the walk: files, directories, links */
+	enum tree_stop stopped;
 	double walk_ms, hash_ms;
 	unsigned threads; /* hashing threads used */
 	/* Private: storage of the paths. NULL in a tree built by hand, whose
@@ -150,16 +215,39 @@ struct tree_opts {
 	 * files by their mode; its only findings are missing, non-directory
 	 * and unreadable roots and unreadable directories. */
 	int hash;
+	/* The walk stops (TREE_STOP_FILES) once it has met more than this
+	 * many entries: files, directories and links. 0: no bound. */
+	size_t max_files;
+	/* Called after the walk, before any file is opened for reading,
+	 * with the tree as walked: non-zero stops there (TREE_STOP_ADMIT).
+	 * Set, it has the walk fstatat every regular file, so that sizes
+	 * (walk_bytes), modes and inodes are known then: a syscall per file
+	 * the pass otherwise spares. NULL: everything is read. */
+	int (*admit)(const struct tree *t, const void *arg);
+	const void *admit_arg;
+	/* io_now_ms() time at which the pass stops where it is
+	 * (TREE_STOP_TIME); 0: none. */
+	double deadline_ms;
+	/* Called about every progress_ms (default 250) from a thread of its
+	 * own while the pass runs; NULL: none. */
+	void (*progress)(const struct tree_progress *p, void *arg);
+	void *progress_arg;
+	unsigned progress_ms;
 };
 
 /*
  * Walks, hashes and scans. Symlinks (hash = 1): one that resolves inside
  * its root to a regular file is listed under its own path with the
  * target's bytes, as `sha256sum -c` would read them; one that resolves to
- * a directory inside the root is skipped (its files are listed under
- * their real paths); one that leaves the root is a finding. Returns 0, or
- * -1 with e (ERR_SYSTEM) for internal failures only (out of memory);
- * *out is then empty. Call tree_free on *out either way.
+ * a directory inside the root is listed in links (its files are listed
+ * under their real paths); one that leaves the root is a finding. A link
+ * is resolved one component at a time from the directory that holds it,
+ * each step one lookup of one name, so its cost is linear in the length
+ * of its target. A pass that stopped early (out->stopped) still returns
+ * 0, with what it had: after TREE_STOP_FILES and TREE_STOP_ADMIT nothing
+ * was read; after TREE_STOP_TIME some files may be unread (hashed 0).
+ * Returns 0, or -1 with e (ERR_SYSTEM) for internal failures only (out of
+ * memory); *out is then empty. Call tree_free on *out either way.
  */
 int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e);
 void tree_free(struct tree *t);

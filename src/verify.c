@@ -1,11 +1,15 @@
 /*
  * The checks of DESIGN.md "Verification", in order, over one pass of the
  * output tree. Each check adds findings; none stops the others, so one run
- * reports everything that is wrong.
+ * reports everything that is wrong. The pass is bounded before it reads a
+ * byte: the walk stops past max_files entries, and a set whose apparent
+ * size is over max_bytes is refused from the walk's sizes; the whole
+ * verification has a deadline (exit 124). A long one shows how far it is.
  */
 #include "verify.h"
 
 #include "io.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -19,13 +23,49 @@
 
 #define LOCK_NAME "cleanroom.lock"
 
-/* Always forbidden in an output set: env files and key material. */
+/*
+ * Always forbidden in an output set, whatever the case of the name (a
+ * web server on a case-insensitive file system, or a CDN, serves
+ * `.ENV` for `.env`): env files, PEM and DER key material, OpenSSH
+ * private keys (their .pub halves are public), PKCS#12 bundles, and the
+ * files where tools keep credentials in clear (netrc, pgpass, git's
+ * credential store, npm's auth token).
+ */
 static const char *const always_forbidden[] = {
+	/* env files */
 	".env*",
+	/* PEM, DER and PKCS#12 key material */
 	"*.pem",
 	"*.key",
+	"*.p12",
+	"*.pfx",
+	/* OpenSSH private keys */
+	"id_rsa",
+	"id_dsa",
+	"id_ecdsa",
+	"id_ed25519",
+	"id_ecdsa_sk",
+	"id_ed25519_sk",
+	/* credentials kept in clear */
+	".netrc",
+	".pgpass",
+	".git-credentials",
+	".npmrc",
 	NULL,
 };
+
+/* A walk past this many entries stops, unless outputs.max_files says
+ * otherwise: ten times the largest asset sets seen (a Rails app with
+ * every locale and image of a large gem), far from what the walk's
+ * memory (about 150 bytes a file) makes a problem. */
+#define DEFAULT_MAX_FILES 1000000
+/* Verification stops after this long, unless outputs.verify_timeout
+ * says otherwise: about 100 GB at the speed of one slow disk. */
+#define DEFAULT_VERIFY_TIMEOUT_MS ((int64_t)10 * 60 * 1000)
+/* A verification shorter than this shows nothing of its progress. */
+#define PROGRESS_AFTER_MS 1000
+/* Without a terminal, a progress line at most this often. */
+#define PROGRESS_LINE_MS 30000
 
 static int nomem(struct err *e)
 {
@@ -53,18 +93,90 @@ static const char *base_name(const char *p)
 }
 
 /* A glob matches a file when it matches its path relative to the root or
- * its base name: `application-*.css` finds assets in subdirectories. */
-static int glob_matches(const char *glob, const struct tree_file *f)
+ * its base name: `application-*.css` finds assets in subdirectories.
+ * flags: 0, or FNM_CASEFOLD. */
+static int glob_matches(const char *glob, const struct tree_file *f, int flags)
 {
-	return fnmatch(glob, f->rel, 0) == 0 ||
-	       fnmatch(glob, base_name(f->rel), 0) == 0;
+	return fnmatch(glob, f->rel, flags) == 0 ||
+	       fnmatch(glob, base_name(f->rel), flags) == 0;
 }
 
-static int check_outputs(const struct verify_opts *o, struct verify_result *r)
+/* What is wrong with a mode, or NULL: no output may be setuid, setgid or
+ * world-writable (a later chmod is caught by the next verify). */
+static const char *bad_mode(uint32_t mode)
+{
+	int su = (mode & S_ISUID) != 0, sg = (mode & S_ISGID) != 0;
+	int ww = (mode & S_IWOTH) != 0;
+
+	if (su && sg && ww)
+		return "setuid, setgid and world-writable";
+	if (su && sg)
+		return "setuid and setgid";
+	if (su && ww)
+		return "setuid and world-writable";
+	if (sg && ww)
+		return "setgid and world-writable";
+	return su ? "setuid" : sg ? "setgid" : ww ? "world-writable" : NULL;
+}
+
+static int check_modes(struct verify_result *r, const char *const *roots)
+{
+	const struct tree *t = &r->tree;
+	int rc = 0;
+
+	for (size_t i = 0; i < t->ndirs; i++) {
+		const char *why = bad_mode(t->dirs[i].mode);
+
+		if (why != NULL)
+			rc |= findings_add(&r->findings, FIND_ERROR, "outputs",
+					   t->dirs[i].path,
+					   "directory is %s (mode %04o): no "
+					   "output may be setuid, setgid or "
+					   "world-writable",
+					   why, t->dirs[i].mode & 07777);
+	}
+	/* A name that shares its inode with one listed before is the same
+	 * file: said once. Links are checked through the file they lead
+	 * to. */
+	for (size_t i = 0; i < t->nfiles; i++) {
+		const struct tree_file *f = &t->files[i];
+		const char *why = S_ISREG(f->mode) && f->alias == 0
+					  ? bad_mode(f->mode)
+					  : NULL;
+
+		if (why != NULL)
+			rc |= findings_add(&r->findings, FIND_ERROR, "outputs",
+					   f->path,
+					   "file is %s (mode %04o): no output "
+					   "may be setuid, setgid or "
+					   "world-writable",
+					   why, f->mode & 07777);
+	}
+	for (size_t i = 0; i < t->nlinks; i++) {
+		const struct tree_link *l = &t->links[i];
+		const char *root = roots[l->root];
+		int dot = strcmp(root, ".") == 0;
+
+		rc |= findings_add(
+			&r->findings, FIND_INFO, "outputs", l->path,
+			"a link to the directory %s%s%s, whose files "
+			"are verified there",
+			dot && l->target[0] ? "" : root,
+			!dot && l->target[0] ? "/" : "", l->target);
+	}
+	return rc;
+}
+
+static int check_outputs(const struct verify_opts *o, struct verify_result *r,
+			 const char *const *roots)
 {
 	const struct spec *s = o->spec;
 	struct findings *f = &r->findings;
 	const struct tree *t = &r->tree;
+	/* A walk cut short saw part of the set: what it did not see can be
+	 * neither required nor counted. */
+	int64_t max = verify_max_files(s);
+	int whole = t->stopped != TREE_STOP_FILES && (int64_t)t->entries <= max;
 	int rc = 0;
 
 	for (size_t i = 0; i < t->nfindings; i++) {
@@ -86,12 +198,24 @@ static int check_outputs(const struct verify_opts *o, struct verify_result *r)
 				   what, tf->detail ? ": " : "",
 				   tf->detail ? tf->detail : "");
 	}
-	for (size_t g = 0; g < s->outputs.require.n; g++) {
+	if (!whole)
+		rc |= findings_add(f, FIND_ERROR, "outputs", NULL,
+				   "more than max_files %lld files, "
+				   "directories and links: the walk stopped "
+				   "there and nothing was read",
+				   (long long)max);
+	if (t->stopped == TREE_STOP_ADMIT)
+		rc |= findings_add(f, FIND_ERROR, "outputs", NULL,
+				   "%llu bytes of outputs (apparent sizes), "
+				   "more than max_bytes %lld: nothing was read",
+				   (unsigned long long)t->walk_bytes,
+				   (long long)s->outputs.max_bytes);
+	for (size_t g = 0; g < s->outputs.require.n && whole; g++) {
 		const char *glob = s->outputs.require.v[g].s;
 		size_t hits = 0;
 
 		for (size_t i = 0; i < t->nfiles; i++)
-			hits += glob_matches(glob, &t->files[i]);
+			hits += glob_matches(glob, &t->files[i], 0);
 		if (hits == 0)
 			rc |= findings_add(f, FIND_ERROR, "outputs", NULL,
 					   "no output matches required '%s'",
@@ -102,36 +226,29 @@ static int check_outputs(const struct verify_opts *o, struct verify_result *r)
 		const char *why = NULL;
 
 		for (const char *const *g = always_forbidden; *g && !why; g++)
-			if (glob_matches(*g, tf))
+			if (glob_matches(*g, tf, FNM_CASEFOLD))
 				why = *g;
 		for (size_t k = 0; k < s->env.files.n && !why; k++)
-			if (strcmp(base_name(s->env.files.v[k].s),
-				   base_name(tf->rel)) == 0)
+			if (strcasecmp(base_name(s->env.files.v[k].s),
+				       base_name(tf->rel)) == 0)
 				why = "an env file";
 		for (size_t k = 0; k < s->outputs.forbid.n && !why; k++)
-			if (glob_matches(s->outputs.forbid.v[k].s, tf))
+			if (glob_matches(s->outputs.forbid.v[k].s, tf, 0))
 				why = s->outputs.forbid.v[k].s;
 		if (!why && s->outputs.sourcemaps == SM_FORBID &&
-		    glob_matches("*.map", tf))
+		    glob_matches("*.map", tf, 0))
 			why = "*.map (sourcemaps: forbid)";
 		if (why)
 			rc |= findings_add(f, FIND_ERROR, "outputs", tf->path,
 					   "forbidden in outputs (%s)", why);
 	}
-	if (s->outputs.min_files >= 0 &&
+	if (whole && s->outputs.min_files >= 0 &&
 	    (int64_t)t->nfiles < s->outputs.min_files)
 		rc |= findings_add(
 			f, FIND_ERROR, "outputs", NULL,
 			"%zu output files, fewer than min_files %lld",
 			t->nfiles, (long long)s->outputs.min_files);
-	if (s->outputs.max_bytes >= 0 &&
-	    t->bytes > (uint64_t)s->outputs.max_bytes)
-		rc |= findings_add(f, FIND_ERROR, "outputs", NULL,
-				   "%llu bytes of outputs, more than max_bytes "
-				   "%lld",
-				   (unsigned long long)t->bytes,
-				   (long long)s->outputs.max_bytes);
-	return rc;
+	return rc | check_modes(r, roots);
 }
 
 /* Check 4 for names: a build can leak a value by naming a file or a
@@ -272,8 +389,11 @@ static int check_secrets(const struct verify_opts *o, const struct scan *sc,
 
 /* Check 5 without Landlock: what changed in the working directory outside
  * the outputs and scratch dirs. */
+static int snapshot(const struct spec *spec, const struct tree_pin *pins,
+		    double deadline, struct tree *out, struct err *e);
+
 static int check_writes(const struct verify_opts *o, struct verify_result *r,
-			struct err *e)
+			double deadline, struct err *e)
 {
 	struct tree after = {0};
 	size_t i = 0, j = 0;
@@ -281,8 +401,13 @@ static int check_writes(const struct verify_opts *o, struct verify_result *r,
 
 	if (o->before == NULL || o->landlock)
 		return 0;
-	if (verify_snapshot(o->spec, o->pins, &after, e) < 0)
+	if (snapshot(o->spec, o->pins, deadline, &after, e) < 0)
 		return -1;
+	if (after.stopped == TREE_STOP_TIME) {
+		/* The caller reports the timeout. */
+		tree_free(&after);
+		return 0;
+	}
 	while (i < o->before->nfiles || j < after.nfiles) {
 		const struct tree_file *a =
 			i < o->before->nfiles ? &o->before->files[i] : NULL;
@@ -470,8 +595,10 @@ out:
 	return out;
 }
 
-int verify_snapshot(const struct spec *spec, const struct tree_pin *pins,
-		    struct tree *out, struct err *e)
+/* The stat-only snapshot of the working directory, stopping at deadline
+ * (io_now_ms time; 0: none). */
+static int snapshot(const struct spec *spec, const struct tree_pin *pins,
+		    double deadline, struct tree *out, struct err *e)
 {
 	const char *root = ".";
 	const char **excl;
@@ -503,6 +630,7 @@ int verify_snapshot(const struct spec *spec, const struct tree_pin *pins,
 	o.exclude = excl;
 	o.nexclude = n;
 	o.hash = 0;
+	o.deadline_ms = deadline;
 	rc = tree_hash_scan(&o, out, e);
 	for (size_t i = 0; i < nroots; i++)
 		free(real[i]);
@@ -511,14 +639,124 @@ int verify_snapshot(const struct spec *spec, const struct tree_pin *pins,
 	return rc;
 }
 
+int verify_snapshot(const struct spec *spec, const struct tree_pin *pins,
+		    struct tree *out, struct err *e)
+{
+	return snapshot(spec, pins, 0, out, e);
+}
+
+int64_t verify_max_files(const struct spec *spec)
+{
+	return spec->outputs.max_files >= 0 ? spec->outputs.max_files
+					    : DEFAULT_MAX_FILES;
+}
+
+int64_t verify_timeout_ms(const struct spec *spec)
+{
+	return spec->outputs.verify_timeout_ms >= 0
+		       ? spec->outputs.verify_timeout_ms
+		       : DEFAULT_VERIFY_TIMEOUT_MS;
+}
+
+/* A set over max_bytes is refused from the walk's sizes, before a byte of
+ * it is read: reading it is what the bound is there to spare. */
+static int admit(const struct tree *t, const void *arg)
+{
+	const struct spec *s = arg;
+
+	return s->outputs.max_bytes >= 0 &&
+	       t->walk_bytes > (uint64_t)s->outputs.max_bytes;
+}
+
+/* What a long verification shows: on a terminal one line redrawn in
+ * place; otherwise a line when a phase is first seen to take long, and
+ * then one every PROGRESS_LINE_MS, so that a CI log shows it is alive. */
+struct progress {
+	int phase; /* -1 before anything was shown, 0 walking, 1 reading */
+	double last_line;
+};
+
+static void on_progress(const struct tree_progress *p, void *arg)
+{
+	struct progress *v = arg;
+	double mb = (double)p->bytes / 1e6, total = (double)p->total / 1e6;
+	double rate = p->reading_ms > 0 ? mb / (p->reading_ms / 1e3) : 0;
+
+	if (p->elapsed_ms < PROGRESS_AFTER_MS || msg_level() < MSG_NORMAL)
+		return;
+	if (msg_tty()) {
+		if (!p->hashing)
+			msg_status("verify: walking the outputs: %zu entries",
+				   p->entries);
+		else if (p->total > 0)
+			msg_status("verify: %zu of %zu files, %.0f of %.0f MB, "
+				   "%.0f MB/s",
+				   p->files, p->nfiles, mb, total, rate);
+		else
+			msg_status("verify: %zu of %zu files, %.0f MB, %.0f "
+				   "MB/s",
+				   p->files, p->nfiles, mb, rate);
+		return;
+	}
+	if (p->hashing == v->phase &&
+	    p->elapsed_ms - v->last_line < PROGRESS_LINE_MS)
+		return;
+	v->phase = p->hashing;
+	v->last_line = p->elapsed_ms;
+	if (!p->hashing)
+		msg_info("verify: walking the outputs (%zu entries so far)",
+			 p->entries);
+	else if (p->total > 0)
+		msg_info("verify: reading %zu files, %.0f MB (%zu done, %.0f "
+			 "MB/s)",
+			 p->nfiles, total, p->files, rate);
+	else
+		msg_info("verify: reading %zu files (%zu done, %.0f MB, %.0f "
+			 "MB/s)",
+			 p->nfiles, p->files, mb, rate);
+}
+
+/* "10m", "90s", "1500ms": a duration as the spec would write it. */
+static void duration(int64_t ms, char *out, size_t size)
+{
+	if (ms >= 60000 && ms % 60000 == 0)
+		(void)snprintf(out, size, "%lldm", (long long)(ms / 60000));
+	else if (ms >= 1000 && ms % 1000 == 0)
+		(void)snprintf(out, size, "%llds", (long long)(ms / 1000));
+	else
+		(void)snprintf(out, size, "%lldms", (long long)ms);
+}
+
+static int timed_out(const struct verify_opts *o, const struct tree *t,
+		     struct err *e)
+{
+	char d[32];
+	size_t read = 0;
+
+	for (size_t i = 0; i < t->nfiles; i++)
+		read += t->files[i].hashed;
+	duration(verify_timeout_ms(o->spec), d, sizeof d);
+	err_set(e, ERR_TIMEOUT, NULL, 0, 0,
+		"verification timed out after %s (outputs.verify_timeout): "
+		"%zu of %zu files read; the outputs are not verified",
+		d, read, t->nfiles);
+	err_hint(e, "raise outputs.verify_timeout (--verify-timeout "
+		    "DURATION), or bound the outputs with max_files and "
+		    "max_bytes");
+	return -1;
+}
+
 int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 		   struct err *e)
 {
 	const struct spec *s = o->spec;
 	struct scan *sc = NULL;
 	struct tree_opts to = {0};
+	struct progress pr = {-1, 0};
 	const char **roots = NULL;
 	double t0 = io_now_ms();
+	double deadline = t0 + (double)verify_timeout_ms(s);
+	int64_t max_files = verify_max_files(s);
 	int rc = -1;
 
 	memset(r, 0, sizeof *r);
@@ -545,25 +783,62 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 	to.scan = sc;
 	to.threads = o->threads;
 	to.hash = 1;
-	if (tree_hash_scan(&to, &r->tree, e) < 0)
+	/* max_files 0 still lets the walk meet one entry, which is then
+	 * one too many. */
+	to.max_files = max_files > 0 ? (size_t)max_files : 1;
+	/* Sizes before reading cost a stat per file in the walk: asked
+	 * for only when there is a bound to check them against. */
+	if (s->outputs.max_bytes >= 0) {
+		to.admit = admit;
+		to.admit_arg = s;
+	}
+	to.deadline_ms = deadline;
+	to.progress = on_progress;
+	to.progress_arg = &pr;
+	rc = tree_hash_scan(&to, &r->tree, e);
+	msg_status_clear();
+	if (rc < 0)
 		goto out;
-	if (check_outputs(o, r) < 0 || check_secrets(o, sc, r) < 0) {
+	rc = -1;
+	if (r->tree.stopped == TREE_STOP_TIME) {
+		timed_out(o, &r->tree, e);
+		goto out;
+	}
+	if (check_outputs(o, r, roots) < 0 || check_secrets(o, sc, r) < 0) {
 		nomem(e);
 		goto out;
 	}
-	if (sibling_check_tree(&r->tree, sc, o->secrets, o->nsecrets, NULL,
-			       &r->findings, &r->siblings, e) < 0)
+	if (r->tree.stopped != TREE_COMPLETE) {
+		/* Refused before reading: the checks of contents have
+		 * nothing to look at. */
+		r->unchecked = r->tree.stopped == TREE_STOP_FILES
+				       ? "the outputs are over max_files"
+				       : "the outputs are over max_bytes";
+	} else {
+		if (sibling_check_tree(&r->tree, sc, o->secrets, o->nsecrets,
+				       NULL, &r->findings, &r->siblings,
+				       e) < 0)
+			goto out;
+		if (s->outputs.manifest != MF_NONE &&
+		    s->outputs.manifest != MF_UNSET &&
+		    check_manifests(o, r, roots, e) < 0)
+			goto out;
+		if (check_lock(o, r, e) < 0)
+			goto out;
+	}
+	if (check_writes(o, r, deadline, e) < 0)
 		goto out;
-	if (s->outputs.manifest != MF_NONE && s->outputs.manifest != MF_UNSET &&
-	    check_manifests(o, r, roots, e) < 0)
+	if (io_now_ms() >= deadline) {
+		timed_out(o, &r->tree, e);
 		goto out;
-	if (check_writes(o, r, e) < 0 || check_lock(o, r, e) < 0)
-		goto out;
+	}
 	r->passed = findings_count(&r->findings,
 				   o->strict ? FIND_WARN : FIND_ERROR) == 0;
 	r->ms = io_now_ms() - t0;
 	rc = 0;
 out:
+	if (rc < 0)
+		verify_result_free(r);
 	scan_free(sc);
 	free(roots);
 	return rc;

@@ -1,12 +1,16 @@
 /*
  * Verification (DESIGN.md "Verification"): one pass over the output tree
  * (hash and secret scan, tree.c), then the checks: outputs present and
- * within bounds, the framework manifest and fingerprints (manifest.c), no
- * secret value in any output, its name or its decompressed bytes, each
- * compressed sibling the same as its plain file (sibling.c), nothing
- * written outside the writable set, and the comparison with an existing
- * lock. Every problem is a finding;
- * the result says whether the output set passed.
+ * within bounds, no output setuid, setgid or world-writable, the
+ * framework manifest and fingerprints (manifest.c), no secret value in any
+ * output, its name or its decompressed bytes, each compressed sibling the
+ * same as its plain file (sibling.c), nothing written outside the writable
+ * set, and the comparison with an existing lock. Every problem is a
+ * finding; the result says whether the output set passed. The pass is
+ * bounded: outputs.max_files stops the walk, outputs.max_bytes refuses the
+ * set before anything is read, and outputs.verify_timeout ends
+ * verification as ERR_TIMEOUT. A verification that takes long says how far
+ * it is (msg_status on a terminal, a phase line otherwise).
  *
  * Ownership: verify_outputs fills a caller-owned struct verify_result;
  * verify_result_free releases it. Secret values are only borrowed.
@@ -62,6 +66,10 @@ struct verify_result {
 	size_t secrets_unsearched;
 	char *unsearched;
 	struct sibling_stats siblings; /* check 4: X.gz, X.br, X.zst */
+	/* Why the checks of contents (secrets, manifest, fingerprints, lock)
+	 * did not run: the set was refused before it was read. Static;
+	 * NULL when they ran. */
+	const char *unchecked;
 	double ms;
 	int passed;
 };
@@ -78,10 +86,16 @@ char *verify_lock_path(const struct spec *spec);
 int verify_snapshot(const struct spec *spec, const struct tree_pin *pins,
 		    struct tree *out, struct err *e);
 
+/* outputs.max_files and outputs.verify_timeout, or their defaults
+ * (1,000,000 entries; 10 minutes). */
+int64_t verify_max_files(const struct spec *spec);
+int64_t verify_timeout_ms(const struct spec *spec);
+
 /* Runs every check. o and what it points at are only read during the
- * call; r is the caller's and owns everything put in it. Returns 0 (then
- * r->passed says whether the set passed), or -1 with e filled on an
- * internal failure. */
+ * call; r is the caller's and owns everything put in it. Returns 0 with r
+ * filled (r->passed says whether the set passed), or -1 with e filled and
+ * r empty: ERR_TIMEOUT when verification ran past its deadline,
+ * ERR_CONFIG with no root, ERR_SYSTEM. */
 int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 		   struct err *e);
 void verify_result_free(struct verify_result *r);

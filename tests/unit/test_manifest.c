@@ -517,6 +517,34 @@ TAP_SUITE(manifest_json)
 	      -1, "a bare word after a key");
 	T_INT(line, 3, "  its line");
 	T_INT(col, 5, "  its column");
+	/* Bytes that are not UTF-8 inside a string: where they are (libyaml
+	 * alone said line 1, column 1), in bytes, after a two-byte é. */
+	{
+		static const char bad[] = "{\n  \"m\xc3\xa9.js\": "
+					  "{\"file\": \"x\xff.js\"}\n}\n";
+		static const char cut[] = "{\"a\": \"\xe2\x82\"}";
+
+		T_INT(mf_json_parse(bad, sizeof bad - 1, &j, msg, sizeof msg,
+				    &line, &col),
+		      -1, "a byte 0xff in a string");
+		T_STR(msg, "invalid UTF-8 in a string (byte 0xff)",
+		      "  its message");
+		T_INT(line, 2, "  its line");
+		T_INT(col, 24, "  its byte column");
+		T_INT(mf_json_parse(cut, sizeof cut - 1, &j, msg, sizeof msg,
+				    &line, &col),
+		      -1, "a sequence cut short");
+		T_OK(line == 1 && col == 8, "  at its first byte (%u:%u)", line,
+		     col);
+		json_rejects("{\"a\": \"\xc0\xaf\"}",
+			     "invalid UTF-8 in a string (byte 0xc0)");
+		json_rejects("{\"a\": \"\xed\xa0\x80\"}",
+			     "invalid UTF-8 in a string (byte 0xed)");
+		T_INT(parse("{\"\xc3\xa9\xf0\x9f\x98\x80\": 1}", &j, msg,
+			    sizeof msg),
+		      0, "valid UTF-8 in a key parses");
+		mf_json_free(&j);
+	}
 }
 
 /* ---- Digests ---- */

@@ -5,12 +5,16 @@
  * awkward names, empty and big files, a 4 GiB sparse file, symlinks in
  * and out of the root, special files, unreadable files (in a child that
  * drops root, when run as root), missing roots, exclusion, overlapping
- * roots, and secrets found through the pass. Each suite runs with the
+ * roots, secrets found through the pass, hard links read once, the
+ * bounds (max_files, admit, a deadline) and progress, directories with
+ * their modes and links to them, and a link resolved below PATH_MAX's
+ * reach. Each suite runs with the
  * fixture directory as the cwd and restores the cwd afterwards.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "scan.h"
 #include "tap.h"
 #include "tree.h"
@@ -793,4 +798,292 @@ TAP_SUITE(tree_free_by_hand)
 	tree_free(&t);
 	T_OK(t.files == NULL && t.nfiles == 0,
 	     "tree_free frees its paths one by one (LeakSanitizer checks)");
+}
+
+/* Hard links and a link to the same file: every name listed with the
+ * same digest, the inode read once, a secret in it reported under every
+ * name. */
+TAP_SUITE(tree_hard_links)
+{
+	static const char *const roots[] = {"L"};
+	static const struct scan_secret sec[] = {
+		{"K", "hard-linked-secret-value", 24}};
+	static char body[100000];
+	struct err e = {0};
+	struct scan *s = scan_new(sec, 1, &e);
+	struct tree_opts o = {
+		.roots = roots, .nroots = 1, .scan = s, .hash = 1};
+	struct tree t;
+	int rc = 0;
+
+	if (enter_fixture() < 0)
+		return;
+	memset(body, 'a', sizeof body);
+	memcpy(body + 5000, sec[0].value, 24);
+	rc |= mkdir("L", 0755) | mkdir("L/sub", 0755);
+	rc |= put("L/a.js", body, sizeof body);
+	rc |= link("L/a.js", "L/b.js") | link("L/a.js", "L/sub/c.js");
+	rc |= symlink("../a.js", "L/sub/link.js");
+	rc |= put("L/other.js", "other\n", 6);
+	T_INT(rc, 0, "a file with two more names and a link to it");
+	if (!T_INT(tree_hash_scan(&o, &t, &e), 0, "tree_hash_scan")) {
+		scan_free(s);
+		leave_fixture();
+		return;
+	}
+	const struct tree_file *a = tree_find(&t, "L/a.js");
+	static const char *const others[] = {"L/b.js", "L/sub/c.js",
+					     "L/sub/link.js"};
+	size_t hit_names = 0;
+
+	T_INT(t.nfiles, 5, "five names listed");
+	for (size_t i = 0; i < 3; i++) {
+		const struct tree_file *f = tree_find(&t, others[i]);
+
+		T_OK(a && f && f->hashed && f->size == sizeof body &&
+			     memcmp(f->sha256, a->sha256, 32) == 0,
+		     "%s: the same digest and size", others[i]);
+	}
+	T_INT(t.aliases, 3, "three names read through another");
+	T_INT(t.bytes, sizeof body + 6, "the shared inode read once");
+	T_INT(t.walk_bytes, 4 * sizeof body + 6,
+	      "apparent sizes count every name");
+	for (size_t i = 0; i < t.nhits; i++)
+		hit_names += t.hits[i].offset == 5000;
+	T_INT(hit_names, 4, "the secret reported under all four names");
+	tree_free(&t);
+	scan_free(s);
+	leave_fixture();
+}
+
+static uint64_t admitted;
+
+static int refuse(const struct tree *t, const void *arg)
+{
+	(void)arg;
+	admitted = t->walk_bytes;
+	return 1;
+}
+
+/* max_files stops the walk; admit sees the walked sizes and stops before
+ * anything is read; a deadline already passed stops at once. */
+TAP_SUITE(tree_bounds)
+{
+	static const char *const roots[] = {"B"};
+	struct tree_opts o = {.roots = roots, .nroots = 1, .hash = 1};
+	struct tree t;
+	struct err e = {0};
+	char name[32];
+	size_t hashed = 0;
+	int rc = 0, fd;
+
+	if (enter_fixture() < 0)
+		return;
+	rc |= mkdir("B", 0755) | mkdir("B/d", 0755);
+	for (int i = 0; i < 30; i++) {
+		snprintf(name, sizeof name, "B/d/f%02d", i);
+		rc |= put(name, "x", 1);
+	}
+	fd = open("B/huge", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	rc |= fd < 0 || ftruncate(fd, (off_t)1 << 40) != 0;
+	if (fd >= 0)
+		(void)close(fd);
+	T_INT(rc, 0, "30 files and a 1 TiB sparse file");
+
+	o.max_files = 10;
+	if (T_INT(tree_hash_scan(&o, &t, &e), 0, "max_files 10")) {
+		T_INT(t.stopped, TREE_STOP_FILES, "the walk stopped");
+		T_OK(t.nfiles <= 10 && t.entries <= 11,
+		     "at most 10 listed (%zu)", t.nfiles);
+		for (size_t i = 0; i < t.nfiles; i++)
+			hashed += t.files[i].hashed;
+		T_INT(hashed, 0, "nothing read");
+		tree_free(&t);
+	}
+	o.max_files = 0;
+	o.admit = refuse;
+	if (T_INT(tree_hash_scan(&o, &t, &e), 0, "admit refuses")) {
+		T_INT(t.stopped, TREE_STOP_ADMIT, "stopped by admit");
+		T_INT(admitted, ((uint64_t)1 << 40) + 30,
+		      "admit saw the apparent sizes of all 31 files");
+		T_INT(t.nfiles, 31, "all listed");
+		hashed = 0;
+		for (size_t i = 0; i < t.nfiles; i++)
+			hashed += t.files[i].hashed;
+		T_OK(hashed == 0 && t.bytes == 0, "nothing read");
+		tree_free(&t);
+	}
+	o.admit = NULL;
+	o.deadline_ms = 1; /* long past */
+	if (T_INT(tree_hash_scan(&o, &t, &e), 0, "a deadline passed")) {
+		T_INT(t.stopped, TREE_STOP_TIME, "stopped for the time");
+		T_INT(t.bytes, 0, "nothing read");
+		tree_free(&t);
+	}
+	leave_fixture();
+}
+
+struct seen_progress {
+	int calls, reading;
+	uint64_t bytes, total;
+};
+
+static void count_progress(const struct tree_progress *p, void *arg)
+{
+	struct seen_progress *s = arg;
+
+	s->calls++;
+	if (p->hashing) {
+		s->reading = 1;
+		s->bytes = p->bytes;
+		s->total = p->total;
+	}
+}
+
+static int accept_all(const struct tree *t, const void *arg)
+{
+	(void)t;
+	(void)arg;
+	return 0;
+}
+
+/* A deadline reached while reading a file (64 GiB of holes) stops the
+ * pass inside it; the progress callback ran meanwhile, with the total
+ * the walk found (admit set: the walk stats the files). */
+TAP_SUITE(tree_deadline_progress)
+{
+	static const char *const roots[] = {"T"};
+	struct seen_progress sp = {0};
+	struct tree_opts o = {.roots = roots,
+			      .nroots = 1,
+			      .hash = 1,
+			      .admit = accept_all,
+			      .progress = count_progress,
+			      .progress_arg = &sp,
+			      .progress_ms = 20};
+	struct tree t;
+	struct err e = {0};
+	int rc = 0, fd;
+
+	if (enter_fixture() < 0)
+		return;
+	rc |= mkdir("T", 0755);
+	fd = open("T/huge", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	rc |= fd < 0 || ftruncate(fd, (off_t)64 << 30) != 0;
+	if (fd >= 0)
+		(void)close(fd);
+	T_INT(rc, 0, "a 64 GiB sparse file");
+	o.deadline_ms = io_now_ms() + 400;
+	if (T_INT(tree_hash_scan(&o, &t, &e), 0, "tree_hash_scan")) {
+		T_INT(t.stopped, TREE_STOP_TIME, "stopped by the deadline");
+		T_OK(t.nfiles == 1 && !t.files[0].hashed,
+		     "the file is not hashed");
+		T_OK(sp.calls > 0 && sp.reading,
+		     "progress said it was reading");
+		T_OK(sp.bytes > 0 && sp.total == (uint64_t)64 << 30,
+		     "with the bytes read and the total");
+		tree_free(&t);
+	}
+	leave_fixture();
+}
+
+/* Directories are listed with their modes (roots included), and links
+ * to directories inside the root with their targets. */
+TAP_SUITE(tree_dirs_links)
+{
+	static const char *const roots[] = {"D"};
+	struct tree_opts o = {.roots = roots, .nroots = 1, .hash = 1};
+	struct tree t;
+	struct err e = {0};
+	int rc = 0;
+
+	if (enter_fixture() < 0)
+		return;
+	rc |= mkdir("D", 0755) | mkdir("D/open", 0755) | mkdir("D/v2", 0755);
+	rc |= chmod("D/open", 01777);
+	rc |= put("D/v2/app.js", "x", 1);
+	rc |= symlink("v2", "D/current");
+	rc |= symlink("..", "D/v2/top");
+	T_INT(rc, 0, "fixture built");
+	if (!T_INT(tree_hash_scan(&o, &t, &e), 0, "tree_hash_scan")) {
+		leave_fixture();
+		return;
+	}
+	T_INT(t.ndirs, 3, "three directories");
+	T_OK(t.ndirs == 3 && strcmp(t.dirs[0].path, "D") == 0 &&
+		     S_ISDIR(t.dirs[0].mode),
+	     "the root first, by its name");
+	T_OK(t.ndirs == 3 && strcmp(t.dirs[1].path, "D/open") == 0 &&
+		     (t.dirs[1].mode & 07777) == 01777,
+	     "D/open with its mode 1777");
+	T_INT(t.nlinks, 2, "two directory links");
+	T_OK(t.nlinks == 2 && strcmp(t.links[0].path, "D/current") == 0 &&
+		     strcmp(t.links[0].target, "v2") == 0,
+	     "D/current leads to v2");
+	T_OK(t.nlinks == 2 && strcmp(t.links[1].path, "D/v2/top") == 0 &&
+		     strcmp(t.links[1].target, "") == 0,
+	     "D/v2/top leads to the root itself");
+	T_OK(t.nfiles == 1 && t.nfindings == 0,
+	     "files under their real paths only, no findings");
+	tree_free(&t);
+	leave_fixture();
+}
+
+/*
+ * Resolution one name at a time: a link at the bottom of a tree whose
+ * path is longer than PATH_MAX, leading back to a file at the top. Each
+ * lookup is one name in a directory already open, so neither the depth
+ * nor the length of the path walked matters (resolving each prefix from
+ * the root, as before, failed here with ENAMETOOLONG, and cost the
+ * square of the depth).
+ */
+TAP_SUITE(tree_deep_link)
+{
+	static const char *const roots[] = {"Z"};
+	struct tree_opts o = {.roots = roots, .nroots = 1, .hash = 1};
+	struct tree t;
+	struct err e = {0};
+	char seg[201], up[25 * 3 + 8] = "";
+	int rc = 0, dfd;
+	const int depth = 25;
+
+	if (enter_fixture() < 0)
+		return;
+	memset(seg, 'd', 200);
+	seg[200] = '\0';
+	rc |= mkdir("Z", 0755);
+	rc |= put("Z/f.js", "top\n", 4);
+	dfd = open("Z", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int i = 0; i < depth && dfd >= 0; i++) {
+		int next;
+
+		rc |= mkdirat(dfd, seg, 0755);
+		next = openat(dfd, seg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		(void)close(dfd);
+		dfd = next;
+		strcat(up, "../");
+	}
+	strcat(up, "f.js");
+	rc |= dfd < 0 || symlinkat(up, dfd, "up.js") != 0;
+	if (dfd >= 0)
+		(void)close(dfd);
+	T_INT(rc, 0, "a 5,000-byte deep path with a link back to the top");
+	if (!T_INT(tree_hash_scan(&o, &t, &e), 0, "tree_hash_scan")) {
+		leave_fixture();
+		return;
+	}
+	const struct tree_file *top = tree_find(&t, "Z/f.js");
+	const struct tree_file *deep = NULL;
+
+	for (size_t i = 0; i < t.nfiles; i++)
+		if (strlen(t.files[i].path) > PATH_MAX)
+			deep = &t.files[i];
+	T_OK(deep != NULL && deep->error == 0 && deep->hashed,
+	     "the deep link resolved and read (error %d)",
+	     deep ? deep->error : -1);
+	T_OK(deep && top && memcmp(deep->sha256, top->sha256, 32) == 0,
+	     "with the top file's bytes");
+	T_INT(t.nfindings, 0, "no findings");
+	tree_free(&t);
+	leave_fixture();
 }

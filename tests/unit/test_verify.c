@@ -1,10 +1,12 @@
 /*
  * verify_outputs on trees made in a temporary directory: the outputs
  * check (roots, require, forbid, env file names, sourcemaps, bounds,
- * symlinks out of the root), secrets in names, values too short to
- * search, compressed siblings, the writes check from a before/after
- * snapshot, the lock comparison, and the pass/fail decision with and
- * without strict.
+ * symlinks out of the root, modes, the default forbid globs in any
+ * case), secrets in names, values too short to search, compressed
+ * siblings, the writes check from a before/after snapshot, the lock
+ * comparison, hard links, max_bytes refused before reading, max_files,
+ * the verification timeout, and the pass/fail decision with and without
+ * strict.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -394,6 +396,206 @@ TAP_SUITE(verify_siblings)
 	      1, "the one alone is said");
 	T_INT(count(&r, "siblings", FIND_ERROR, "out/same.js.gz"), 0,
 	      "the same one passes");
+	verify_result_free(&r);
+	spec_free(&s);
+	leave_scratch();
+}
+
+/* Modes are part of the proof: setuid, setgid and world-writable files
+ * and directories fail, the root included; a link's own mode does not
+ * count. */
+TAP_SUITE(verify_modes)
+{
+	struct spec s;
+	struct verify_opts o = {0};
+	struct verify_result r;
+	struct err e = {0};
+
+	enter_scratch();
+	spec_with_root(&s);
+	o.spec = &s;
+	symlink("app-1.css", "out/alias.css");
+	T_OK(verify_outputs(&o, &r, &e) == 0 && r.passed,
+	     "plain modes and a link (mode 777) pass");
+	verify_result_free(&r);
+	put("out/suid.js", "s\n");
+	put("out/sgid.js", "g\n");
+	put("out/open.js", "o\n");
+	chmod("out/suid.js", 04755);
+	chmod("out/sgid.js", 02755);
+	chmod("out/open.js", 0666);
+	mkdir("out/pub", 0755);
+	chmod("out/pub", 01777);
+	mkdir("out/grp", 0755);
+	chmod("out/grp", 02755);
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies");
+	T_OK(!r.passed, "fails");
+	T_INT(count(&r, "outputs", FIND_ERROR, "file is setuid (mode 4755)"), 1,
+	      "a setuid file");
+	T_INT(count(&r, "outputs", FIND_ERROR, "file is setgid (mode 2755)"), 1,
+	      "a setgid file");
+	T_INT(count(&r, "outputs", FIND_ERROR,
+		    "file is world-writable (mode 0666)"),
+	      1, "a world-writable file");
+	T_INT(count(&r, "outputs", FIND_ERROR,
+		    "directory is world-writable (mode 1777)"),
+	      1, "a world-writable directory, sticky or not");
+	T_INT(count(&r, "outputs", FIND_ERROR,
+		    "directory is setgid (mode 2755)"),
+	      1, "a setgid directory");
+	T_INT(count(&r, "outputs", FIND_ERROR, "alias.css"), 0,
+	      "the link is not flagged");
+	verify_result_free(&r);
+	unlink("out/suid.js");
+	unlink("out/sgid.js");
+	unlink("out/open.js");
+	rmdir("out/pub");
+	rmdir("out/grp");
+	chmod("out", 0777);
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies");
+	T_INT(count(&r, "outputs", FIND_ERROR, "directory is world-writable"),
+	      1, "a world-writable root");
+	verify_result_free(&r);
+	chmod("out", 0755);
+	spec_free(&s);
+	leave_scratch();
+}
+
+/* max_bytes is checked from the walk's apparent sizes before a byte is
+ * read (a 1 TiB sparse file would take an hour); max_files stops the
+ * walk; the checks of contents are then not run. */
+TAP_SUITE(verify_bounds)
+{
+	struct spec s;
+	struct verify_opts o = {0};
+	struct verify_result r;
+	struct err e = {0};
+	int fd;
+
+	enter_scratch();
+	spec_with_root(&s);
+	o.spec = &s;
+	o.lock_path = "out/cleanroom.lock";
+	fd = open("out/huge.bin", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	T_OK(fd >= 0 && ftruncate(fd, (off_t)1 << 40) == 0,
+	     "a 1 TiB sparse file");
+	if (fd >= 0)
+		close(fd);
+	s.outputs.max_bytes = 1 << 20;
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies");
+	T_OK(!r.passed, "fails");
+	T_INT(count(&r, "outputs", FIND_ERROR,
+		    "1099511627787 bytes of outputs (apparent sizes), more "
+		    "than max_bytes 1048576: nothing was read"),
+	      1, "over max_bytes, from the walk");
+	T_INT(r.tree.bytes, 0, "nothing read");
+	T_OK(r.unchecked != NULL, "contents not checked");
+	T_INT(r.lock.n, 0, "no lock entries");
+	verify_result_free(&r);
+	unlink("out/huge.bin");
+	s.outputs.max_bytes = -1;
+
+	/* out/app-1.css, out/js, out/js/app-2.js: three entries. */
+	s.outputs.max_files = 3;
+	T_OK(verify_outputs(&o, &r, &e) == 0 && r.passed,
+	     "three entries pass max_files 3");
+	verify_result_free(&r);
+	s.outputs.max_files = 2;
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies");
+	T_INT(count(&r, "outputs", FIND_ERROR,
+		    "more than max_files 2 files, directories and links"),
+	      1, "max_files 2 crossed");
+	T_OK(!r.passed && r.tree.bytes == 0, "fails, nothing read");
+	verify_result_free(&r);
+	s.outputs.max_files = 0;
+	T_OK(verify_outputs(&o, &r, &e) == 0 && !r.passed &&
+		     count(&r, "outputs", FIND_ERROR, "max_files 0") == 1,
+	     "max_files 0: any entry is too many");
+	verify_result_free(&r);
+	s.outputs.max_files = -1;
+	T_INT(verify_max_files(&s), 1000000, "default max_files");
+	T_INT(verify_timeout_ms(&s), 600000, "default verify_timeout 10m");
+	spec_free(&s);
+	leave_scratch();
+}
+
+TAP_SUITE(verify_timeout)
+{
+	struct spec s;
+	struct verify_opts o = {0};
+	struct verify_result r;
+	struct err e = {0};
+
+	enter_scratch();
+	spec_with_root(&s);
+	o.spec = &s;
+	s.outputs.verify_timeout_ms = 0;
+	T_INT(verify_outputs(&o, &r, &e), -1, "verify_timeout 0: fails");
+	T_INT(e.kind, ERR_TIMEOUT, "as a timeout (exit 124)");
+	T_OK(strstr(e.msg, "verification timed out after 0ms") != NULL,
+	     "saying it was verification: %s", e.msg);
+	spec_free(&s);
+	leave_scratch();
+}
+
+/* The default forbid globs ignore case and cover private keys; public
+ * halves and look-alike names stay allowed. */
+TAP_SUITE(verify_forbid_defaults)
+{
+	static const char *const bad[] = {
+		"out/.ENV",	  "out/.Env.Production",  "out/server.PEM",
+		"out/tls.KEY",	  "out/id_rsa",		  "out/ID_RSA",
+		"out/id_ed25519", "out/id_ecdsa",	  "out/js/id_dsa",
+		"out/cert.p12",	  "out/cert.PFX",	  "out/.netrc",
+		"out/.npmrc",	  "out/.git-credentials",
+	};
+	static const char *const good[] = {
+		"out/id_rsa.pub",
+		"out/keys.js",
+		"out/environment.js",
+		"out/pem.css",
+	};
+	struct spec s;
+	struct verify_opts o = {0};
+	struct verify_result r;
+	struct err e = {0};
+
+	enter_scratch();
+	spec_with_root(&s);
+	o.spec = &s;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		put(bad[i], "k\n");
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		put(good[i], "g\n");
+	T_OK(verify_outputs(&o, &r, &e) == 0 && !r.passed, "fails");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		T_OK(count(&r, "outputs", FIND_ERROR, bad[i]) == 1,
+		     "%s forbidden", bad[i]);
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		T_OK(count(&r, "outputs", FIND_ERROR, good[i]) == 0,
+		     "%s allowed", good[i]);
+	verify_result_free(&r);
+	spec_free(&s);
+	leave_scratch();
+}
+
+/* Hard links in the lock: every name, the same digest. */
+TAP_SUITE(verify_hard_links)
+{
+	struct spec s;
+	struct verify_opts o = {0};
+	struct verify_result r;
+	struct err e = {0};
+
+	enter_scratch();
+	spec_with_root(&s);
+	o.spec = &s;
+	link("out/app-1.css", "out/copy-1.css");
+	link("out/app-1.css", "out/js/copy-2.css");
+	T_OK(verify_outputs(&o, &r, &e) == 0 && r.passed, "passes");
+	T_INT(r.lock.n, 4, "four names in the lock");
+	T_INT(r.tree.aliases, 2, "two read through another name");
+	T_INT(r.tree.bytes, 7 + 4, "each inode read once");
 	verify_result_free(&r);
 	spec_free(&s);
 	leave_scratch();
