@@ -31,7 +31,13 @@ WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 HARDEN := -fstack-protector-strong -fno-strict-aliasing
 LDHARDEN := -Wl,-z,relro,-z,now,-z,noexecstack
 
-SRCS := $(sort $(wildcard src/*.c))
+# src/ is one folder per layer, in the order data flows and includes may
+# point: a file includes headers of its own layer or of layers before it
+# (tests/lint.sh checks this order; ARCHITECTURE.md describes each).
+LAYERS := base input secret job sandbox run proof/manifest proof start \
+	report commands
+SRCS := $(sort $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
+INCLUDES := $(addprefix -Isrc/,$(LAYERS))
 MAIN := cmd/cleanroom/main.c
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 
@@ -61,7 +67,7 @@ endif
 BOOTSTRAP := $(B)/.bootstrap-build
 BOOTSTRAP_CHECK := $(B)/.bootstrap-check
 
-CPPFLAGS_ALL := -D_GNU_SOURCE -Isrc -DCLEANROOM_VERSION='"$(VERSION)"'
+CPPFLAGS_ALL := -D_GNU_SOURCE $(INCLUDES) -DCLEANROOM_VERSION='"$(VERSION)"'
 
 # The library versions each build was compiled against, for --version:
 # from the Debian source packages deps.sh built, or from pkg-config. These
@@ -122,8 +128,8 @@ $(B)/gen/versions.h: $(DEPS_STAMP) Makefile | $(BOOTSTRAP)
 $(B)/asan/gen/versions.h: Makefile | $(BOOTSTRAP_CHECK)
 	$(call versions_h,AVER)
 
-$(B)/obj/src/version.o: $(B)/gen/versions.h
-$(B)/asan/obj/src/version.o: $(B)/asan/gen/versions.h
+$(B)/obj/src/base/version.o: $(B)/gen/versions.h
+$(B)/asan/obj/src/base/version.o: $(B)/asan/gen/versions.h
 
 $(B)/obj/%.o: %.c | $(BOOTSTRAP) $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -164,19 +170,20 @@ $(B)/tools/diff-run: tests/diff/run.c tests/diff/gen.c | $(BOOTSTRAP_CHECK)
 	@mkdir -p $(@D)
 	$(TOOLCC) -o $@ $<
 
-FUZZ_SRCS := src/envfile.c src/vars.c src/envfmt.c src/err.c src/buf.c \
-	src/io.c src/vec.c src/arena.c src/utf8.c
+FUZZ_SRCS := src/input/envfile.c src/input/vars.c src/input/envfmt.c \
+	$(addprefix src/base/,err.c buf.c io.c vec.c arena.c utf8.c)
 $(B)/fuzz/fuzz_envfile: tests/fuzz/fuzz_envfile.c $(FUZZ_SRCS) \
 		| $(BOOTSTRAP_CHECK)
 	@mkdir -p $(@D)
-	clang -g -O1 -D_GNU_SOURCE -Isrc \
+	clang -g -O1 -D_GNU_SOURCE $(INCLUDES) \
 		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -o $@ $^
 
-$(B)/fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c src/spec.c src/units.c src/err.c \
-		src/buf.c src/io.c src/vec.c | $(BOOTSTRAP_CHECK)
+$(B)/fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c src/input/spec.c \
+		$(addprefix src/base/,units.c err.c buf.c io.c vec.c) \
+		| $(BOOTSTRAP_CHECK)
 	@mkdir -p $(@D)
-	clang -g -O1 -D_GNU_SOURCE -Isrc \
+	clang -g -O1 -D_GNU_SOURCE $(INCLUDES) \
 		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -o $@ $(filter %.c,$^) -lyaml
 
@@ -188,13 +195,14 @@ $(B)/tools/try-syscall: tests/tools/try-syscall.c | $(BOOTSTRAP) $(DEPS_STAMP)
 	$(SCC) -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) \
 		$(SCPPFLAGS) -o $@ $<
 
-FUZZ_MANIFEST_SRCS := $(sort $(wildcard src/manifest*.c)) src/err.c src/buf.c \
-	src/io.c src/findings.c src/spec.c src/units.c src/vec.c src/hex.c \
-	src/utf8.c
+FUZZ_MANIFEST_SRCS := $(sort $(wildcard src/proof/manifest/*.c)) \
+	src/input/manifest_json.c src/input/spec.c \
+	$(addprefix src/base/,err.c buf.c io.c findings.c units.c vec.c hex.c \
+		utf8.c)
 $(B)/fuzz/fuzz_manifest: tests/fuzz/fuzz_manifest.c $(FUZZ_MANIFEST_SRCS) \
 		| $(BOOTSTRAP_CHECK)
 	@mkdir -p $(@D)
-	clang -g -O1 -D_GNU_SOURCE -Isrc \
+	clang -g -O1 -D_GNU_SOURCE $(INCLUDES) \
 		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -o $@ $(filter %.c,$^) \
 		-lyaml -lnettle

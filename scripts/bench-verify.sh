@@ -18,7 +18,7 @@
 #
 # The timed command is `cleanroom verify` when `CLEANROOM verify --help`
 # succeeds (VERIFY_ARGS and VERIFY_ARGS_B override its arguments), and
-# otherwise a small driver compiled here against src/tree.c and src/scan.c
+# otherwise a small driver compiled here against src/proof/tree.c and src/secret/scan.c
 # (the same code, the same musl/nettle build) that runs the pass and
 # writes the lock. The driver also measures the ceiling (SHA-256 and the
 # scan with no I/O), checks A's lock against sha256sum, and is what
@@ -309,11 +309,13 @@ int main(int argc, char **argv)
 C
 
 deps=$repo/build/deps
+s=$repo/src
 musl-gcc -std=c11 -O2 -g -D_GNU_SOURCE -static -isystem "$deps/uapi" \
-	-I"$deps/include" -I"$repo/src" -o "$work/driver" "$work/driver.c" \
-	"$repo/src/tree.c" "$repo/src/scan.c" "$repo/src/buf.c" \
-	"$repo/src/beneath.c" "$repo/src/io.c" "$repo/src/url.c" "$repo/src/hex.c" \
-	"$repo/src/vec.c" "$repo/src/err.c" "$deps/lib/libnettle.a"
+	-I"$deps/include" -I"$s/base" -I"$s/input" -I"$s/secret" -I"$s/proof" \
+	-o "$work/driver" "$work/driver.c" \
+	"$s/proof/tree.c" "$s/secret/scan.c" "$s/base/buf.c" \
+	"$s/base/beneath.c" "$s/base/io.c" "$s/input/url.c" "$s/base/hex.c" \
+	"$s/base/vec.c" "$s/base/err.c" "$deps/lib/libnettle.a"
 drv_a="$work/driver $work/secrets.txt $work/A.lock A"
 drv_b="$work/driver $work/secrets.txt $work/B.lock B"
 if "$cr" verify --help >/dev/null 2>&1; then

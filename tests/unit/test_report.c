@@ -63,12 +63,20 @@ TAP_SUITE(report_golden)
 		{"PIN_SECRET", "4711", 4},
 	};
 	struct policy_var vars[] = {
-		{.name = "RAILS_ENV", .value = "production", .len = 10,
+		{.name = "RAILS_ENV",
+		 .value = "production",
+		 .len = 10,
 		 .source = SRC_PRESET},
-		{.name = "STRIPE_SECRET_KEY", .source = SRC_FILE,
-		 .file = ".aptible.env", .line = 3, .secret = 1, .withheld = 1,
+		{.name = "STRIPE_SECRET_KEY",
+		 .source = SRC_FILE,
+		 .file = ".aptible.env",
+		 .line = 3,
+		 .secret = 1,
+		 .withheld = 1,
 		 .why = "*_SECRET_*"},
-		{.name = "PIN_SECRET", .source = SRC_FLAG, .secret = 1,
+		{.name = "PIN_SECRET",
+		 .source = SRC_FLAG,
+		 .secret = 1,
 		 .why = "*_SECRET*"},
 	};
 	struct policy pol = {.v = vars, .n = 3};
@@ -103,8 +111,8 @@ TAP_SUITE(report_golden)
 	    "0000000000000000000000000000000000000000000000000000000000000000"
 	    "  out/js/b.js\n");
 	strcpy(st.kernel, "6.1.0-test x86_64");
-	st.layer[0] = (struct sandbox_layer){.name = "landlock",
-					     .state = LAYER_ON};
+	st.layer[0] =
+		(struct sandbox_layer){.name = "landlock", .state = LAYER_ON};
 	strcpy(st.layer[0].detail, "v6 fs+tcp");
 	st.layer[1] = (struct sandbox_layer){.name = "netns",
 					     .state = LAYER_OFF_BLOCKED};

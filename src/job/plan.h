@@ -1,6 +1,6 @@
 /*
- * The sandbox plan of a job, as plain data (sandbox.h's struct
- * sandbox_plan) with the absolute paths it points at: the output roots
+ * The sandbox plan of a job, as plain data (struct sandbox_plan, which
+ * sandbox.h applies) with the absolute paths it points at: the output roots
  * and the writable directories the build may write beneath, the env files
  * it may not read, the network, limits, user and strictness of the
  * configuration. Every path is the configuration's, made absolute against
@@ -18,7 +18,26 @@
 
 #include "config.h"
 #include "err.h"
-#include "sandbox.h"
+#include "spec.h"
+
+/* What the build may do, as sandbox.h applies it. */
+struct sandbox_plan {
+	const char *workdir; /* absolute; the caller chdirs there */
+	/* Absolute paths the build may write beneath: output roots, scratch
+	 * dirs, the private TMPDIR. The caller creates them beforehand (and,
+	 * with `user`, makes them writable by that user: sandbox_user_ids). */
+	const char *const *writable;
+	size_t nwritable;
+	/* Absolute paths of the env files, to be unreadable by the build. A
+	 * path that does not exist is skipped (nothing to hide). */
+	const char *const *hidden;
+	size_t nhidden;
+	int deny_network;
+	struct spec_limits limits; /* -1 = unset: leave the inherited limit */
+	/* NULL: keep uid/gid; else a user name or uid, only when root. */
+	const char *user;
+	int strict;
+};
 
 struct plan {
 	struct sandbox_plan sb;

@@ -83,8 +83,8 @@
 struct watch_stream {
 	const char *const *s;
 	size_t n;
-	unsigned char *seen; /* 1 where s[i] was found */
-	size_t *left;	     /* how many are not found yet */
+	unsigned char *seen;		  /* 1 where s[i] was found */
+	size_t *left;			  /* how many are not found yet */
 	char (*line)[SUPERVISE_LINE_MAX]; /* where s[i] was first found */
 	/* The current line's last bytes, from earlier reads: a tool may
 	 * write a line in pieces (GNU's error() writes the program's name,
@@ -576,8 +576,8 @@ static void run_child(const struct sv *sv, int null_fd, int out_w, int err_w,
  * SUPERVISE_LINE_MAX / 2 bytes before at (in w->cur for the part that
  * came in earlier reads) to the line's end, SUPERVISE_LINE_MAX - 1 bytes
  * at most. */
-static void keep_line(const struct watch_stream *w, char *line,
-		      const char *p, size_t n, const char *at)
+static void keep_line(const struct watch_stream *w, char *line, const char *p,
+		      size_t n, const char *at)
 {
 	const size_t half = SUPERVISE_LINE_MAX / 2;
 	const char *start = at, *end;
@@ -1280,8 +1280,7 @@ static int results(struct sv *sv, struct err *e)
 	r->nwatched = sv->o->nwatch - sv->watch_left;
 	if (r->nwatched > 0) {
 		r->watched = calloc(r->nwatched, sizeof *r->watched);
-		r->watched_line =
-			calloc(r->nwatched, sizeof *r->watched_line);
+		r->watched_line = calloc(r->nwatched, sizeof *r->watched_line);
 		if (r->watched == NULL || r->watched_line == NULL) {
 			free(r->watched);
 			free(r->watched_line);
@@ -1398,8 +1397,7 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 	sv.watch_seen = calloc(o->nwatch + 1, 1);
 	sv.watch_line = calloc(o->nwatch + 1, sizeof *sv.watch_line);
 	sv.watch_left = o->nwatch;
-	if (sv.seen == NULL || sv.watch_seen == NULL ||
-	    sv.watch_line == NULL) {
+	if (sv.seen == NULL || sv.watch_seen == NULL || sv.watch_line == NULL) {
 		err_sys(e, ENOMEM, "build");
 		goto out;
 	}

@@ -834,8 +834,7 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 				       : "the outputs are over max_bytes";
 	} else {
 		if (sibling_check_tree(&r->tree, sc, o->secrets, o->nsecrets,
-				       NULL, &r->findings, &r->siblings,
-				       e) < 0)
+				       NULL, &r->findings, &r->siblings, e) < 0)
 			goto out;
 		if (s->outputs.manifest != MF_NONE &&
 		    s->outputs.manifest != MF_UNSET &&

@@ -12,6 +12,7 @@
 #ifndef CLEANROOM_CONFIG_H
 #define CLEANROOM_CONFIG_H
 
+#include "names.h"
 #include "err.h"
 #include "preset.h"
 #include "spec.h"
@@ -29,15 +30,9 @@ struct config {
 	int env_files_default;	     /* env.files is the .aptible.env default */
 };
 
-/* The default env file, read when present and no other is named. */
-#define CONFIG_DEFAULT_ENV_FILE ".aptible.env"
-
 /* Names inherited from the caller by default (DESIGN.md "The
  * environment"), NULL-terminated; presets add their own. */
 extern const char *const config_default_inherit[];
-
-/* The spec file looked for when -f is not given. */
-#define CONFIG_SPEC_FILE "cleanroom.yml"
 
 /*
  * Merges the framework preset, the spec file (file; an empty spec when

@@ -13,8 +13,8 @@
 #include "job.h"
 
 struct run_opts {
-	int expect_lock;    /* the outputs must match the existing lock */
-	int report; /* render the JSON report's members in j->report */
+	int expect_lock; /* the outputs must match the existing lock */
+	int report;	 /* render the JSON report's members in j->report */
 	/* The build's standard output is relayed to stderr (--report -
 	 * has standard output). */
 	int stdout_to_stderr;

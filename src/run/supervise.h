@@ -32,7 +32,7 @@
 #define SUPERVISE_GRACE_MS  10000 /* SIGTERM to SIGKILL after a timeout */
 #define SUPERVISE_DRAIN_MS  1000  /* output left open after the exit */
 #define SUPERVISE_WATCH_MAX 64	  /* longest string opts.watch may hold */
-#define SUPERVISE_LINE_MAX 512	  /* a watched string's line, kept */
+#define SUPERVISE_LINE_MAX  512	  /* a watched string's line, kept */
 
 struct supervise_opts {
 	/* argv[0] without a slash is searched in the PATH of envp (not

@@ -28,17 +28,13 @@
 
 #include <stddef.h>
 
+#include "names.h"
 #include "buf.h"
 #include "config.h"
 #include "err.h"
 #include "plan.h"
 #include "policy.h"
 #include "spec.h"
-
-/* cleanroom's own state beneath the workdir (freshness.h's stamp and
- * cache, start's lock and kept outputs, reproduce's copies): the one
- * spelling of the name. */
-#define JOB_STATE_DIR ".cleanroom"
 
 enum job_policy {
 	JOB_POLICY_NONE,     /* no policy (the env files are not read) */

@@ -236,9 +236,10 @@ static int merge_outputs(const struct spec *ov, const struct spec *file,
 	s->outputs.max_files = ov->outputs.max_files >= 0
 				       ? ov->outputs.max_files
 				       : file->outputs.max_files;
-	s->outputs.verify_timeout_ms = ov->outputs.verify_timeout_ms >= 0
-					       ? ov->outputs.verify_timeout_ms
-					       : file->outputs.verify_timeout_ms;
+	s->outputs.verify_timeout_ms =
+		ov->outputs.verify_timeout_ms >= 0
+			? ov->outputs.verify_timeout_ms
+			: file->outputs.verify_timeout_ms;
 	return 0;
 }
 

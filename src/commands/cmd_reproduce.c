@@ -276,8 +276,8 @@ static void child_build(struct repro *r, int i, int fd, const sigset_t *mask)
 	char tz[160], lang[160], lc_all[160];
 	char **env = variant_environ(r->j->env, v, tz, lang, lc_all);
 	struct run_opts ro = {
-		.stdout_to_stderr = r->c->report != NULL &&
-				    strcmp(r->c->report, "-") == 0,
+		.stdout_to_stderr =
+			r->c->report != NULL && strcmp(r->c->report, "-") == 0,
 	};
 	struct spec ov;
 	struct job j;

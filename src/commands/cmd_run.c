@@ -399,12 +399,13 @@ static void write_hint(const struct run *r)
 			 "(--output DIR) instead",
 			 path.p);
 	else
-		err_hint(&why,
-			 "if the build writes its assets elsewhere, make that "
-			 "directory an output root (--output DIR, outputs.root) "
-			 "so that they are verified; a cache or scratch "
-			 "directory the image does not serve can be made "
-			 "writable with --allow-write DIR (sandbox.writable)");
+		err_hint(
+			&why,
+			"if the build writes its assets elsewhere, make that "
+			"directory an output root (--output DIR, outputs.root) "
+			"so that they are verified; a cache or scratch "
+			"directory the image does not serve can be made "
+			"writable with --allow-write DIR (sandbox.writable)");
 	msg_error(&why);
 out:
 	buf_free(&where);

@@ -5,8 +5,7 @@
  */
 #include "cli.h"
 
-#include "config.h"
-#include "lock.h"
+#include "names.h"
 #include "vec.h"
 
 #include <errno.h>
@@ -109,8 +108,7 @@ static const struct opt opts[] = {
 	 ") when the outputs differ from the existing lock",
 	 NULL},
 	{"no-lock", 0, FLAG, F(no_lock), BIT(CMD_VERIFY), NULL,
-	 "pass without a lock to compare with (otherwise "
-	 EXIT_VERIFY_S ")",
+	 "pass without a lock to compare with (otherwise " EXIT_VERIFY_S ")",
 	 NULL},
 	{"verify", 0, STR, F(verify), BIT(CMD_START), "MODE",
 	 "how a fresh output set is checked: sizes (default) or full",

@@ -406,8 +406,8 @@ int report_write(const char *path, const char *command, int status,
 		err_format(why, reason, sizeof reason);
 	if (buf_adds(&text, "{\"cleanroom\": ") < 0 ||
 	    jstr(&text, command) < 0 ||
-	    buf_printf(&text, ", \"exit_status\": %d, \"reason\": ",
-		       status) < 0 ||
+	    buf_printf(&text, ", \"exit_status\": %d, \"reason\": ", status) <
+		    0 ||
 	    jstr(&text, why != NULL ? reason : NULL) < 0 ||
 	    buf_adds(&text, ", \"hint\": ") < 0 ||
 	    jstr(&text, why != NULL && why->hint[0] ? why->hint : NULL) < 0 ||
@@ -418,8 +418,9 @@ int report_write(const char *path, const char *command, int status,
 	}
 	if (strcmp(path, "-") == 0) {
 		if (io_write_all(STDOUT_FILENO, text.p, text.len) < 0) {
-			err_sys(e, errno, "writing the report to standard "
-					  "output");
+			err_sys(e, errno,
+				"writing the report to standard "
+				"output");
 			goto out;
 		}
 	} else if (report_path_check(path, e) < 0) {

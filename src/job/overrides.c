@@ -170,7 +170,8 @@ static int output_flags(const struct cli *c, struct spec *ov, struct err *e)
 	    units_parse_duration(c->verify_timeout,
 				 &ov->outputs.verify_timeout_ms) < 0)
 		return flag_err(e, "--verify-timeout", c->verify_timeout,
-				"bad duration", "durations look like 90s or 10m");
+				"bad duration",
+				"durations look like 90s or 10m");
 	return 0;
 }
 

@@ -8,15 +8,16 @@
  * sandbox_summary formats the one line the caller shows, and a failure in
  * the child is one line written to a file descriptor the caller chose.
  *
- * The calls, in order: sandbox_probe (no lasting effect on this process),
- * sandbox_missing (for --strict), sandbox_summary, sandbox_prepare (in the
- * parent: resolves the user, opens the Landlock rules, builds the seccomp
- * program), fork, sandbox_apply (in the child), exec. Ownership: the plan
- * and the status are the caller's; sandbox_prepare allocates the prepared
- * sandbox, which copies what it needs and borrows nothing from the plan,
- * and sandbox_prepared_free releases it (in the parent; the child never
- * frees it, it execs or _exits). Every name and text a function here
- * returns is static, or points into the caller's status.
+ * The plan is job/plan.h's struct sandbox_plan: the job builds it, pure
+ * data, before any of this runs. The calls, in order: sandbox_probe (no lasting
+ * effect on this process), sandbox_missing (for --strict), sandbox_summary,
+ * sandbox_prepare (in the parent: resolves the user, opens the Landlock rules,
+ * builds the seccomp program), fork, sandbox_apply (in the child), exec.
+ * Ownership: the plan and the status are the caller's; sandbox_prepare
+ * allocates the prepared sandbox, which copies what it needs and borrows
+ * nothing from the plan, and sandbox_prepared_free releases it (in the parent;
+ * the child never frees it, it execs or _exits). Every name and text a function
+ * here returns is static, or points into the caller's status.
  */
 #ifndef CLEANROOM_SANDBOX_H
 #define CLEANROOM_SANDBOX_H
@@ -30,25 +31,8 @@
 
 #include "buf.h"
 #include "err.h"
+#include "plan.h"
 #include "spec.h"
-
-struct sandbox_plan {
-	const char *workdir; /* absolute; the caller chdirs there */
-	/* Absolute paths the build may write beneath: output roots, scratch
-	 * dirs, the private TMPDIR. The caller creates them beforehand (and,
-	 * with `user`, makes them writable by that user: sandbox_user_ids). */
-	const char *const *writable;
-	size_t nwritable;
-	/* Absolute paths of the env files, to be unreadable by the build. A
-	 * path that does not exist is skipped (nothing to hide). */
-	const char *const *hidden;
-	size_t nhidden;
-	int deny_network;
-	struct spec_limits limits; /* -1 = unset: leave the inherited limit */
-	/* NULL: keep uid/gid; else a user name or uid, only when root. */
-	const char *user;
-	int strict;
-};
 
 enum layer_state {
 	LAYER_ON,

@@ -13,16 +13,15 @@
 #include <string.h>
 
 static const char *const asset_exts[] = {
-	".js",	 ".mjs", ".cjs", ".css", ".map",  ".html", ".json",
-	".svg",	 ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif",
-	".ico",	 ".woff", ".woff2", ".ttf", ".eot", ".gz",  ".br",
-	".zst",	 ".wasm", NULL,
+	".js",	  ".mjs", ".cjs",  ".css", ".map",  ".html", ".json", ".svg",
+	".png",	  ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".ico",  ".woff",
+	".woff2", ".ttf", ".eot",  ".gz",  ".br",   ".zst",  ".wasm", NULL,
 };
 
 /* Directory names build tools write their output to. */
 static const char *const asset_dirs[] = {
-	"assets", "build", "dist", "packs", "static", "staticfiles",
-	"js",	  "css",   "vite", NULL,
+	"assets",      "build", "dist", "packs", "static",
+	"staticfiles", "js",	"css",	"vite",	 NULL,
 };
 
 static int in_list(const char *s, size_t n, const char *const *list)
@@ -123,7 +122,8 @@ void refusal_parse(const char *line, const char *wd_abs, struct refusal *r)
 	size_t wl = strlen(wd_abs);
 
 	memset(r, 0, sizeof *r);
-	if (!quoted(line, found) && !after(line, "cannot create ", ":", found) &&
+	if (!quoted(line, found) &&
+	    !after(line, "cannot create ", ":", found) &&
 	    !after(line, "rb_sysopen - ", " \t\r", found))
 		return;
 	if (wl > 1 && strncmp(found, wd_abs, wl) == 0 && found[wl] == '/') {

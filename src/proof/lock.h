@@ -12,12 +12,9 @@
 
 #include <stddef.h>
 
+#include "names.h"
 #include "buf.h"
 #include "err.h"
-
-/* The lock's name in the first output root when the spec names no other
- * (outputs.lock). */
-#define LOCK_DEFAULT_NAME "cleanroom.lock"
 
 struct lock_entry {
 	char *path;

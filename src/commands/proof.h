@@ -12,9 +12,9 @@
 #include "job.h"
 
 struct proof_opts {
-	int write_lock;	    /* lock: write it; verify: it must match */
-	int lock_optional;  /* verify --no-lock: no lock passes */
-	int report;	    /* render the JSON report's members in j->report */
+	int write_lock;	   /* lock: write it; verify: it must match */
+	int lock_optional; /* verify --no-lock: no lock passes */
+	int report;	   /* render the JSON report's members in j->report */
 };
 
 /* j must hold a policy (JOB_POLICY_SECRETS at least); j and o are the
