@@ -83,8 +83,8 @@ static int make_dirs(struct run *r, struct err *e)
 	if (leftover_sweep_scratch(&swept) < 0)
 		msg_debug("sweeping %s: %s", LEFTOVER_SCRATCH_DIR,
 			  strerror(errno));
-	note_swept(swept, swept == 1 ? "scratch directory"
-				     : "scratch directories");
+	note_swept(swept,
+		   swept == 1 ? "scratch directory" : "scratch directories");
 	if (leftover_scratch_template(r->tmpdir, sizeof r->tmpdir) < 0 ||
 	    mkdtemp(r->tmpdir) == NULL) {
 		r->tmpdir[0] = '\0';

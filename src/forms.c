@@ -334,8 +334,7 @@ struct expansion {
 
 static int add(struct expansion *x, enum enc e)
 {
-	return x->fn(x->enc.p ? x->enc.p : "", x->enc.len, x->names[e],
-		     x->arg);
+	return x->fn(x->enc.p ? x->enc.p : "", x->enc.len, x->names[e], x->arg);
 }
 
 /* Every form of the bytes v[0 .. n), simple forms first, so that a form

@@ -26,8 +26,7 @@
  * html", "url", "encodeURI", "base64" or "hex"; for a URL's password the
  * same prefixed with "URL password, ". A non-zero return stops the
  * generator and is returned. */
-typedef int forms_fn(const void *p, size_t n, const char *encoding,
-		     void *arg);
+typedef int forms_fn(const void *p, size_t n, const char *encoding, void *arg);
 
 /*
  * Calls fn for every form of value[0 .. len) when len >= min, then, when

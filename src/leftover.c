@@ -155,8 +155,8 @@ int leftover_sweep_locks(const char *const *roots, size_t nroots,
 			 size_t *removed)
 {
 	const char *leaf;
-	int dfd = tree_out_parent(roots, nroots, pins, lock_path, 0, &leaf),
-	    rc, saved;
+	int dfd = tree_out_parent(roots, nroots, pins, lock_path, 0, &leaf), rc,
+	    saved;
 
 	*removed = 0;
 	if (dfd < 0)

@@ -59,9 +59,7 @@ static int ground(struct termsafe *t, unsigned char c, struct buf *out)
 	switch (c) {
 	case '\n': return cr ? 0 : buf_addc(out, '\n');
 	case '\t': return buf_addc(out, '\t');
-	case '\r':
-		t->after_cr = 1;
-		return buf_addc(out, '\n');
+	case '\r': t->after_cr = 1; return buf_addc(out, '\n');
 	case CH_ESC:
 		t->state = ESC;
 		t->held[0] = c;
@@ -80,8 +78,7 @@ static int is_sgr_param(unsigned char c)
 	return (c >= '0' && c <= '9') || c == ';' || c == ':';
 }
 
-int termsafe_feed(struct termsafe *t, const void *p, size_t n,
-		  struct buf *out)
+int termsafe_feed(struct termsafe *t, const void *p, size_t n, struct buf *out)
 {
 	const unsigned char *b = p;
 
@@ -125,8 +122,7 @@ int termsafe_feed(struct termsafe *t, const void *p, size_t n,
 				t->state = GROUND;
 				continue;
 			}
-			if (is_sgr_param(c) &&
-			    t->nheld < sizeof t->held) {
+			if (is_sgr_param(c) && t->nheld < sizeof t->held) {
 				t->held[t->nheld++] = c;
 				continue;
 			}

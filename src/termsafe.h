@@ -53,8 +53,7 @@ struct termsafe {
 void termsafe_init(struct termsafe *t);
 /* Appends to out what n more bytes of the stream make final. Returns 0,
  * or -1 when out of memory (errno ENOMEM). */
-int termsafe_feed(struct termsafe *t, const void *p, size_t n,
-		  struct buf *out);
+int termsafe_feed(struct termsafe *t, const void *p, size_t n, struct buf *out);
 /* End of the stream: appends what is held back, neutralised, and the
  * colour reset when one is due; t is then as initialised. Returns 0 or
  * -1 (ENOMEM). */

@@ -769,17 +769,17 @@ static int lock_exclusions(const struct verify_opts *o, struct verify_result *r,
 	(*excl)[(*nexcl)++] = o->lock_path;
 	for (size_t i = 0; i < *ntmp; i++) {
 		const struct leftover_temp *t = &(*tmp)[i];
+		const char *why =
+			t->gone ? "a temporary lock left by a killed "
+				  "cleanroom (pid %ld): not an "
+				  "output; it could not be removed"
+				: "a temporary lock of pid %ld, which "
+				  "is running: not an output, and "
+				  "the outputs may be changing";
 
 		(*excl)[(*nexcl)++] = t->path;
 		if (findings_add(&r->findings, t->gone ? FIND_WARN : FIND_ERROR,
-				 "outputs", t->path,
-				 t->gone ? "a temporary lock left by a killed "
-					   "cleanroom (pid %ld): not an output; "
-					   "it could not be removed"
-					 : "a temporary lock of pid %ld, which "
-					   "is running: not an output, and the "
-					   "outputs may be changing",
-				 (long)t->pid) < 0)
+				 "outputs", t->path, why, (long)t->pid) < 0)
 			return -1;
 	}
 	return 0;

@@ -28,8 +28,8 @@ static int filtered(const char *in, size_t n, const size_t *sizes,
 	return termsafe_finish(&t, out);
 }
 
-static void check(const char *what, const char *in, size_t n,
-		  const char *want, size_t wlen)
+static void check(const char *what, const char *in, size_t n, const char *want,
+		  size_t wlen)
 {
 	int ok = 1;
 
@@ -72,7 +72,8 @@ TAP_SUITE(termsafe_sequences)
 	check("a private-mode CSI is not a colour", S("\033[?1049h\033[?25l"),
 	      S("\\x1b[?1049h\\x1b[?25l"));
 	check("a CSI that is not m is text", S("\033[31;1H"), S("\\x1b[31;1H"));
-	check("OSC title and hyperlink", S("\033]0;pwned\007\033]8;;http://x\033\\"),
+	check("OSC title and hyperlink",
+	      S("\033]0;pwned\007\033]8;;http://x\033\\"),
 	      S("\\x1b]0;pwned\\x07\\x1b]8;;http://x\\x1b\\"));
 	check("reset and save/restore cursor", S("\033c\0337\0338"),
 	      S("\\x1bc\\x1b7\\x1b8"));
@@ -81,11 +82,14 @@ TAP_SUITE(termsafe_sequences)
 	check("ESC ESC [ m: the second starts a colour", S("\033\033[0m"),
 	      S("\\x1b\033[0m\033[0m"));
 	check("C1 controls in UTF-8 (CSI, OSC, NEL)",
-	      S("\xc2\x9b" "2K\xc2\x9d" "0;t\xc2\x85"), S("\\u009b2K\\u009d0;t\\u0085"));
+	      S("\xc2\x9b"
+		"2K\xc2\x9d"
+		"0;t\xc2\x85"),
+	      S("\\u009b2K\\u009d0;t\\u0085"));
 	check("other U+0080.. characters pass", S("\xc2\xa9 \xc2\xa0"),
 	      S("\xc2\xa9 \xc2\xa0"));
-	check("a held ESC or lead byte at the end is released",
-	      S("x\033"), S("x\\x1b"));
+	check("a held ESC or lead byte at the end is released", S("x\033"),
+	      S("x\\x1b"));
 	check("a partial colour at the end is text", S("x\033[31"),
 	      S("x\\x1b[31"));
 	check("a lone 0xC2 at the end passes", S("x\xc2"), S("x\xc2"));
