@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark: the cost of the clean room around a trivial build. Compares
-# `cleanroom run --network deny -- /bin/true` (probe, plan, every sandbox
-# layer, supervision, verification of an empty output set, lock) with
-# `env -i /bin/true` (no sandbox at all) and bubblewrap with a network
-# namespace, in one hyperfine run. Prints medians, ratios and cleanroom's
+# `cleanroom run --network deny -- /bin/sh -c ': > out/t.txt'` (probe,
+# plan, every sandbox layer, supervision, verification of a one-file
+# output set, lock; an empty set fails since min_files defaults to 1) with
+# the same command under `env -i` (no sandbox at all) and under bubblewrap
+# with a network and a pid namespace, in one hyperfine run. Prints medians, ratios and cleanroom's
 # overhead over a bare exec; asserts nothing.
 #
 # Usage: scripts/bench-run.sh [CLEANROOM]
@@ -16,10 +17,12 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
+mkdir out
+build=": > out/t.txt"
 hyperfine -N --warmup 30 --runs 300 --export-csv "$work/h.csv" \
-	-n cleanroom "$cr -q run --framework none --network deny --output out -- /bin/true" \
-	-n "env -i" "env -i /bin/true" \
-	-n bwrap "bwrap --ro-bind / / --unshare-net /bin/true" >/dev/null 2>&1
+	-n cleanroom "$cr -q run --framework none --network deny --output out -- /bin/sh -c '$build'" \
+	-n "env -i" "env -i /bin/sh -c '$build'" \
+	-n bwrap "bwrap --ro-bind / / --bind out out --dev /dev --proc /proc --unshare-net --unshare-pid --die-with-parent /bin/sh -c '$build'" >/dev/null 2>&1
 # CSV columns: command,mean,stddev,median,user,system,min,max
 awk -F, 'NR > 1 { med[$1] = $4 * 1000; order[NR] = $1 }
 	END {

@@ -319,8 +319,11 @@ drv_b="$work/driver $work/secrets.txt $work/B.lock B"
 if "$cr" verify --help >/dev/null 2>&1; then
 	mode="cleanroom verify"
 	# verify exits 65 on A: the planted secrets are findings.
-	run_a="$cr -C $work verify ${VERIFY_ARGS:---output A --env bench.env --manifest none}"
+	# Both pass the whole set through every check: A without a lock
+	# (--no-lock), B against the lock written below, untimed.
+	run_a="$cr -C $work verify ${VERIFY_ARGS:---output A --env bench.env --manifest none --no-lock}"
 	run_b="$cr -C $work verify ${VERIFY_ARGS_B:---output B --manifest none}"
+	"$cr" -q -C "$work" lock ${VERIFY_ARGS_B:---output B --manifest none}
 else
 	mode="the tree_hash_scan driver (no cleanroom verify yet)"
 	run_a=$drv_a

@@ -108,6 +108,10 @@ static const struct opt opts[] = {
 	 "fail (" EXIT_VERIFY_S
 	 ") when the outputs differ from the existing lock",
 	 NULL},
+	{"no-lock", 0, FLAG, F(no_lock), BIT(CMD_VERIFY), NULL,
+	 "pass without a lock to compare with (otherwise "
+	 EXIT_VERIFY_S ")",
+	 NULL},
 	{"verify", 0, STR, F(verify), BIT(CMD_START), "MODE",
 	 "how a fresh output set is checked: sizes (default) or full",
 	 "sizes full"},

@@ -57,6 +57,7 @@ struct cli {
 	int files_only;	    /* env */
 	int show_secrets;   /* env */
 	int expect_lock;    /* run */
+	int no_lock;	    /* verify: pass without a lock */
 	int serve_stale;    /* start */
 	int init, no_init;  /* start: --init, --no-init (neither: when PID 1) */
 

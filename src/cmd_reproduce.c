@@ -275,7 +275,10 @@ static void child_build(struct repro *r, int i, int fd, const sigset_t *mask)
 	struct variant *v = &r->v[i];
 	char tz[160], lang[160], lc_all[160];
 	char **env = variant_environ(r->j->env, v, tz, lang, lc_all);
-	struct run_opts ro = {0};
+	struct run_opts ro = {
+		.stdout_to_stderr = r->c->report != NULL &&
+				    strcmp(r->c->report, "-") == 0,
+	};
 	struct spec ov;
 	struct job j;
 	struct err e = {0};
@@ -707,33 +710,25 @@ out:
 	return rc;
 }
 
-static int write_report(struct repro *r, const struct buf *varied,
-			struct err *e)
+/* The JSON report's members, in the job for main to write. */
+static int render_report(struct repro *r, const struct buf *varied,
+			 struct err *e)
 {
-	struct buf j = {0};
-	int rc = -1;
+	struct buf *j = &r->j->report;
 
-	if (buf_printf(&j, "{\"reproducible\":%s,\"varied\":",
+	if (buf_printf(j, ",\n \"reproducible\": %s, \"varied\": ",
 		       r->ndiff == 0 ? "true" : "false") < 0 ||
-	    buf_add(&j, varied->p, varied->len) < 0 ||
-	    buf_printf(&j,
-		       ",\"builds\":[{\"seconds\":%.3f,\"files\":%zu},"
-		       "{\"seconds\":%.3f,\"files\":%zu}],\"differences\":[",
+	    buf_add(j, varied->p, varied->len) < 0 ||
+	    buf_printf(j,
+		       ",\n \"builds\": [{\"seconds\": %.3f, \"files\": %zu}, "
+		       "{\"seconds\": %.3f, \"files\": %zu}],\n "
+		       "\"differences\": [",
 		       r->v[0].seconds, r->lk[0].n, r->v[1].seconds,
 		       r->lk[1].n) < 0 ||
-	    buf_add(&j, r->json.p ? r->json.p : "", r->json.len) < 0 ||
-	    buf_adds(&j, "]}\n") < 0) {
-		err_sys(e, ENOMEM, "reproduce");
-		goto out;
-	}
-	if (io_write_file_atomic(r->c->report, j.p, j.len) < 0) {
-		err_sys(e, errno, "%s", r->c->report);
-		goto out;
-	}
-	rc = 0;
-out:
-	buf_free(&j);
-	return rc;
+	    buf_add(j, r->json.p ? r->json.p : "", r->json.len) < 0 ||
+	    buf_adds(j, "]") < 0)
+		return err_sys(e, ENOMEM, "reproduce");
+	return 0;
 }
 
 int cmd_reproduce(struct job *j, const struct cli *c, struct err *e)
@@ -791,11 +786,15 @@ int cmd_reproduce(struct job *j, const struct cli *c, struct err *e)
 		err_sys(e, ENOMEM, "reproduce");
 		goto out;
 	}
-	if (io_write_all(STDOUT_FILENO, r.out.p, r.out.len) < 0) {
+	/* With --report -, standard output is the JSON's. */
+	if (io_write_all(c->report != NULL && strcmp(c->report, "-") == 0
+				 ? STDERR_FILENO
+				 : STDOUT_FILENO,
+			 r.out.p, r.out.len) < 0) {
 		err_sys(e, errno, "writing to standard output");
 		goto out;
 	}
-	if (c->report != NULL && write_report(&r, &varied, e) < 0)
+	if (c->report != NULL && render_report(&r, &varied, e) < 0)
 		goto out;
 	msg_info("reproduce: done in %.2f s", (io_now_ms() - t0) / 1e3);
 	if (r.ndiff > 0) {

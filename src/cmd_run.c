@@ -28,6 +28,7 @@
 #include "io.h"
 #include "msg.h"
 #include "policy.h"
+#include "refusal.h"
 #include "report.h"
 #include "sandbox.h"
 #include "supervise.h"
@@ -56,6 +57,7 @@ struct run {
 	char *lock_path;
 	struct tree_pin *pins; /* what each output root was before the build */
 	int have_before, built, verified;
+	int probed; /* st holds the sandbox's layers */
 };
 
 static int nomem(struct err *e)
@@ -375,13 +377,38 @@ static void network_hint(const struct run *r)
 	msg_error(&why);
 }
 
+/* The line of output where the first of signs[0..n) was seen, or "". */
+static const char *sign_line(const struct run *r, const char *const *signs,
+			     size_t n)
+{
+	for (size_t i = 0; i < r->sr.nwatched; i++)
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(r->sr.watched[i], signs[k]) == 0)
+				return r->sr.watched_line[i];
+	return "";
+}
+
+/* Whether text holds a secret value: such a path is not printed. */
+static int holds_secret(const struct run *r, const char *text)
+{
+	for (size_t i = 0; i < r->nmasks; i++)
+		if (r->masks[i] != NULL && r->masks[i][0] != '\0' &&
+		    strstr(text, r->masks[i]) != NULL)
+			return 1;
+	return 0;
+}
+
 /* After a failed build whose output shows a refused write, with Landlock
- * restricting writes: where the build may write, and how to add a place. */
+ * restricting writes: where the build may write, and what to change. A
+ * build's assets written outside the outputs are pointed at an output
+ * root (verified and locked), never at --allow-write (which would ship
+ * them unverified); a cache or scratch path at --allow-write. */
 static void write_hint(const struct run *r)
 {
 	const struct spec *s = &r->j->cfg.spec;
 	const char *sign = seen_sign(r, write_signs, NSIGNS(write_signs));
-	struct buf where = {0};
+	struct buf where = {0}, path = {0}, root = {0};
+	struct refusal rf;
 	struct err why = {0};
 
 	if (!landlock_on(r) || sign == NULL ||
@@ -395,17 +422,46 @@ static void write_hint(const struct run *r)
 		if (buf_printf(&where, "%s%s", where.len ? ", " : "",
 			       s->sandbox.writable.v[i].s) < 0)
 			goto out;
+	refusal_parse(sign_line(r, write_signs, NSIGNS(write_signs)),
+		      r->j->wd_abs, &rf);
+	if (rf.path[0] != '\0' && holds_secret(r, rf.path))
+		rf.path[0] = '\0';
+	if (rf.path[0] != '\0' &&
+	    (msg_escape(&path, rf.path, strlen(rf.path), 0) < 0 ||
+	     msg_escape(&root, rf.root, strlen(rf.root), 0) < 0))
+		goto out;
 	err_set(&why, ERR_CHILD, NULL, 0, 0,
-		"the build was refused a write (its output shows \"%s\"): "
-		"in the clean room it may write only to %s and its own "
-		"TMPDIR",
-		sign, where.p ? where.p : "its outputs");
-	err_hint(&why, "'cleanroom init' writes the reason for each; if the "
-		       "build must write elsewhere, --allow-write PATH (or "
-		       "sandbox.writable in the spec) adds a directory");
+		"the build was refused a write%s%s (its output shows "
+		"\"%s\"): in the clean room it may write only to %s and its "
+		"own TMPDIR",
+		path.p ? " to " : "", path.p ? path.p : "", sign,
+		where.p ? where.p : "its outputs");
+	if (path.p != NULL && rf.asset && rf.beneath)
+		err_hint(&why,
+			 "if the build's assets go to %s, make it an output "
+			 "root, so that they are verified and locked: --output "
+			 "%s (outputs.root in the spec)",
+			 root.p, root.p);
+	else if (path.p != NULL)
+		err_hint(&why,
+			 "if %s is a cache or scratch file that the image "
+			 "does not serve, --allow-write with its directory "
+			 "(sandbox.writable) lets the build write there; if "
+			 "it is an asset, make its directory an output root "
+			 "(--output DIR) instead",
+			 path.p);
+	else
+		err_hint(&why,
+			 "if the build writes its assets elsewhere, make that "
+			 "directory an output root (--output DIR, outputs.root) "
+			 "so that they are verified; a cache or scratch "
+			 "directory the image does not serve can be made "
+			 "writable with --allow-write DIR (sandbox.writable)");
 	msg_error(&why);
 out:
 	buf_free(&where);
+	buf_free(&path);
+	buf_free(&root);
 }
 
 static int build(struct run *r, struct err *e)
@@ -436,6 +492,7 @@ static int build(struct run *r, struct err *e)
 			r->watch[so.nwatch++] = write_signs[i];
 	so.watch = r->watch;
 	so.quiet = msg_level() < MSG_NORMAL;
+	so.stdout_to_stderr = r->o->stdout_to_stderr;
 	if (supervise_run(&so, &r->sr, e) < 0)
 		return -1;
 	r->built = 1;
@@ -527,8 +584,10 @@ static int verify_and_lock(struct run *r, struct err *e)
 	}
 	if (msg_level() >= MSG_NORMAL || !r->vr.passed)
 		(void)io_write_all(STDERR_FILENO, text.p, text.len);
-	if (r->o->report != NULL && report_write(r->o->report, &ri, e) < 0)
+	if (r->o->report && report_json(&ri, &r->j->report) < 0) {
+		nomem(e);
 		goto out;
+	}
 	if (!r->vr.passed) {
 		size_t n = findings_count(&r->vr.findings,
 					  vo.strict ? FIND_WARN : FIND_ERROR);
@@ -545,6 +604,25 @@ out:
 	buf_free(&text);
 	buf_free(&shown);
 	return rc;
+}
+
+/* The report of a run that ended before verification: what the sandbox
+ * was and how the build ended, as far as they got. Best effort: the run
+ * has already failed, and the report keeps at least its status. */
+static void report_unverified(struct run *r)
+{
+	struct report_info ri = {
+		.command_name = "run",
+		.spec = &r->j->cfg.spec,
+		.policy = &r->j->pol,
+		.sandbox = r->probed ? &r->st : NULL,
+		.built = r->built,
+		.build_status = r->built ? r->sr.status : 0,
+		.build_ms = r->built ? r->sr.duration_ms : 0,
+	};
+
+	if (report_json(&ri, &r->j->report) < 0)
+		buf_free(&r->j->report);
 }
 
 static void run_free(struct run *r)
@@ -615,8 +693,10 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 	}
 	t = io_now_ms();
 	if (make_dirs(r, e) < 0 || make_env(r, e) < 0 ||
-	    sandbox_probe(&j->plan.sb, &r->st, e) < 0 ||
-	    sandbox_summary(&r->st, &j->plan.sb, &line) < 0)
+	    sandbox_probe(&j->plan.sb, &r->st, e) < 0)
+		goto out;
+	r->probed = 1;
+	if (sandbox_summary(&r->st, &j->plan.sb, &line) < 0)
 		goto out;
 	msg_info("%s", line.p ? line.p : "sandbox: ?");
 	if (j->plan.sb.strict && sandbox_missing(&r->st, &missing)) {
@@ -689,6 +769,8 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 	msg_info("done in %.2f s", (io_now_ms() - t0) / 1e3);
 	rc = 0;
 out:
+	if (rc < 0 && o->report && j->report.len == 0)
+		report_unverified(r);
 	buf_free(&line);
 	run_free(r);
 	free(r);
@@ -703,7 +785,9 @@ int cmd_run(struct job *j, const struct cli *c, struct err *e)
 	 * fresh. */
 	struct run_opts o = {
 		.expect_lock = c->expect_lock,
-		.report = c->report,
+		.report = c->report != NULL,
+		.stdout_to_stderr =
+			c->report != NULL && strcmp(c->report, "-") == 0,
 		.record_stamp = c->argv == NULL,
 	};
 

@@ -83,6 +83,7 @@ int proof_check(struct job *j, const struct proof_opts *po, struct err *e)
 	vo.lock_path = lock_path;
 	vo.strict = cfgp->spec.sandbox.strict == 1;
 	vo.lock_must_match = !write_lock;
+	vo.lock_optional = po->lock_optional;
 	/* What a killed cleanroom left beside the lock goes first
 	 * (leftover.h): this is the next run it waited for. */
 	if (leftover_sweep_locks(j->roots, j->nroots, NULL, lock_path,
@@ -113,8 +114,10 @@ int proof_check(struct job *j, const struct proof_opts *po, struct err *e)
 	}
 	if (msg_level() >= MSG_NORMAL || !vr.passed)
 		(void)io_write_all(STDERR_FILENO, text.p, text.len);
-	if (po->report != NULL && report_write(po->report, &ri, e) < 0)
+	if (po->report && report_json(&ri, &j->report) < 0) {
+		err_sys(e, ENOMEM, "verify");
 		goto out;
+	}
 	if (!vr.passed) {
 		size_t n = findings_count(&vr.findings,
 					  vo.strict ? FIND_WARN : FIND_ERROR);
@@ -129,7 +132,8 @@ int proof_check(struct job *j, const struct proof_opts *po, struct err *e)
 	if (ri.lock_written)
 		msg_info("lock: %s (%zu files)", ri.lock_path, vr.lock.n);
 	else if (!vr.lock_existed)
-		msg_info("no lock at %s yet: 'cleanroom lock' writes one",
+		msg_info("no lock at %s (--no-lock): 'cleanroom lock' writes "
+			 "one",
 			 ri.lock_path);
 	rc = 0;
 out:
@@ -144,14 +148,15 @@ out:
 
 int cmd_verify(struct job *j, const struct cli *c, struct err *e)
 {
-	struct proof_opts o = {.report = c->report};
+	struct proof_opts o = {.report = c->report != NULL,
+			       .lock_optional = c->no_lock};
 
 	return proof_check(j, &o, e);
 }
 
 int cmd_lock(struct job *j, const struct cli *c, struct err *e)
 {
-	struct proof_opts o = {.write_lock = 1, .report = c->report};
+	struct proof_opts o = {.write_lock = 1, .report = c->report != NULL};
 
 	return proof_check(j, &o, e);
 }

@@ -170,6 +170,7 @@ void job_free(struct job *j)
 	plan_free(&j->plan);
 	config_free(&j->cfg);
 	buf_free(&j->spec_text);
+	buf_free(&j->report);
 	if (j->startfd >= 0) {
 		(void)job_leave(j);
 		(void)close(j->startfd);

@@ -71,11 +71,15 @@ struct job {
 	const char **roots;
 	size_t nroots;
 	char *const *env; /* borrowed: the caller's environment */
+	/* The JSON report's members as the command rendered them (run,
+	 * verify, reproduce: report.h); empty when it rendered none. The
+	 * caller writes the report with the exit status (report_write). */
+	struct buf report;
 };
 
-/* Returns 0, or -1 with e filled (ERR_CONFIG for a bad spec, workdir or
- * env file, located as the user would type the path; ERR_USAGE when -f
- * names a missing file). On failure nothing is held and the current
+/* Returns 0, or -1 with e filled (ERR_CONFIG for a bad, unreadable or
+ * missing spec, workdir or env file, located as the user would type the
+ * path). On failure nothing is held and the current
  * directory is the start directory. */
 int job_load(const struct job_request *rq, struct job *j, struct err *e);
 void job_free(struct job *j);

@@ -13,7 +13,8 @@
 
 struct proof_opts {
 	int write_lock;	    /* lock: write it; verify: it must match */
-	const char *report; /* write the JSON report there, or NULL */
+	int lock_optional;  /* verify --no-lock: no lock passes */
+	int report;	    /* render the JSON report's members in j->report */
 };
 
 /* j must hold a policy (JOB_POLICY_SECRETS at least); j and o are the

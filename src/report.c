@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "envfmt.h"
@@ -353,9 +354,7 @@ int report_json(const struct report_info *ri, struct buf *out)
 {
 	const struct spec *s = ri->spec;
 
-	if (buf_adds(out, "{\"cleanroom\": ") < 0 ||
-	    jstr(out, ri->command_name) < 0 ||
-	    buf_adds(out, ", \"framework\": ") < 0 ||
+	if (buf_adds(out, ",\n \"framework\": ") < 0 ||
 	    jstr(out, spec_framework_name(s->framework)) < 0 ||
 	    buf_adds(out, ", \"command\": [") < 0)
 		return -1;
@@ -373,18 +372,64 @@ int report_json(const struct report_info *ri, struct buf *out)
 	if (json_env(ri, out) < 0 || json_sandbox(ri, out) < 0 ||
 	    json_checks(ri, out) < 0)
 		return -1;
-	return buf_adds(out, "\n}\n");
+	return 0;
 }
 
-int report_write(const char *path, const struct report_info *ri, struct err *e)
+int report_path_check(const char *path, struct err *e)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") == 0 || lstat(path, &st) < 0 ||
+	    S_ISREG(st.st_mode))
+		return 0;
+	err_set(e, ERR_USAGE, NULL, 0, 0,
+		"--report %s: not a regular file (%s): the report replaces "
+		"only a regular file or creates one",
+		path,
+		S_ISLNK(st.st_mode)    ? "a symbolic link"
+		: S_ISDIR(st.st_mode)  ? "a directory"
+		: S_ISFIFO(st.st_mode) ? "a FIFO"
+				       : "a device or socket");
+	err_hint(e, "--report - writes it to standard output");
+	return -1;
+}
+
+int report_write(const char *path, const char *command, int status,
+		 const struct err *why, const struct buf *members,
+		 struct err *e)
 {
 	struct buf text = {0};
-	int rc = 0;
+	char reason[sizeof why->file + sizeof why->msg + 32];
+	int rc = -1;
 
-	if (report_json(ri, &text) < 0)
-		rc = err_sys(e, ENOMEM, "writing the report");
-	else if (io_write_file_atomic(path, text.p, text.len) < 0)
-		rc = err_sys(e, errno, "%s", path);
+	if (why != NULL)
+		err_format(why, reason, sizeof reason);
+	if (buf_adds(&text, "{\"cleanroom\": ") < 0 ||
+	    jstr(&text, command) < 0 ||
+	    buf_printf(&text, ", \"exit_status\": %d, \"reason\": ",
+		       status) < 0 ||
+	    jstr(&text, why != NULL ? reason : NULL) < 0 ||
+	    buf_adds(&text, ", \"hint\": ") < 0 ||
+	    jstr(&text, why != NULL && why->hint[0] ? why->hint : NULL) < 0 ||
+	    buf_add(&text, members->p ? members->p : "", members->len) < 0 ||
+	    buf_adds(&text, "\n}\n") < 0) {
+		err_sys(e, ENOMEM, "writing the report");
+		goto out;
+	}
+	if (strcmp(path, "-") == 0) {
+		if (io_write_all(STDOUT_FILENO, text.p, text.len) < 0) {
+			err_sys(e, errno, "writing the report to standard "
+					  "output");
+			goto out;
+		}
+	} else if (report_path_check(path, e) < 0) {
+		goto out;
+	} else if (io_write_file_atomic(path, text.p, text.len) < 0) {
+		err_sys(e, errno, "%s", path);
+		goto out;
+	}
+	rc = 0;
+out:
 	buf_free(&text);
 	return rc;
 }

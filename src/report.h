@@ -33,12 +33,24 @@ struct report_info {
  * are only read during the call. Returns 0 or -1 (ENOMEM). */
 int report_human(const struct report_info *ri, struct buf *out);
 
-/* The JSON report, appended to the caller's out. Returns 0 or -1
- * (ENOMEM). */
+/* The JSON report's members after the command's name and the exit status
+ * (each with its leading ",\n "), appended to the caller's out. Returns
+ * 0 or -1 (ENOMEM). */
 int report_json(const struct report_info *ri, struct buf *out);
 
-/* Writes the JSON report to path whole or not at all (io.h's atomic
- * write). Returns 0, or -1 with e filled (ERR_SYSTEM). */
-int report_write(const char *path, const struct report_info *ri, struct err *e);
+/* Whether path may receive the report: "-" (standard output), a path
+ * that does not exist, or a regular file, never a link, a device or a
+ * FIFO. Returns 0, or -1 with e filled (ERR_USAGE). */
+int report_path_check(const char *path, struct err *e);
+
+/* Writes the whole report: {"cleanroom": command, "exit_status": status,
+ * "reason": why's message or null, "hint": why's hint or null, then
+ * members (report_json's, or a command's own; may be empty)}. To
+ * standard output for "-"; otherwise whole or not at all (io.h's atomic
+ * write), replacing only a regular file (report_path_check). why is NULL
+ * on success. Returns 0, or -1 with e filled. */
+int report_write(const char *path, const char *command, int status,
+		 const struct err *why, const struct buf *members,
+		 struct err *e);
 
 #endif

@@ -14,7 +14,10 @@
 
 struct run_opts {
 	int expect_lock;    /* the outputs must match the existing lock */
-	const char *report; /* write the JSON report there, or NULL */
+	int report; /* render the JSON report's members in j->report */
+	/* The build's standard output is relayed to stderr (--report -
+	 * has standard output). */
+	int stdout_to_stderr;
 	/* The build is the spec's or the preset's command: take start's
 	 * stamp before it and record it after a verified build, so that an
 	 * image built with `cleanroom run` starts fresh. */

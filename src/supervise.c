@@ -86,6 +86,12 @@ struct watch_stream {
 	size_t n;
 	unsigned char *seen; /* 1 where s[i] was found */
 	size_t *left;	     /* how many are not found yet */
+	char (*line)[SUPERVISE_LINE_MAX]; /* where s[i] was first found */
+	/* The current line's last bytes, from earlier reads: a tool may
+	 * write a line in pieces (GNU's error() writes the program's name,
+	 * the message and the reason separately). */
+	char cur[SUPERVISE_LINE_MAX / 2];
+	size_t ncur;
 	char tail[SUPERVISE_WATCH_MAX - 1];
 	size_t ntail;
 };
@@ -115,6 +121,7 @@ struct sv {
 	struct mask_names *names;
 	unsigned char *seen;
 	unsigned char *watch_seen;
+	char (*watch_line)[SUPERVISE_LINE_MAX];
 	size_t watch_left;
 	long long t0, t_exit, timeout_at, grace_at, drain_at;
 	int exited;	/* the command has exited */
@@ -568,6 +575,59 @@ static void run_child(const struct sv *sv, int null_fd, int out_w, int err_w,
  * split across the two has at most L-1 bytes on either side, so the tail
  * and the head of this read, SUPERVISE_WATCH_MAX - 1 bytes each, hold
  * every such occurrence. */
+/* The line that holds at, one of the n bytes at p: from at most
+ * SUPERVISE_LINE_MAX / 2 bytes before at (in w->cur for the part that
+ * came in earlier reads) to the line's end, SUPERVISE_LINE_MAX - 1 bytes
+ * at most. */
+static void keep_line(const struct watch_stream *w, char *line,
+		      const char *p, size_t n, const char *at)
+{
+	const size_t half = SUPERVISE_LINE_MAX / 2;
+	const char *start = at, *end;
+	size_t len = 0;
+
+	while (start > p && start[-1] != '\n' && (size_t)(at - start) < half)
+		start--;
+	if (start == p) {
+		size_t want = half - (size_t)(at - start);
+		size_t take = w->ncur < want ? w->ncur : want;
+
+		memcpy(line, w->cur + w->ncur - take, take);
+		len = take;
+	}
+	end = start;
+	while (end < p + n && *end != '\n' &&
+	       len + (size_t)(end - start) < SUPERVISE_LINE_MAX - 1)
+		end++;
+	memcpy(line + len, start, (size_t)(end - start));
+	line[len + (size_t)(end - start)] = '\0';
+}
+
+/* w->cur after the n bytes at p: the current line's last bytes. */
+static void track_line(struct watch_stream *w, const char *p, size_t n)
+{
+	const char *nl = memrchr(p, '\n', n);
+
+	if (nl != NULL) {
+		w->ncur = 0;
+		n -= (size_t)(nl + 1 - p);
+		p = nl + 1;
+	}
+	if (n >= sizeof w->cur) {
+		memcpy(w->cur, p + n - sizeof w->cur, sizeof w->cur);
+		w->ncur = sizeof w->cur;
+		return;
+	}
+	if (w->ncur + n > sizeof w->cur) {
+		size_t drop = w->ncur + n - sizeof w->cur;
+
+		memmove(w->cur, w->cur + drop, w->ncur - drop);
+		w->ncur -= drop;
+	}
+	memcpy(w->cur + w->ncur, p, n);
+	w->ncur += n;
+}
+
 static void watch_feed(struct watch_stream *w, const char *p, size_t n)
 {
 	char win[2 * sizeof w->tail];
@@ -583,13 +643,18 @@ static void watch_feed(struct watch_stream *w, const char *p, size_t n)
 
 		if (w->seen[i] || len == 0 || len > SUPERVISE_WATCH_MAX)
 			continue;
-		if (memmem(win, w->ntail + head, w->s[i], len) != NULL ||
-		    memmem(p, n, w->s[i], len) != NULL) {
+		const char *at = memmem(p, n, w->s[i], len);
+
+		if (at == NULL && memmem(win, w->ntail + head, w->s[i], len))
+			at = p; /* across the reads: on the line p continues */
+		if (at != NULL) {
 			w->seen[i] = 1;
 			(*w->left)--;
+			keep_line(w, w->line[i], p, n, at);
 		}
 	}
 	explicit_bzero(win, sizeof win);
+	track_line(w, p, n);
 	if (n >= sizeof w->tail) {
 		memcpy(w->tail, p + n - sizeof w->tail, sizeof w->tail);
 		w->ntail = sizeof w->tail;
@@ -1157,6 +1222,8 @@ void supervise_result_free(struct supervise_result *r)
 	r->nnamed = 0;
 	free(r->watched);
 	r->watched = NULL;
+	free(r->watched_line);
+	r->watched_line = NULL;
 	r->nwatched = 0;
 }
 
@@ -1167,6 +1234,7 @@ static void relays_free(struct sv *sv)
 			close(sv->rl[i].fd);
 		mask_stream_free(&sv->rl[i].ms);
 		explicit_bzero(sv->rl[i].ws.tail, sizeof sv->rl[i].ws.tail);
+		explicit_bzero(sv->rl[i].ws.cur, sizeof sv->rl[i].ws.cur);
 		buf_free(&sv->rl[i].masked);
 		buf_free(&sv->rl[i].buf);
 	}
@@ -1174,6 +1242,10 @@ static void relays_free(struct sv *sv)
 	mask_names_free(sv->names);
 	free(sv->seen);
 	free(sv->watch_seen);
+	if (sv->watch_line != NULL)
+		explicit_bzero(sv->watch_line,
+			       (sv->o->nwatch + 1) * sizeof *sv->watch_line);
+	free(sv->watch_line);
 	free(sv->counted);
 }
 
@@ -1232,14 +1304,24 @@ static int results(struct sv *sv, struct err *e)
 	r->nwatched = sv->o->nwatch - sv->watch_left;
 	if (r->nwatched > 0) {
 		r->watched = calloc(r->nwatched, sizeof *r->watched);
-		if (r->watched == NULL) {
+		r->watched_line =
+			calloc(r->nwatched, sizeof *r->watched_line);
+		if (r->watched == NULL || r->watched_line == NULL) {
+			free(r->watched);
+			free(r->watched_line);
+			r->watched = NULL;
+			r->watched_line = NULL;
 			r->nwatched = 0;
 		} else {
 			size_t k = 0;
 
 			for (size_t i = 0; i < sv->o->nwatch; i++)
-				if (sv->watch_seen[i])
+				if (sv->watch_seen[i]) {
+					memcpy(r->watched_line[k],
+					       sv->watch_line[i],
+					       SUPERVISE_LINE_MAX);
 					r->watched[k++] = sv->o->watch[i];
+				}
 		}
 	}
 	return rc;
@@ -1338,13 +1420,15 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 		goto out;
 	sv.seen = calloc(o->nwithheld + 1, 1);
 	sv.watch_seen = calloc(o->nwatch + 1, 1);
+	sv.watch_line = calloc(o->nwatch + 1, sizeof *sv.watch_line);
 	sv.watch_left = o->nwatch;
-	if (sv.seen == NULL || sv.watch_seen == NULL) {
+	if (sv.seen == NULL || sv.watch_seen == NULL ||
+	    sv.watch_line == NULL) {
 		err_sys(e, ENOMEM, "build");
 		goto out;
 	}
 	for (int i = 0; i < 2; i++) {
-		sv.rl[i].out = i + 1;
+		sv.rl[i].out = o->stdout_to_stderr ? 2 : i + 1;
 		mask_stream_init(&sv.rl[i].ms, sv.mask);
 		termsafe_init(&sv.rl[i].ts);
 		mask_names_stream_init(&sv.rl[i].ns, sv.names, sv.seen);
@@ -1352,6 +1436,7 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 			.s = o->watch,
 			.n = o->nwatch,
 			.seen = sv.watch_seen,
+			.line = sv.watch_line,
 			.left = &sv.watch_left,
 		};
 	}

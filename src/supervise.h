@@ -32,6 +32,7 @@
 #define SUPERVISE_GRACE_MS  10000 /* SIGTERM to SIGKILL after a timeout */
 #define SUPERVISE_DRAIN_MS  1000  /* output left open after the exit */
 #define SUPERVISE_WATCH_MAX 64	  /* longest string opts.watch may hold */
+#define SUPERVISE_LINE_MAX 512	  /* a watched string's line, kept */
 
 struct supervise_opts {
 	/* argv[0] without a slash is searched in the PATH of envp (not
@@ -69,6 +70,9 @@ struct supervise_opts {
 	const char *const *watch;
 	size_t nwatch;
 	int quiet; /* no phase line (errors are still printed) */
+	/* The command's standard output is relayed to stderr, keeping
+	 * cleanroom's standard output for itself (--report -). */
+	int stdout_to_stderr;
 };
 
 struct supervise_result {
@@ -94,8 +98,13 @@ struct supervise_result {
 	const char **named;
 	size_t nnamed;
 	/* The strings of opts->watch that appeared in the output, in the
-	 * order of opts->watch; the strings are opts'. */
+	 * order of opts->watch; the strings are opts'. watched_line[k] is
+	 * the output line where watched[k] was first seen, unmasked and
+	 * NUL-terminated: from at most SUPERVISE_LINE_MAX / 2 bytes before
+	 * the string to the line's end, SUPERVISE_LINE_MAX - 1 bytes at
+	 * most; the array is the result's. */
 	const char **watched;
+	char (*watched_line)[SUPERVISE_LINE_MAX];
 	size_t nwatched;
 };
 

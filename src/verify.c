@@ -243,8 +243,11 @@ static int check_outputs(const struct verify_opts *o, struct verify_result *r,
 			rc |= findings_add(f, FIND_ERROR, "outputs", tf->path,
 					   "forbidden in outputs (%s)", why);
 	}
-	if (whole && s->outputs.min_files >= 0 &&
-	    (int64_t)t->nfiles < s->outputs.min_files)
+	if (whole && t->nfiles == 0 && s->outputs.min_files < 0)
+		rc |= findings_add(f, FIND_ERROR, "outputs", NULL,
+				   "no output files: an empty set passes only "
+				   "with min_files: 0 (--min-files 0)");
+	else if (whole && (int64_t)t->nfiles < s->outputs.min_files)
 		rc |= findings_add(
 			f, FIND_ERROR, "outputs", NULL,
 			"%zu output files, fewer than min_files %lld",
@@ -476,6 +479,21 @@ static void lock_change(enum lock_change what, const char *path,
 						     : "changed");
 }
 
+/* No lock to compare with: a failure where the outputs must match one
+ * (verify, run --expect-lock), unless the caller said none is wanted. A
+ * verify that passes with nothing to compare proves less than it says. */
+static int no_lock(const struct verify_opts *o, struct verify_result *r,
+		   struct err *e)
+{
+	if (!o->lock_must_match || o->lock_optional)
+		return 0;
+	if (findings_add(&r->findings, FIND_ERROR, "lock", o->lock_path,
+			 "no lock to compare with: 'cleanroom lock' (or a "
+			 "run) writes one; --no-lock verifies without") < 0)
+		return nomem(e);
+	return 0;
+}
+
 static int check_lock(const struct verify_opts *o, struct verify_result *r,
 		      struct err *e)
 {
@@ -491,13 +509,13 @@ static int check_lock(const struct verify_opts *o, struct verify_result *r,
 	lock_sort(&r->lock);
 	if (o->previous_set) {
 		if (o->previous == NULL)
-			return 0;
+			return no_lock(o, r, e);
 		r->lock_existed = 1;
 		lock_diff(o->previous, &r->lock, lock_change, &c);
 		return c.rc < 0 ? nomem(e) : 0;
 	}
 	if (o->lock_path == NULL || access(o->lock_path, F_OK) != 0)
-		return 0;
+		return no_lock(o, r, e);
 	lock_init(&old);
 	if (lock_load(o->lock_path, &old, e) < 0) {
 		lock_free(&old);

@@ -42,6 +42,7 @@ struct verify_opts {
 	const struct lock *previous;
 	int strict;	     /* warnings fail */
 	int lock_must_match; /* verify, or run --expect-lock */
+	int lock_optional;   /* lock_must_match, yet no lock passes */
 	/* Per output root, what it was before the build (run), or NULL
 	 * (verify: taken as found). */
 	const struct tree_pin *pins;

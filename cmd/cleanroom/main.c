@@ -15,6 +15,7 @@
 #include "job.h"
 #include "msg.h"
 #include "overrides.h"
+#include "report.h"
 #include "version.h"
 
 /* The one place the caller's environment is read: the job borrows it. */
@@ -73,17 +74,40 @@ static int run_on_job(const struct job_command *jc, const struct cli *c,
 				 .over = &ov,
 				 .policy = jc->policy,
 				 .env = environ};
+	struct buf report = {0};
 	int rc = -1;
 
 	/* env --files-only reads the files it names, nothing else. */
 	if (jc->cmd == CMD_ENV && c->files_only)
 		rq.policy = JOB_POLICY_NONE;
+	/* A report that could not be written is known before the build. */
+	if (c->report != NULL && report_path_check(c->report, e) < 0)
+		return -1;
 	if (overrides_from_cli(c, jc->build_words, &ov, e) == 0 &&
 	    job_load(&rq, &j, e) == 0) {
 		rc = jc->fn(&j, c, e);
+		report = j.report;
+		j.report = (struct buf){0};
 		job_free(&j);
 	}
 	spec_free(&ov);
+	/* Written also on failure, with the status main exits with; from
+	 * the start directory, where the path was typed. */
+	if (c->report != NULL) {
+		struct err werr = {0};
+
+		if (report_write(c->report, cli_cmd_name(c->cmd),
+				 rc < 0 ? err_exit_status(e) : EXIT_OK,
+				 rc < 0 ? e : NULL, &report, &werr) < 0) {
+			/* The command's own failure keeps the exit status. */
+			if (rc < 0)
+				msg_error(&werr);
+			else
+				*e = werr;
+			rc = -1;
+		}
+	}
+	buf_free(&report);
 	return rc;
 }
 

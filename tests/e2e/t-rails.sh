@@ -150,7 +150,7 @@ case "$ERR" in
 	assert_contains "$ERR" "Errno::EACCES: Permission denied @ rb_sysopen - $PWD/config/leak.txt" \
 		"the relayed error names the refused path"
 	assert_contains "$ERR" "cleanroom: the build failed (exit status 1)" "cleanroom reports the failure"
-	assert_contains "$ERR" 'the build was refused a write (its output shows "EACCES"): in the clean room it may write only to public/assets, tmp, log, app/assets/builds and its own TMPDIR' \
+	assert_contains "$ERR" 'the build was refused a write to config/leak.txt (its output shows "EACCES"): in the clean room it may write only to public/assets, tmp, log, app/assets/builds and its own TMPDIR' \
 		"cleanroom's hint lists where the precompile may write"
 	assert_absent config/leak.txt "config/leak.txt was not written"
 	;;

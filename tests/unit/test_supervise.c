@@ -35,6 +35,7 @@ struct outcome {
 	struct supervise_result r; /* scalars only; named is in names */
 	char names[256];	   /* the named list, comma-separated */
 	char watched[256];	   /* the watched list, comma-separated */
+	char lines[1024];	   /* their lines, '|'-separated */
 	int mask_same;		   /* the signal mask was given back */
 	int pipe_same;		   /* and SIGPIPE's disposition */
 	int dumpable;		   /* PR_GET_DUMPABLE afterwards */
@@ -96,6 +97,11 @@ static void test_process(const struct supervise_opts *o, int fd,
 				sizeof oc.watched - strlen(oc.watched) - 1);
 		strncat(oc.watched, oc.r.watched[i],
 			sizeof oc.watched - strlen(oc.watched) - 1);
+		if (i > 0)
+			strncat(oc.lines, "|",
+				sizeof oc.lines - strlen(oc.lines) - 1);
+		strncat(oc.lines, oc.r.watched_line[i],
+			sizeof oc.lines - strlen(oc.lines) - 1);
 	}
 	supervise_result_free(&oc.r);
 	(void)!write(fd, &oc, sizeof oc);
@@ -664,6 +670,24 @@ TAP_SUITE(supervise_watch)
 	      "watched strings found across reads, in the options' order; "
 	      "not one split between stdout and stderr, an empty one or one "
 	      "over SUPERVISE_WATCH_MAX bytes");
+	{
+		/* The line after 100 KiB of x: SUPERVISE_LINE_MAX / 2 bytes
+		 * before "fetch failed", and the rest of it. */
+		char want[SUPERVISE_LINE_MAX + 128];
+		size_t k = strlen("TypeError: ");
+		int n = snprintf(want, sizeof want,
+				 "curl: Temporary failure in name resolution|"
+				 "ECONNREFUSED 127.0.0.1:80|");
+
+		memset(want + n, 'x', SUPERVISE_LINE_MAX / 2 - k);
+		(void)snprintf(want + n + SUPERVISE_LINE_MAX / 2 - k,
+			       sizeof want - (size_t)n -
+				       (SUPERVISE_LINE_MAX / 2 - k),
+			       "TypeError: fetch failed");
+		T_STR(oc.lines, want,
+		      "each with its line, also when the line and the string "
+		      "came in pieces");
+	}
 	T_OK(contains(&oc.out, "me resolution\n") &&
 		     contains(&oc.err, "ECONNREFUSED 127.0.0.1:80\n"),
 	     "the output is relayed unchanged");
