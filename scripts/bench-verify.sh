@@ -313,7 +313,7 @@ s=$repo/src
 musl-gcc -std=c11 -O2 -g -D_GNU_SOURCE -static -isystem "$deps/uapi" \
 	-I"$deps/include" -I"$s/base" -I"$s/input" -I"$s/secret" -I"$s/proof" \
 	-o "$work/driver" "$work/driver.c" \
-	"$s/proof/tree.c" "$s/secret/scan.c" "$s/base/buf.c" \
+	"$s/proof/tree.c" "$s/secret/scan.c" "$s/secret/forms.c" "$s/base/buf.c" \
 	"$s/base/beneath.c" "$s/base/io.c" "$s/input/url.c" "$s/base/hex.c" \
 	"$s/base/vec.c" "$s/base/err.c" "$deps/lib/libnettle.a"
 drv_a="$work/driver $work/secrets.txt $work/A.lock A"

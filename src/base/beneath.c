@@ -331,6 +331,94 @@ out:
 	return saved ? -1 : 0;
 }
 
+/* Opens the directory name in fd to remove what is in it: O_NOFOLLOW, and
+ * made rwx for its owner first when it is not (0700: it is about to go).
+ * Returns the fd, or -1 with errno set (ENOTDIR, ELOOP: not a
+ * directory). */
+static int open_to_empty(int fd, const char *name, const struct stat *st)
+{
+	if ((st->st_mode & S_IRWXU) != S_IRWXU)
+		(void)fchmodat(fd, name, S_IRWXU, AT_SYMLINK_NOFOLLOW);
+	return openat(fd, name,
+		      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+static int remove_entry(int fd, const char *name, int depth);
+
+/* Removes every entry of the directory open at fd; closes fd. Names are
+ * removed while the directory is read, so it is read again until a pass
+ * removes nothing. */
+static int remove_below(int fd, int depth)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	int saved = 0, removed;
+
+	if (d == NULL)
+		return close_keep_errno(fd);
+	do {
+		removed = 0;
+		rewinddir(d);
+		while ((errno = 0, de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			if (remove_entry(fd, de->d_name, depth + 1) < 0)
+				saved = errno;
+			else
+				removed = 1;
+		}
+		if (errno != 0)
+			saved = errno;
+	} while (removed && saved == 0);
+	(void)closedir(d);
+	errno = saved;
+	return saved ? -1 : 0;
+}
+
+/* Each level holds one fd: a tree deeper than this is left, with
+ * EMFILE, rather than run the process out of descriptors. */
+#define REMOVE_DEPTH_MAX 256
+
+static int remove_entry(int fd, const char *name, int depth)
+{
+	struct stat st;
+	int sub;
+
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (S_ISDIR(st.st_mode)) {
+		if (depth >= REMOVE_DEPTH_MAX) {
+			errno = EMFILE;
+			return -1;
+		}
+		sub = open_to_empty(fd, name, &st);
+		if (sub < 0 || remove_below(sub, depth) < 0)
+			return -1;
+		if (unlinkat(fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+			return -1;
+		return 0;
+	}
+	if (unlinkat(fd, name, 0) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+int beneath_remove_tree(int dirfd, const char *path)
+{
+	const char *leaf;
+	char name[COMPONENT_MAX + 1];
+	int parent = beneath_parent(dirfd, path, 0, &leaf), rc;
+
+	if (parent < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (next_component(&leaf, name) < 0)
+		return close_keep_errno(parent);
+	rc = remove_entry(parent, name, 0);
+	close_keep_errno(parent);
+	return rc;
+}
+
 /* Gives every entry below the directory open at fd to uid:gid, never
  * following a link; closes fd. */
 static int chown_below(int fd, uid_t uid, gid_t gid)

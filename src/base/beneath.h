@@ -53,6 +53,16 @@ int beneath_write_file(int dirfd, const char *path, const void *p, size_t len);
  * after giving over what it could. */
 int beneath_chown_tree(int dirfd, const char *path, uid_t uid, gid_t gid);
 
+/* rm -rf of the entry at path beneath dirfd, never following a link: a
+ * link anywhere below, or in path's own place, is removed itself. A
+ * directory of the caller's that the build left unreadable or
+ * unwritable (chmod 0, chmod 500) is made 0700 first, so what a build
+ * left in its scratch directory goes too; the chmod goes through an
+ * O_PATH handle (fchmodat with AT_SYMLINK_NOFOLLOW), never through a
+ * link. A missing path is not an error. Returns 0, or -1 with errno set
+ * after removing what it could. */
+int beneath_remove_tree(int dirfd, const char *path);
+
 /* Tests only: 0 makes every call take the fd-by-fd walk, as on a kernel
  * without openat2; 1 tries openat2 again. */
 void beneath_use_openat2(int on);

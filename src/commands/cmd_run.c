@@ -21,6 +21,7 @@
 #include "beneath.h"
 #include "config.h"
 #include "job.h"
+#include "leftover.h"
 #include "plan.h"
 #include "freshness.h"
 #include "imagebuild.h"
@@ -48,6 +49,7 @@ struct run {
 	char **envp;	/* the policy's plus TMPDIR */
 	const char **argv;
 	const char **masks;
+	size_t nmasks;
 	const char **withheld;
 	const char *watch[32]; /* network and write signs watched for */
 	struct scan_secret *secrets;
@@ -63,14 +65,30 @@ static int nomem(struct err *e)
 	return err_sys(e, ENOMEM, "run");
 }
 
-/* The directories the plan names, and a private TMPDIR added to it. */
+/* What a killed cleanroom left, said once per sweep. */
+static void note_swept(size_t n, const char *what)
+{
+	if (n > 0)
+		msg_info("removed %zu %s left by a cleanroom that was killed",
+			 n, what);
+}
+
+/* The directories the plan names, and a private TMPDIR added to it,
+ * named with this process's pid (leftover.h) after the scratch
+ * directories of killed cleanrooms are gone. */
 static int make_dirs(struct run *r, struct err *e)
 {
+	size_t swept = 0;
+
 	if (plan_make_dirs(&r->j->cfg, e) < 0)
 		return -1;
-	(void)snprintf(r->tmpdir, sizeof r->tmpdir,
-		       "/tmp/cleanroom-build.XXXXXX");
-	if (mkdtemp(r->tmpdir) == NULL) {
+	if (leftover_sweep_scratch(&swept) < 0)
+		msg_debug("sweeping %s: %s", LEFTOVER_SCRATCH_DIR,
+			  strerror(errno));
+	note_swept(swept,
+		   swept == 1 ? "scratch directory" : "scratch directories");
+	if (leftover_scratch_template(r->tmpdir, sizeof r->tmpdir) < 0 ||
+	    mkdtemp(r->tmpdir) == NULL) {
 		r->tmpdir[0] = '\0';
 		return err_sys(e, errno, "creating the private TMPDIR");
 	}
@@ -125,12 +143,15 @@ static int make_argv(struct run *r, struct err *e)
 	return 0;
 }
 
-/* Secret values to mask and to search for; withheld names for the hint. */
+/* Secret values to mask and to search for; withheld names for the hint.
+ * The caller's secret values are masked too, searched for not
+ * (policy.h). */
 static int make_secrets(struct run *r, struct err *e)
 {
+	const struct vars *cs = &r->j->pol.caller_secrets;
 	size_t nm = 0, nw = 0;
 
-	r->masks = calloc(r->j->pol.n + 1, sizeof *r->masks);
+	r->masks = calloc(r->j->pol.n + cs->n + 1, sizeof *r->masks);
 	r->withheld = calloc(r->j->pol.n + 1, sizeof *r->withheld);
 	r->secrets = calloc(r->j->pol.n + 1, sizeof *r->secrets);
 	if (r->masks == NULL || r->withheld == NULL || r->secrets == NULL)
@@ -146,6 +167,9 @@ static int make_secrets(struct run *r, struct err *e)
 		if (v->withheld)
 			r->withheld[nw++] = v->name;
 	}
+	for (size_t i = 0; i < cs->n; i++)
+		r->masks[nm++] = cs->v[i].value;
+	r->nmasks = nm;
 	return 0;
 }
 
@@ -181,10 +205,38 @@ static int chown_writable(struct run *r, int back, struct err *e)
 	return 0;
 }
 
+/* The private TMPDIR, whatever the build left in it: beneath /tmp (as
+ * mkdtemp found it), so that a link the build made is removed rather than
+ * followed, and through directories it made unreadable. */
 static void remove_tree(const char *dir)
 {
-	if (dir[0] != '\0')
-		(void)io_remove_tree(dir);
+	size_t plen = strlen(LEFTOVER_SCRATCH_DIR);
+	int dfd;
+
+	if (dir[0] == '\0')
+		return;
+	if (strncmp(dir, LEFTOVER_SCRATCH_DIR "/", plen + 1) != 0 ||
+	    (dfd = open(LEFTOVER_SCRATCH_DIR,
+			O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		msg_warn("could not remove %s", dir);
+		return;
+	}
+	if (beneath_remove_tree(dfd, dir + plen + 1) < 0)
+		msg_warn("could not remove %s: %s", dir, strerror(errno));
+	(void)close(dfd);
+}
+
+/* Temporary locks of killed cleanrooms beside the lock: before the
+ * build, and again after it, so that none is there when the outputs are
+ * verified (verification reports any that are). */
+static void sweep_lock_temps(struct run *r)
+{
+	size_t swept = 0;
+
+	if (leftover_sweep_locks(r->j->roots, r->j->nroots, r->pins,
+				 r->lock_path, &swept) < 0)
+		msg_debug("sweeping temporary locks: %s", strerror(errno));
+	note_swept(swept, swept == 1 ? "temporary lock" : "temporary locks");
 }
 
 /* After a failed build: which withheld names its output mentioned. */
@@ -339,7 +391,7 @@ static const char *sign_line(const struct run *r, const char *const *signs,
 /* Whether text holds a secret value: such a path is not printed. */
 static int holds_secret(const struct run *r, const char *text)
 {
-	for (size_t i = 0; i < r->nsecrets; i++)
+	for (size_t i = 0; i < r->nmasks; i++)
 		if (r->masks[i] != NULL && r->masks[i][0] != '\0' &&
 		    strstr(text, r->masks[i]) != NULL)
 			return 1;
@@ -429,7 +481,7 @@ static int build(struct run *r, struct err *e)
 	so.grace_ms = -1;
 	so.drain_ms = -1;
 	so.masks = r->masks;
-	so.nmasks = r->nsecrets;
+	so.nmasks = r->nmasks;
 	so.withheld = r->withheld;
 	for (so.nwithheld = 0; r->withheld[so.nwithheld]; so.nwithheld++)
 		;
@@ -495,6 +547,7 @@ static int verify_and_lock(struct run *r, struct err *e)
 	vo.before = r->have_before ? &r->before : NULL;
 	vo.landlock = ll != NULL && ll->state == LAYER_ON;
 	vo.pins = r->pins;
+	sweep_lock_temps(r);
 	if (verify_outputs(&vo, &r->vr, e) < 0)
 		return -1;
 	r->verified = 1;
@@ -669,7 +722,10 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 			r->have_before = 1;
 	}
 	msg_debug("sandbox: planned in %.1f ms", io_now_ms() - t);
-	if (load_previous_lock(r, e) < 0 || build(r, e) < 0)
+	if (load_previous_lock(r, e) < 0)
+		goto out;
+	sweep_lock_temps(r);
+	if (build(r, e) < 0)
 		goto out;
 	if (r->sr.forwarded != 0) {
 		/* Stopped from outside (docker stop, Ctrl-C): whatever the

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "io.h"
+#include "leftover.h"
 #include "msg.h"
 #include "policy.h"
 #include "report.h"
@@ -65,6 +66,7 @@ int proof_check(struct job *j, const struct proof_opts *po, struct err *e)
 	struct scan_secret *secrets = NULL;
 	struct buf text = {0};
 	char *lock_path = NULL;
+	size_t swept = 0;
 	int rc = -1, verified = 0;
 
 	memset(&vr, 0, sizeof vr);
@@ -82,6 +84,14 @@ int proof_check(struct job *j, const struct proof_opts *po, struct err *e)
 	vo.strict = cfgp->spec.sandbox.strict == 1;
 	vo.lock_must_match = !write_lock;
 	vo.lock_optional = po->lock_optional;
+	/* What a killed cleanroom left beside the lock goes first
+	 * (leftover.h): this is the next run it waited for. */
+	if (leftover_sweep_locks(j->roots, j->nroots, NULL, lock_path,
+				 &swept) == 0 &&
+	    swept > 0)
+		msg_info("removed %zu temporary lock%s left by a cleanroom "
+			 "that was killed",
+			 swept, swept == 1 ? "" : "s");
 	if (verify_outputs(&vo, &vr, e) < 0)
 		goto out;
 	verified = 1;

@@ -111,6 +111,23 @@ static int put_inherited(struct policy *p, const struct vars *base,
 	return rc;
 }
 
+/* The caller's secret variables, inherited or not (policy.h). */
+static int keep_caller_secrets(struct policy *p, const struct vars *base,
+			       const struct config *cfg, struct err *e)
+{
+	for (size_t i = 0; i < base->n; i++) {
+		const struct var *v = &base->v[i];
+
+		if (policy_secret_reason(v->name, v->value,
+					 &cfg->spec.env.secret) == NULL)
+			continue;
+		if (vars_set(&p->caller_secrets, v->name, strlen(v->name),
+			     v->value, v->len, NULL, 0) < 0)
+			return err_sys(e, ENOMEM, "building the environment");
+	}
+	return 0;
+}
+
 static int put_files(struct policy *p, const struct vars *base,
 		     const struct config *cfg, struct err *e)
 {
@@ -255,6 +272,7 @@ int policy_build(const struct config *cfg, char *const *caller_env,
 
 	memset(out, 0, sizeof *out);
 	vars_init(&out->all);
+	vars_init(&out->caller_secrets);
 	vars_init(&base);
 	if (vars_from_environ(&base, caller_env) < 0) {
 		err_sys(e, ENOMEM, "reading the environment");
@@ -262,6 +280,7 @@ int policy_build(const struct config *cfg, char *const *caller_env,
 	}
 	if (put_map(out, &cfg->preset_set, SRC_PRESET, NULL, e) < 0 ||
 	    put_inherited(out, &base, cfg, e) < 0 ||
+	    keep_caller_secrets(out, &base, cfg, e) < 0 ||
 	    put_files(out, &base, cfg, e) < 0 ||
 	    put_map(out, &cfg->spec_set, SRC_SPEC, cfg->spec.path, e) < 0 ||
 	    put_map(out, &cfg->flag_set, SRC_FLAG, NULL, e) < 0 ||
@@ -285,5 +304,6 @@ void policy_free(struct policy *p)
 	free(p->v);
 	free(p->missing);
 	vars_free(&p->all);
+	vars_free(&p->caller_secrets);
 	memset(p, 0, sizeof *p);
 }

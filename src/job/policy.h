@@ -12,6 +12,9 @@
  *
  * The result is one struct: every name considered, with its source and
  * classification, and the child's environment built from scratch.
+ * Secret values of the caller's environment are kept apart as well
+ * (caller_secrets), for masking only.
+ *
  * Ownership: policy_build fills a caller-owned struct policy; policy_free
  * releases and wipes it.
  */
@@ -62,6 +65,16 @@ struct policy {
 				 the configuration's strings (the array is
 				 the policy's) */
 	size_t nmissing;
+	/* Every variable of the caller's environment that is secret (by
+	 * name, a `secret:` pattern, or a URL with a password), whether or
+	 * not it reaches the build: its value is masked in the relayed
+	 * output all the same, because a value reaches a build by other
+	 * ways than its own name (an env file's $NAME, a config file the
+	 * build reads, a tool that prints its caller's token). Not searched
+	 * for in the outputs: an image's own ENV (GPG_KEY, a public key
+	 * fingerprint) is no secret of the build's. Owned, wiped when
+	 * freed. */
+	struct vars caller_secrets;
 };
 
 /* The default secret name patterns (fnmatch), NULL-terminated. */

@@ -9,6 +9,7 @@
 #include "verify.h"
 
 #include "io.h"
+#include "leftover.h"
 #include "msg.h"
 
 #include <errno.h>
@@ -764,9 +765,50 @@ static int timed_out(const struct verify_opts *o, const struct tree *t,
 	return -1;
 }
 
+/* What the walk leaves out: the lock, and every temporary lock beside
+ * it (leftover.h), each of which is a finding: one whose maker is alive
+ * is an error (a lock is being written, or the build planted a file by
+ * that name to keep it from being checked), one whose maker is gone a
+ * warning (it could not be removed). *excl is the caller's to free; its
+ * strings are the lock path and tmp's. */
+static int lock_exclusions(const struct verify_opts *o, struct verify_result *r,
+			   struct leftover_temp **tmp, size_t *ntmp,
+			   const char ***excl, size_t *nexcl)
+{
+	*excl = NULL;
+	*nexcl = 0;
+	if (o->lock_path == NULL)
+		return 0;
+	if (leftover_lock_temps(o->lock_path, tmp, ntmp) < 0 && errno == ENOMEM)
+		return -1;
+	*excl = calloc(*ntmp + 1, sizeof **excl);
+	if (*excl == NULL)
+		return -1;
+	(*excl)[(*nexcl)++] = o->lock_path;
+	for (size_t i = 0; i < *ntmp; i++) {
+		const struct leftover_temp *t = &(*tmp)[i];
+		const char *why =
+			t->gone ? "a temporary lock left by a killed "
+				  "cleanroom (pid %ld): not an "
+				  "output; it could not be removed"
+				: "a temporary lock of pid %ld, which "
+				  "is running: not an output, and "
+				  "the outputs may be changing";
+
+		(*excl)[(*nexcl)++] = t->path;
+		if (findings_add(&r->findings, t->gone ? FIND_WARN : FIND_ERROR,
+				 "outputs", t->path, why, (long)t->pid) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 		   struct err *e)
 {
+	struct leftover_temp *temps = NULL;
+	const char **excl = NULL;
+	size_t ntemps = 0, nexcl = 0;
 	const struct spec *s = o->spec;
 	struct scan *sc = NULL;
 	struct tree_opts to = {0};
@@ -795,9 +837,14 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 	to.roots = roots;
 	to.nroots = s->outputs.roots.n;
 	to.pins = o->pins;
-	/* The lock is not part of the output set it describes. */
-	to.exclude = o->lock_path ? &o->lock_path : NULL;
-	to.nexclude = o->lock_path ? 1 : 0;
+	/* The lock is not part of the output set it describes, nor is a
+	 * temporary one. */
+	if (lock_exclusions(o, r, &temps, &ntemps, &excl, &nexcl) < 0) {
+		nomem(e);
+		goto out;
+	}
+	to.exclude = excl;
+	to.nexclude = nexcl;
 	to.scan = sc;
 	to.threads = o->threads;
 	to.hash = 1;
@@ -858,6 +905,8 @@ out:
 		verify_result_free(r);
 	scan_free(sc);
 	free(roots);
+	free(excl);
+	leftover_temps_free(temps, ntemps);
 	return rc;
 }
 

@@ -50,6 +50,7 @@
 #include "io.h"
 #include "mask.h"
 #include "msg.h"
+#include "termsafe.h"
 #include "vec.h"
 
 #ifndef __NR_pidfd_open
@@ -102,7 +103,9 @@ struct relay {
 	struct mask_stream ms;
 	struct mask_names_stream ns;
 	struct watch_stream ws;
-	struct buf buf;
+	struct termsafe ts;
+	struct buf masked; /* the masker's output, for the terminal filter */
+	struct buf buf;	   /* what is written out */
 };
 
 struct sv {
@@ -693,12 +696,30 @@ static void relay_flush(struct relay *rl)
 	buf_reset(&rl->buf);
 }
 
+/* The masked bytes, made safe for a terminal (termsafe.h): secrets are
+ * masked in what the build wrote, then control sequences neutralised in
+ * what is shown. Out of memory: drop rather than print unmasked or
+ * unfiltered. */
+static void relay_show(struct relay *rl, int end)
+{
+	if (termsafe_feed(&rl->ts, rl->masked.p, rl->masked.len, &rl->buf) <
+		    0 ||
+	    (end && termsafe_finish(&rl->ts, &rl->buf) < 0)) {
+		buf_reset(&rl->buf);
+		(void)buf_adds(&rl->buf, "\n" MASK_TEXT " (output lost: out of "
+					 "memory)\n");
+	}
+	buf_reset(&rl->masked);
+}
+
 static void relay_eof(struct relay *rl)
 {
 	close(rl->fd);
 	rl->fd = -1;
-	(void)mask_stream_finish(&rl->ms, &rl->buf);
+	if (mask_stream_finish(&rl->ms, &rl->masked) < 0)
+		buf_reset(&rl->masked);
 	mask_names_finish(&rl->ns);
+	relay_show(rl, 1);
 	relay_flush(rl);
 }
 
@@ -722,13 +743,15 @@ static size_t relay_read(struct relay *rl, size_t max)
 		total += (size_t)n;
 		mask_names_feed(&rl->ns, chunk, (size_t)n);
 		watch_feed(&rl->ws, chunk, (size_t)n);
-		if (mask_stream_feed(&rl->ms, chunk, (size_t)n, &rl->buf) < 0) {
+		if (mask_stream_feed(&rl->ms, chunk, (size_t)n, &rl->masked) <
+		    0) {
 			/* Out of memory: drop rather than print unmasked. */
-			buf_reset(&rl->buf);
-			(void)buf_adds(&rl->buf,
+			buf_reset(&rl->masked);
+			(void)buf_adds(&rl->masked,
 				       "\n" MASK_TEXT " (output lost: out of "
 				       "memory)\n");
 		}
+		relay_show(rl, 0);
 		relay_flush(rl);
 		if ((size_t)n < sizeof chunk)
 			break;
@@ -1212,6 +1235,7 @@ static void relays_free(struct sv *sv)
 		mask_stream_free(&sv->rl[i].ms);
 		explicit_bzero(sv->rl[i].ws.tail, sizeof sv->rl[i].ws.tail);
 		explicit_bzero(sv->rl[i].ws.cur, sizeof sv->rl[i].ws.cur);
+		buf_free(&sv->rl[i].masked);
 		buf_free(&sv->rl[i].buf);
 	}
 	mask_free(sv->mask);
@@ -1390,7 +1414,7 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 	if (prctl(PR_SET_DUMPABLE, 0) < 0)
 		return err_sys(e, errno, "build: PR_SET_DUMPABLE");
 
-	if (mask_new(o->masks, o->nmasks, &sv.mask, e) < 0 ||
+	if (mask_new_secrets(o->masks, o->nmasks, &sv.mask, e) < 0 ||
 	    mask_names_new(o->withheld, o->nwithheld, &sv.names, e) < 0)
 		goto out;
 	sv.seen = calloc(o->nwithheld + 1, 1);
@@ -1404,6 +1428,7 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 	for (int i = 0; i < 2; i++) {
 		sv.rl[i].out = o->stdout_to_stderr ? 2 : i + 1;
 		mask_stream_init(&sv.rl[i].ms, sv.mask);
+		termsafe_init(&sv.rl[i].ts);
 		mask_names_stream_init(&sv.rl[i].ns, sv.names, sv.seen);
 		sv.rl[i].ws = (struct watch_stream){
 			.s = o->watch,

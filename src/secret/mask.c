@@ -10,6 +10,7 @@
  */
 #include "mask.h"
 
+#include "forms.h"
 #include "vec.h"
 
 #include <errno.h>
@@ -173,6 +174,51 @@ int mask_new(const char *const *values, size_t n, struct mask **out,
 		if (r < 0)
 			goto oom;
 		m->count += (size_t)r;
+	}
+	if (ac_build(&m->ac) < 0)
+		goto oom;
+	*out = m;
+	return 0;
+oom:
+	mask_free(m);
+	return err_sys(e, ENOMEM, "compiling the secret masker");
+}
+
+struct form_add {
+	struct ac *ac;
+	int id;
+	int added; /* a form of this value was new */
+};
+
+static int add_form(const void *p, size_t n, const char *encoding, void *arg)
+{
+	struct form_add *fa = arg;
+	int r;
+
+	(void)encoding;
+	if (n < MASK_MIN_LEN)
+		return 0;
+	r = ac_add(fa->ac, p, n, fa->id);
+	if (r > 0)
+		fa->added = 1;
+	return r < 0 ? -1 : 0;
+}
+
+int mask_new_secrets(const char *const *values, size_t n, struct mask **out,
+		     struct err *e)
+{
+	struct mask *m = calloc(1, sizeof *m);
+
+	*out = NULL;
+	if (m == NULL || ac_init(&m->ac) < 0)
+		goto oom;
+	for (size_t i = 0; i < n; i++) {
+		struct form_add fa = {&m->ac, (int)i, 0};
+
+		if (forms_each(values[i], strlen(values[i]), MASK_MIN_LEN,
+			       add_form, &fa) < 0)
+			goto oom;
+		m->count += (size_t)fa.added;
 	}
 	if (ac_build(&m->ac) < 0)
 		goto oom;

@@ -59,8 +59,20 @@ struct mask;
  */
 int mask_new(const char *const *values, size_t n, struct mask **out,
 	     struct err *e);
+/*
+ * The relay's masker: like mask_new, but every value is masked in each of
+ * its forms (forms.h: raw, JSON and JS strings, HTML, URL-encoded, base64
+ * in three alignments and both alphabets, hex), and a value that is a URL
+ * with a password also by the password alone, decoded and as written -
+ * the forms verification finds in the outputs. The MASK_MIN_LEN rule
+ * applies to a value (or a password, decoded) and to each form. Returns
+ * 0, or -1 with e filled (ERR_SYSTEM: out of memory).
+ */
+int mask_new_secrets(const char *const *values, size_t n, struct mask **out,
+		     struct err *e);
 void mask_free(struct mask *m);
-/* How many distinct values the matcher masks. */
+/* How many distinct values the matcher masks (mask_new_secrets: values
+ * with at least one form masked). */
 size_t mask_count(const struct mask *m);
 
 /* One output stream being masked. Zero-initialised by mask_stream_init;

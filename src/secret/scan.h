@@ -7,7 +7,8 @@
  * a JS string or an HTML attribute, URL encodings (RFC 3986, forms,
  * encodeURIComponent, encodeURI), base64 in all three alignments and both
  * alphabets, and hex in both cases. A URL-valued secret is also searched
- * by its password alone. A scan is built once from the values and is then
+ * by its password alone. The forms come from forms.h, which the masker
+ * of the relayed log uses too. A scan is built once from the values and is then
  * immutable, so any number of threads share it, each feeding its own
  * streams with its own struct scan_state. The matcher samples the stream
  * every few bytes through a bit filter of the patterns' 8-byte grams and

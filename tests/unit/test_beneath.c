@@ -147,3 +147,42 @@ TAP_SUITE(beneath_chown)
 	     "the directory is given over");
 	cleanup(dir);
 }
+
+/* beneath_remove_tree: everything below goes, through directories made
+ * unreadable, and no link is followed: what a link leads to stays. */
+TAP_SUITE(beneath_remove_tree)
+{
+	struct stat st;
+	int dir = scratch(), fd;
+	char p[128];
+
+	snprintf(p, sizeof p, "%s/outside/victim", top);
+	T_OK(beneath_mkdirs(dir, "real/scratch/deep/er") >= 0,
+	     "a tree to remove");
+	fd = openat(dir, "real/scratch/deep/er/f", O_WRONLY | O_CREAT, 0600);
+	T_OK(fd >= 0, "a file in it");
+	if (fd >= 0)
+		close(fd);
+	T_OK(symlinkat("../../../outside", dir, "real/scratch/deep/out") == 0,
+	     "a link to outside in it");
+	T_OK(symlinkat("../../outside/victim", dir, "real/scratch/v") == 0,
+	     "a link to a file outside in it");
+	T_OK(fchmodat(dir, "real/scratch/deep/er", 0, 0) == 0 &&
+		     fchmodat(dir, "real/scratch/deep", 0500, 0) == 0,
+	     "directories made unreadable and unwritable");
+	T_OK(beneath_remove_tree(dir, "real/scratch") == 0,
+	     "the tree is removed");
+	T_OK(fstatat(dir, "real/scratch", &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+		     errno == ENOENT,
+	     "nothing of it is left");
+	T_OK(stat(p, &st) == 0, "what its links led to is untouched");
+	T_OK(beneath_remove_tree(dir, "link") == 0 &&
+		     fstatat(dir, "link", &st, AT_SYMLINK_NOFOLLOW) < 0,
+	     "a link in the tree's place is removed itself");
+	snprintf(p, sizeof p, "%s/outside", top);
+	T_OK(stat(p, &st) == 0 && S_ISDIR(st.st_mode),
+	     "not the directory it led to");
+	T_OK(beneath_remove_tree(dir, "real/none") == 0,
+	     "a missing path is not an error");
+	cleanup(dir);
+}

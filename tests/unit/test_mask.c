@@ -416,3 +416,93 @@ TAP_SUITE(mask_names)
 	}
 	mask_names_free(m);
 }
+
+/* Masks text with mask_new_secrets, whole and split at every position
+ * and one byte per read; returns 1 when every way gives want. */
+static int secrets_case(const char *what, const char *const *v, size_t nv,
+			const char *text, const char *want)
+{
+	struct mask *m = NULL;
+	struct err e = {0};
+	size_t n = strlen(text);
+	int ok = 1;
+
+	if (mask_new_secrets(v, nv, &m, &e) < 0)
+		return T_OK(0, "%s: mask_new_secrets: %s", what, e.msg);
+	for (size_t cut = 0; cut <= n && ok; cut++) {
+		size_t sizes[2] = {cut ? cut : n, n};
+		struct buf b = {0};
+
+		(void)streamed(m, (const unsigned char *)text, n, sizes, 2, &b);
+		if (b.len != strlen(want) || memcmp(b.p, want, b.len) != 0) {
+			tap_diag("%s: split at %zu: got %s", what, cut,
+				 b.p ? b.p : "");
+			ok = 0;
+		}
+		buf_free(&b);
+	}
+	{
+		size_t one = 1;
+		struct buf b = {0};
+
+		(void)streamed(m, (const unsigned char *)text, n, &one, 1, &b);
+		ok &= b.len == strlen(want) && memcmp(b.p, want, b.len) == 0;
+		buf_free(&b);
+	}
+	mask_free(m);
+	return T_OK(ok, "%s", what);
+}
+
+TAP_SUITE(mask_secrets_forms)
+{
+	static const char *const pw[] = {"p@ss w/rd+1"};
+	static const char *const url[] = {
+		"postgres://app:s3cr%21t-pass@db.internal:5432/app"};
+	static const char *const shortpw[] = {"redis://u:ab@cache:6379"};
+	struct mask *m = NULL;
+	struct err e = {0};
+
+	secrets_case("raw", pw, 1, "v=p@ss w/rd+1\n", "v=***\n");
+	secrets_case("encodeURIComponent form", pw, 1,
+		     "q=p%40ss%20w%2Frd%2B1&x", "q=***&x");
+	secrets_case("form encoding", pw, 1, "q=p%40ss+w%2Frd%2B1&x",
+		     "q=***&x");
+	/* base64 of the value 0, 1 and 2 bytes into a 3-byte group: the
+	 * characters the value alone determines are masked; the last one,
+	 * which mixes in padding bits, and the padding stay. */
+	secrets_case("base64, aligned", pw, 1, "b=cEBzcyB3L3JkKzE=\n",
+		     "b=***E=\n");
+	secrets_case("base64, one byte in", pw, 1, "b=eHBAc3Mgdy9yZCsx\n",
+		     "b=eH***\n");
+	secrets_case("base64, two bytes in", pw, 1, "b=eHlwQHNzIHcvcmQrMQ==\n",
+		     "b=eHl***Q==\n");
+	secrets_case("base64url", pw, 1, "b=cEBzcyB3L3JkKzE\n", "b=***E\n");
+	secrets_case("hex, both cases", pw, 1,
+		     "h=7040737320772f72642b31 H=7040737320772F72642B31\n",
+		     "h=*** H=***\n");
+	secrets_case("JSON string", pw, 1, "{\"k\":\"p@ss w\\/rd+1\"}",
+		     "{\"k\":\"***\"}");
+	secrets_case("a URL's password alone, decoded and as written", url, 1,
+		     "pw=s3cr!t-pass or s3cr%21t-pass; url=postgres://app:"
+		     "s3cr%21t-pass@db.internal:5432/app",
+		     "pw=*** or ***; url=***");
+	secrets_case("a URL's password under MASK_MIN_LEN stays", shortpw, 1,
+		     "ab redis://u:ab@cache:6379", "ab ***");
+	secrets_case("near misses of encoded forms stay", pw, 1,
+		     "7040737320772f72642b3 cEBzcyB3L3JkKx",
+		     "7040737320772f72642b3 cEBzcyB3L3JkKx");
+
+	T_OK(mask_new_secrets(pw, 1, &m, &e) == 0, "mask_new_secrets");
+	T_INT(mask_count(m), 1, "one value, however many forms");
+	mask_free(m);
+	/* mask_new stays raw: the same hex passes it. */
+	T_OK(mask_new(pw, 1, &m, &e) == 0, "mask_new");
+	{
+		struct buf b = {0};
+
+		(void)mask_apply(m, STR("7040737320772f72642b31"), &b);
+		T_STR(b.p, "7040737320772f72642b31", "mask_new masks raw only");
+		buf_free(&b);
+	}
+	mask_free(m);
+}
