@@ -107,7 +107,8 @@
  * (fs/open.c, build_open_how: WILL_CREATE); without them the mode is
  * ignored, and a caller may leave junk there. __O_TMPFILE is O_TMPFILE
  * without O_DIRECTORY. */
-#define CR_CREATE_FLAGS ((unsigned)O_CREAT | ((unsigned)O_TMPFILE & ~(unsigned)O_DIRECTORY))
+#define CR_CREATE_FLAGS                                                        \
+	((unsigned)O_CREAT | ((unsigned)O_TMPFILE & ~(unsigned)O_DIRECTORY))
 /* uid_t and gid_t -1: chown's "leave it unchanged". */
 #define CR_ID_UNCHANGED 0xffffffffu
 
@@ -229,9 +230,9 @@ static void emit(struct emitter *em, unsigned short code, unsigned k, int jt,
 	em->jf[o->len] = (signed char)(jf < 0 ? jf : 0);
 	if (jt > 255 || jf > 255)
 		em->overflow = 1;
-	o->insn[o->len++] = (struct sock_filter){
-		code, (unsigned char)(jt > 0 ? jt : 0),
-		(unsigned char)(jf > 0 ? jf : 0), k};
+	o->insn[o->len++] =
+		(struct sock_filter){code, (unsigned char)(jt > 0 ? jt : 0),
+				     (unsigned char)(jf > 0 ? jf : 0), k};
 }
 
 static void ld(struct emitter *em, size_t off)
@@ -381,7 +382,7 @@ static void allow_unless_arg_bits(struct emitter *em, int i, unsigned bits)
  * without a directory fd do not exist on aarch64. */
 static const int mode_arg1[] = {
 #ifdef __NR_chmod
-	__NR_chmod, __NR_creat, __NR_mkdir, __NR_mknod,
+	__NR_chmod,  __NR_creat, __NR_mkdir, __NR_mknod,
 #endif
 	__NR_fchmod,
 };

@@ -380,8 +380,8 @@ int main(int argc, char **argv)
 	if (strcmp(op, "socketpair") == 0) {
 		int sv[2];
 
-		return report(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
-					 0, sv));
+		return report(
+			socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	}
 	if (a == NULL)
 		return usage();

@@ -104,8 +104,8 @@ static struct seccomp_data call(uint32_t arch, int nr, uint64_t a0, uint64_t a1)
 
 /* The programs the cases run against. */
 enum {
-	NET_ALLOWED,	/* --network allow */
-	NET_DENIED,	/* the default: no socket() at all */
+	NET_ALLOWED,	 /* --network allow */
+	NET_DENIED,	 /* the default: no socket() at all */
 	NET_DENIED_UNIX, /* sandbox.unix_sockets: true */
 	NPROGS
 };
@@ -140,7 +140,7 @@ struct bpf_case {
 struct bpf_case4 {
 	const char *what;
 	int nr;
-	uint64_t a[4];
+	uint64_t a0, a1, a2, a3;
 	int which;
 	uint32_t want;
 };
@@ -273,91 +273,89 @@ static const struct bpf_case cases[] = {
 };
 
 static const struct bpf_case4 cases4[] = {
-	{"prlimit64 on pid 1234, setting", __NR_prlimit64,
-	 {1234, 0 /* RLIMIT_CPU */, 0x7ffd1000, 0}, NET_DENIED, ERRNO(EPERM)},
+	{"prlimit64 on pid 1234, setting", __NR_prlimit64, 1234,
+	 0 /* RLIMIT_CPU */, 0x7ffd1000, 0, NET_DENIED, ERRNO(EPERM)},
 	{"prlimit64 on pid 1234, new limit only in the high word",
-	 __NR_prlimit64, {1234, 0, 0x7ffd00000000ULL, 0}, NET_DENIED,
+	 __NR_prlimit64, 1234, 0, 0x7ffd00000000ULL, 0, NET_DENIED,
 	 ERRNO(EPERM)},
 	{"prlimit64 on pid 1234, setting, network allowed", __NR_prlimit64,
-	 {1234, 4, 0x7ffd1000, 0}, NET_ALLOWED, ERRNO(EPERM)},
-	{"prlimit64 on pid 1234, reading into old", __NR_prlimit64,
-	 {1234, 4, 0, 0x7ffd1000}, NET_DENIED, ALLOW},
+	 1234, 4, 0x7ffd1000, 0, NET_ALLOWED, ERRNO(EPERM)},
+	{"prlimit64 on pid 1234, reading into old", __NR_prlimit64, 1234, 4, 0,
+	 0x7ffd1000, NET_DENIED, ALLOW},
 	/* Modes in the third argument. */
-	{"fchmodat 04755", __NR_fchmodat, {3, 0x7ffd1000, 04755, 0}, NET_DENIED,
+	{"fchmodat 04755", __NR_fchmodat, 3, 0x7ffd1000, 04755, 0, NET_DENIED,
 	 ERRNO(EPERM)},
-	{"fchmodat 0644", __NR_fchmodat, {3, 0x7ffd1000, 0644, 0}, NET_DENIED,
+	{"fchmodat 0644", __NR_fchmodat, 3, 0x7ffd1000, 0644, 0, NET_DENIED,
 	 ALLOW},
-	{"fchmodat 0644, path pointer ending in 06000 bits", __NR_fchmodat,
-	 {3, 0x7ffd6000, 0644, 0}, NET_DENIED, ALLOW},
-	{"fchmodat2 02755", 452, {3, 0x7ffd1000, 02755, 0}, NET_DENIED,
+	{"fchmodat 0644, path pointer ending in 06000 bits", __NR_fchmodat, 3,
+	 0x7ffd6000, 0644, 0, NET_DENIED, ALLOW},
+	{"fchmodat2 02755", 452, 3, 0x7ffd1000, 02755, 0, NET_DENIED,
 	 ERRNO(EPERM)},
-	{"fchmodat2 0755", 452, {3, 0x7ffd1000, 0755, 0}, NET_DENIED, ALLOW},
-	{"mkdirat 04755", __NR_mkdirat, {3, 0x7ffd1000, 04755, 0}, NET_DENIED,
+	{"fchmodat2 0755", 452, 3, 0x7ffd1000, 0755, 0, NET_DENIED, ALLOW},
+	{"mkdirat 04755", __NR_mkdirat, 3, 0x7ffd1000, 04755, 0, NET_DENIED,
 	 ERRNO(EPERM)},
-	{"mkdirat 0700", __NR_mkdirat, {3, 0x7ffd1000, 0700, 0}, NET_DENIED,
+	{"mkdirat 0700", __NR_mkdirat, 3, 0x7ffd1000, 0700, 0, NET_DENIED,
 	 ALLOW},
-	{"mknodat S_IFREG|02755", __NR_mknodat, {3, 0x7ffd1000, 0102755, 0},
+	{"mknodat S_IFREG|02755", __NR_mknodat, 3, 0x7ffd1000, 0102755, 0,
 	 NET_DENIED, ERRNO(EPERM)},
 	/* open and openat: the mode counts only when the call may create. */
-	{"open O_CREAT 04755", __NR_open,
-	 {0x7ffd1000, O_WRONLY | O_CREAT, 04755, 0}, NET_DENIED, ERRNO(EPERM)},
-	{"open O_CREAT 0644", __NR_open,
-	 {0x7ffd1000, O_WRONLY | O_CREAT, 0644, 0}, NET_DENIED, ALLOW},
+	{"open O_CREAT 04755", __NR_open, 0x7ffd1000, O_WRONLY | O_CREAT, 04755,
+	 0, NET_DENIED, ERRNO(EPERM)},
+	{"open O_CREAT 0644", __NR_open, 0x7ffd1000, O_WRONLY | O_CREAT, 0644,
+	 0, NET_DENIED, ALLOW},
 	{"open O_RDONLY with junk 06000 in the unused mode", __NR_open,
-	 {0x7ffd1000, O_RDONLY, 06777, 0}, NET_DENIED, ALLOW},
-	{"open O_TMPFILE 02755", __NR_open,
-	 {0x7ffd1000, O_TMPFILE | O_RDWR, 02755, 0}, NET_DENIED, ERRNO(EPERM)},
-	{"openat O_CREAT|O_EXCL 04755", __NR_openat,
-	 {3, 0x7ffd1000, O_WRONLY | O_CREAT | O_EXCL, 04755}, NET_DENIED,
-	 ERRNO(EPERM)},
-	{"openat O_CREAT 04755, network allowed", __NR_openat,
-	 {3, 0x7ffd1000, O_WRONLY | O_CREAT, 04755}, NET_ALLOWED, ERRNO(EPERM)},
-	{"openat O_CREAT 0666", __NR_openat,
-	 {3, 0x7ffd1000, O_WRONLY | O_CREAT, 0666}, NET_DENIED, ALLOW},
-	{"openat O_RDONLY, junk 04000 in the unused mode", __NR_openat,
-	 {3, 0x7ffd1000, O_RDONLY | O_CLOEXEC, 04000}, NET_DENIED, ALLOW},
-	{"openat O_TMPFILE 04700", __NR_openat,
-	 {3, 0x7ffd1000, O_TMPFILE | O_WRONLY, 04700}, NET_DENIED,
-	 ERRNO(EPERM)},
-	{"openat2 (mode in memory)", 437, {3, 0x7ffd1000, 0x7ffd2000, 24},
+	 0x7ffd1000, O_RDONLY, 06777, 0, NET_DENIED, ALLOW},
+	{"open O_TMPFILE 02755", __NR_open, 0x7ffd1000, O_TMPFILE | O_RDWR,
+	 02755, 0, NET_DENIED, ERRNO(EPERM)},
+	{"openat O_CREAT|O_EXCL 04755", __NR_openat, 3, 0x7ffd1000,
+	 O_WRONLY | O_CREAT | O_EXCL, 04755, NET_DENIED, ERRNO(EPERM)},
+	{"openat O_CREAT 04755, network allowed", __NR_openat, 3, 0x7ffd1000,
+	 O_WRONLY | O_CREAT, 04755, NET_ALLOWED, ERRNO(EPERM)},
+	{"openat O_CREAT 0666", __NR_openat, 3, 0x7ffd1000, O_WRONLY | O_CREAT,
+	 0666, NET_DENIED, ALLOW},
+	{"openat O_RDONLY, junk 04000 in the unused mode", __NR_openat, 3,
+	 0x7ffd1000, O_RDONLY | O_CLOEXEC, 04000, NET_DENIED, ALLOW},
+	{"openat O_TMPFILE 04700", __NR_openat, 3, 0x7ffd1000,
+	 O_TMPFILE | O_WRONLY, 04700, NET_DENIED, ERRNO(EPERM)},
+	{"openat2 (mode in memory)", 437, 3, 0x7ffd1000, 0x7ffd2000, 24,
 	 NET_DENIED, ERRNO(ENOSYS)},
-	{"openat2, network allowed", 437, {3, 0x7ffd1000, 0x7ffd2000, 24},
+	{"openat2, network allowed", 437, 3, 0x7ffd1000, 0x7ffd2000, 24,
 	 NET_ALLOWED, ERRNO(ENOSYS)},
 	/* Owners: the build's uid and gid, or -1, and nothing else. */
-	{"chown to the build's ids", __NR_chown,
-	 {0x7ffd1000, BUILD_UID, BUILD_GID, 0}, NET_DENIED, ALLOW},
-	{"chown -1 -1", __NR_chown, {0x7ffd1000, UNCHANGED, UNCHANGED, 0},
+	{"chown to the build's ids", __NR_chown, 0x7ffd1000, BUILD_UID,
+	 BUILD_GID, 0, NET_DENIED, ALLOW},
+	{"chown -1 -1", __NR_chown, 0x7ffd1000, UNCHANGED, UNCHANGED, 0,
 	 NET_DENIED, ALLOW},
-	{"chown to uid 0", __NR_chown, {0x7ffd1000, 0, UNCHANGED, 0},
-	 NET_DENIED, ERRNO(EPERM)},
-	{"chown to gid 0", __NR_chown, {0x7ffd1000, UNCHANGED, 0, 0},
-	 NET_DENIED, ERRNO(EPERM)},
-	{"chown to another uid, the build's gid", __NR_chown,
-	 {0x7ffd1000, BUILD_UID + 1, BUILD_GID, 0}, NET_DENIED, ERRNO(EPERM)},
-	{"chown to the build's uid, another gid", __NR_chown,
-	 {0x7ffd1000, BUILD_UID, BUILD_GID + 7, 0}, NET_ALLOWED, ERRNO(EPERM)},
+	{"chown to uid 0", __NR_chown, 0x7ffd1000, 0, UNCHANGED, 0, NET_DENIED,
+	 ERRNO(EPERM)},
+	{"chown to gid 0", __NR_chown, 0x7ffd1000, UNCHANGED, 0, 0, NET_DENIED,
+	 ERRNO(EPERM)},
+	{"chown to another uid, the build's gid", __NR_chown, 0x7ffd1000,
+	 BUILD_UID + 1, BUILD_GID, 0, NET_DENIED, ERRNO(EPERM)},
+	{"chown to the build's uid, another gid", __NR_chown, 0x7ffd1000,
+	 BUILD_UID, BUILD_GID + 7, 0, NET_ALLOWED, ERRNO(EPERM)},
 	{"chown, the build's uid in the low word, junk above", __NR_chown,
-	 {0x7ffd1000, 0xabc00000000ULL | BUILD_UID, UNCHANGED, 0}, NET_DENIED,
+	 0x7ffd1000, 0xabc00000000ULL | BUILD_UID, UNCHANGED, 0, NET_DENIED,
 	 ALLOW},
 	{"chown, uid 0 in the low word, the build's uid above", __NR_chown,
-	 {0x7ffd1000, (uint64_t)BUILD_UID << 32, UNCHANGED, 0}, NET_DENIED,
+	 0x7ffd1000, (uint64_t)BUILD_UID << 32, UNCHANGED, 0, NET_DENIED,
 	 ERRNO(EPERM)},
-	{"lchown to uid 0", __NR_lchown, {0x7ffd1000, 0, 0, 0}, NET_DENIED,
+	{"lchown to uid 0", __NR_lchown, 0x7ffd1000, 0, 0, 0, NET_DENIED,
 	 ERRNO(EPERM)},
-	{"lchown -1, the build's gid", __NR_lchown,
-	 {0x7ffd1000, UNCHANGED, BUILD_GID, 0}, NET_DENIED, ALLOW},
-	{"fchown to uid 0", __NR_fchown, {3, 0, UNCHANGED, 0}, NET_DENIED,
+	{"lchown -1, the build's gid", __NR_lchown, 0x7ffd1000, UNCHANGED,
+	 BUILD_GID, 0, NET_DENIED, ALLOW},
+	{"fchown to uid 0", __NR_fchown, 3, 0, UNCHANGED, 0, NET_DENIED,
 	 ERRNO(EPERM)},
-	{"fchown to the build's ids", __NR_fchown, {3, BUILD_UID, BUILD_GID, 0},
+	{"fchown to the build's ids", __NR_fchown, 3, BUILD_UID, BUILD_GID, 0,
 	 NET_DENIED, ALLOW},
-	{"fchownat to uid 0", __NR_fchownat, {3, 0x7ffd1000, 0, UNCHANGED},
+	{"fchownat to uid 0", __NR_fchownat, 3, 0x7ffd1000, 0, UNCHANGED,
 	 NET_DENIED, ERRNO(EPERM)},
-	{"fchownat to gid 0", __NR_fchownat,
-	 {3, 0x7ffd1000, UNCHANGED, 0}, NET_DENIED, ERRNO(EPERM)},
-	{"fchownat to the build's ids", __NR_fchownat,
-	 {3, 0x7ffd1000, BUILD_UID, BUILD_GID}, NET_DENIED, ALLOW},
+	{"fchownat to gid 0", __NR_fchownat, 3, 0x7ffd1000, UNCHANGED, 0,
+	 NET_DENIED, ERRNO(EPERM)},
+	{"fchownat to the build's ids", __NR_fchownat, 3, 0x7ffd1000, BUILD_UID,
+	 BUILD_GID, NET_DENIED, ALLOW},
 	{"fchownat whose dfd is the build's uid (not an id)", __NR_fchownat,
-	 {BUILD_UID, BUILD_UID, UNCHANGED, UNCHANGED}, NET_DENIED, ALLOW},
+	 BUILD_UID, BUILD_UID, UNCHANGED, UNCHANGED, NET_DENIED, ALLOW},
 };
 
 /* The calls refused with EPERM, whatever their arguments. */
@@ -522,8 +520,8 @@ TAP_SUITE(seccomp_bpf_cases)
 	}
 	for (size_t i = 0; i < sizeof cases4 / sizeof cases4[0]; i++) {
 		const struct bpf_case4 *c = &cases4[i];
-		struct seccomp_data d = call4(A64, c->nr, c->a[0], c->a[1],
-					      c->a[2], c->a[3]);
+		struct seccomp_data d =
+			call4(A64, c->nr, c->a0, c->a1, c->a2, c->a3);
 
 		check_call(&prog[c->which], c->what, &d, c->want);
 		n++;
@@ -637,16 +635,13 @@ static void planted(int w, const char *dir)
 	put(w, "open(O_CREAT, 04755)",
 	    err_of(open(g, O_WRONLY | O_CREAT | O_CLOEXEC, 04755)), EPERM);
 	put(w, "and no file was made", err_of(stat(g, &sb)), ENOENT);
-	put(w, "mkdir 02755",
-	    err_of(syscall(__NR_mkdirat, AT_FDCWD, g, 02755)), EPERM);
+	put(w, "mkdir 02755", err_of(syscall(__NR_mkdirat, AT_FDCWD, g, 02755)),
+	    EPERM);
 	put(w, "openat2 (ENOSYS: libc falls back)",
 	    err_of(syscall(437, AT_FDCWD, g, NULL, 0)), ENOSYS);
-	put(w, "chown to uid 4242",
-	    err_of(chown(f, 4242, (gid_t)-1)), EPERM);
-	put(w, "chown to gid 4242",
-	    err_of(chown(f, (uid_t)-1, 4242)), EPERM);
-	put(w, "chown to its own ids", err_of(chown(f, getuid(), getgid())),
-	    0);
+	put(w, "chown to uid 4242", err_of(chown(f, 4242, (gid_t)-1)), EPERM);
+	put(w, "chown to gid 4242", err_of(chown(f, (uid_t)-1, 4242)), EPERM);
+	put(w, "chown to its own ids", err_of(chown(f, getuid(), getgid())), 0);
 	put(w, "stat f", err_of(stat(f, &sb)), 0);
 	put_val(w, "f's owner is unchanged", (long long)sb.st_uid,
 		(long long)getuid());
