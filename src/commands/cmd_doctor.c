@@ -193,7 +193,10 @@ static int plan_lines(struct buf *o, const struct sandbox_plan *p)
 				       : " (not there)") < 0)
 			return -1;
 	return buf_printf(o, "  network      %s\n",
-			  p->deny_network ? "denied" : "allowed");
+			  !p->deny_network	  ? "allowed"
+			  : p->allow_unix_sockets ? "denied (unix sockets "
+						    "allowed)"
+						  : "denied");
 }
 
 /* sandbox_prepare on the paths that exist, for the errors it finds in the

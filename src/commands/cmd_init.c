@@ -424,8 +424,14 @@ static void put_sandbox(struct out *o, const struct preset *p)
 	const char *ex[2] = {NULL, NULL};
 
 	key(o, &top, a.on, "sandbox", NULL);
-	note(o, &a, "deny | allow. Denied: only Unix sockets can be opened.");
+	note(o, &a,
+	     "deny | allow. Denied: no socket can be opened, but pairs of "
+	     "connected Unix sockets (socketpair) can be made.");
 	key_raw(o, &a, 0, "network", "deny");
+	note(o, &a,
+	     "With the network denied, let the build open Unix sockets "
+	     "(a local daemon's, by path): only when it needs one.");
+	key_raw(o, &a, 0, "unix_sockets", "false");
 	if (has_writable) {
 		const struct at in = {"    ", 1};
 

@@ -310,8 +310,19 @@ static const char *const write_signs[] = {
 	"Read-only file system",
 };
 
+/* Signs of a call seccomp refused with EPERM (strerror's text, Node's
+ * lowercase form, the errno's name as Node and Ruby print it). Only
+ * looked for when seccomp is on, and only named when no network sign
+ * explains the failure better. */
+static const char *const refused_signs[] = {
+	"Operation not permitted",
+	"operation not permitted",
+	"EPERM",
+};
+
 #define NSIGNS(a) (sizeof(a) / sizeof((a)[0]))
-_Static_assert(NSIGNS(network_signs) + NSIGNS(write_signs) <=
+_Static_assert(NSIGNS(network_signs) + NSIGNS(write_signs) +
+			       NSIGNS(refused_signs) <=
 		       sizeof((struct run *)0)->watch /
 			       sizeof((struct run *)0)->watch[0],
 	       "struct run's watch array holds every sign");
@@ -334,6 +345,13 @@ static int landlock_on(const struct run *r)
 	return l != NULL && l->state == LAYER_ON;
 }
 
+static int seccomp_on(const struct run *r)
+{
+	const struct sandbox_layer *l = sandbox_layer_find(&r->st, "seccomp");
+
+	return l != NULL && l->state == LAYER_ON;
+}
+
 /* Which layer keeps the build off the network, as the sandbox line names
  * it, or NULL when the plan allows the network or no layer could deny
  * it (then a network error is the machine's, not the clean room's). */
@@ -343,9 +361,10 @@ static const char *network_denier(const struct run *r)
 
 	if (!r->j->plan.sb.deny_network)
 		return NULL;
-	l = sandbox_layer_find(&r->st, "seccomp");
-	if (l != NULL && l->state == LAYER_ON)
-		return "seccomp allows only AF_UNIX sockets";
+	if (seccomp_on(r))
+		return r->j->plan.sb.allow_unix_sockets
+			       ? "seccomp allows only AF_UNIX sockets"
+			       : "seccomp allows no sockets but AF_UNIX pairs";
 	l = sandbox_layer_find(&r->st, "netns");
 	if (l != NULL && l->state == LAYER_ON)
 		return "a network namespace with only loopback";
@@ -373,7 +392,41 @@ static void network_hint(const struct run *r)
 		 "install dependencies before cleanroom runs (e.g. RUN npm "
 		 "ci, bundle install or pip install in an earlier step) and "
 		 "build from them; or, if the build must download, "
-		 "--network allow");
+		 "--network allow%s",
+		 seccomp_on(r) && !r->j->plan.sb.allow_unix_sockets
+			 ? "; if it needs only a local daemon's unix socket, "
+			   "--allow-unix-sockets (or sandbox.unix_sockets: "
+			   "true in the spec)"
+			 : "");
+	msg_error(&why);
+}
+
+/* After a failed build whose output shows a refused call, with seccomp
+ * on: what the clean room refuses with EPERM that a build step might
+ * try (chmod u+s, tar restoring owners as root, prlimit on its parent).
+ * None of it can be allowed, so the hint says how to do without. */
+static void refused_hint(const struct run *r)
+{
+	const char *sign = seen_sign(r, refused_signs, NSIGNS(refused_signs));
+	uid_t uid;
+	gid_t gid;
+	struct err why = {0};
+
+	if (!seccomp_on(r) || sign == NULL ||
+	    seen_sign(r, network_signs, NSIGNS(network_signs)) != NULL)
+		return;
+	(void)sandbox_user_ids(r->prep, &uid, &gid);
+	err_set(&why, ERR_CHILD, NULL, 0, 0,
+		"the build was refused a call (its output shows \"%s\"): "
+		"in the clean room no file may get a setuid or setgid mode "
+		"(chmod, open, mkdir, mknod), files may be given to no "
+		"owner but the build's (uid %ld, gid %ld), and no limit of "
+		"another process may be set (prlimit)",
+		sign, (long)uid, (long)gid);
+	err_hint(&why, "an asset build needs none of these, and they cannot "
+		       "be allowed: have the step keep owners and plain modes "
+		       "(tar --no-same-owner --no-same-permissions, cp "
+		       "without -p, chmod without s)");
 	msg_error(&why);
 }
 
@@ -491,6 +544,9 @@ static int build(struct run *r, struct err *e)
 	if (landlock_on(r))
 		for (size_t i = 0; i < NSIGNS(write_signs); i++)
 			r->watch[so.nwatch++] = write_signs[i];
+	if (seccomp_on(r))
+		for (size_t i = 0; i < NSIGNS(refused_signs); i++)
+			r->watch[so.nwatch++] = refused_signs[i];
 	so.watch = r->watch;
 	so.quiet = msg_level() < MSG_NORMAL;
 	so.stdout_to_stderr = r->o->stdout_to_stderr;
@@ -745,6 +801,7 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 			withheld_hint(r);
 			network_hint(r);
 			write_hint(r);
+			refused_hint(r);
 		}
 		if (r->sr.timed_out)
 			err_set(e, ERR_CHILD, NULL, 0, 0,

@@ -70,6 +70,8 @@ static const struct opt opts[] = {
 	 "deny (default) or allow network access", "deny allow"},
 	{"allow-write", 0, LIST, F(allow_write), SPEC, "PATH",
 	 "let the build write PATH besides its outputs", NULL},
+	{"allow-unix-sockets", 0, FLAG, F(allow_unix_sockets), SPEC, NULL,
+	 "with the network denied, let the build open unix sockets", NULL},
 	{"timeout", 0, STR, F(timeout), SPEC, "DURATION",
 	 "kill the build after DURATION (90s, 15m, 1h)", NULL},
 	{"limit", 0, LIST, F(limits), SPEC, "X=VALUE",

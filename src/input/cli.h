@@ -46,7 +46,7 @@ struct cli {
 	/* spec keys (DESIGN.md's flag table); NULL or empty when not given */
 	const char *framework, *network, *timeout, *user, *manifest, *lock,
 		*min_files, *max_bytes, *max_files, *verify_timeout;
-	int strict;
+	int strict, allow_unix_sockets;
 	struct strlist env_files, inherit, pass, set, require, secret,
 		allow_write, limits, outputs, require_files, forbid, inputs;
 

@@ -116,6 +116,7 @@ static const struct key env_keys[] = {
 
 static const struct key sandbox_keys[] = {
 	{"network", K_NETWORK, OFF(sandbox.network), NULL, networks},
+	{"unix_sockets", K_BOOL, OFF(sandbox.unix_sockets), NULL, NULL},
 	{"writable", K_LIST, OFF(sandbox.writable), NULL, NULL},
 	{"user", K_STR, OFF(sandbox.user), NULL, NULL},
 	{"timeout", K_DURATION, OFF(sandbox.timeout_ms), NULL, NULL},
@@ -355,6 +356,7 @@ void spec_init(struct spec *s)
 	s->sandbox.limits.files = -1;
 	s->sandbox.limits.processes = -1;
 	s->sandbox.limits.file_size = -1;
+	s->sandbox.unix_sockets = -1;
 	s->sandbox.strict = -1;
 	s->outputs.min_files = -1;
 	s->outputs.max_bytes = -1;

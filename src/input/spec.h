@@ -88,6 +88,7 @@ struct spec {
 
 	struct {
 		enum network network;
+		int unix_sockets; /* -1 when unset, else 0/1 */
 		struct spec_list writable;
 		struct spec_str user;
 		int64_t timeout_ms; /* -1 when unset */

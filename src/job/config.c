@@ -168,6 +168,8 @@ static int merge_sandbox(const struct spec *ov, const struct spec *file,
 	s->sandbox.network = file->sandbox.network;
 	if (ov->sandbox.network != NET_UNSET)
 		s->sandbox.network = ov->sandbox.network;
+	s->sandbox.unix_sockets =
+		ov->sandbox.unix_sockets == 1 ? 1 : file->sandbox.unix_sockets;
 	if (file->sandbox.writable.set) {
 		if (copy_list(&s->sandbox.writable, &file->sandbox.writable) <
 		    0)

@@ -136,6 +136,8 @@ static int sandbox_flags(const struct cli *c, struct spec *ov, struct err *e)
 	for (size_t i = 0; i < c->limits.n; i++)
 		if (apply_limit(&ov->sandbox.limits, c->limits.v[i], e) < 0)
 			return -1;
+	if (c->allow_unix_sockets)
+		ov->sandbox.unix_sockets = 1;
 	if (c->strict)
 		ov->sandbox.strict = 1;
 	return 0;

@@ -65,6 +65,7 @@ int plan_build(const struct config *cfg, const char *wd_abs, struct plan *p,
 	p->sb.writable = p->writable;
 	p->sb.hidden = p->hidden;
 	p->sb.deny_network = s->sandbox.network != NET_ALLOW;
+	p->sb.allow_unix_sockets = s->sandbox.unix_sockets == 1;
 	p->sb.limits = s->sandbox.limits;
 	p->sb.user = s->sandbox.user.s;
 	p->sb.strict = s->sandbox.strict == 1;

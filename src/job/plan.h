@@ -33,6 +33,9 @@ struct sandbox_plan {
 	const char *const *hidden;
 	size_t nhidden;
 	int deny_network;
+	/* With deny_network: socket(AF_UNIX) stays allowed (the spec's
+	 * sandbox.unix_sockets). Pairs (socketpair) always are. */
+	int allow_unix_sockets;
 	struct spec_limits limits; /* -1 = unset: leave the inherited limit */
 	/* NULL: keep uid/gid; else a user name or uid, only when root. */
 	const char *user;

@@ -417,9 +417,13 @@ static void probe_seccomp(const struct sandbox_plan *p,
 
 	if (err == 0)
 		layer_add(st, "seccomp", LAYER_ON, 0,
-			  "%sdangerous calls EPERM, io_uring ENOSYS, foreign "
-			  "ABIs killed",
-			  p->deny_network ? "sockets AF_UNIX only, " : "");
+			  "%sEPERM: dangerous calls, setuid/setgid modes, "
+			  "foreign owners, others' limits; io_uring ENOSYS; "
+			  "foreign ABIs killed",
+			  !p->deny_network	  ? ""
+			  : p->allow_unix_sockets ? "sockets AF_UNIX only; "
+						  : "no sockets but AF_UNIX "
+						    "pairs; ");
 	else
 		layer_add(st, "seccomp", classify(err), err, "%s",
 			  p->deny_network ? "the network is not denied" : "");
@@ -595,7 +599,9 @@ int sandbox_summary(const struct sandbox_status *st,
 		return -1;
 	if (is_on(st, "seccomp") &&
 	    piece(out, &first, "seccomp%s",
-		  p->deny_network ? " net-deny" : "") < 0)
+		  !p->deny_network	  ? ""
+		  : p->allow_unix_sockets ? " net-deny+unix"
+					  : " net-deny") < 0)
 		return -1;
 	if (is_on(st, "netns") && piece(out, &first, "netns") < 0)
 		return -1;
@@ -658,7 +664,14 @@ int sandbox_prepare(const struct sandbox_plan *p,
 						       &sp->ruleset_fd, e) < 0)
 		goto fail;
 	if (ON("seccomp")) {
-		if (sandbox_seccomp_build(p->deny_network, &sp->bpf) < 0) {
+		struct sandbox_seccomp_opts so = {
+			.deny_network = p->deny_network,
+			.allow_unix = p->allow_unix_sockets,
+		};
+
+		/* The ids the build runs as, after sandbox_apply. */
+		(void)sandbox_user_ids(sp, &so.uid, &so.gid);
+		if (sandbox_seccomp_build(&so, &sp->bpf) < 0) {
 			err_set(e, ERR_SYSTEM, NULL, 0, 0,
 				"sandbox: the seccomp program is too long");
 			goto fail;

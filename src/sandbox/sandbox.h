@@ -148,13 +148,22 @@ const char *sandbox_errno_name(int errnum);
 
 /* seccomp (sandbox_seccomp.c). The program is at most SANDBOX_BPF_MAX
  * instructions; its layout is described in sandbox_seccomp.c. */
-#define SANDBOX_BPF_MAX 160
+#define SANDBOX_BPF_MAX 256
 struct sandbox_bpf {
 	struct sock_filter insn[SANDBOX_BPF_MAX];
 	unsigned short len;
 };
+/* What the program depends on. */
+struct sandbox_seccomp_opts {
+	int deny_network; /* 1: socket() refused (AF_UNIX: see allow_unix),
+			     socketpair() only AF_UNIX */
+	int allow_unix;	  /* with deny_network: socket(AF_UNIX) allowed */
+	uid_t uid;	  /* the build's ids: chown may give a file to */
+	gid_t gid;	  /* these (or leave it, -1) and no others */
+};
 /* Returns 0, or -1 when the program would not fit (a bug). */
-int sandbox_seccomp_build(int deny_network, struct sandbox_bpf *out);
+int sandbox_seccomp_build(const struct sandbox_seccomp_opts *o,
+			  struct sandbox_bpf *out);
 /* Installs prog on the calling thread (no_new_privs must be set). Returns
  * 0 or an errno. */
 int sandbox_seccomp_install(const struct sandbox_bpf *prog);

@@ -118,7 +118,7 @@ run cr run
 assert_rc 2 "a config that fetches: webpack-cli fails (2)"
 assert_contains "$ERR" "TypeError: fetch failed" "Node's own error is relayed"
 assert_contains "$ERR" \
-	"the network is denied in the clean room (--network deny: seccomp allows only AF_UNIX sockets)" \
+	"the network is denied in the clean room (--network deny: seccomp allows no sockets but AF_UNIX pairs)" \
 	"cleanroom says the network is denied, and by what"
 assert_contains "$ERR" "hint: install dependencies before cleanroom runs" \
 	"the hint: install before the clean room"

@@ -13,6 +13,9 @@
  *   hostile listen PORTFILE LOG   TCP and UDP listener on 127.0.0.1: writes
  *                                 its port to PORTFILE, a line per contact
  *                                 to LOG; runs until killed
+ *   hostile listen-unix PATH LOG  a unix stream listener at PATH (a
+ *                                 daemon's socket outside the build): a
+ *                                 line per contact to LOG; until killed
  *   hostile daemon-setsid         a child in its own session that ignores
  *                                 TERM, HUP and INT, with its output on
  *                                 /dev/null; prints pid=N and returns
@@ -37,7 +40,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -123,6 +128,34 @@ static int listen_op(const char *portfile, const char *log)
 			fprintf(f, "udp\n");
 		if (f)
 			fclose(f);
+	}
+}
+
+static int listen_unix(const char *path, const char *log)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (strlen(path) >= sizeof a.sun_path)
+		return 2;
+	memcpy(a.sun_path, path, strlen(path));
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0 ||
+	    chmod(path, 0777) < 0 || listen(s, 8) < 0) {
+		perror("hostile listen-unix");
+		return 1;
+	}
+	for (;;) {
+		int c = accept(s, NULL, NULL);
+		FILE *f;
+
+		if (c < 0)
+			continue;
+		f = fopen(log, "a");
+		if (f != NULL) {
+			fprintf(f, "unix\n");
+			fclose(f);
+		}
+		close(c);
 	}
 }
 
@@ -238,6 +271,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (strcmp(op, "listen") == 0 && argc == 4)
 		return listen_op(argv[2], argv[3]);
+	if (strcmp(op, "listen-unix") == 0 && argc == 4)
+		return listen_unix(argv[2], argv[3]);
 	if (strcmp(op, "daemon-setsid") == 0)
 		return daemon_setsid(0);
 	if (strcmp(op, "daemon-holding-output") == 0)

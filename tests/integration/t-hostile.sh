@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Hostile builds: `cleanroom run` with a build command that tries one
-# escape each - the network, writes outside the writable set, the env file
-# on disk, cleanroom's own memory and environment, capabilities back
-# through a setuid-root binary, processes that outlive the build, the
+# escape each - the network and unix sockets outside, writes outside the
+# writable set, the env file on disk, cleanroom's own memory, environment
+# and limits, capabilities back through a setuid-root binary, setuid
+# files and foreign owners planted, processes that outlive the build, the
 # limits, output tricks - and the assertion that it was contained, with
 # the exact errno where there is one, and that nothing of the build is
 # still running once cleanroom has exited.
@@ -59,8 +60,10 @@ echo "asset" >"$W/public/app.css"
 cd "$W" || exit 1
 
 LISTENER=
+ULISTENER=
 cleanup() {
 	[ -n "$LISTENER" ] && kill "$LISTENER" 2>/dev/null
+	[ -n "$ULISTENER" ] && kill "$ULISTENER" 2>/dev/null
 	cd / && rm -rf "$SCRATCH"
 }
 trap cleanup EXIT
@@ -76,15 +79,18 @@ leftovers() {
 		st=$(grep -m1 '^State:' "$p/status" 2>/dev/null)
 		case "$st" in *Z*) continue ;; esac
 		[ "${p#/proc/}" = "$LISTENER" ] && continue
+		[ "${p#/proc/}" = "$ULISTENER" ] && continue
 		printf '%s ' "${p#/proc/}"
 	done
 }
 
-# cr [RUN-OPTION...] -- CMD...: cleanroom run in the app, HOME outside it;
-# then nothing of the build may be left. With --user, run gives the output
-# dir to that user; it is taken back for the runs that follow.
+# cr [RUN-OPTION...] -- CMD...: cleanroom run in the app, HOME outside it
+# (started through the command in CR_PREFIX, when set); then nothing of
+# the build may be left. With --user, run gives the output dir to that
+# user; it is taken back for the runs that follow.
+CR_PREFIX=()
 cr() {
-	run env HOME="$HOMEDIR" "$CLEANROOM" run --output public "$@"
+	run "${CR_PREFIX[@]}" env HOME="$HOMEDIR" "$CLEANROOM" run --output public "$@"
 	local left
 	case " $* " in *" --user "*) chown -R "$(id -u):$(id -g)" "$W/public" ;; esac
 	left=$(leftovers)
@@ -137,11 +143,44 @@ cr -- "$TS" socket-packet
 expect "errno EAFNOSUPPORT" "packet socket: EAFNOSUPPORT"
 cr -- "$TS" io_uring
 expect "errno ENOSYS" "io_uring_setup: ENOSYS"
-cr -- "$TS" socket-unix
-expect "ok" "(AF_UNIX stays allowed)"
 sleep 0.1
 assert_eq "$(cat "$SCRATCH/contacts" 2>/dev/null)" "" \
 	"the listener was never contacted by a build"
+
+# A daemon's unix socket outside the build (/var/run/docker.sock, an ssh
+# agent, a database): Landlock does not govern connect(), so with the
+# network denied seccomp refuses socket(AF_UNIX) itself. Pairs stay.
+USOCK=$SCRATCH/daemon.sock
+"$H" listen-unix "$USOCK" "$SCRATCH/ucontacts" &
+ULISTENER=$!
+for _ in $(seq 100); do [ -S "$USOCK" ] && break; sleep 0.02; done
+run "$TS" connect-unix "$USOCK"
+assert_eq "$OUT" "ok" "the test's unix listener accepts a connection from outside"
+sleep 0.1
+assert_eq "$(cat "$SCRATCH/ucontacts" 2>/dev/null)" "unix" "and logs it"
+rm -f "$SCRATCH/ucontacts"
+cr -- "$TS" connect-unix "$USOCK"
+expect "errno EAFNOSUPPORT" "connect to a unix socket outside: socket(AF_UNIX) refused"
+cr -- "$TS" socket-unix
+expect "errno EAFNOSUPPORT" "socket(AF_UNIX): EAFNOSUPPORT"
+cr -- "$TS" socketpair
+expect "ok" "socketpair(AF_UNIX) stays allowed"
+sleep 0.1
+assert_eq "$(cat "$SCRATCH/ucontacts" 2>/dev/null)" "" \
+	"the unix listener was never contacted by a build"
+printf 'sandbox:\n  unix_sockets: true\n' >"$SCRATCH/unix.yml"
+cr -f "$SCRATCH/unix.yml" -- "$TS" connect-unix "$USOCK"
+expect "ok" "sandbox.unix_sockets: true lets the connect through"
+assert_contains "$ERR" "seccomp net-deny+unix" "and the sandbox line says so"
+cr --allow-unix-sockets -- "$TS" connect-unix "$USOCK"
+expect "ok" "--allow-unix-sockets lets the connect through"
+cr --allow-unix-sockets -- "$TS" socket-inet
+expect "errno EAFNOSUPPORT" "--allow-unix-sockets: AF_INET still refused"
+sleep 0.1
+assert_eq "$(cat "$SCRATCH/ucontacts" 2>/dev/null)" "$(printf 'unix\nunix')" \
+	"the listener saw exactly the two allowed connects"
+kill "$ULISTENER" 2>/dev/null
+ULISTENER=
 
 # --- Writes outside the writable set ------------------------------------------
 # denied OP... DESC: with Landlock, EACCES; without, the write happens and
@@ -273,6 +312,48 @@ if [ "$(id -u)" = 0 ]; then
 		"setuid-root binary run as nobody: euid stays nobody (no_new_privs), no capabilities"
 	cr --user nobody -- "$BIN/suid-try" setuid0
 	expect "errno EPERM" "setuid(0) as nobody: EPERM"
+fi
+
+# --- Privileges planted: limits, setuid modes, owners ------------------------
+# None of this is a write Landlock governs: as root the build owns most of
+# the system's files and may chmod them, and prlimit on a process of the
+# same uid needs no capability. seccomp refuses them (EPERM).
+cr -- "$TS" prlimit-parent
+expect "errno EPERM" "prlimit on cleanroom (setting its RLIMIT_CORE): EPERM"
+cr -- "$TS" prlimit-parent-read
+expect "ok" "prlimit on cleanroom, only reading: allowed"
+cr -- "$TS" chmod "$W/Gemfile" 4755
+expect "errno EPERM" "chmod 4755 of a file of the tree (u+s): EPERM"
+cr -- "$TS" chmod "$W/Gemfile" 2755
+expect "errno EPERM" "chmod 2755 (g+s): EPERM"
+assert_eq "$(stat -c %a "$W/Gemfile")" "644" "the file's mode is unchanged"
+cr -- "$TS" chmod "$W/public/app.css" 600
+expect "ok" "a plain chmod stays allowed"
+chmod 644 "$W/public/app.css"
+mkdir -p "$W/scratch"
+cr --allow-write scratch -- "$TS" create-mode "$W/scratch/suid" 4755
+expect "errno EPERM" "open(O_CREAT, 04755) in a scratch dir: EPERM"
+[ ! -e "$W/scratch/suid" ]
+RC=$?
+assert_rc 0 "no setuid file was made"
+cr --allow-write scratch -- "$TS" create-mode "$W/scratch/plain" 755
+expect "ok" "open(O_CREAT, 0755) stays allowed"
+rm -rf "$W/scratch"
+cr -- "$TS" chown "$W/public/app.css" 1 -1
+expect "errno EPERM" "chown to another uid: EPERM"
+cr -- "$TS" chown "$W/public/app.css" "$(id -u)" "$(id -g)"
+expect "ok" "chown to the build's own ids stays allowed"
+# A group change the kernel itself would allow: the owner, a member of
+# the group. Only seccomp refuses it.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	CR_PREFIX=(setpriv --groups 4242 --)
+	cr -- sh -c "id -G; exec \"$TS\" chown \"$W/public/app.css\" -1 4242"
+	CR_PREFIX=()
+	assert_contains "$OUT" " 4242" "(the build is in supplementary group 4242)"
+	expect "errno EPERM" "chown to a supplementary group of the build: EPERM"
+	assert_eq "$(stat -c %g "$W/public/app.css")" "$(id -g)" "the file's group is unchanged"
+else
+	skip "chown to a supplementary group needs root and setpriv"
 fi
 
 # --- Processes that outlive the build ---------------------------------------

@@ -24,7 +24,7 @@ assert_contains "$ERR" "--network allow" "the hint names --network allow"
 case "$ERR" in
 *"seccomp net-deny"*)
 	assert_contains "$ERR" \
-		'its output shows "Address family not supported by protocol"), and the network is denied in the clean room (--network deny: seccomp allows only AF_UNIX sockets)' \
+		'its output shows "Address family not supported by protocol"), and the network is denied in the clean room (--network deny: seccomp allows no sockets but AF_UNIX pairs)' \
 		"seccomp on: the hint quotes strerror(EAFNOSUPPORT) and names seccomp"
 	;;
 esac

@@ -19,10 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -114,7 +116,10 @@ static int usage(void)
 	      "  create PATH write-bytes PATH N unlink PATH mkdir PATH\n"
 	      "  rename A B link A B symlink A B setuid0 capget nnp\n"
 	      "  unshare-user unshare-net mount-tmpfs PATH chroot PATH\n"
-	      "  bpf keyctl userfaultfd fork-many N int80 x32\n",
+	      "  bpf keyctl userfaultfd fork-many N int80 x32\n"
+	      "  prlimit-parent prlimit-parent-read socketpair\n"
+	      "  connect-unix PATH chmod PATH MODE create-mode PATH MODE\n"
+	      "  chown PATH UID GID (MODE octal, UID/GID -1 unchanged)\n",
 	      stderr);
 	return 2;
 }
@@ -242,6 +247,33 @@ static int write_bytes(const char *p, const char *count)
 	return report(close(fd));
 }
 
+/* prlimit(2) on cleanroom (the parent): read its RLIMIT_CORE, then set
+ * it to what it is (harmless where it is allowed). With read-only, only
+ * the read. */
+static int prlimit_parent(int read_only)
+{
+	struct rlimit old;
+	int rc = prlimit(getppid(), RLIMIT_CORE, NULL, &old);
+
+	if (rc < 0 || read_only)
+		return report(rc);
+	return report(prlimit(getppid(), RLIMIT_CORE, &old, NULL));
+}
+
+static int connect_unix(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int s;
+
+	if (strlen(path) >= sizeof sun.sun_path)
+		return usage();
+	memcpy(sun.sun_path, path, strlen(path));
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return report(-1);
+	return report(connect(s, (struct sockaddr *)&sun, sizeof sun));
+}
+
 static int fork_many(const char *count)
 {
 	long n = strtol(count, NULL, 10), i;
@@ -341,6 +373,16 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(op, "x32") == 0)
 		return report(syscall(0x40000000 | 39)); /* x32 getpid */
+	if (strcmp(op, "prlimit-parent") == 0)
+		return prlimit_parent(0);
+	if (strcmp(op, "prlimit-parent-read") == 0)
+		return prlimit_parent(1);
+	if (strcmp(op, "socketpair") == 0) {
+		int sv[2];
+
+		return report(
+			socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	}
 	if (a == NULL)
 		return usage();
 	if (strcmp(op, "bind-tcp") == 0) {
@@ -382,6 +424,8 @@ int main(int argc, char **argv)
 		return report(chroot(a));
 	if (strcmp(op, "fork-many") == 0)
 		return fork_many(a);
+	if (strcmp(op, "connect-unix") == 0)
+		return connect_unix(a);
 	if (b == NULL)
 		return usage();
 	if (strcmp(op, "connect-tcp") == 0 || strcmp(op, "udp-send") == 0)
@@ -394,5 +438,16 @@ int main(int argc, char **argv)
 		return report(link(a, b));
 	if (strcmp(op, "symlink") == 0)
 		return report(symlink(a, b));
+	/* The mode as given (umask cleared): 4755 means setuid. */
+	if (strcmp(op, "chmod") == 0)
+		return report(chmod(a, (mode_t)strtol(b, NULL, 8)));
+	if (strcmp(op, "create-mode") == 0) {
+		(void)umask(0);
+		return report(open(a, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+				   (mode_t)strtol(b, NULL, 8)));
+	}
+	if (argc > 4 && strcmp(op, "chown") == 0)
+		return report(chown(a, (uid_t)strtol(b, NULL, 10),
+				    (gid_t)strtol(argv[4], NULL, 10)));
 	return usage();
 }

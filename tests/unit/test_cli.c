@@ -85,7 +85,8 @@ TAP_SUITE(cli_overrides)
 		   (const char *[]){"run", "--timeout", "90s", "--limit",
 				    "memory=1G", "--set", "A=b=c", "--output",
 				    "dist", "--strict", "--framework", "vite",
-				    "--", "true", NULL}) == 0,
+				    "--allow-unix-sockets", "--", "true",
+				    NULL}) == 0,
 	     "spec flags parse");
 	T_OK(overrides_from_cli(&c, 1, &ov, &e) == 0, "overrides: %s", e.msg);
 	T_INT(ov.sandbox.timeout_ms, 90000, "--timeout 90s is 90000 ms");
@@ -95,6 +96,7 @@ TAP_SUITE(cli_overrides)
 	T_STR(ov.env.set.v[0].value.s, "b=c", "its value keeps later '='");
 	T_INT(ov.outputs.roots.n, 1, "--output");
 	T_INT(ov.sandbox.strict, 1, "--strict");
+	T_INT(ov.sandbox.unix_sockets, 1, "--allow-unix-sockets");
 	T_INT(ov.framework, FW_VITE, "--framework vite");
 	T_OK(ov.command.set && ov.command.n == 1, "the build's words");
 	spec_free(&ov);

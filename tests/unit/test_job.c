@@ -77,8 +77,18 @@ TAP_SUITE(job_workdir)
 	T_INT(j.plan.sb.nhidden, 1, "the plan hides the env file");
 	snprintf(want, sizeof want, "%s/app/.aptible.env", top);
 	T_STR(j.plan.sb.hidden[0], want, "by its absolute path");
+	T_INT(j.plan.sb.deny_network, 1, "the network is denied by default");
+	T_INT(j.plan.sb.allow_unix_sockets, 0, "and unix sockets with it");
 	job_free(&j);
 	T_STR(here(cwd, sizeof cwd), top, "job_free returns to the start");
+
+	put("conf/cleanroom.yml", "framework: none\nworkdir: ../app\n"
+				  "outputs: {root: out}\ncommand: 'true'\n"
+				  "sandbox: {unix_sockets: true}\n");
+	T_OK(job_load(&rq, &j, &e) == 0, "loads: %s", e.msg);
+	T_INT(j.plan.sb.allow_unix_sockets, 1,
+	      "sandbox.unix_sockets: true reaches the plan");
+	job_free(&j);
 
 	put("app/.aptible.env", "FOO=bar\nBAD=$(date)\n");
 	T_OK(job_load(&rq, &j, &e) < 0 && e.kind == ERR_CONFIG,
@@ -131,6 +141,12 @@ TAP_SUITE(config_merge_rules)
 	T_INT(cfg.spec_set.n, 1, "the spec's set is kept apart");
 	T_INT(cfg.flag_set.n, 1, "from --set (the policy orders them)");
 	T_INT(cfg.spec.env.inherit.n > 0, 1, "the default inherit list");
+	T_INT(cfg.spec.sandbox.unix_sockets, -1, "unix_sockets: unset");
+	config_free(&cfg);
+	ov.sandbox.unix_sockets = 1;
+	T_OK(config_merge(&file, 1, &ov, &cfg, &e) == 0, "merges: %s", e.msg);
+	T_INT(cfg.spec.sandbox.unix_sockets, 1,
+	      "--allow-unix-sockets over a spec without the key");
 	config_free(&cfg);
 	spec_free(&ov);
 	spec_free(&file);

@@ -239,6 +239,7 @@ struct apply_arg {
 	const struct sandbox_status *st;
 	int inherited_fd; /* opened without O_CLOEXEC before the fork */
 	int abstract_ok;  /* the parent listens on the abstract socket */
+	int unix_ok;	  /* the plan allows unix sockets */
 	char abstract[64];
 };
 
@@ -424,7 +425,7 @@ static void check_privileges(const struct sandbox_status *st)
 static void check_network_and_processes(struct apply_arg *a)
 {
 	char p[64];
-	int s;
+	int s, sv[2];
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 
 	put("socket(AF_INET)", err_of(socket(AF_INET, SOCK_STREAM, 0)),
@@ -432,8 +433,13 @@ static void check_network_and_processes(struct apply_arg *a)
 	put("socket(AF_INET6)", err_of(socket(AF_INET6, SOCK_DGRAM, 0)),
 	    EAFNOSUPPORT);
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	put("socket(AF_UNIX)", err_of(s), 0);
-	if (a->abstract_ok && landlock_on(a->st) && a->st->landlock_abi >= 6) {
+	put(a->unix_ok ? "socket(AF_UNIX), unix sockets allowed"
+		       : "socket(AF_UNIX)",
+	    err_of(s), a->unix_ok ? 0 : EAFNOSUPPORT);
+	put("socketpair(AF_UNIX)",
+	    err_of(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)), 0);
+	if (s >= 0 && a->abstract_ok && landlock_on(a->st) &&
+	    a->st->landlock_abi >= 6) {
 		/* The parent listens on an abstract socket outside the
 		 * build's Landlock domain. */
 		memcpy(sun.sun_path + 1, a->abstract, strlen(a->abstract));
@@ -481,6 +487,18 @@ static void child_apply(void *arg)
 		check_fs();
 	check_limits();
 	check_privileges(a->st);
+	check_network_and_processes(a);
+	_exit(0);
+}
+
+/* Only the network and process checks (the file checks above change the
+ * tree, so they run once). */
+static void child_network(void *arg)
+{
+	struct apply_arg *a = arg;
+
+	if (sandbox_apply(a->sp, rec_fd) < 0)
+		_exit(125);
 	check_network_and_processes(a);
 	_exit(0);
 }
@@ -564,6 +582,21 @@ TAP_SUITE(sandbox_apply_hostile)
 	status = in_child("apply", child_apply, &a);
 	T_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	     "the sandboxed child exited 0 (status %#x)", status);
+	/* Again with unix sockets allowed: socket(AF_UNIX) works, and
+	 * Landlock still scopes abstract sockets. */
+	sandbox_prepared_free(sp);
+	sp = NULL;
+	ps.plan.allow_unix_sockets = 1;
+	if (T_OK(sandbox_prepare(&ps.plan, &st, &sp, &e) == 0,
+		 "prepare, unix sockets allowed: %s", e.msg)) {
+		a.sp = sp;
+		a.unix_ok = 1;
+		status = in_child("apply", child_network, &a);
+		T_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		     "unix sockets allowed: the sandboxed child exited 0 "
+		     "(status %#x)",
+		     status);
+	}
 	if (a.inherited_fd >= 0)
 		(void)close(a.inherited_fd);
 	if (lsock >= 0)
@@ -879,8 +912,9 @@ static void child_netns(void *arg)
 	put("stat /proc/self/ns/net", err_of(stat("/proc/self/ns/net", &sb)),
 	    0);
 	put_val("a network namespace of its own", sb.st_ino != a->outside, 1);
-	put("socket(AF_UNIX) still allowed",
-	    err_of(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)), 0);
+	put("socket(AF_UNIX) refused by seccomp",
+	    err_of(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)),
+	    EAFNOSUPPORT);
 	_exit(0);
 }
 

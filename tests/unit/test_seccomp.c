@@ -5,16 +5,23 @@
  * (architecture, number, arguments) and checks the exact action and errno
  * of each; the program's shape is checked too (header, every jump inside
  * the program, every load aligned and inside the data). Then forked
- * children install the filter for real and check what the kernel returns,
- * and that a foreign ABI (int 0x80) and an x32 call kill the process.
+ * children install the filter for real and check what the kernel returns
+ * (setuid modes, foreign owners and prlimit on the parent refused while
+ * this test runs as root with every capability, so that only the filter
+ * can refuse them), and that a foreign ABI (int 0x80) and an x32 call
+ * kill the process.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,7 +82,8 @@ static uint32_t run_bpf(const struct sandbox_bpf *prog,
 	return BAD;
 }
 
-static struct seccomp_data call(uint32_t arch, int nr, uint64_t a0, uint64_t a1)
+static struct seccomp_data call4(uint32_t arch, int nr, uint64_t a0,
+				 uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	struct seccomp_data d;
 
@@ -84,7 +92,39 @@ static struct seccomp_data call(uint32_t arch, int nr, uint64_t a0, uint64_t a1)
 	d.nr = nr;
 	d.args[0] = a0;
 	d.args[1] = a1;
+	d.args[2] = a2;
+	d.args[3] = a3;
 	return d;
+}
+
+static struct seccomp_data call(uint32_t arch, int nr, uint64_t a0, uint64_t a1)
+{
+	return call4(arch, nr, a0, a1, 0, 0);
+}
+
+/* The programs the cases run against. */
+enum {
+	NET_ALLOWED,	 /* --network allow */
+	NET_DENIED,	 /* the default: no socket() at all */
+	NET_DENIED_UNIX, /* sandbox.unix_sockets: true */
+	NPROGS
+};
+
+/* The build's ids in the interpreted programs. */
+#define BUILD_UID 1000u
+#define BUILD_GID 1001u
+#define UNCHANGED 0xffffffffu
+
+static int build_prog(int which, uid_t uid, gid_t gid, struct sandbox_bpf *out)
+{
+	struct sandbox_seccomp_opts o = {
+		.deny_network = which != NET_ALLOWED,
+		.allow_unix = which == NET_DENIED_UNIX,
+		.uid = uid,
+		.gid = gid,
+	};
+
+	return sandbox_seccomp_build(&o, out);
 }
 
 struct bpf_case {
@@ -92,7 +132,16 @@ struct bpf_case {
 	uint32_t arch;
 	int nr;
 	uint64_t a0, a1;
-	int deny_network; /* which program: 1 network denied, 0 allowed */
+	int deny_network; /* which program: NET_DENIED, NET_ALLOWED, ... */
+	uint32_t want;
+};
+
+/* Cases that look at the third and fourth arguments. */
+struct bpf_case4 {
+	const char *what;
+	int nr;
+	uint64_t a0, a1, a2, a3;
+	int which;
 	uint32_t want;
 };
 
@@ -122,7 +171,20 @@ static const struct bpf_case cases[] = {
 	{"connect (no socket to use)", A64, __NR_connect, 3, 0, 1, ALLOW},
 	{"highest number", A64, 511, 0, 0, 1, ALLOW},
 	/* Sockets: AF_UNIX only when the network is denied. */
-	{"socket AF_UNIX", A64, __NR_socket, AF_UNIX, SOCK_STREAM, 1, ALLOW},
+	{"socket AF_UNIX", A64, __NR_socket, AF_UNIX, SOCK_STREAM, 1,
+	 ERRNO(EAFNOSUPPORT)},
+	{"socket AF_UNIX, unix sockets allowed", A64, __NR_socket, AF_UNIX,
+	 SOCK_STREAM, NET_DENIED_UNIX, ALLOW},
+	{"socket AF_INET, unix sockets allowed", A64, __NR_socket, AF_INET,
+	 SOCK_STREAM, NET_DENIED_UNIX, ERRNO(EAFNOSUPPORT)},
+	{"socket AF_NETLINK, unix sockets allowed", A64, __NR_socket,
+	 AF_NETLINK, SOCK_RAW, NET_DENIED_UNIX, ERRNO(EAFNOSUPPORT)},
+	{"socket AF_UNIX, network allowed", A64, __NR_socket, AF_UNIX, 0, 0,
+	 ALLOW},
+	{"socketpair AF_UNIX, unix sockets allowed", A64, __NR_socketpair,
+	 AF_UNIX, 0, NET_DENIED_UNIX, ALLOW},
+	{"socketpair AF_INET, unix sockets allowed", A64, __NR_socketpair,
+	 AF_INET, 0, NET_DENIED_UNIX, ERRNO(EAFNOSUPPORT)},
 	{"socket AF_INET", A64, __NR_socket, AF_INET, SOCK_STREAM, 1,
 	 ERRNO(EAFNOSUPPORT)},
 	{"socket AF_INET6", A64, __NR_socket, AF_INET6, SOCK_DGRAM, 1,
@@ -135,10 +197,11 @@ static const struct bpf_case cases[] = {
 	 ERRNO(EAFNOSUPPORT)},
 	{"socket AF_ALG", A64, __NR_socket, 38, 0, 1, ERRNO(EAFNOSUPPORT)},
 	{"socket AF_UNSPEC", A64, __NR_socket, 0, 0, 1, ERRNO(EAFNOSUPPORT)},
-	{"socket AF_UNIX in the low word, junk above", A64, __NR_socket,
-	 0x100000000ULL | AF_UNIX, 0, 1, ALLOW},
-	{"socket AF_INET in the low word, AF_UNIX above", A64, __NR_socket,
-	 ((uint64_t)AF_UNIX << 32) | AF_INET, 0, 1, ERRNO(EAFNOSUPPORT)},
+	{"socket AF_UNIX in the low word, junk above (unix allowed)", A64,
+	 __NR_socket, 0x100000000ULL | AF_UNIX, 0, NET_DENIED_UNIX, ALLOW},
+	{"socket AF_INET in the low word, AF_UNIX above (unix allowed)", A64,
+	 __NR_socket, ((uint64_t)AF_UNIX << 32) | AF_INET, 0, NET_DENIED_UNIX,
+	 ERRNO(EAFNOSUPPORT)},
 	{"socketpair AF_UNIX", A64, __NR_socketpair, AF_UNIX, 0, 1, ALLOW},
 	{"socketpair AF_INET", A64, __NR_socketpair, AF_INET, 0, 1,
 	 ERRNO(EAFNOSUPPORT)},
@@ -178,6 +241,121 @@ static const struct bpf_case cases[] = {
 	{"ioctl TIOCLINUX", A64, __NR_ioctl, 0, 0x541C, 1, ERRNO(EPERM)},
 	{"ioctl TIOCSTI in the high word only", A64, __NR_ioctl, 0,
 	 0x5412ULL << 32, 1, ALLOW},
+	{"ioctl TIOCLINUX, network allowed", A64, __NR_ioctl, 0, 0x541C, 0,
+	 ERRNO(EPERM)},
+	/* Modes in the second argument: setuid and setgid refused. */
+	{"chmod 04755", A64, __NR_chmod, 0, 04755, 1, ERRNO(EPERM)},
+	{"chmod 02755", A64, __NR_chmod, 0, 02755, 1, ERRNO(EPERM)},
+	{"chmod 06755, network allowed", A64, __NR_chmod, 0, 06755, 0,
+	 ERRNO(EPERM)},
+	{"chmod 0755", A64, __NR_chmod, 0, 0755, 1, ALLOW},
+	{"chmod 01777 (sticky)", A64, __NR_chmod, 0, 01777, 1, ALLOW},
+	{"chmod 04755 only in the high word (umode_t ignores it)", A64,
+	 __NR_chmod, 0, 04755ULL << 32, 1, ALLOW},
+	{"chmod with a path pointer ending in 06000 bits", A64, __NR_chmod,
+	 0x7ffd6000, 0644, 1, ALLOW},
+	{"fchmod 04755", A64, __NR_fchmod, 3, 04755, 1, ERRNO(EPERM)},
+	{"fchmod 0600", A64, __NR_fchmod, 3, 0600, 1, ALLOW},
+	{"creat 04755", A64, __NR_creat, 0, 04755, 1, ERRNO(EPERM)},
+	{"creat 0644", A64, __NR_creat, 0, 0644, 1, ALLOW},
+	{"mkdir 02775", A64, __NR_mkdir, 0, 02775, 1, ERRNO(EPERM)},
+	{"mkdir 0755", A64, __NR_mkdir, 0, 0755, 1, ALLOW},
+	{"mknod S_IFREG|04755", A64, __NR_mknod, 0, 0104755, 1, ERRNO(EPERM)},
+	{"mknod S_IFIFO|0644", A64, __NR_mknod, 0, 010644, 1, ALLOW},
+	/* prlimit64(pid, resource, new, old): a limit of another process
+	 * may be read, not set. */
+	{"prlimit64 on itself (pid 0), setting", A64, __NR_prlimit64, 0, 4, 1,
+	 ALLOW},
+	{"prlimit64 pid 0 in the low word, junk above (pid_t: 0)", A64,
+	 __NR_prlimit64, 0x100000000ULL, 4, 1, ALLOW},
+	{"prlimit64 on pid 1234, reading", A64, __NR_prlimit64, 1234, 4, 1,
+	 ALLOW},
+};
+
+static const struct bpf_case4 cases4[] = {
+	{"prlimit64 on pid 1234, setting", __NR_prlimit64, 1234,
+	 0 /* RLIMIT_CPU */, 0x7ffd1000, 0, NET_DENIED, ERRNO(EPERM)},
+	{"prlimit64 on pid 1234, new limit only in the high word",
+	 __NR_prlimit64, 1234, 0, 0x7ffd00000000ULL, 0, NET_DENIED,
+	 ERRNO(EPERM)},
+	{"prlimit64 on pid 1234, setting, network allowed", __NR_prlimit64,
+	 1234, 4, 0x7ffd1000, 0, NET_ALLOWED, ERRNO(EPERM)},
+	{"prlimit64 on pid 1234, reading into old", __NR_prlimit64, 1234, 4, 0,
+	 0x7ffd1000, NET_DENIED, ALLOW},
+	/* Modes in the third argument. */
+	{"fchmodat 04755", __NR_fchmodat, 3, 0x7ffd1000, 04755, 0, NET_DENIED,
+	 ERRNO(EPERM)},
+	{"fchmodat 0644", __NR_fchmodat, 3, 0x7ffd1000, 0644, 0, NET_DENIED,
+	 ALLOW},
+	{"fchmodat 0644, path pointer ending in 06000 bits", __NR_fchmodat, 3,
+	 0x7ffd6000, 0644, 0, NET_DENIED, ALLOW},
+	{"fchmodat2 02755", 452, 3, 0x7ffd1000, 02755, 0, NET_DENIED,
+	 ERRNO(EPERM)},
+	{"fchmodat2 0755", 452, 3, 0x7ffd1000, 0755, 0, NET_DENIED, ALLOW},
+	{"mkdirat 04755", __NR_mkdirat, 3, 0x7ffd1000, 04755, 0, NET_DENIED,
+	 ERRNO(EPERM)},
+	{"mkdirat 0700", __NR_mkdirat, 3, 0x7ffd1000, 0700, 0, NET_DENIED,
+	 ALLOW},
+	{"mknodat S_IFREG|02755", __NR_mknodat, 3, 0x7ffd1000, 0102755, 0,
+	 NET_DENIED, ERRNO(EPERM)},
+	/* open and openat: the mode counts only when the call may create. */
+	{"open O_CREAT 04755", __NR_open, 0x7ffd1000, O_WRONLY | O_CREAT, 04755,
+	 0, NET_DENIED, ERRNO(EPERM)},
+	{"open O_CREAT 0644", __NR_open, 0x7ffd1000, O_WRONLY | O_CREAT, 0644,
+	 0, NET_DENIED, ALLOW},
+	{"open O_RDONLY with junk 06000 in the unused mode", __NR_open,
+	 0x7ffd1000, O_RDONLY, 06777, 0, NET_DENIED, ALLOW},
+	{"open O_TMPFILE 02755", __NR_open, 0x7ffd1000, O_TMPFILE | O_RDWR,
+	 02755, 0, NET_DENIED, ERRNO(EPERM)},
+	{"openat O_CREAT|O_EXCL 04755", __NR_openat, 3, 0x7ffd1000,
+	 O_WRONLY | O_CREAT | O_EXCL, 04755, NET_DENIED, ERRNO(EPERM)},
+	{"openat O_CREAT 04755, network allowed", __NR_openat, 3, 0x7ffd1000,
+	 O_WRONLY | O_CREAT, 04755, NET_ALLOWED, ERRNO(EPERM)},
+	{"openat O_CREAT 0666", __NR_openat, 3, 0x7ffd1000, O_WRONLY | O_CREAT,
+	 0666, NET_DENIED, ALLOW},
+	{"openat O_RDONLY, junk 04000 in the unused mode", __NR_openat, 3,
+	 0x7ffd1000, O_RDONLY | O_CLOEXEC, 04000, NET_DENIED, ALLOW},
+	{"openat O_TMPFILE 04700", __NR_openat, 3, 0x7ffd1000,
+	 O_TMPFILE | O_WRONLY, 04700, NET_DENIED, ERRNO(EPERM)},
+	{"openat2 (mode in memory)", 437, 3, 0x7ffd1000, 0x7ffd2000, 24,
+	 NET_DENIED, ERRNO(ENOSYS)},
+	{"openat2, network allowed", 437, 3, 0x7ffd1000, 0x7ffd2000, 24,
+	 NET_ALLOWED, ERRNO(ENOSYS)},
+	/* Owners: the build's uid and gid, or -1, and nothing else. */
+	{"chown to the build's ids", __NR_chown, 0x7ffd1000, BUILD_UID,
+	 BUILD_GID, 0, NET_DENIED, ALLOW},
+	{"chown -1 -1", __NR_chown, 0x7ffd1000, UNCHANGED, UNCHANGED, 0,
+	 NET_DENIED, ALLOW},
+	{"chown to uid 0", __NR_chown, 0x7ffd1000, 0, UNCHANGED, 0, NET_DENIED,
+	 ERRNO(EPERM)},
+	{"chown to gid 0", __NR_chown, 0x7ffd1000, UNCHANGED, 0, 0, NET_DENIED,
+	 ERRNO(EPERM)},
+	{"chown to another uid, the build's gid", __NR_chown, 0x7ffd1000,
+	 BUILD_UID + 1, BUILD_GID, 0, NET_DENIED, ERRNO(EPERM)},
+	{"chown to the build's uid, another gid", __NR_chown, 0x7ffd1000,
+	 BUILD_UID, BUILD_GID + 7, 0, NET_ALLOWED, ERRNO(EPERM)},
+	{"chown, the build's uid in the low word, junk above", __NR_chown,
+	 0x7ffd1000, 0xabc00000000ULL | BUILD_UID, UNCHANGED, 0, NET_DENIED,
+	 ALLOW},
+	{"chown, uid 0 in the low word, the build's uid above", __NR_chown,
+	 0x7ffd1000, (uint64_t)BUILD_UID << 32, UNCHANGED, 0, NET_DENIED,
+	 ERRNO(EPERM)},
+	{"lchown to uid 0", __NR_lchown, 0x7ffd1000, 0, 0, 0, NET_DENIED,
+	 ERRNO(EPERM)},
+	{"lchown -1, the build's gid", __NR_lchown, 0x7ffd1000, UNCHANGED,
+	 BUILD_GID, 0, NET_DENIED, ALLOW},
+	{"fchown to uid 0", __NR_fchown, 3, 0, UNCHANGED, 0, NET_DENIED,
+	 ERRNO(EPERM)},
+	{"fchown to the build's ids", __NR_fchown, 3, BUILD_UID, BUILD_GID, 0,
+	 NET_DENIED, ALLOW},
+	{"fchownat to uid 0", __NR_fchownat, 3, 0x7ffd1000, 0, UNCHANGED,
+	 NET_DENIED, ERRNO(EPERM)},
+	{"fchownat to gid 0", __NR_fchownat, 3, 0x7ffd1000, UNCHANGED, 0,
+	 NET_DENIED, ERRNO(EPERM)},
+	{"fchownat to the build's ids", __NR_fchownat, 3, 0x7ffd1000, BUILD_UID,
+	 BUILD_GID, NET_DENIED, ALLOW},
+	{"fchownat whose dfd is the build's uid (not an id)", __NR_fchownat,
+	 BUILD_UID, BUILD_UID, UNCHANGED, UNCHANGED, NET_DENIED, ALLOW},
 };
 
 /* The calls refused with EPERM, whatever their arguments. */
@@ -255,15 +433,17 @@ static void check_call(const struct sandbox_bpf *prog, const char *what,
 
 TAP_SUITE(seccomp_bpf_shape)
 {
-	struct sandbox_bpf prog[2];
+	static const char *const names[NPROGS] = {
+		"network allowed", "network denied",
+		"network denied, unix sockets allowed"};
+	struct sandbox_bpf prog[NPROGS];
 
-	for (int net = 0; net < 2; net++) {
+	for (int net = 0; net < NPROGS; net++) {
 		const struct sock_filter *in;
 		int ok = 1;
 
-		T_INT(sandbox_seccomp_build(net, &prog[net]), 0,
-		      net ? "builds (network denied)"
-			  : "builds (network allowed)");
+		T_OK(build_prog(net, BUILD_UID, BUILD_GID, &prog[net]) == 0,
+		     "builds (%s)", names[net]);
 		in = prog[net].insn;
 		T_OK(prog[net].len > 6 && prog[net].len <= SANDBOX_BPF_MAX,
 		     "length %u", prog[net].len);
@@ -308,20 +488,42 @@ TAP_SUITE(seccomp_bpf_shape)
 	T_OK(prog[1].len > prog[0].len,
 	     "the network check adds instructions (%u > %u)", prog[1].len,
 	     prog[0].len);
+	T_OK(prog[2].len > prog[1].len,
+	     "allowing AF_UNIX adds a family check (%u > %u)", prog[2].len,
+	     prog[1].len);
+	/* The ids are compared in the program: a filter for uid 0 is not
+	 * the filter for uid 1000. */
+	{
+		struct sandbox_bpf root;
+
+		(void)build_prog(NET_DENIED, 0, 0, &root);
+		T_OK(root.len == prog[1].len &&
+			     memcmp(root.insn, prog[1].insn,
+				    root.len * sizeof root.insn[0]) != 0,
+		     "the build's uid and gid are in the program");
+	}
 }
 
 TAP_SUITE(seccomp_bpf_cases)
 {
-	struct sandbox_bpf prog[2];
+	struct sandbox_bpf prog[NPROGS];
 	size_t n = 0;
 
-	(void)sandbox_seccomp_build(0, &prog[0]);
-	(void)sandbox_seccomp_build(1, &prog[1]);
+	for (int p = 0; p < NPROGS; p++)
+		(void)build_prog(p, BUILD_UID, BUILD_GID, &prog[p]);
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const struct bpf_case *c = &cases[i];
 		struct seccomp_data d = call(c->arch, c->nr, c->a0, c->a1);
 
 		check_call(&prog[c->deny_network], c->what, &d, c->want);
+		n++;
+	}
+	for (size_t i = 0; i < sizeof cases4 / sizeof cases4[0]; i++) {
+		const struct bpf_case4 *c = &cases4[i];
+		struct seccomp_data d =
+			call4(A64, c->nr, c->a0, c->a1, c->a2, c->a3);
+
+		check_call(&prog[c->which], c->what, &d, c->want);
 		n++;
 	}
 	for (size_t i = 0; i < sizeof eperm / sizeof eperm[0]; i++) {
@@ -347,13 +549,16 @@ TAP_SUITE(seccomp_bpf_cases)
 	tap_diag("%zu cases", n);
 }
 
-/* Results from a forked child: name, got, want. */
+/* Results from a forked child: name, got, want; errnos, or plain
+ * values (is_val). */
 struct rec {
 	char what[96];
 	long long got, want;
+	int is_val;
 };
 
-static void put(int fd, const char *what, long long got, long long want)
+static void put_rec(int fd, const char *what, long long got, long long want,
+		    int is_val)
 {
 	struct rec r;
 
@@ -361,8 +566,19 @@ static void put(int fd, const char *what, long long got, long long want)
 	(void)snprintf(r.what, sizeof r.what, "%s", what);
 	r.got = got;
 	r.want = want;
+	r.is_val = is_val;
 	if (write(fd, &r, sizeof r) != (ssize_t)sizeof r)
 		_exit(3);
+}
+
+static void put(int fd, const char *what, long long got, long long want)
+{
+	put_rec(fd, what, got, want, 0);
+}
+
+static void put_val(int fd, const char *what, long long got, long long want)
+{
+	put_rec(fd, what, got, want, 1);
 }
 
 /* errno of a call that returned rc (0 when it succeeded). */
@@ -376,16 +592,139 @@ static void collect(int rfd, pid_t pid, const char *what)
 	struct rec r;
 	int status = 0;
 
-	while (read(rfd, &r, sizeof r) == (ssize_t)sizeof r)
+	while (read(rfd, &r, sizeof r) == (ssize_t)sizeof r) {
+		if (r.is_val) {
+			tap_ok(r.got == r.want, __FILE__, __LINE__,
+			       "%s: %s (got %#llo, want %#llo)", what, r.what,
+			       r.got, r.want);
+			continue;
+		}
 		tap_ok(r.got == r.want, __FILE__, __LINE__,
 		       "%s: %s (got %s, want %s)", what, r.what,
 		       r.got == 0 ? "ok" : sandbox_errno_name((int)r.got),
 		       r.want == 0 ? "ok" : sandbox_errno_name((int)r.want));
+	}
 	(void)close(rfd);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	T_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	     "%s: the child exited 0 (status %#x)", what, status);
+}
+
+/* The calls that plant privileges, in a child under the filter, in dir
+ * (a fresh directory with a file "f" of this process's ids). This test
+ * runs as root with every capability where it can: then the kernel would
+ * allow each of them, and only the filter refuses. */
+static void planted(int w, const char *dir)
+{
+	char f[256], g[256];
+	struct rlimit lim;
+	struct stat sb;
+
+	(void)snprintf(f, sizeof f, "%s/f", dir);
+	(void)snprintf(g, sizeof g, "%s/suid", dir);
+	put(w, "chmod 04755", err_of(chmod(f, 04755)), EPERM);
+	put(w, "chmod 02755", err_of(chmod(f, 02755)), EPERM);
+	put(w, "fchmodat 06755",
+	    err_of(syscall(__NR_fchmodat, AT_FDCWD, f, 06755)), EPERM);
+	put(w, "fchmodat2 04755 (refused before the kernel looks)",
+	    err_of(syscall(452, AT_FDCWD, f, 04755, 0)), EPERM);
+	put(w, "chmod 0640 stays allowed", err_of(chmod(f, 0640)), 0);
+	put(w, "stat f", err_of(stat(f, &sb)), 0);
+	put_val(w, "f's mode", (long long)(sb.st_mode & 07777), 0640);
+	put(w, "open(O_CREAT, 04755)",
+	    err_of(open(g, O_WRONLY | O_CREAT | O_CLOEXEC, 04755)), EPERM);
+	put(w, "and no file was made", err_of(stat(g, &sb)), ENOENT);
+	put(w, "mkdir 02755", err_of(syscall(__NR_mkdirat, AT_FDCWD, g, 02755)),
+	    EPERM);
+	put(w, "openat2 (ENOSYS: libc falls back)",
+	    err_of(syscall(437, AT_FDCWD, g, NULL, 0)), ENOSYS);
+	put(w, "chown to uid 4242", err_of(chown(f, 4242, (gid_t)-1)), EPERM);
+	put(w, "chown to gid 4242", err_of(chown(f, (uid_t)-1, 4242)), EPERM);
+	put(w, "chown to its own ids", err_of(chown(f, getuid(), getgid())), 0);
+	put(w, "stat f", err_of(stat(f, &sb)), 0);
+	put_val(w, "f's owner is unchanged", (long long)sb.st_uid,
+		(long long)getuid());
+	put(w, "prlimit(parent) reading",
+	    err_of(prlimit(getppid(), RLIMIT_CORE, NULL, &lim)), 0);
+	put(w, "prlimit(parent) setting",
+	    err_of(prlimit(getppid(), RLIMIT_CORE, &lim, NULL)), EPERM);
+	put(w, "prlimit(itself by pid 0) setting",
+	    err_of(prlimit(0, RLIMIT_CORE, &lim, NULL)), 0);
+	put(w, "setrlimit", err_of(setrlimit(RLIMIT_CORE, &lim)), 0);
+}
+
+/* Runs planted() and the socket calls under a program built for which,
+ * for this process's ids. */
+static void installed(int which, const char *what, const char *dir)
+{
+	struct sandbox_bpf prog;
+	int fds[2], sv[2];
+	pid_t pid;
+
+	(void)build_prog(which, getuid(), getgid(), &prog);
+	if (pipe(fds) < 0) {
+		T_OK(0, "pipe");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int w = fds[1];
+
+		(void)close(fds[0]);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(4);
+		put(w, "install", sandbox_seccomp_install(&prog), 0);
+		put(w, "socket(AF_UNIX)",
+		    err_of(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)),
+		    which == NET_DENIED ? EAFNOSUPPORT : 0);
+		put(w, "socket(AF_INET)",
+		    err_of(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)),
+		    EAFNOSUPPORT);
+		put(w, "socketpair(AF_UNIX)",
+		    err_of(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+				      sv)),
+		    0);
+		planted(w, dir);
+		_exit(0);
+	}
+	(void)close(fds[1]);
+	if (pid < 0) {
+		T_OK(0, "fork");
+		(void)close(fds[0]);
+		return;
+	}
+	collect(fds[0], pid, what);
+}
+
+TAP_SUITE(seccomp_installed_planted)
+{
+	char dir[] = "/tmp/cleanroom-seccomp.XXXXXX", f[64];
+	int fd;
+
+	if (mkdtemp(dir) == NULL) {
+		T_OK(0, "mkdtemp");
+		return;
+	}
+	(void)snprintf(f, sizeof f, "%s/f", dir);
+	fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	T_OK(fd >= 0, "a file to change");
+	if (fd >= 0)
+		(void)close(fd);
+	if (geteuid() != 0)
+		tap_diag("not root: the kernel refuses foreign owners itself "
+			 "here, so the owner checks prove less");
+	installed(NET_DENIED, "filter, network denied", dir);
+	installed(NET_DENIED_UNIX, "filter, unix sockets allowed", dir);
+	{
+		char g[64];
+
+		(void)snprintf(g, sizeof g, "%s/suid", dir);
+		(void)unlink(g);
+		(void)rmdir(g);
+	}
+	(void)unlink(f);
+	(void)rmdir(dir);
 }
 
 TAP_SUITE(seccomp_installed)
@@ -394,7 +733,7 @@ TAP_SUITE(seccomp_installed)
 	int fds[2];
 	pid_t pid;
 
-	(void)sandbox_seccomp_build(1, &prog);
+	(void)build_prog(NET_DENIED, getuid(), getgid(), &prog);
 	if (pipe(fds) < 0) {
 		T_OK(0, "pipe");
 		return;
@@ -416,7 +755,7 @@ TAP_SUITE(seccomp_installed)
 		put(w, "socket(AF_PACKET)",
 		    err_of(socket(AF_PACKET, SOCK_RAW, 0)), EAFNOSUPPORT);
 		s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		put(w, "socket(AF_UNIX)", err_of(s), 0);
+		put(w, "socket(AF_UNIX)", err_of(s), EAFNOSUPPORT);
 		put(w, "ptrace(PTRACE_ATTACH, parent)",
 		    err_of(syscall(__NR_ptrace, 16 /* PTRACE_ATTACH */,
 				   getppid(), 0, 0)),
@@ -452,7 +791,7 @@ static int killed_by(int which)
 	pid_t pid;
 	int status = 0;
 
-	(void)sandbox_seccomp_build(1, &prog);
+	(void)build_prog(NET_DENIED, getuid(), getgid(), &prog);
 	pid = fork();
 	if (pid == 0) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||

@@ -182,7 +182,8 @@ TAP_SUITE(spec_empty)
 		T_OK(rc == 0 && s.framework == FW_UNSET && !s.command.set &&
 			     s.workdir.s == NULL &&
 			     s.sandbox.timeout_ms == -1 &&
-			     s.sandbox.strict == -1,
+			     s.sandbox.strict == -1 &&
+			     s.sandbox.unix_sockets == -1,
 		     "empty spec %zu is all unset (%s)", i, e.msg);
 		spec_free(&s);
 	}
@@ -253,11 +254,13 @@ TAP_SUITE(spec_forms)
 	spec_free(&s);
 
 	T_OK(parse("sandbox:\n  strict: true\n  network: allow\n"
+		   "  unix_sockets: true\n"
 		   "outputs:\n  manifest: propshaft\n  sourcemaps: allow\n"
 		   "  min_files: 0\n",
 		   &s, &e) == 0,
 	     "other enum values");
 	T_INT(s.sandbox.strict, 1, "strict true");
+	T_INT(s.sandbox.unix_sockets, 1, "unix_sockets true");
 	T_INT(s.sandbox.network, NET_ALLOW, "network allow");
 	T_INT(s.outputs.manifest, MF_PROPSHAFT, "manifest propshaft");
 	T_INT(s.outputs.sourcemaps, SM_ALLOW, "sourcemaps allow");
@@ -403,6 +406,8 @@ static const struct bad_case bad_cases[] = {
 	{B("sandbox:\n  limits: 5\n"),
 	 "2:11: sandbox.limits: expected a mapping, not a string", NULL},
 	/* Booleans, integers, enums. */
+	{B("sandbox:\n  unix_sockets: allow\n"),
+	 "2:17: sandbox.unix_sockets: 'allow' is not true or false", NULL},
 	{B("sandbox:\n  strict: yes\n"),
 	 "2:11: sandbox.strict: 'yes' is not true or false",
 	 "only true and false, in lower case, are booleans in a spec"},
