@@ -112,7 +112,9 @@ if mknod null.json c 1 3 2>/dev/null; then
 	assert_rc 64 "a device is refused"
 	assert_eq "$([ -c null.json ] && echo device)" "device" "and stays a device"
 else
-	skip "mknod is not allowed here: the device case"
+	# Not a kernel feature to insist on: a container without CAP_MKNOD
+	# (or its device cgroup) refuses it; the FIFO above covers the rule.
+	echo "# mknod is not allowed here: the device case is not run"
 fi
 echo old >plain.json
 cr verify --framework none --output out --report plain.json
