@@ -39,6 +39,7 @@
 #include "lock.h"
 #include "msg.h"
 #include "policy.h"
+#include "report.h"
 #include "verify.h"
 
 #define FILE_MAX      (64u << 20) /* larger files: compared by digest only */
@@ -277,7 +278,7 @@ static void child_build(struct repro *r, int i, int fd, const sigset_t *mask)
 	char **env = variant_environ(r->j->env, v, tz, lang, lc_all);
 	struct run_opts ro = {
 		.stdout_to_stderr =
-			r->c->report != NULL && strcmp(r->c->report, "-") == 0,
+			r->c->report != NULL && report_is_stdout(r->c->report),
 	};
 	struct spec ov;
 	struct job j;
@@ -787,7 +788,7 @@ int cmd_reproduce(struct job *j, const struct cli *c, struct err *e)
 		goto out;
 	}
 	/* With --report -, standard output is the JSON's. */
-	if (io_write_all(c->report != NULL && strcmp(c->report, "-") == 0
+	if (io_write_all(c->report != NULL && report_is_stdout(c->report)
 				 ? STDERR_FILENO
 				 : STDOUT_FILENO,
 			 r.out.p, r.out.len) < 0) {

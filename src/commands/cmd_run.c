@@ -328,14 +328,22 @@ _Static_assert(NSIGNS(network_signs) + NSIGNS(write_signs) +
 	       "struct run's watch array holds every sign");
 
 /* The first watched string that is one of signs[0..n), or NULL. */
-static const char *seen_sign(const struct run *r, const char *const *signs,
-			     size_t n)
+/* Where in the watched strings the first of signs[0..n) is, or -1. */
+static long seen_at(const struct run *r, const char *const *signs, size_t n)
 {
 	for (size_t i = 0; i < r->sr.nwatched; i++)
 		for (size_t k = 0; k < n; k++)
 			if (strcmp(r->sr.watched[i], signs[k]) == 0)
-				return signs[k];
-	return NULL;
+				return (long)i;
+	return -1;
+}
+
+static const char *seen_sign(const struct run *r, const char *const *signs,
+			     size_t n)
+{
+	long i = seen_at(r, signs, n);
+
+	return i < 0 ? NULL : r->sr.watched[i];
 }
 
 static int landlock_on(const struct run *r)
@@ -434,11 +442,9 @@ static void refused_hint(const struct run *r)
 static const char *sign_line(const struct run *r, const char *const *signs,
 			     size_t n)
 {
-	for (size_t i = 0; i < r->sr.nwatched; i++)
-		for (size_t k = 0; k < n; k++)
-			if (strcmp(r->sr.watched[i], signs[k]) == 0)
-				return r->sr.watched_line[i];
-	return "";
+	long i = seen_at(r, signs, n);
+
+	return i < 0 ? "" : r->sr.watched_line[i];
 }
 
 /* Whether text holds a secret value: such a path is not printed. */
@@ -845,7 +851,7 @@ int cmd_run(struct job *j, const struct cli *c, struct err *e)
 		.expect_lock = c->expect_lock,
 		.report = c->report != NULL,
 		.stdout_to_stderr =
-			c->report != NULL && strcmp(c->report, "-") == 0,
+			c->report != NULL && report_is_stdout(c->report),
 		.record_stamp = c->argv == NULL,
 	};
 

@@ -375,11 +375,16 @@ int report_json(const struct report_info *ri, struct buf *out)
 	return 0;
 }
 
+int report_is_stdout(const char *path)
+{
+	return strcmp(path, "-") == 0;
+}
+
 int report_path_check(const char *path, struct err *e)
 {
 	struct stat st;
 
-	if (strcmp(path, "-") == 0 || lstat(path, &st) < 0 ||
+	if (report_is_stdout(path) || lstat(path, &st) < 0 ||
 	    S_ISREG(st.st_mode))
 		return 0;
 	err_set(e, ERR_USAGE, NULL, 0, 0,
@@ -416,7 +421,7 @@ int report_write(const char *path, const char *command, int status,
 		err_sys(e, ENOMEM, "writing the report");
 		goto out;
 	}
-	if (strcmp(path, "-") == 0) {
+	if (report_is_stdout(path)) {
 		if (io_write_all(STDOUT_FILENO, text.p, text.len) < 0) {
 			err_sys(e, errno,
 				"writing the report to standard "

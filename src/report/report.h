@@ -38,6 +38,9 @@ int report_human(const struct report_info *ri, struct buf *out);
  * 0 or -1 (ENOMEM). */
 int report_json(const struct report_info *ri, struct buf *out);
 
+/* Whether the report path means standard output ("-"). */
+int report_is_stdout(const char *path);
+
 /* Whether path may receive the report: "-" (standard output), a path
  * that does not exist, or a regular file, never a link, a device or a
  * FIFO. Returns 0, or -1 with e filled (ERR_USAGE). */
