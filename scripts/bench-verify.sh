@@ -313,9 +313,9 @@ s=$repo/src
 musl-gcc -std=c11 -O2 -g -D_GNU_SOURCE -static -isystem "$deps/uapi" \
 	-I"$deps/include" -I"$s/base" -I"$s/input" -I"$s/secret" -I"$s/proof" \
 	-o "$work/driver" "$work/driver.c" \
-	"$s/proof/tree.c" "$s/secret/scan.c" "$s/secret/forms.c" "$s/base/buf.c" \
+	"$s/proof/tree.c" "$s/proof/tree_walk.c" "$s/proof/tree_hash.c" "$s/secret/scan.c" "$s/secret/forms.c" "$s/base/buf.c" \
 	"$s/base/beneath.c" "$s/base/io.c" "$s/input/url.c" "$s/base/hex.c" \
-	"$s/base/vec.c" "$s/base/err.c" "$deps/lib/libnettle.a"
+	"$s/base/vec.c" "$s/base/arena.c" "$s/base/err.c" "$deps/lib/libnettle.a"
 drv_a="$work/driver $work/secrets.txt $work/A.lock A"
 drv_b="$work/driver $work/secrets.txt $work/B.lock B"
 if "$cr" verify --help >/dev/null 2>&1; then

@@ -116,7 +116,7 @@ struct tree_hit {
 	const char *encoding; /* static, from struct scan_hit */
 };
 
-struct tree_arena;
+struct arena;
 
 /* How far a pass is, for a progress display. */
 struct tree_progress {
@@ -157,7 +157,7 @@ struct tree {
 	unsigned threads; /* hashing threads used */
 	/* Private: storage of the paths. NULL in a tree built by hand, whose
 	 * paths tree_free then frees one by one. */
-	struct tree_arena *arena;
+	struct arena *arena;
 };
 
 /*
