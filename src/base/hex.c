@@ -34,3 +34,12 @@ int hex_decode(unsigned char *dst, const char *src, size_t n, size_t *bad)
 	}
 	return 0;
 }
+
+int hex_is_lower(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}

@@ -21,4 +21,8 @@ void hex_encode(char *dst, const unsigned char *src, size_t n);
  * written. */
 int hex_decode(unsigned char *dst, const char *src, size_t n, size_t *bad);
 
+/* 1 when the n characters at s are all lower-case hex digits, as every
+ * fingerprint in a file name is; 0 otherwise. */
+int hex_is_lower(const char *s, size_t n);
+
 #endif

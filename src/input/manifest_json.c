@@ -25,6 +25,7 @@
 
 #include "hex.h"
 #include "utf8.h"
+#include "vec.h"
 
 /* Deeper nesting than any manifest has; the bound keeps the builder's
  * stack small and fixed. */
@@ -261,22 +262,8 @@ static long add_node(struct mf_json *j, enum mf_jtype type, unsigned line)
 		errno = E2BIG;
 		return -1;
 	}
-	if (j->n == j->cap) {
-		size_t cap = j->cap ? j->cap * 2 : 64;
-		struct mf_jnode *v;
-
-		if (cap > (size_t)-1 / sizeof *v) {
-			errno = ENOMEM;
-			return -1;
-		}
-		v = realloc(j->v, cap * sizeof *v);
-		if (v == NULL) {
-			errno = ENOMEM;
-			return -1;
-		}
-		j->v = v;
-		j->cap = cap;
-	}
+	if (vec_grow((void **)&j->v, &j->cap, j->n + 1, sizeof *j->v) < 0)
+		return -1;
 	memset(&j->v[j->n], 0, sizeof j->v[0]);
 	j->v[j->n].type = type;
 	j->v[j->n].line = line;

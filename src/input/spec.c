@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "io.h"
 #include "units.h"
+#include "vec.h"
 
 /* A larger spec is certainly not hand-written; refuse it rather than let a
  * stray file make the loader allocate without bound. */
@@ -250,38 +251,13 @@ static void list_clear(struct spec_list *l)
 	l->set = 0;
 }
 
-/* Makes room for one more element of size `size` in *v. */
-static int grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 8;
-	if (ncap < *cap || ncap > (size_t)-1 / size) {
-		errno = ENOMEM;
-		return -1;
-	}
-	p = realloc(*v, ncap * size);
-	if (p == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	*v = p;
-	*cap = ncap;
-	return 0;
-}
-
 int spec_list_add(struct spec_list *l, const char *s, unsigned line,
 		  unsigned col)
 {
 	struct spec_str str = {NULL, line, col};
-	void *v = l->v;
 
-	if (grow(&v, &l->cap, l->n, sizeof l->v[0]) < 0)
+	if (vec_grow((void **)&l->v, &l->cap, l->n + 1, sizeof l->v[0]) < 0)
 		return -1;
-	l->v = v;
 	str.s = dup_text(s);
 	if (str.s == NULL) {
 		errno = ENOMEM;
@@ -311,11 +287,9 @@ static int map_append(struct spec_map *m, const char *name, unsigned nline,
 		      unsigned vcol)
 {
 	struct spec_kv kv = {{NULL, nline, ncol}, {NULL, vline, vcol}};
-	void *v = m->v;
 
-	if (grow(&v, &m->cap, m->n, sizeof m->v[0]) < 0)
+	if (vec_grow((void **)&m->v, &m->cap, m->n + 1, sizeof m->v[0]) < 0)
 		return -1;
-	m->v = v;
 	kv.name.s = dup_text(name);
 	kv.value.s = dup_text(value);
 	if (kv.name.s == NULL || kv.value.s == NULL) {

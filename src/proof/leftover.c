@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "beneath.h"
+#include "vec.h"
 
 int leftover_scratch_template(char *out, size_t size)
 {
@@ -200,15 +201,8 @@ int leftover_lock_temps(const char *lock_path, struct leftover_temp **out,
 
 		if (!leftover_is_lock_temp(de->d_name, leaf, &pid))
 			continue;
-		if (*n == cap) {
-			size_t nc = cap ? 2 * cap : 4;
-			struct leftover_temp *v = realloc(*out, nc * sizeof *v);
-
-			if (v == NULL)
-				goto fail;
-			*out = v;
-			cap = nc;
-		}
+		if (vec_grow((void **)out, &cap, *n + 1, sizeof **out) < 0)
+			goto fail;
 		if (asprintf(&path, "%.*s%s", (int)dlen, lock_path,
 			     de->d_name) < 0)
 			goto fail;

@@ -11,6 +11,7 @@
 #include "io.h"
 #include "leftover.h"
 #include "msg.h"
+#include "vec.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -276,7 +277,8 @@ static int check_names(const struct verify_opts *o, const struct scan *sc,
 		       struct verify_result *r)
 {
 	char *dir = NULL; /* the directory last reported, with ... */
-	size_t *seen = NULL, nseen = 0; /* ... the secrets found there */
+	size_t *seen = NULL, nseen = 0,
+	       capseen = 0; /* ... the secrets found there */
 	int rc = 0;
 
 	for (size_t i = 0; sc != NULL && i < r->tree.nfiles && rc == 0; i++) {
@@ -291,7 +293,7 @@ static int check_names(const struct verify_opts *o, const struct scan *sc,
 			const struct scan_hit *h = &nh.h[k];
 			const char *slash = strchr(tf->rel + h->offset, '/');
 			const char *name = o->secrets[h->secret].name;
-			size_t dlen, *grown;
+			size_t dlen;
 			int dup = 0;
 
 			if (slash == NULL) {
@@ -315,12 +317,11 @@ static int check_names(const struct verify_opts *o, const struct scan *sc,
 				dup |= seen[j] == h->secret;
 			if (rc < 0 || dup)
 				continue;
-			grown = realloc(seen, (nseen + 1) * sizeof *seen);
-			if (grown == NULL) {
+			if (vec_grow((void **)&seen, &capseen, nseen + 1,
+				     sizeof *seen) < 0) {
 				rc = -1;
 				continue;
 			}
-			seen = grown;
 			seen[nseen++] = h->secret;
 			rc = findings_add(&r->findings, FIND_ERROR, "secrets",
 					  dir,

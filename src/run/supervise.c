@@ -1,5 +1,6 @@
 /*
- * Running the build under supervision (supervise.h has the contract).
+ * Running the build under supervision (supervise.h has the contract):
+ * the parent's side.
  *
  * The parent is one poll loop over the build's stdout and stderr pipes, a
  * signalfd and the child's error pipe, with deadlines (timeout, grace,
@@ -8,28 +9,13 @@
  * as bubblewrap's monitor does, so none is lost between fork and the
  * loop and no handler runs at an awkward moment; like tini, SIGCHLD is
  * not forwarded but answered by reaping, and the other termination
- * signals are passed to the build.
- *
- * The command runs in its own session, so its process group id is its pid
- * and one kill(-pid) reaches everything that did not leave the group. The
- * command itself is left a zombie until the very end (its exit is seen
- * with WNOWAIT): while it is unreaped its pid, and with it the group id,
- * cannot be reused, so kill(-pid) can never hit an unrelated group.
- *
- * What left the group (setsid, double fork) is found through the process
- * tree: this process is a child subreaper, so an orphaned descendant is
- * re-parented here rather than to init, and every live descendant has a
- * parent chain leading back here. The sweep kills the whole tree, round
- * after round, until nothing is left. A pid read from /proc can be reused
- * the moment its process is reaped, so only pids that cannot have been
- * reaped are signalled by number (our own unreaped children); deeper ones
- * are pinned with a pidfd and their parent checked again after pinning.
- * Anything that escapes a round is re-parented here when its parent dies
- * and killed in the next one.
+ * signals are passed to the build. The output is relayed through the
+ * mask and the terminal filter, watched for the signs of a refusal. The
+ * child's side is supervise_child.c; the processes and the sweep,
+ * supervise_procs.c.
  */
-#include "supervise.h"
+#include "supervise_parts.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -46,527 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "io.h"
-#include "mask.h"
 #include "msg.h"
-#include "termsafe.h"
 #include "vec.h"
-
-#ifndef __NR_pidfd_open
-#define __NR_pidfd_open 434
-#endif
-#ifndef __NR_pidfd_send_signal
-#define __NR_pidfd_send_signal 424
-#endif
-#ifndef __NR_close_range
-#define __NR_close_range 436
-#endif
-#define CLOSE_RANGE_CLOEXEC_FLAG (1U << 2)
-
-/* The sweep gives up on processes that SIGKILL does not end (stuck in
- * uninterruptible sleep, e.g. on a dead network filesystem) after this
- * long; cleanroom then reports them rather than hang. */
-#define SWEEP_LIMIT_MS 5000
-/* The most bytes relayed in the final drain after the sweep, when every
- * writer should be dead: a pipe end passed to a process outside the
- * build (SCM_RIGHTS) must not keep cleanroom reading forever. */
-#define FINAL_DRAIN_MAX (16u << 20)
-/* First byte of an exec failure on the error pipe, to tell it from a
- * setup failure (which writes plain text). */
-#define EXEC_FAILED_TAG '\001'
-#define NEVER		LLONG_MAX
-
-/* One stream's search for the watched strings (opts->watch). The tail
- * keeps the last bytes of the previous reads, so that a string split
- * across two reads is found too; seen and left are shared by both
- * streams. */
-struct watch_stream {
-	const char *const *s;
-	size_t n;
-	unsigned char *seen;		  /* 1 where s[i] was found */
-	size_t *left;			  /* how many are not found yet */
-	char (*line)[SUPERVISE_LINE_MAX]; /* where s[i] was first found */
-	/* The current line's last bytes, from earlier reads: a tool may
-	 * write a line in pieces (GNU's error() writes the program's name,
-	 * the message and the reason separately). */
-	char cur[SUPERVISE_LINE_MAX / 2];
-	size_t ncur;
-	char tail[SUPERVISE_WATCH_MAX - 1];
-	size_t ntail;
-};
-
-struct relay {
-	int fd;	    /* the pipe's read end; -1 after EOF */
-	int out;    /* where it goes: 1 or 2 */
-	int broken; /* writing there failed (EPIPE): read and drop */
-	struct mask_stream ms;
-	struct mask_names_stream ns;
-	struct watch_stream ws;
-	struct termsafe ts;
-	struct buf masked; /* the masker's output, for the terminal filter */
-	struct buf buf;	   /* what is written out */
-};
-
-struct sv {
-	const struct supervise_opts *o;
-	struct supervise_result *r;
-	pid_t self, pid;
-	int sfd;   /* signalfd */
-	int errfd; /* the child's error pipe; -1 after EOF */
-	char errmsg[1024];
-	size_t errlen;
-	struct relay rl[2];
-	struct mask *mask;
-	struct mask_names *names;
-	unsigned char *seen;
-	unsigned char *watch_seen;
-	char (*watch_line)[SUPERVISE_LINE_MAX];
-	size_t watch_left;
-	long long t0, t_exit, timeout_at, grace_at, drain_at;
-	int exited;	/* the command has exited */
-	int reaped;	/* and was reaped: its pid no longer pins the group
-			   id, so the group is not signalled any more */
-	int code;	/* its exit code, or -1 */
-	int sig;	/* the signal that ended it, or 0 */
-	pid_t *counted; /* pids counted as swept */
-	size_t ncounted, capcounted;
-};
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- the process tree ------------------------------------------------ */
-
-struct proc {
-	pid_t pid, ppid;
-	char state; /* from /proc/PID/stat: 'Z' for a zombie */
-	int pidfd;  /* pins the process while the sweep works on it; -1 */
-};
-
-struct tree {
-	struct proc *v;
-	size_t n, cap;
-};
-
-static void tree_free(struct tree *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (t->v[i].pidfd >= 0)
-			close(t->v[i].pidfd);
-	free(t->v);
-	memset(t, 0, sizeof *t);
-}
-
-static int tree_has(const struct tree *t, pid_t pid)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (t->v[i].pid == pid)
-			return 1;
-	return 0;
-}
-
-static int tree_add(struct tree *t, pid_t pid, pid_t ppid, char state)
-{
-	if (vec_grow((void **)&t->v, &t->cap, t->n + 1, sizeof *t->v) < 0)
-		return -1;
-	t->v[t->n++] = (struct proc){pid, ppid, state, -1};
-	return 0;
-}
-
-/* Reads the parent and state of pid: "PID (COMM) S PPID ...", where COMM
- * may hold spaces and parentheses, so the fields start after the last
- * ')'. Returns 0, or -1 when the process is gone. */
-static int read_stat(pid_t pid, pid_t *ppid, char *state)
-{
-	char path[64], b[512];
-	const char *p;
-	ssize_t n;
-	long v;
-	int fd;
-
-	(void)snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	do
-		n = read(fd, b, sizeof b - 1);
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	b[n] = '\0';
-	p = memrchr(b, ')', (size_t)n);
-	if (p == NULL || p[1] != ' ' || p[2] == '\0' || p[3] != ' ')
-		return -1;
-	*state = p[2];
-	v = strtol(p + 4, NULL, 10);
-	if (v < 0 || v > INT_MAX)
-		return -1;
-	*ppid = (pid_t)v;
-	return 0;
-}
-
-/* Adds the pids listed in one children file ("12 34 ... ") that are
- * still children of pid. Returns 0 or -1 (out of memory). */
-static int add_listed(struct tree *t, pid_t pid, int fd)
-{
-	struct buf b = {0};
-	const char *p;
-	int rc = 0;
-
-	/* A read error (the task exited meanwhile) leaves what was read
-	 * before it, which is still worth parsing; only memory is fatal. */
-	if (io_read_fd(fd, SIZE_MAX, &b) < 0 && errno == ENOMEM) {
-		buf_free(&b);
-		return -1;
-	}
-	for (p = b.p; rc == 0 && p != NULL && *p != '\0';) {
-		char *end;
-		long v = strtol(p, &end, 10);
-		pid_t pp;
-		char st;
-
-		if (end == p)
-			break;
-		p = end;
-		if (v <= 0 || v > INT_MAX || tree_has(t, (pid_t)v))
-			continue;
-		/* Re-read: it may have died or been re-parented since. */
-		if (read_stat((pid_t)v, &pp, &st) < 0 || pp != pid)
-			continue;
-		rc = tree_add(t, (pid_t)v, pid, st);
-	}
-	buf_free(&b);
-	return rc;
-}
-
-/* Appends the children of pid listed in /proc/pid/task/ * /children.
- * Returns 0, -1 with errno ENOENT when the kernel has no such files
- * (CONFIG_PROC_CHILDREN off) or the process is gone, -1 otherwise. */
-static int children_from_task_files(pid_t pid, struct tree *t)
-{
-	char path[64];
-	DIR *d;
-	const struct dirent *de;
-	int found = 0, rc = 0;
-
-	(void)snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (d == NULL)
-		return -1;
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		char cpath[80];
-		int fd;
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		(void)snprintf(cpath, sizeof cpath,
-			       "/proc/%d/task/%ld/children", (int)pid,
-			       strtol(de->d_name, NULL, 10));
-		fd = open(cpath, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		found = 1;
-		rc = add_listed(t, pid, fd);
-		close(fd);
-	}
-	closedir(d);
-	if (rc == 0 && !found) {
-		errno = ENOENT;
-		return -1;
-	}
-	return rc;
-}
-
-static int tree_from_task_files(struct tree *t, pid_t self)
-{
-	if (children_from_task_files(self, t) < 0)
-		return -1;
-	/* Breadth-first: parents stay before their children. */
-	for (size_t i = 0; i < t->n && t->n < 65536; i++)
-		if (children_from_task_files(t->v[i].pid, t) < 0 &&
-		    errno != ENOENT)
-			return -1;
-	return 0;
-}
-
-/* Without CONFIG_PROC_CHILDREN (this is common: it is a checkpoint/restore
- * option), read every process's parent once and walk down from self. */
-static int tree_from_scan(struct tree *t, pid_t self)
-{
-	struct tree all = {0};
-	DIR *d = opendir("/proc");
-	const struct dirent *de;
-	int rc = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		char *end;
-		long v;
-		pid_t pp;
-		char st;
-
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		v = strtol(de->d_name, &end, 10);
-		if (*end != '\0' || v > INT_MAX || v == self)
-			continue;
-		if (read_stat((pid_t)v, &pp, &st) < 0)
-			continue;
-		if (tree_add(&all, (pid_t)v, pp, st) < 0) {
-			rc = -1;
-			break;
-		}
-	}
-	closedir(d);
-	/* Each process is taken at most once, so even a listing made
-	 * inconsistent by pid reuse cannot loop. */
-	for (size_t i = 0; rc == 0 && i < all.n; i++)
-		if (all.v[i].ppid == self &&
-		    tree_add(t, all.v[i].pid, self, all.v[i].state) < 0)
-			rc = -1;
-	for (size_t k = 0; rc == 0 && k < t->n; k++)
-		for (size_t i = 0; rc == 0 && i < all.n; i++)
-			if (all.v[i].ppid == t->v[k].pid &&
-			    !tree_has(t, all.v[i].pid) &&
-			    tree_add(t, all.v[i].pid, t->v[k].pid,
-				     all.v[i].state) < 0)
-				rc = -1;
-	tree_free(&all);
-	return rc;
-}
-
-static int tree_list(struct tree *t, pid_t self, int force_scan)
-{
-	int saved;
-
-	if (!force_scan) {
-		if (tree_from_task_files(t, self) == 0)
-			return 0;
-		saved = errno;
-		tree_free(t);
-		if (saved != ENOENT) {
-			errno = saved;
-			return -1;
-		}
-	}
-	if (tree_from_scan(t, self) == 0)
-		return 0;
-	saved = errno;
-	tree_free(t);
-	errno = saved;
-	return -1;
-}
-
-int supervise_descendants(pid_t *pid, pid_t *ppid, size_t cap, size_t *n,
-			  int force_scan)
-{
-	struct tree t = {0};
-	size_t k = 0;
-
-	if (tree_list(&t, getpid(), force_scan) < 0)
-		return -1;
-	for (size_t i = 0; i < t.n; i++) {
-		if (t.v[i].state == 'Z')
-			continue;
-		if (k < cap) {
-			pid[k] = t.v[i].pid;
-			ppid[k] = t.v[i].ppid;
-		}
-		k++;
-	}
-	*n = k;
-	tree_free(&t);
-	return 0;
-}
-
-/* ---- the child --------------------------------------------------------- */
-
-static void child_write(int errw, const char *a, const char *b, const char *c)
-{
-	char msg[PATH_MAX + 512];
-	int n = snprintf(msg, sizeof msg, "%s%s%s", a, b, c);
-
-	if (n > 0)
-		(void)io_write_all(errw, msg, strnlen(msg, sizeof msg));
-}
-
-/* A setup step failed: say which, and never exec. */
-static void child_die(int errw, const char *what, int errnum)
-{
-	char line[512];
-	int n = snprintf(line, sizeof line, "build: %s: %s", what,
-			 strerror(errnum));
-
-	if (n > 0)
-		(void)io_write_all(errw, line, strnlen(line, sizeof line));
-	_exit(EXIT_INTERNAL);
-}
-
-static const char *env_get(char *const *envp, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (; envp != NULL && *envp != NULL; envp++)
-		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
-			return *envp + len + 1;
-	return NULL;
-}
-
-/* execve, and for a file the kernel cannot execute (no #! line) a retry
- * under /bin/sh, as execvp does. Returns the errno. */
-static int try_exec(char *path, char *const *argv, char *const *envp)
-{
-	static char sh_name[] = "sh";
-	char *sh_argv[256];
-	size_t n = 0;
-
-	execve(path, argv, envp);
-	if (errno != ENOEXEC)
-		return errno;
-	while (argv[n] != NULL)
-		n++;
-	if (n + 2 > sizeof sh_argv / sizeof sh_argv[0] || n == 0)
-		return ENOEXEC;
-	sh_argv[0] = sh_name;
-	sh_argv[1] = path;
-	memcpy(sh_argv + 2, argv + 1, n * sizeof *argv); /* with the NULL */
-	execve("/bin/sh", sh_argv, envp);
-	return ENOEXEC;
-}
-
-/* execvpe's search over the child's PATH, without allocating:
- * EXIT_NOTFOUND when nothing was found, EXIT_NOEXEC when something was
- * found but would not run. */
-static void exec_search(char *const *argv, char *const *envp, int errw)
-{
-	char *file = argv[0];
-	const char *path, *p;
-	char cand[PATH_MAX];
-	size_t flen = strlen(file);
-	int eacces = 0, err;
-
-	if (flen == 0) {
-		child_write(errw, "\001", "build: the command is empty", "");
-		_exit(EXIT_NOTFOUND);
-	}
-	if (strchr(file, '/') != NULL) {
-		err = try_exec(file, argv, envp);
-		child_write(errw, "\001build: ", file, ": ");
-		child_write(errw, "", strerror(err), "");
-		_exit(err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
-	}
-	path = env_get(envp, "PATH");
-	if (path == NULL)
-		path = "/usr/local/bin:/bin:/usr/bin";
-	for (p = path;; p++) {
-		const char *colon = strchrnul(p, ':');
-		size_t dlen = (size_t)(colon - p);
-
-		/* An empty element means the current directory. */
-		if (dlen + flen + 2 <= sizeof cand) {
-			if (dlen > 0) {
-				memcpy(cand, p, dlen);
-				cand[dlen++] = '/';
-			}
-			memcpy(cand + dlen, file, flen + 1);
-			err = try_exec(cand, argv, envp);
-			switch (err) {
-			case EACCES: eacces = 1; break;
-			case ENOENT:
-			case ENOTDIR:
-			case ESTALE:
-			case ENODEV:
-			case ETIMEDOUT: break;
-			default:
-				child_write(errw, "\001build: ", cand, ": ");
-				child_write(errw, "", strerror(err), "");
-				_exit(EXIT_NOEXEC);
-			}
-		}
-		p = colon;
-		if (*p == '\0')
-			break;
-	}
-	if (eacces) {
-		child_write(errw, "\001build: ", file,
-			    ": found in PATH but not executable (Permission "
-			    "denied)");
-		_exit(EXIT_NOEXEC);
-	}
-	child_write(errw, "\001build: ", file, ": command not found in PATH ");
-	child_write(errw, "(", path, ")");
-	_exit(EXIT_NOTFOUND);
-}
-
-/* Puts fd on target, even when the two are equal or the source sits
- * on another target (the fds are moved above 2 first by the caller). */
-static int move_fd(int fd, int target)
-{
-	if (fd == target)
-		return fcntl(fd, F_SETFD, 0);
-	return dup2(fd, target) < 0 ? -1 : 0;
-}
-
-static void run_child(const struct sv *sv, int null_fd, int out_w, int err_w,
-		      int errw)
-{
-	const struct supervise_opts *o = sv->o;
-	struct sigaction dfl;
-	sigset_t none;
-	int fds[3] = {null_fd, out_w, err_w};
-
-	/* A clean slate for the build: no signal cleanroom's caller ignored
-	 * or blocked, and none cleanroom blocked for its signalfd. A signal
-	 * forwarded before this point is delivered here and ends the child
-	 * before it execs, as it should. */
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			(void)sigaction(s, &dfl, NULL);
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-
-	if (setsid() < 0)
-		child_die(errw, "setsid", errno);
-	/* Nothing but 0-2 may reach the build, whatever the caller left
-	 * open (the sandbox closes them too; this also covers a run without
-	 * it). Best effort: close_range is Linux 5.9. */
-	(void)syscall(__NR_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC_FLAG);
-	for (int i = 0; i < 3; i++) {
-		if (fds[i] > 2)
-			continue;
-		fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
-		if (fds[i] < 0)
-			child_die(errw, "dup", errno);
-	}
-	for (int i = 0; i < 3; i++)
-		if (move_fd(fds[i], i) < 0)
-			child_die(errw, "dup2", errno);
-	if (o->workdir != NULL && chdir(o->workdir) < 0) {
-		char what[PATH_MAX + 16];
-
-		(void)snprintf(what, sizeof what, "chdir %s", o->workdir);
-		child_die(errw, what, errno);
-	}
-	if (o->child_setup != NULL &&
-	    o->child_setup(o->child_setup_arg, errw) < 0)
-		_exit(EXIT_INTERNAL);
-	/* If cleanroom itself is killed, the command goes with it. Set after
-	 * the setup: a change of uid clears it. */
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != sv->self)
-		_exit(EXIT_INTERNAL);
-	exec_search(o->argv, o->envp, errw);
-}
 
 /* ---- the parent's loop ------------------------------------------------- */
 
@@ -787,96 +255,6 @@ static void read_errfd(struct sv *sv)
 	sv->errmsg[sv->errlen] = '\0';
 }
 
-/* The command, while its pid is still its own (unreaped). */
-static int is_command(const struct sv *sv, pid_t pid)
-{
-	return !sv->reaped && pid == sv->pid;
-}
-
-/* Signals the command's process group; before the child's setsid the
- * group does not exist yet, and the child itself is signalled. */
-static void signal_group(const struct sv *sv, int sig)
-{
-	if (sv->reaped)
-		return;
-	if (kill(-sv->pid, sig) < 0 && errno == ESRCH && !sv->exited)
-		(void)kill(sv->pid, sig);
-}
-
-static void note_exit(struct sv *sv, const siginfo_t *si)
-{
-	sv->exited = 1;
-	sv->t_exit = now_ms();
-	if (si->si_code == CLD_EXITED) {
-		sv->code = si->si_status;
-		sv->sig = 0;
-	} else {
-		sv->code = -1;
-		sv->sig = si->si_status;
-	}
-	sv->drain_at = sv->t_exit + (sv->o->drain_ms < 0 ? SUPERVISE_DRAIN_MS
-							 : sv->o->drain_ms);
-}
-
-/* Reaps orphans that died and notices the command's exit, leaving the
- * command itself unreaped (see the top of the file). */
-static void check_children(struct sv *sv)
-{
-	for (;;) {
-		siginfo_t si;
-
-		memset(&si, 0, sizeof si);
-		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		if (si.si_pid == 0)
-			return;
-		if (is_command(sv, si.si_pid)) {
-			if (!sv->exited)
-				note_exit(sv, &si);
-			return;
-		}
-		while (waitpid(si.si_pid, NULL, WNOHANG) < 0 && errno == EINTR)
-			;
-	}
-}
-
-static void on_signal(struct sv *sv, int sig, long long now)
-{
-	long grace = sv->o->grace_ms < 0 ? SUPERVISE_GRACE_MS : sv->o->grace_ms;
-
-	if (sig == SIGCHLD) {
-		check_children(sv);
-		return;
-	}
-	sv->r->forwarded = sig;
-	signal_group(sv, sig);
-	/* An interrupted build gets the grace period to clean up, then is
-	 * killed like a timed-out one. */
-	if (sv->grace_at == NEVER)
-		sv->grace_at = now + grace;
-}
-
-static void read_signals(struct sv *sv, int act)
-{
-	struct signalfd_siginfo si;
-
-	for (;;) {
-		ssize_t n = read(sv->sfd, &si, sizeof si);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != (ssize_t)sizeof si)
-			break;
-		if (act)
-			on_signal(sv, (int)si.ssi_signo, now_ms());
-		else if (si.ssi_signo != SIGCHLD)
-			sv->r->forwarded = (int)si.ssi_signo;
-	}
-}
-
 static int poll_timeout(const struct sv *sv, long long now)
 {
 	long long at = sv->grace_at;
@@ -906,9 +284,9 @@ static void loop(struct sv *sv)
 
 		if (!sv->exited && !sv->r->timed_out && now >= sv->timeout_at) {
 			sv->r->timed_out = 1;
-			signal_group(sv, SIGTERM);
+			sv_signal_group(sv, SIGTERM);
 			/* A stopped process would keep SIGTERM pending. */
-			signal_group(sv, SIGCONT);
+			sv_signal_group(sv, SIGCONT);
 			if (now + grace < sv->grace_at)
 				sv->grace_at = now + grace;
 		}
@@ -942,7 +320,7 @@ static void loop(struct sv *sv)
 			return;
 		}
 		if (pf[0].revents)
-			read_signals(sv, 1);
+			sv_read_signals(sv, 1);
 		if (ie >= 0 && pf[ie].revents)
 			read_errfd(sv);
 		/* A bounded read per turn: a build writing without pause must
@@ -951,185 +329,6 @@ static void loop(struct sv *sv)
 			if (ip[i] >= 0 && pf[ip[i]].revents)
 				(void)relay_read(&sv->rl[i], 1u << 20);
 	}
-}
-
-/* ---- the sweep ---------------------------------------------------------- */
-
-static void count_swept(struct sv *sv, pid_t pid)
-{
-	for (size_t i = 0; i < sv->ncounted; i++)
-		if (sv->counted[i] == pid)
-			return;
-	if (vec_grow((void **)&sv->counted, &sv->capcounted, sv->ncounted + 1,
-		     sizeof *sv->counted) < 0) {
-		sv->r->swept++; /* counted, perhaps twice */
-		return;
-	}
-	sv->counted[sv->ncounted++] = pid;
-	sv->r->swept++;
-}
-
-static int pidfd_alive(int fd)
-{
-	return syscall(__NR_pidfd_send_signal, fd, 0, NULL, 0) == 0;
-}
-
-/* One round: pin and check every descendant top-down, then kill them
- * bottom-up (children first, so that none is re-parented mid-round).
- * Returns how many descendants besides the command are still present. */
-static size_t sweep_round(struct sv *sv)
-{
-	struct tree t = {0};
-	size_t left = 0;
-
-	/* Listed (and counted) before the group is killed, so that what the
-	 * group kill ends is counted too. */
-	if (tree_list(&t, sv->self, 0) < 0) {
-		signal_group(sv, SIGKILL);
-		return 1; /* try again */
-	}
-	for (size_t i = 0; i < t.n; i++) {
-		if (is_command(sv, t.v[i].pid))
-			continue;
-		left++;
-		if (t.v[i].state != 'Z')
-			count_swept(sv, t.v[i].pid);
-	}
-	signal_group(sv, SIGKILL);
-	if (!sv->exited)
-		(void)kill(sv->pid, SIGKILL);
-	for (size_t i = 0; i < t.n; i++) {
-		struct proc *p = &t.v[i];
-		const struct proc *parent = NULL;
-		pid_t pp;
-		char st;
-
-		if (p->ppid == sv->self)
-			continue; /* unreaped child: its pid is stable */
-		for (size_t k = 0; k < i; k++)
-			if (t.v[k].pid == p->ppid)
-				parent = &t.v[k];
-		if (parent == NULL ||
-		    (parent->ppid != sv->self && parent->pidfd < 0))
-			continue;
-		p->pidfd = (int)syscall(__NR_pidfd_open, p->pid, 0);
-		if (p->pidfd < 0)
-			continue;
-		/* Pinned; now check that the pinned process is the one we
-		 * listed: still the child of a parent that is itself still
-		 * there (alive or a zombie, so its pid was not reused). */
-		if (read_stat(p->pid, &pp, &st) < 0 || pp != p->ppid ||
-		    (parent->ppid != sv->self && !pidfd_alive(parent->pidfd))) {
-			close(p->pidfd);
-			p->pidfd = -1;
-		}
-	}
-	for (size_t i = t.n; i-- > 0;) {
-		const struct proc *p = &t.v[i];
-
-		if (is_command(sv, p->pid))
-			continue;
-		if (p->ppid == sv->self)
-			(void)kill(p->pid, SIGKILL);
-		else if (p->pidfd >= 0)
-			(void)syscall(__NR_pidfd_send_signal, p->pidfd, SIGKILL,
-				      NULL, 0);
-	}
-	/* Reap our children that are done, except the command. */
-	for (size_t i = 0; i < t.n; i++)
-		if (t.v[i].ppid == sv->self && !is_command(sv, t.v[i].pid))
-			while (waitpid(t.v[i].pid, NULL, WNOHANG) < 0 &&
-			       errno == EINTR)
-				;
-	tree_free(&t);
-	return left;
-}
-
-/* Live descendants other than the command, or 0 when they cannot be
- * listed. */
-static size_t live_others(const struct sv *sv)
-{
-	struct tree t = {0};
-	size_t n = 0;
-
-	if (tree_list(&t, sv->self, 0) < 0)
-		return 0;
-	for (size_t i = 0; i < t.n; i++)
-		if (!is_command(sv, t.v[i].pid) && t.v[i].state != 'Z')
-			n++;
-	tree_free(&t);
-	return n;
-}
-
-/* Processes already on their way out (a forwarded signal reached them,
- * or they closed the output and are exiting) show as running for a
- * moment. Give them SETTLE_MS to finish, so that the sweep counts only
- * what it had to kill; with nothing left, this costs one listing. */
-#define SETTLE_MS 20
-static void settle(struct sv *sv)
-{
-	long long until = now_ms() + SETTLE_MS;
-
-	while (live_others(sv) > 0 && now_ms() < until) {
-		struct pollfd pf = {.fd = sv->sfd, .events = POLLIN};
-
-		if (poll(&pf, 1, 5) > 0)
-			read_signals(sv, 0);
-	}
-}
-
-/* Kills everything that is left of the build, the command included, and
- * reaps it all but the command. */
-static void sweep(struct sv *sv)
-{
-	long long give_up = now_ms() + SWEEP_LIMIT_MS;
-
-	if (sv->exited)
-		settle(sv);
-
-	for (;;) {
-		size_t left = sweep_round(sv);
-
-		check_children(sv);
-		if (left == 0 && sv->exited)
-			return;
-		if (now_ms() >= give_up) {
-			sv->r->unkillable = (unsigned)left;
-			return;
-		}
-		/* Wait for the next death (SIGCHLD), briefly. */
-		{
-			struct pollfd pf = {.fd = sv->sfd, .events = POLLIN};
-
-			if (poll(&pf, 1, 10) > 0)
-				read_signals(sv, 0);
-		}
-	}
-}
-
-/* Reaps the command, once it has exited. */
-static void reap_command(struct sv *sv)
-{
-	if (sv->reaped)
-		return;
-	while (waitpid(sv->pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	sv->reaped = 1;
-}
-
-/* 1 when this process has any child, live or not yet reaped. */
-static int has_children(void)
-{
-	siginfo_t si;
-
-	memset(&si, 0, sizeof si);
-	while (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
-		if (errno == ECHILD)
-			return 0;
-		if (errno != EINTR)
-			return 1;
-	}
-	return 1;
 }
 
 /* ---- putting it together ------------------------------------------------ */
@@ -1465,7 +664,7 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 		goto out;
 	}
 	if (sv.pid == 0)
-		run_child(&sv, null_fd, outp[1], errp[1], ctlp[1]);
+		sv_run_child(&sv, null_fd, outp[1], errp[1], ctlp[1]);
 
 	close_fd(&outp[1]);
 	close_fd(&errp[1]);
@@ -1489,9 +688,9 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 	 * child now (re-parented when the command died, or its own parent is
 	 * ours), so "no child left" is "no process left". */
 	if (sv.exited)
-		reap_command(&sv);
-	if (!sv.exited || has_children())
-		sweep(&sv);
+		sv_reap_command(&sv);
+	if (!sv.exited || sv_has_children())
+		sv_sweep(&sv);
 	/* Every writer is dead now: what is left in the pipes is the end of
 	 * the output. */
 	for (int i = 0; i < 2; i++) {
@@ -1503,7 +702,7 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 	read_errfd(&sv);
 	close_fd(&sv.errfd);
 	if (sv.exited)
-		reap_command(&sv);
+		sv_reap_command(&sv);
 	rc = results(&sv, e);
 	if (!o->quiet) {
 		char line[512];
@@ -1519,7 +718,7 @@ out:
 	if (have_signals) {
 		/* What arrived during the sweep is recorded, not left pending
 		 * to hit cleanroom once unblocked. */
-		read_signals(&sv, 0);
+		sv_read_signals(&sv, 0);
 		close_fd(&sv.sfd);
 		signals_give_back(&saved);
 	}

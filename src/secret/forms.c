@@ -12,6 +12,7 @@
 #include <nettle/base64.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "url.h"
 
 static int add_hex(struct buf *out, const char *lead, unsigned v, int upper)
@@ -208,18 +209,22 @@ static int html_encode(struct buf *out, const unsigned char *v, size_t n,
 	return rc;
 }
 
-static int hex_encode(struct buf *out, const unsigned char *v, size_t n,
-		      int upper)
+/* The hex form of a value, in either case (hex_encode writes lower case;
+ * a build may write either). */
+static int hex_form(struct buf *out, const unsigned char *v, size_t n,
+		    int upper)
 {
-	const char *d = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	int rc = 0;
+	size_t at = out->len;
 
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		rc = buf_addc(out, d[v[i] >> 4]);
-		if (rc == 0)
-			rc = buf_addc(out, d[v[i] & 15]);
-	}
-	return rc;
+	if (n > (SIZE_MAX - 1) / 2 || buf_reserve(out, 2 * n + 1) < 0)
+		return -1;
+	hex_encode(out->p + at, v, n);
+	out->len = at + 2 * n;
+	if (upper)
+		for (size_t i = at; i < out->len; i++)
+			if (out->p[i] >= 'a' && out->p[i] <= 'f')
+				out->p[i] = (char)(out->p[i] - 'a' + 'A');
+	return 0;
 }
 
 enum url_form {
@@ -414,7 +419,7 @@ static int expand_value(struct expansion *x, const unsigned char *v, size_t n)
 	}
 	for (int f = 0; rc == 0 && f < 2; f++) {
 		buf_reset(enc);
-		rc = hex_encode(enc, v, n, f);
+		rc = hex_form(enc, v, n, f);
 		if (rc == 0)
 			rc = add(x, ENC_HEX);
 	}

@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "forms.h"
 #include "url.h"
+#include "vec.h"
 
 /* The gram width: one 64-bit load. */
 #define GRAM 8
@@ -97,15 +98,9 @@ static int add_pattern(struct builder *b, const void *enc, size_t n,
 		if (b->pat[i].len == len &&
 		    memcmp(b->blob.p + b->pat[i].off, enc, len) == 0)
 			return 0;
-	if (b->npat == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		struct pattern *p = realloc(b->pat, cap * sizeof *p);
-
-		if (p == NULL)
-			return -1;
-		b->pat = p;
-		b->cap = cap;
-	}
+	if (vec_grow((void **)&b->pat, &b->cap, b->npat + 1, sizeof *b->pat) <
+	    0)
+		return -1;
 	b->pat[b->npat++] =
 		(struct pattern){b->blob.len, len, secret, encoding};
 	return buf_add(&b->blob, enc, len);

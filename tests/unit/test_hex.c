@@ -56,3 +56,13 @@ TAP_SUITE(hex_decode)
 		T_INT(bad, refused[i].bad, "offset of the first bad character");
 	}
 }
+
+TAP_SUITE(hex_is_lower)
+{
+	T_INT(hex_is_lower("0123456789abcdef", 16), 1, "every lower digit");
+	T_INT(hex_is_lower("", 0), 1, "nothing: vacuously hex");
+	T_INT(hex_is_lower("abcdeF", 6), 0, "an upper-case digit");
+	T_INT(hex_is_lower("abcdeg", 6), 0, "a letter past f");
+	T_INT(hex_is_lower("ab cd", 5), 0, "a space");
+	T_INT(hex_is_lower("abcd/", 4), 1, "only n characters are looked at");
+}

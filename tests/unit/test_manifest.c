@@ -25,6 +25,7 @@
 #include "manifest_hash.h"
 #include "manifest_json.h"
 #include "tap.h"
+#include "hex.h"
 
 #define FIXTURES "tests/fixtures/manifests"
 
@@ -572,7 +573,7 @@ static void xxh_case(const char *s, const char *want)
 	h = mf_xxh64_digest(&st);
 	for (int i = 7; i >= 0; i--, h >>= 8)
 		be[i] = (unsigned char)h;
-	mf_hex(hex, be, 8);
+	hex_encode(hex, be, 8);
 	T_STR(hex, want, s[0] ? s : "(empty)");
 }
 
@@ -604,21 +605,21 @@ TAP_SUITE(manifest_hash)
 	d.suffix = "1";
 	d.suffixlen = 1;
 	T_INT(mf_digest_file(path, &d), 0, "digests of \"abc\"");
-	mf_hex(hex, d.md4, 16);
+	hex_encode(hex, d.md4, 16);
 	T_STR(hex, "a448017aaf21d8525fc10ae87aa6729d", "MD4 (as webpack's)");
-	mf_hex(hex, d.md5, 16);
+	hex_encode(hex, d.md5, 16);
 	T_STR(hex, "900150983cd24fb0d6963f7d28e17f72", "MD5");
-	mf_hex(hex, d.sha1, 20);
+	hex_encode(hex, d.sha1, 20);
 	T_STR(hex, "a9993e364706816aba3e25717850c26c9cd0d89d", "SHA-1");
-	mf_hex(hex, d.sha1_suffix, 20);
+	hex_encode(hex, d.sha1_suffix, 20);
 	T_STR(hex, "9ee036287b4cfbcfa3b5bbfcf92d46eb5e75df96",
 	      "SHA-1 of \"abc1\" (Propshaft's version suffix)");
-	mf_hex(hex, d.sha256, 32);
+	hex_encode(hex, d.sha256, 32);
 	T_STR(hex,
 	      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a"
 	      "d",
 	      "SHA-256");
-	mf_hex(hex, d.xxh64, 8);
+	hex_encode(hex, d.xxh64, 8);
 	T_STR(hex, "44bc2cf5ad770999", "XXH64 of the file");
 	T_INT(d.size, 3, "size");
 	unlink(path);

@@ -20,6 +20,8 @@
 #include "manifest_hash.h"
 #include "manifest_json.h"
 #include "manifest_util.h"
+#include "vec.h"
+#include "hex.h"
 
 /* More unmentioned files than this are summed up in one finding. */
 #define UNMENTIONED_MAX 50
@@ -161,7 +163,7 @@ static int check_one(struct mf_ctx *c, const struct found *fd)
 {
 	struct manifest_result *r = c->r;
 	const struct manifest_file *mf = &c->files[fd->idx];
-	struct manifest_seen *m, *v;
+	struct manifest_seen *m;
 	struct buf data = {0};
 	struct mf_json j;
 	char msg[256];
@@ -169,10 +171,8 @@ static int check_one(struct mf_ctx *c, const struct found *fd)
 	const char *path;
 	int rc = -1;
 
-	v = realloc(r->v, (r->n + 1) * sizeof *v);
-	if (v == NULL)
+	if (vec_grow((void **)&r->v, &r->cap, r->n + 1, sizeof *r->v) < 0)
 		return mf_nomem(c);
-	r->v = v;
 	m = &r->v[r->n];
 	memset(m, 0, sizeof *m);
 	m->kind = fd->fmt->kind;
@@ -296,7 +296,7 @@ static long find_name(const struct mf_ctx *c, const char *name, size_t *count)
 
 		if (strlen(rel) != pn + 32 + sn ||
 		    strncmp(rel, name, pn) != 0 ||
-		    !mf_is_lower_hex(rel + pn, 32) ||
+		    !hex_is_lower(rel + pn, 32) ||
 		    strcmp(rel + pn + 32, hash + 1) != 0)
 			continue;
 		if (first < 0)

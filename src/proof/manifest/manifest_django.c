@@ -25,6 +25,7 @@
 #include "manifest_hash.h"
 #include "manifest_json.h"
 #include "manifest_util.h"
+#include "hex.h"
 
 /* Python's os.path.splitext on a base name: the extension starts at the
  * last dot, unless only dots precede it. Returns its offset (len when
@@ -66,7 +67,7 @@ static size_t spliced_at(const char *name, size_t nlen, const char *hashed,
 	size_t at = ext_at(name, nlen);
 
 	if (hlen != nlen + 13 || memcmp(hashed, name, at) != 0 ||
-	    hashed[at] != '.' || !mf_is_lower_hex(hashed + at + 1, 12) ||
+	    hashed[at] != '.' || !hex_is_lower(hashed + at + 1, 12) ||
 	    memcmp(hashed + at + 13, name + at, nlen - at) != 0)
 		return SIZE_MAX;
 	return at;
@@ -79,10 +80,10 @@ static size_t any_hash_at(const char *hashed, size_t len)
 	size_t at = ext_at(hashed, len);
 
 	if (at >= 13 && hashed[at - 13] == '.' &&
-	    mf_is_lower_hex(hashed + at - 12, 12))
+	    hex_is_lower(hashed + at - 12, 12))
 		return at - 13;
 	if (len >= 13 && hashed[len - 13] == '.' &&
-	    mf_is_lower_hex(hashed + len - 12, 12))
+	    hex_is_lower(hashed + len - 12, 12))
 		return len - 13;
 	return SIZE_MAX;
 }
@@ -169,7 +170,7 @@ int mf_django_hash(const struct mf_json *j, const struct mf_jnode *paths,
 		md5_init(&ctx);
 		md5_update(&ctx, b.len, (const uint8_t *)b.p);
 		md5_digest(&ctx, sizeof md, md);
-		mf_hex(hex, md, sizeof md);
+		hex_encode(hex, md, sizeof md);
 		memcpy(dst, hex, 12);
 		dst[12] = '\0';
 	}
@@ -220,7 +221,7 @@ static int check_path(struct mf_ctx *c, const struct mf_json *j,
 	rc = mf_digests(c, idx, &d);
 	if (rc <= 0)
 		return rc;
-	mf_hex(hex, d.md5, 16);
+	hex_encode(hex, d.md5, 16);
 	if (memcmp(hex, hashed + at + 1, 12) == 0) {
 		c->r->fp_recomputed++;
 		return 0;

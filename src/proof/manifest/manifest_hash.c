@@ -10,6 +10,7 @@
  * here too.
  */
 #include "manifest_hash.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -150,26 +151,6 @@ static void be64(unsigned char *dst, uint64_t v)
 		dst[i] = (unsigned char)v;
 		v >>= 8;
 	}
-}
-
-int mf_is_lower_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		      (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
-void mf_hex(char *dst, const unsigned char *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		dst[2 * i] = digits[p[i] >> 4];
-		dst[2 * i + 1] = digits[p[i] & 15];
-	}
-	dst[2 * n] = '\0';
 }
 
 /* ---- One read, many digests ---- */

@@ -62,12 +62,6 @@ void mf_xxh64_init(struct mf_xxh64 *s);
 void mf_xxh64_update(struct mf_xxh64 *s, const void *p, size_t n);
 uint64_t mf_xxh64_digest(const struct mf_xxh64 *s);
 
-/* Lower-case hex of n bytes into dst (2n + 1 bytes). */
-void mf_hex(char *dst, const unsigned char *p, size_t n);
-/* 1 when the n bytes at s are all lower-case hex digits, as every
- * fingerprint in a file name is. */
-int mf_is_lower_hex(const char *s, size_t n);
-
 /* Subresource integrity: the MF_SHA* algorithms an integrity value (one or
  * more space-separated "alg-base64" tokens) uses, or 0. */
 unsigned mf_sri_algorithms(const char *sri);

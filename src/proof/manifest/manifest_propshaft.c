@@ -21,6 +21,7 @@
 #include "manifest_hash.h"
 #include "manifest_json.h"
 #include "manifest_util.h"
+#include "hex.h"
 
 #define PROPSHAFT_VERSION "1"
 
@@ -65,7 +66,7 @@ static const char *name_digest(const char *rel, size_t *n)
 		return NULL;
 	for (size_t k = 40;; k = 8) {
 		if ((size_t)(ext - base) > k && ext[-(long)k - 1] == '-' &&
-		    mf_is_lower_hex(ext - k, k)) {
+		    hex_is_lower(ext - k, k)) {
 			*n = k;
 			return ext - k;
 		}
@@ -101,8 +102,8 @@ static int check_name(struct mf_ctx *c, size_t idx, size_t *not_recomputed)
 	rc = mf_digests(c, idx, &d);
 	if (rc <= 0)
 		return rc;
-	mf_hex(plain, d.sha1, 20);
-	mf_hex(salted, d.sha1_suffix, 20);
+	hex_encode(plain, d.sha1, 20);
+	hex_encode(salted, d.sha1_suffix, 20);
 	if (memcmp(fp, salted, n) == 0 || memcmp(fp, plain, n) == 0)
 		return mf_fp_match(c, compiled(rel) ? "Propshaft CSS/JS"
 						    : "Propshaft");

@@ -24,6 +24,7 @@
 #include "manifest_hash.h"
 #include "manifest_json.h"
 #include "manifest_util.h"
+#include "hex.h"
 
 /* The default version of Rails' generated assets initializer. */
 #define RAILS_ASSETS_VERSION "1.0"
@@ -37,7 +38,7 @@ static const char *name_fingerprint(const char *name)
 	base = base ? base + 1 : name;
 	dot = strrchr(base, '.');
 	if (dot == NULL || dot - base < 65 || dot[-65] != '-' ||
-	    !mf_is_lower_hex(dot - 64, 64))
+	    !hex_is_lower(dot - 64, 64))
 		return NULL;
 	return dot - 64;
 }
@@ -66,7 +67,7 @@ static int check_name(struct mf_ctx *c, size_t idx, const char *fp,
 	char plain_hex[65], salted_hex[65];
 	struct sha256_ctx ctx;
 
-	mf_hex(plain_hex, sha, 32);
+	hex_encode(plain_hex, sha, 32);
 	if (memcmp(fp, plain_hex, 64) == 0)
 		return mf_fp_match(c, "Sprockets");
 	sha256_init(&ctx);
@@ -74,7 +75,7 @@ static int check_name(struct mf_ctx *c, size_t idx, const char *fp,
 		      (const uint8_t *)RAILS_ASSETS_VERSION);
 	sha256_update(&ctx, 32, sha);
 	sha256_digest(&ctx, sizeof salted, salted);
-	mf_hex(salted_hex, salted, 32);
+	hex_encode(salted_hex, salted, 32);
 	if (memcmp(fp, salted_hex, 64) == 0)
 		return mf_fp_match(c, "Sprockets");
 	return mf_fp_mismatch(
@@ -155,7 +156,7 @@ static int check_file(struct mf_ctx *c, const struct mf_json *j,
 	if (digest != NULL && dlen == 64) {
 		char hex[65];
 
-		mf_hex(hex, d.sha256, 32);
+		hex_encode(hex, d.sha256, 32);
 		if (strcmp(digest, hex) != 0 &&
 		    buf_printf(&problems,
 			       "%sdigest %.12s... is not SHA-256 of the bytes "

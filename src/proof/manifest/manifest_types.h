@@ -56,7 +56,7 @@ struct manifest_seen {
  */
 struct manifest_result {
 	struct manifest_seen *v; /* the manifests checked, in order */
-	size_t n;
+	size_t n, cap;
 	size_t entries;		  /* sum of v[i].entries */
 	size_t fp_recomputed;	  /* names whose fingerprint was recomputed from
 				     the bytes and matched */

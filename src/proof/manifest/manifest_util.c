@@ -8,6 +8,7 @@
  * nothing here calls out to either.
  */
 #include "manifest_util.h"
+#include "vec.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -398,10 +399,10 @@ static long group_of(struct mf_ctx *c, const char *name, const char *scheme)
 	for (size_t i = 0; i < c->ngroups; i++)
 		if (strcmp(c->groups[i].name, name) == 0)
 			return (long)i;
-	g = realloc(c->groups, (c->ngroups + 1) * sizeof *g);
-	if (g == NULL)
+	if (vec_grow((void **)&c->groups, &c->capgroups, c->ngroups + 1,
+		     sizeof *c->groups) < 0)
 		return nomem(c);
-	c->groups = g;
+	g = c->groups;
 	g[c->ngroups] = (struct mf_group){strdup(name), scheme, 0, 0};
 	if (g[c->ngroups].name == NULL)
 		return nomem(c);
@@ -431,15 +432,9 @@ int mf_fp_mismatch(struct mf_ctx *c, const char *group, const char *scheme,
 		return -1;
 	if (c->groups[g].scheme == NULL)
 		c->groups[g].scheme = scheme;
-	if (c->npending == c->cappending) {
-		size_t cap = c->cappending ? c->cappending * 2 : 16;
-		struct mf_pending *p = realloc(c->pending, cap * sizeof *p);
-
-		if (p == NULL)
-			return nomem(c);
-		c->pending = p;
-		c->cappending = cap;
-	}
+	if (vec_grow((void **)&c->pending, &c->cappending, c->npending + 1,
+		     sizeof *c->pending) < 0)
+		return nomem(c);
 	va_start(ap, fmt);
 	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);

@@ -42,7 +42,7 @@ struct mf_ctx {
 	size_t mfile;		 /* its index in files */
 	unsigned char *seen;	 /* nfiles: mentioned by this manifest */
 	struct mf_group *groups;
-	size_t ngroups;
+	size_t ngroups, capgroups;
 	struct mf_pending *pending;
 	size_t npending, cappending;
 	int broken;	 /* the manifest could not be read as a whole: no

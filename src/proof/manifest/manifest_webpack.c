@@ -32,6 +32,8 @@
 #include "manifest_hash.h"
 #include "manifest_json.h"
 #include "manifest_util.h"
+#include "vec.h"
+#include "hex.h"
 
 struct item {
 	const char *key;
@@ -48,15 +50,8 @@ struct items {
 static int add_item(struct items *it, const char *key, const char *path,
 		    size_t len, const char *sri)
 {
-	if (it->n == it->cap) {
-		size_t cap = it->cap ? it->cap * 2 : 32;
-		struct item *v = realloc(it->v, cap * sizeof *v);
-
-		if (v == NULL)
-			return -1;
-		it->v = v;
-		it->cap = cap;
-	}
+	if (vec_grow((void **)&it->v, &it->cap, it->n + 1, sizeof *it->v) < 0)
+		return -1;
 	it->v[it->n++] = (struct item){key, path, len, sri};
 	return 0;
 }
@@ -173,10 +168,10 @@ static int check_name(struct mf_ctx *c, size_t idx)
 	rc = mf_digests(c, idx, &d);
 	if (rc <= 0)
 		return rc;
-	mf_hex(md4, d.md4, 16);
-	mf_hex(md4s, d.md4_strip, 16);
-	mf_hex(xxh, d.xxh64, 8);
-	mf_hex(xxhs, d.xxh64_strip, 8);
+	hex_encode(md4, d.md4, 16);
+	hex_encode(md4s, d.md4_strip, 16);
+	hex_encode(xxh, d.xxh64, 8);
+	hex_encode(xxhs, d.xxh64_strip, 8);
 	group = ends_with(rel, len, ".js") || ends_with(rel, len, ".mjs") ||
 				ends_with(rel, len, ".cjs")
 			? "webpack JavaScript"
