@@ -3,8 +3,9 @@
 # escape each - the network and unix sockets outside, writes outside the
 # writable set, the env file on disk, cleanroom's own memory, environment
 # and limits, capabilities back through a setuid-root binary, setuid
-# files and foreign owners planted, processes that outlive the build, the
-# limits, output tricks - and the assertion that it was contained, with
+# files and foreign owners planted, terminals and other devices in /dev,
+# secrets and modes left in scratch dirs, processes that outlive the
+# build, the limits, output tricks - and the assertion that it was contained, with
 # the exact errno where there is one, and that nothing of the build is
 # still running once cleanroom has exited.
 #
