@@ -56,6 +56,7 @@ struct run {
 	size_t nsecrets;
 	char *lock_path;
 	struct tree_pin *pins; /* what each output root was before the build */
+	struct tree_pin *scratch_pins; /* and each writable dir of the spec */
 	int have_before, built, verified;
 	int probed; /* st holds the sandbox's layers */
 };
@@ -573,6 +574,20 @@ static int pin_roots(struct run *r, struct err *e)
 	if (r->pins == NULL)
 		return nomem(e);
 	tree_pin_roots(r->j->roots, r->j->nroots, r->pins);
+	{
+		const struct spec_list *w = &r->j->cfg.spec.sandbox.writable;
+		const char **names = calloc(w->n + 1, sizeof *names);
+
+		r->scratch_pins = calloc(w->n + 1, sizeof *r->scratch_pins);
+		if (names == NULL || r->scratch_pins == NULL) {
+			free(names);
+			return nomem(e);
+		}
+		for (size_t i = 0; i < w->n; i++)
+			names[i] = w->v[i].s;
+		tree_pin_roots(names, w->n, r->scratch_pins);
+		free(names);
+	}
 	return 0;
 }
 
@@ -609,6 +624,7 @@ static int verify_and_lock(struct run *r, struct err *e)
 	vo.before = r->have_before ? &r->before : NULL;
 	vo.landlock = ll != NULL && ll->state == LAYER_ON;
 	vo.pins = r->pins;
+	vo.scratch_pins = r->scratch_pins;
 	sweep_lock_temps(r);
 	if (verify_outputs(&vo, &r->vr, e) < 0)
 		return -1;
@@ -711,6 +727,7 @@ static void run_free(struct run *r)
 	free(r->secrets);
 	free(r->lock_path);
 	free(r->pins);
+	free(r->scratch_pins);
 	lock_free(&r->prev);
 }
 

@@ -121,21 +121,29 @@ static const char *bad_mode(uint32_t mode)
 	return su ? "setuid" : sg ? "setgid" : ww ? "world-writable" : NULL;
 }
 
-static int check_modes(struct verify_result *r, const char *const *roots)
+static int same_path(const char *a, const char *b);
+
+/* The mode rule over the directories and files of t, as findings of
+ * check: "rule" ends the message ("no output may be ..."). roots: the
+ * roots of t, whose own directories are skipped, or NULL: every
+ * directory is checked. */
+static int mode_findings(struct findings *fs, const struct tree *t,
+			 const char *check, const char *rule,
+			 const char *const *roots)
 {
-	const struct tree *t = &r->tree;
 	int rc = 0;
 
 	for (size_t i = 0; i < t->ndirs; i++) {
 		const char *why = bad_mode(t->dirs[i].mode);
 
+		if (why != NULL && roots != NULL &&
+		    same_path(t->dirs[i].path, roots[t->dirs[i].root]))
+			why = NULL;
 		if (why != NULL)
-			rc |= findings_add(&r->findings, FIND_ERROR, "outputs",
+			rc |= findings_add(fs, FIND_ERROR, check,
 					   t->dirs[i].path,
-					   "directory is %s (mode %04o): no "
-					   "output may be setuid, setgid or "
-					   "world-writable",
-					   why, t->dirs[i].mode & 07777);
+					   "directory is %s (mode %04o): %s",
+					   why, t->dirs[i].mode & 07777, rule);
 	}
 	/* A name that shares its inode with one listed before is the same
 	 * file: said once. Links are checked through the file they lead
@@ -147,13 +155,21 @@ static int check_modes(struct verify_result *r, const char *const *roots)
 					  : NULL;
 
 		if (why != NULL)
-			rc |= findings_add(&r->findings, FIND_ERROR, "outputs",
-					   f->path,
-					   "file is %s (mode %04o): no output "
-					   "may be setuid, setgid or "
-					   "world-writable",
-					   why, f->mode & 07777);
+			rc |= findings_add(fs, FIND_ERROR, check, f->path,
+					   "file is %s (mode %04o): %s", why,
+					   f->mode & 07777, rule);
 	}
+	return rc;
+}
+
+static int check_modes(struct verify_result *r, const char *const *roots)
+{
+	const struct tree *t = &r->tree;
+	int rc = mode_findings(&r->findings, t, "outputs",
+			       "no output may be setuid, setgid or "
+			       "world-writable",
+			       NULL);
+
 	for (size_t i = 0; i < t->nlinks; i++) {
 		const struct tree_link *l = &t->links[i];
 		const char *root = roots[l->root];
@@ -274,15 +290,16 @@ static int on_name_hit(const struct scan_hit *h, void *arg)
 }
 
 static int check_names(const struct verify_opts *o, const struct scan *sc,
-		       struct verify_result *r)
+		       const struct tree *t, const char *check,
+		       struct findings *fs)
 {
 	char *dir = NULL; /* the directory last reported, with ... */
 	size_t *seen = NULL, nseen = 0,
 	       capseen = 0; /* ... the secrets found there */
 	int rc = 0;
 
-	for (size_t i = 0; sc != NULL && i < r->tree.nfiles && rc == 0; i++) {
-		const struct tree_file *tf = &r->tree.files[i];
+	for (size_t i = 0; sc != NULL && i < t->nfiles && rc == 0; i++) {
+		const struct tree_file *tf = &t->files[i];
 		struct name_hits nh = {.n = 0};
 		struct scan_state st;
 
@@ -297,8 +314,8 @@ static int check_names(const struct verify_opts *o, const struct scan *sc,
 			int dup = 0;
 
 			if (slash == NULL) {
-				rc = findings_add(&r->findings, FIND_ERROR,
-						  "secrets", tf->path,
+				rc = findings_add(fs, FIND_ERROR, check,
+						  tf->path,
 						  "file name contains the "
 						  "value of %s (%s)",
 						  name, h->encoding);
@@ -323,8 +340,7 @@ static int check_names(const struct verify_opts *o, const struct scan *sc,
 				continue;
 			}
 			seen[nseen++] = h->secret;
-			rc = findings_add(&r->findings, FIND_ERROR, "secrets",
-					  dir,
+			rc = findings_add(fs, FIND_ERROR, check, dir,
 					  "directory name contains the value "
 					  "of %s (%s)",
 					  name, h->encoding);
@@ -386,7 +402,7 @@ static int check_secrets(const struct verify_opts *o, const struct scan *sc,
 				   (unsigned long long)h->offset, h->encoding);
 	}
 	if (rc == 0)
-		rc = check_names(o, sc, r);
+		rc = check_names(o, sc, &r->tree, "secrets", &r->findings);
 	if (rc == 0)
 		rc = check_unsearched(o, r);
 	return rc;
@@ -766,6 +782,182 @@ static int timed_out(const struct verify_opts *o, const struct tree *t,
 	return -1;
 }
 
+/* A path as the spec spells it ("./tmp/" is "tmp"): where it starts, and
+ * its length without trailing slashes. */
+static size_t spelt(const char **p)
+{
+	const char *s = *p;
+	size_t n;
+
+	while (s[0] == '.' && s[1] == '/') {
+		s += 2;
+		while (*s == '/')
+			s++;
+	}
+	n = strlen(s);
+	while (n > 1 && s[n - 1] == '/')
+		n--;
+	*p = s;
+	return n;
+}
+
+static int same_path(const char *a, const char *b)
+{
+	size_t na = spelt(&a), nb = spelt(&b);
+
+	if (na == 0 && nb == 1 && b[0] == '.')
+		return 1;
+	if (nb == 0 && na == 1 && a[0] == '.')
+		return 1;
+	return na == nb && strncmp(a, b, na) == 0;
+}
+
+/* Whether the path a is the directory d or lies beneath it, as spelt. */
+static int is_within(const char *a, const char *d)
+{
+	size_t na = spelt(&a), nd = spelt(&d);
+
+	if (nd == 0 || (nd == 1 && d[0] == '.'))
+		return a[0] != '/';
+	if (na < nd || strncmp(a, d, nd) != 0)
+		return 0;
+	return na == nd || a[nd] == '/' || (nd == 1 && d[0] == '/');
+}
+
+/* A link that leads nowhere (or in a loop) holds no bytes to scan. */
+static int dangling_link(const struct tree *t, const char *path)
+{
+	const struct tree_file *f = tree_find(t, path);
+
+	return f != NULL && S_ISLNK(f->mode);
+}
+
+/*
+ * The scratch check: the writable dirs (sandbox.writable, --allow-write)
+ * are not outputs, yet what the build leaves there ships in the image
+ * layer beside them. Each is walked as the outputs are, and held to the
+ * mode rule (what is below it; the directory itself is the
+ * configuration's) and to the secret scan of contents and names. A dir
+ * inside an output root was verified as an output; an output root or the
+ * lock inside a dir is left out of it. A dir the build removed ships
+ * nothing. The private TMPDIR is not here: run removes it before the
+ * layer is committed.
+ */
+static int check_scratch(const struct verify_opts *o, const struct scan *sc,
+			 const char *const *excl, size_t nexcl, double deadline,
+			 struct verify_result *r, struct err *e)
+{
+	const struct spec *s = o->spec;
+	const struct spec_list *w = &s->sandbox.writable;
+	const char **roots, **ex;
+	struct tree_pin *pins;
+	struct tree t = {0};
+	struct tree_opts to = {0};
+	int64_t max_files = verify_max_files(s);
+	size_t n = 0, nex = 0;
+	int rc = -1;
+
+	roots = calloc(w->n + 1, sizeof *roots);
+	pins = calloc(w->n + 1, sizeof *pins);
+	ex = calloc(nexcl + s->outputs.roots.n + 1, sizeof *ex);
+	if (roots == NULL || pins == NULL || ex == NULL) {
+		nomem(e);
+		goto out;
+	}
+	for (size_t i = 0; i < w->n; i++) {
+		int inside = 0;
+
+		for (size_t k = 0; k < s->outputs.roots.n && !inside; k++)
+			inside = is_within(w->v[i].s, s->outputs.roots.v[k].s);
+		if (inside)
+			continue;
+		if (o->scratch_pins != NULL)
+			pins[n] = o->scratch_pins[i];
+		roots[n++] = w->v[i].s;
+	}
+	r->scratch_roots = n;
+	if (n == 0) {
+		rc = 0;
+		goto out;
+	}
+	for (size_t k = 0; k < s->outputs.roots.n; k++)
+		ex[nex++] = s->outputs.roots.v[k].s;
+	for (size_t k = 0; k < nexcl; k++)
+		ex[nex++] = excl[k];
+	to.roots = roots;
+	to.nroots = n;
+	to.pins = o->scratch_pins != NULL ? pins : NULL;
+	to.exclude = ex;
+	to.nexclude = nex;
+	to.scan = sc;
+	to.threads = o->threads;
+	to.hash = 1; /* the scan reads in the hashing pass */
+	to.max_files = max_files > 0 ? (size_t)max_files : 1;
+	to.deadline_ms = deadline;
+	if (tree_hash_scan(&to, &t, e) < 0)
+		goto out;
+	r->scratch_files = t.nfiles;
+	r->scratch_bytes = t.bytes;
+	rc = 0;
+	if (t.stopped == TREE_STOP_TIME)
+		goto out; /* the caller reports the timeout */
+	for (size_t i = 0; i < t.nfindings; i++) {
+		const struct tree_finding *tf = &t.findings[i];
+
+		/* A link out of the dir, a socket or a FIFO is harmless in
+		 * a scratch dir, and a removed dir ships nothing; what
+		 * could not be read could not be scanned, and a dir that
+		 * is no longer the one it was is not walked. */
+		if (tf->kind == TREE_ROOT_LINK || tf->kind == TREE_ROOT_NOT_DIR)
+			rc |= findings_add(&r->findings, FIND_ERROR, "scratch",
+					   tf->path,
+					   "writable dir is not the directory "
+					   "it was before the build%s%s: not "
+					   "walked",
+					   tf->detail ? ": " : "",
+					   tf->detail ? tf->detail : "");
+		else if (tf->kind == TREE_UNREADABLE &&
+			 !dangling_link(&t, tf->path))
+			rc |= findings_add(&r->findings, FIND_WARN, "scratch",
+					   tf->path,
+					   "unreadable%s%s: not "
+					   "scanned for secrets",
+					   tf->detail ? ": " : "",
+					   tf->detail ? tf->detail : "");
+	}
+	if (t.stopped == TREE_STOP_FILES)
+		rc |= findings_add(&r->findings, FIND_ERROR, "scratch", NULL,
+				   "more than max_files %lld files, "
+				   "directories and links in the writable "
+				   "dirs: the walk stopped there and nothing "
+				   "was read",
+				   (long long)max_files);
+	rc |= mode_findings(&r->findings, &t, "scratch",
+			    "nothing in a writable dir may be setuid, setgid "
+			    "or world-writable: it ships in the image layer",
+			    roots);
+	for (size_t i = 0; i < t.nhits; i++) {
+		const struct tree_hit *h = &t.hits[i];
+
+		rc |= findings_add(&r->findings, FIND_ERROR, "scratch",
+				   t.files[h->file].path,
+				   "contains the value of %s at offset %llu "
+				   "(%s)",
+				   o->secrets[h->secret].name,
+				   (unsigned long long)h->offset, h->encoding);
+	}
+	if (rc == 0)
+		rc = check_names(o, sc, &t, "scratch", &r->findings);
+	if (rc < 0)
+		nomem(e);
+out:
+	tree_free(&t);
+	free(roots);
+	free(pins);
+	free(ex);
+	return rc < 0 ? -1 : 0;
+}
+
 /* What the walk leaves out: the lock, and every temporary lock beside
  * it (leftover.h), each of which is a finding: one whose maker is alive
  * is an error (a lock is being written, or the build planted a file by
@@ -891,7 +1083,8 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 		if (check_lock(o, r, e) < 0)
 			goto out;
 	}
-	if (check_writes(o, r, deadline, e) < 0)
+	if (check_scratch(o, sc, excl, nexcl, deadline, r, e) < 0 ||
+	    check_writes(o, r, deadline, e) < 0)
 		goto out;
 	if (io_now_ms() >= deadline) {
 		timed_out(o, &r->tree, e);

@@ -4,8 +4,10 @@
  * within bounds, no output setuid, setgid or world-writable, the
  * framework manifest and fingerprints (manifest.c), no secret value in any
  * output, its name or its decompressed bytes, each compressed sibling the
- * same as its plain file (sibling.c), nothing written outside the writable
- * set, and the comparison with an existing lock. Every problem is a
+ * same as its plain file (sibling.c), the writable (scratch) dirs held to
+ * the mode rule and the secret scan of outputs (they ship in the image
+ * layer too), nothing written outside the writable set, and the comparison
+ * with an existing lock. Every problem is a
  * finding; the result says whether the output set passed. The pass is
  * bounded: outputs.max_files stops the walk, outputs.max_bytes refuses the
  * set before anything is read, and outputs.verify_timeout ends
@@ -19,6 +21,7 @@
 #define CLEANROOM_VERIFY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "findings.h"
@@ -46,6 +49,9 @@ struct verify_opts {
 	/* Per output root, what it was before the build (run), or NULL
 	 * (verify: taken as found). */
 	const struct tree_pin *pins;
+	/* Per writable dir of the spec (sandbox.writable), what it was
+	 * before the build (run), or NULL (verify: taken as found). */
+	const struct tree_pin *scratch_pins;
 	const struct tree *before; /* workdir snapshot before the build,
 				      or NULL (check 5) */
 	int landlock;		   /* writes were enforced by Landlock */
@@ -62,6 +68,10 @@ struct verify_result {
 					      manifest kind applies */
 	size_t nmanifests;
 	size_t writes_outside; /* check 5 */
+	/* The scratch check: the writable dirs walked (those not inside an
+	 * output root), the files found in them and their bytes read. */
+	size_t scratch_roots, scratch_files;
+	uint64_t scratch_bytes;
 	/* Check 4: secrets too short to search, and their names with the
 	 * lengths for the report ("PIN (4 bytes), ..."; NULL: none). */
 	size_t secrets_unsearched;

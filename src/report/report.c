@@ -19,7 +19,7 @@
 
 static const char *const checks[] = {
 	"outputs",  "manifest", "fingerprint", "secrets",
-	"siblings", "writes",	"lock",
+	"siblings", "scratch",	"writes",      "lock",
 };
 #define NCHECKS (sizeof checks / sizeof checks[0])
 
@@ -32,7 +32,7 @@ static const char *level_name(enum finding_level l)
 static int skipped(const struct verify_result *v, const char *c)
 {
 	return v->unchecked != NULL && strcmp(c, "outputs") != 0 &&
-	       strcmp(c, "writes") != 0;
+	       strcmp(c, "writes") != 0 && strcmp(c, "scratch") != 0;
 }
 
 /* "ok", "failed", "warnings" or "skipped" for one check. */
@@ -128,6 +128,18 @@ static int check_note(const struct report_info *ri, const char *c,
 			       : buf_printf(out, ", %zu without a plain file",
 					    st->alone);
 	}
+	if (strcmp(c, "scratch") == 0)
+		return v->scratch_roots == 0
+			       ? buf_adds(out, "no writable dir outside the "
+					       "outputs")
+			       : buf_printf(
+					 out,
+					 "%zu files, %llu bytes in %zu "
+					 "writable dir%s: modes and secrets",
+					 v->scratch_files,
+					 (unsigned long long)v->scratch_bytes,
+					 v->scratch_roots,
+					 v->scratch_roots == 1 ? "" : "s");
 	if (strcmp(c, "writes") == 0)
 		return buf_adds(out,
 				v->writes_outside > 0

@@ -386,28 +386,32 @@ static void probe_landlock(const struct sandbox_plan *p, int abi_err,
 		    kernel_at_least(5, 13))
 			layer_add(st, "landlock", LAYER_OFF_BLOCKED, abi_err,
 				  "Linux >= 5.13 has it: the container's "
-				  "profile answers ENOSYS%s",
+				  "profile answers ENOSYS%s; /dev is not "
+				  "restricted",
 				  p->nhidden ? "; env files stay readable"
 					     : "");
 		else
 			layer_add(st, "landlock", classify(abi_err), abi_err,
-				  "%s",
-				  p->nhidden ? "env files stay readable" : "");
+				  "%s/dev is not restricted",
+				  p->nhidden ? "env files stay readable; "
+					     : "");
 		return;
 	}
 	err = trial(st->tried.landlock, st->tried.killed_by);
 	if (err != 0) {
-		layer_add(st, "landlock", classify(err), err, "ABI %d offered",
+		layer_add(st, "landlock", classify(err), err,
+			  "ABI %d offered; /dev is not restricted",
 			  st->landlock_abi);
 		st->landlock_abi = 0;
 		return;
 	}
 	layer_add(st, "landlock", LAYER_ON, 0,
-		  "ABI %d: %s%s; writable: %zu paths; env files hidden: %zu",
+		  "ABI %d: %s%s; writable: %zu paths; env files hidden: %zu; "
+		  "/dev: %s only",
 		  st->landlock_abi,
 		  sandbox_landlock_covers(st->landlock_abi, p->deny_network),
 		  st->landlock_abi >= 6 ? ", signals scoped" : "", p->nwritable,
-		  p->nhidden);
+		  p->nhidden, sandbox_landlock_devices());
 }
 
 static void probe_seccomp(const struct sandbox_plan *p,
@@ -538,8 +542,9 @@ static const char *consequence(const struct sandbox_layer *l,
 
 	if (strcmp(l->name, "landlock") == 0)
 		return p->nhidden ? "env files stay readable, writes are not "
-				    "confined"
-				  : "writes are not confined";
+				    "confined, /dev is not restricted"
+				  : "writes are not confined, /dev is not "
+				    "restricted";
 	if (strcmp(l->name, "seccomp") == 0) {
 		if (!p->deny_network)
 			return "dangerous calls allowed";

@@ -184,6 +184,9 @@ int sandbox_landlock_restrict(int fd);
 int sandbox_landlock_trial(void);
 /* "fs+tcp", "fs": what a ruleset at that ABI covers for the plan. */
 const char *sandbox_landlock_covers(int abi, int deny_network);
+/* The entries of /dev the ruleset grants ("null, zero, ..."); static.
+ * Nothing else in /dev can be opened under Landlock. */
+const char *sandbox_landlock_devices(void);
 
 /* Capabilities and identity (sandbox_caps.c). */
 struct sandbox_ids {

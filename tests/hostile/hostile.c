@@ -29,7 +29,16 @@
  *   hostile close-stdout          closes 0-2 and sleeps forever
  *   hostile print-split VALUE     writes VALUE in two writes 100 ms apart
  *   hostile sleep                 sleeps forever
+ *   hostile hold-pty FILE         opens a pseudo-terminal pair (ptmx,
+ *                                 unlocked), writes the terminal's path
+ *                                 to FILE; runs until killed (the
+ *                                 terminal a build must not open)
+ *   hostile open-dev PATH...      opens each path read-only (O_NOCTTY,
+ *                                 O_NONBLOCK: no controlling terminal
+ *                                 gained, no wait for a carrier) and
+ *                                 prints `ok PATH` or `errno ENAME PATH`
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +65,10 @@ static const char *errname(int e)
 	case EACCES: return "EACCES";
 	case EFBIG: return "EFBIG";
 	case ENOSPC: return "ENOSPC";
+	case ENOENT: return "ENOENT";
+	case ENXIO: return "ENXIO";
+	case EIO: return "EIO";
+	case ENODEV: return "ENODEV";
 	default: return "EOTHER";
 	}
 }
@@ -264,6 +277,42 @@ static int print_split(const char *v)
 	return 0;
 }
 
+static int hold_pty(const char *file)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	const char *name;
+	FILE *f;
+
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
+	    (name = ptsname(m)) == NULL) {
+		perror("hostile hold-pty");
+		return 1;
+	}
+	f = fopen(file, "w");
+	if (f == NULL)
+		return 1;
+	fprintf(f, "%s\n", name);
+	fclose(f);
+	forever();
+	return 0;
+}
+
+static int open_dev(int n, char **paths)
+{
+	for (int i = 0; i < n; i++) {
+		int fd = open(paths[i], O_RDONLY | O_NOCTTY | O_NONBLOCK |
+						O_CLOEXEC);
+
+		if (fd < 0) {
+			printf("errno %s %s\n", errname(errno), paths[i]);
+			continue;
+		}
+		printf("ok %s\n", paths[i]);
+		close(fd);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *op = argc > 1 ? argv[1] : "";
@@ -294,6 +343,10 @@ int main(int argc, char **argv)
 		return print_split(argv[2]);
 	if (strcmp(op, "sleep") == 0)
 		forever();
+	if (strcmp(op, "hold-pty") == 0 && argc == 3)
+		return hold_pty(argv[2]);
+	if (strcmp(op, "open-dev") == 0 && argc > 2)
+		return open_dev(argc - 2, argv + 2);
 	fprintf(stderr, "usage: hostile OP [ARG...] (see the source)\n");
 	return 2;
 }

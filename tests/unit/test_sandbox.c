@@ -351,6 +351,82 @@ static void check_fs(void)
 	    err_of(fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)), 0);
 	if (fd >= 0)
 		(void)close(fd);
+	/* /dev by entry: the harmless devices read-write, the fd links
+	 * through /proc, and nothing else that is there. */
+	{
+		static const char *const ok[] = {
+			"/dev/zero",
+			"/dev/full",
+			"/dev/random",
+		};
+		static const char *const no[] = {
+			"/dev/tty",  "/dev/console", "/dev/ptmx",
+			"/dev/kmsg", "/dev/mem",     "/dev/loop0",
+			"/dev/tty1", "/dev/fuse",    "/dev/pts/ptmx",
+		};
+		char what[96];
+
+		for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+			if (access(ok[i], F_OK) != 0)
+				continue;
+			(void)snprintf(what, sizeof what, "%s O_WRONLY", ok[i]);
+			put(what,
+			    err_of(fd = open(ok[i], O_WRONLY | O_CLOEXEC)), 0);
+			if (fd >= 0)
+				(void)close(fd);
+		}
+		for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+			if (access(no[i], F_OK) != 0)
+				continue;
+			(void)snprintf(what, sizeof what, "%s O_RDONLY", no[i]);
+			put(what,
+			    err_of(fd = open(no[i], O_RDONLY | O_NOCTTY |
+							    O_NONBLOCK |
+							    O_CLOEXEC)),
+			    EACCES);
+			if (fd >= 0)
+				(void)close(fd);
+		}
+		int pfd[2];
+
+		/* /dev/fd/N of one of its own pipes: a link through
+		 * /proc/self/fd to pipefs, which no rule needs to grant. */
+		if (pipe2(pfd, O_CLOEXEC) == 0 &&
+		    access("/dev/fd", F_OK) == 0) {
+			(void)snprintf(what, sizeof what, "/dev/fd/%d", pfd[1]);
+			put("/dev/fd/N of a pipe O_WRONLY",
+			    err_of(fd = open(what, O_WRONLY | O_CLOEXEC)), 0);
+			if (fd >= 0)
+				(void)close(fd);
+			(void)close(pfd[0]);
+			(void)close(pfd[1]);
+		}
+		/* /dev/shm: a file the test put there stays unreadable, and
+		 * nothing can be made there. (Directories stay listable:
+		 * the walk grants READ_DIR from / down.) */
+		(void)snprintf(what, sizeof what, "/dev/shm/cleanroom-unit-%d",
+			       (int)getppid());
+		fd = -1;
+		if (access(what, F_OK) == 0)
+			put("read a file in /dev/shm",
+			    err_of(fd = open(what, O_RDONLY | O_CLOEXEC)),
+			    EACCES);
+		if (fd >= 0)
+			(void)close(fd);
+		(void)snprintf(what, sizeof what, "/dev/shm/cleanroom-new-%d",
+			       (int)getpid());
+		fd = -1;
+		if (access("/dev/shm", F_OK) == 0)
+			put("create a file in /dev/shm",
+			    err_of(fd = open(what,
+					     O_WRONLY | O_CREAT | O_CLOEXEC,
+					     0600)),
+			    EACCES);
+		if (fd >= 0) {
+			(void)close(fd);
+			(void)unlink(what);
+		}
+	}
 }
 
 static void check_limits(void)
@@ -558,7 +634,8 @@ TAP_SUITE(sandbox_apply_hostile)
 	struct sandbox_prepared *sp = NULL;
 	struct err e = {0};
 	struct apply_arg a = {0};
-	int status, lsock;
+	int status, lsock, shm_fd;
+	char shm[64];
 
 	if (make_tree() < 0) {
 		T_OK(0, "scratch tree");
@@ -577,6 +654,11 @@ TAP_SUITE(sandbox_apply_hostile)
 	a.sp = sp;
 	a.st = &st;
 	a.inherited_fd = open("/dev/null", O_RDONLY); /* no O_CLOEXEC */
+	(void)snprintf(shm, sizeof shm, "/dev/shm/cleanroom-unit-%d",
+		       (int)getpid());
+	shm_fd = open(shm, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (shm_fd >= 0)
+		(void)close(shm_fd);
 	lsock = listen_abstract(a.abstract, sizeof a.abstract);
 	a.abstract_ok = lsock >= 0;
 	status = in_child("apply", child_apply, &a);
@@ -609,6 +691,7 @@ TAP_SUITE(sandbox_apply_hostile)
 		path(p, sizeof p, "tmp/env-hard");
 		T_OK(access(p, F_OK) < 0, "no hard link to it was made");
 	}
+	(void)unlink(shm);
 out:
 	sandbox_prepared_free(sp);
 	remove_tree();
@@ -798,7 +881,7 @@ TAP_SUITE(sandbox_probe_summary)
 		       "sandbox: seccomp net-deny \xc2\xb7 caps 0 \xc2\xb7 nnp "
 		       "\xc2\xb7 uid %d \xc2\xb7 landlock off (blocked by the "
 		       "container's seccomp: EPERM): env files stay readable, "
-		       "writes are not confined",
+		       "writes are not confined, /dev is not restricted",
 		       (int)geteuid());
 	T_STR(b.p, want, "summary, landlock blocked");
 	T_INT(sandbox_missing(&off, &which), 1, "landlock missing");

@@ -461,6 +461,126 @@ TAP_SUITE(verify_modes)
 	leave_scratch();
 }
 
+/* The scratch check: a writable dir outside the outputs gets the mode
+ * rule (below its own directory) and the secret scan of contents and
+ * names, under "scratch"; a dir inside an output root is verified as an
+ * output, not twice; an output root inside a dir is left out of it; a
+ * dir the build removed, a dangling link and a link out of the dir pass. */
+static void set_writable(struct spec *s, const char *dir)
+{
+	for (size_t i = 0; i < s->sandbox.writable.n; i++)
+		free(s->sandbox.writable.v[i].s);
+	s->sandbox.writable.n = 0;
+	spec_list_add(&s->sandbox.writable, dir, 0, 0);
+}
+
+TAP_SUITE(verify_scratch)
+{
+	static const struct scan_secret sec[] = {
+		{"API_TOKEN", "tok_9f8e7d6c5b4a", 16},
+	};
+	struct spec s;
+	struct verify_opts o = {0};
+	struct verify_result r;
+	struct err e = {0};
+
+	enter_scratch();
+	spec_with_root(&s);
+	set_writable(&s, "tmp/");
+	o.spec = &s;
+	o.secrets = sec;
+	o.nsecrets = 1;
+	mkdir("tmp", 0755);
+	mkdir("tmp/cache", 0755);
+	put("tmp/cache/a", "plain\n");
+	symlink("/etc/passwd", "tmp/out-link");
+	symlink("nowhere", "tmp/dangling");
+	T_OK(verify_outputs(&o, &r, &e) == 0 && r.passed,
+	     "a plain scratch dir passes: %s", e.msg);
+	T_INT(r.scratch_roots, 1, "one dir walked");
+	T_INT(r.scratch_files, 2,
+	      "its file and the dangling link listed (the link out is a walk "
+	      "finding)");
+	verify_result_free(&r);
+
+	put("tmp/cache/leak", "x tok_9f8e7d6c5b4a y\n");
+	put("tmp/tok_9f8e7d6c5b4a.txt", "n\n");
+	put("tmp/suid", "s\n");
+	chmod("tmp/suid", 04755);
+	put("tmp/open", "o\n");
+	chmod("tmp/open", 0666);
+	mkdir("tmp/grp", 0755);
+	chmod("tmp/grp", 02755);
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies");
+	T_OK(!r.passed, "fails");
+	T_INT(count(&r, "scratch", FIND_ERROR,
+		    "contains the value of API_TOKEN at offset 2 (raw)"),
+	      1, "a secret in a file of the dir");
+	T_INT(count(&r, "scratch", FIND_ERROR, "tmp/cache/leak"), 1,
+	      "named by its path");
+	T_INT(count(&r, "scratch", FIND_ERROR,
+		    "file name contains the value of API_TOKEN"),
+	      1, "a secret in a name");
+	T_INT(count(&r, "scratch", FIND_ERROR, "file is setuid (mode 4755)"), 1,
+	      "a setuid file");
+	T_INT(count(&r, "scratch", FIND_ERROR,
+		    "file is world-writable (mode 0666)"),
+	      1, "a world-writable file");
+	T_INT(count(&r, "scratch", FIND_ERROR,
+		    "directory is setgid (mode 2755)"),
+	      1, "a setgid directory");
+	T_INT(count(&r, "secrets", FIND_ERROR, NULL), 0,
+	      "not reported as outputs");
+	T_INT(count(&r, "scratch", FIND_ERROR, NULL), 5, "five findings");
+	T_INT(count(&r, "scratch", FIND_ERROR,
+		    "nothing in a writable dir may be setuid, setgid or "
+		    "world-writable: it ships in the image layer"),
+	      3, "the mode findings say why");
+	verify_result_free(&r);
+	T_OK(system("rm -rf tmp/cache tmp/tok_9f8e7d6c5b4a.txt tmp/suid "
+		    "tmp/open tmp/grp") == 0,
+	     "cleaned");
+
+	/* The dir's own mode is the configuration's. */
+	chmod("tmp", 01777);
+	T_OK(verify_outputs(&o, &r, &e) == 0 && r.passed,
+	     "a sticky world-writable scratch dir itself passes");
+	verify_result_free(&r);
+	chmod("tmp", 0755);
+
+	/* Inside an output root: checked once, as an output. */
+	set_writable(&s, "out/cache");
+	mkdir("out/cache", 0755);
+	put("out/cache/suid", "s\n");
+	chmod("out/cache/suid", 04755);
+	T_OK(verify_outputs(&o, &r, &e) == 0 && !r.passed, "fails");
+	T_INT(r.scratch_roots, 0, "no scratch dir walked");
+	T_INT(count(&r, "outputs", FIND_ERROR, "out/cache/suid"), 1,
+	      "the setuid file is an output finding");
+	T_INT(count(&r, "scratch", FIND_ERROR, NULL), 0, "not a scratch one");
+	verify_result_free(&r);
+	T_OK(system("rm -rf out/cache") == 0, "cleaned");
+
+	/* An output root inside the dir is left out of it; a removed dir
+	 * passes. */
+	set_writable(&s, ".");
+	put("out/suid2", "s\n");
+	chmod("out/suid2", 04755);
+	T_OK(verify_outputs(&o, &r, &e) == 0, "verifies");
+	T_INT(count(&r, "outputs", FIND_ERROR, "out/suid2"), 1,
+	      "an output's finding");
+	T_INT(count(&r, "scratch", FIND_ERROR, NULL), 0,
+	      "the root inside the scratch dir is not walked again");
+	verify_result_free(&r);
+	unlink("out/suid2");
+	set_writable(&s, "gone");
+	T_OK(verify_outputs(&o, &r, &e) == 0 && r.passed,
+	     "a scratch dir that is gone passes");
+	verify_result_free(&r);
+	spec_free(&s);
+	leave_scratch();
+}
+
 /* max_bytes is checked from the walk's apparent sizes before a byte is
  * read (a 1 TiB sparse file would take an hour); max_files stops the
  * walk; the checks of contents are then not run. */
