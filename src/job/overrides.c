@@ -163,8 +163,8 @@ static int output_flags(const struct cli *c, struct spec *ov, struct err *e)
 			return flag_err(e, "--provenance", c->provenance,
 					"expected a path", NULL);
 		ov->outputs.provenance.off = 0;
-		if (spec_str_set(&ov->outputs.provenance.path, c->provenance,
-				 0, 0) < 0)
+		if (spec_str_set(&ov->outputs.provenance.path, c->provenance, 0,
+				 0) < 0)
 			return nomem(e);
 	}
 	if (c->no_provenance)

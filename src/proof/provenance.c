@@ -39,9 +39,9 @@
 #define MAX_DEPTH 4096
 
 const char *const provenance_dep_patterns[] = {
-	"Gemfile.lock",	  "package-lock.json", "npm-shrinkwrap.json",
-	"yarn.lock",	  "pnpm-lock.yaml",    "requirements*.txt",
-	"poetry.lock",	  "Pipfile.lock",      "uv.lock",
+	"Gemfile.lock", "package-lock.json", "npm-shrinkwrap.json",
+	"yarn.lock",	"pnpm-lock.yaml",    "requirements*.txt",
+	"poetry.lock",	"Pipfile.lock",	     "uv.lock",
 	NULL,
 };
 
@@ -111,7 +111,7 @@ int provenance_inside_roots(const char *path, const char *const *roots,
 			break;
 		if ((np.p[0] == '/') != (nr.p[0] == '/'))
 			continue; /* provenance_write looks at the inodes */
-		if (nr.len == 0) /* the workdir itself */
+		if (nr.len == 0)  /* the workdir itself */
 			inside = np.p[0] != '/' &&
 				 !(np.len >= 2 && np.p[0] == '.' &&
 				   np.p[1] == '.' &&
@@ -328,7 +328,8 @@ static int named_digest(struct buf *out, const char *name,
 {
 	return buf_adds(out, "{\"digest\":") < 0 || digest(out, sha) < 0 ||
 			       buf_adds(out, ",\"name\":") < 0 ||
-			       json_cstr(out, name) < 0 || buf_addc(out, '}') < 0
+			       json_cstr(out, name) < 0 ||
+			       buf_addc(out, '}') < 0
 		       ? -1
 		       : 0;
 }
@@ -477,8 +478,7 @@ int provenance_format(const struct provenance_info *pi, struct buf *out)
 	    json_cstr(out, PROVENANCE_STATEMENT_TYPE) < 0 ||
 	    buf_adds(out, ",\"predicate\":{\"buildDefinition\":") < 0 ||
 	    build_definition(pi, out) < 0 ||
-	    buf_adds(out, ",\"runDetails\":") < 0 ||
-	    run_details(pi, out) < 0 ||
+	    buf_adds(out, ",\"runDetails\":") < 0 || run_details(pi, out) < 0 ||
 	    buf_adds(out, "},\"predicateType\":") < 0 ||
 	    json_cstr(out, PROVENANCE_PREDICATE_TYPE) < 0 ||
 	    buf_adds(out, ",\"subject\":[") < 0)
@@ -814,8 +814,8 @@ int provenance_check_text(const char *name, const char *text, size_t len,
 			goto out;
 		}
 		if (findings_add(f, FIND_ERROR, "provenance", name,
-				 "not JSON (line %u, column %u: %s)", line,
-				 col, msg) < 0)
+				 "not JSON (line %u, column %u: %s)", line, col,
+				 msg) < 0)
 			goto nomem;
 		rc = 0;
 		goto out;

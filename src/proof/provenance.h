@@ -41,9 +41,9 @@
 /* What cleanroom calls itself in the statement: the builder (the trust
  * boundary is this binary on the machine that ran it) and the template
  * of its builds. Policies match on these. */
-#define PROVENANCE_URI_BASE	  "https://cleanroom.invalid"
-#define PROVENANCE_BUILDER_ID	  PROVENANCE_URI_BASE "/builder/run"
-#define PROVENANCE_BUILD_TYPE	  PROVENANCE_URI_BASE "/buildtypes/run/v1"
+#define PROVENANCE_URI_BASE   "https://cleanroom.invalid"
+#define PROVENANCE_BUILDER_ID PROVENANCE_URI_BASE "/builder/run"
+#define PROVENANCE_BUILD_TYPE PROVENANCE_URI_BASE "/buildtypes/run/v1"
 
 /*
  * The statement's place for a lock at lock_path (relative to the workdir

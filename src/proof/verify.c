@@ -526,7 +526,8 @@ static int check_lock(const struct verify_opts *o, struct verify_result *r,
 	if (o->previous_set) {
 		if (o->previous == NULL)
 			return no_lock(o, r, e) < 0 ||
-				       check_provenance(o, r, NULL, e) < 0
+					       check_provenance(o, r, NULL, e) <
+						       0
 				       ? -1
 				       : 0;
 		r->lock_existed = 1;
@@ -536,7 +537,8 @@ static int check_lock(const struct verify_opts *o, struct verify_result *r,
 		return check_provenance(o, r, o->previous, e);
 	}
 	if (o->lock_path == NULL || access(o->lock_path, F_OK) != 0)
-		return no_lock(o, r, e) < 0 || check_provenance(o, r, NULL, e) < 0
+		return no_lock(o, r, e) < 0 ||
+				       check_provenance(o, r, NULL, e) < 0
 			       ? -1
 			       : 0;
 	lock_init(&old);

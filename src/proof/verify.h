@@ -55,7 +55,7 @@ struct verify_opts {
 	 * the name findings give it; required: a missing one fails. */
 	const char *provenance_path, *provenance_shown;
 	int provenance_required;
-	unsigned threads;	   /* 0: online CPUs */
+	unsigned threads; /* 0: online CPUs */
 };
 
 struct verify_result {
@@ -72,7 +72,7 @@ struct verify_result {
 	 * lengths for the report ("PIN (4 bytes), ..."; NULL: none). */
 	size_t secrets_unsearched;
 	char *unsearched;
-	struct sibling_stats siblings; /* check 4: X.gz, X.br, X.zst */
+	struct sibling_stats siblings;	     /* check 4: X.gz, X.br, X.zst */
 	struct provenance_result provenance; /* check 8 */
 	/* Why the checks of contents (secrets, manifest, fingerprints, lock)
 	 * did not run: the set was refused before it was read. Static;
