@@ -548,6 +548,15 @@ int provenance_write(const char *path, const char *shown,
 	const char *leaf;
 	int dfd = beneath_parent(AT_FDCWD, path, 1, &leaf), rc;
 
+	if (dfd < 0 && errno == ELOOP) {
+		err_set(e, ERR_CONFIG, NULL, 0, 0,
+			"%s: a symbolic link on the way: the provenance "
+			"statement is never written through one",
+			shown);
+		err_hint(e, "give a path whose directories are real "
+			    "(outputs.provenance, --provenance FILE)");
+		return -1;
+	}
 	if (dfd < 0)
 		return err_sys(e, errno, "%s", shown);
 	if (dir_in_roots(dfd, roots, nroots)) {
