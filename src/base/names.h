@@ -17,6 +17,11 @@
  * (outputs.lock). */
 #define LOCK_DEFAULT_NAME "cleanroom.lock"
 
+/* The provenance statement's name beside the lock: the lock's name with
+ * ".lock" replaced by this (cleanroom.lock: cleanroom.provenance.json),
+ * or with this appended (provenance.h). */
+#define PROVENANCE_SUFFIX ".provenance.json"
+
 /* cleanroom's own state beneath the workdir (freshness.h's stamp and
  * cache, start's lock and kept outputs, reproduce's copies). */
 #define JOB_STATE_DIR ".cleanroom"

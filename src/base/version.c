@@ -21,6 +21,11 @@
 #define CLEANROOM_VERSION "0.1.0-dev"
 #endif
 
+const char *version_cleanroom(void)
+{
+	return CLEANROOM_VERSION;
+}
+
 int version_text(struct buf *out)
 {
 	/* BrotliDecoderVersion packs major << 24 | minor << 12 | patch. */

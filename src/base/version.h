@@ -12,4 +12,7 @@
  * 0 or -1 (ENOMEM). */
 int version_text(struct buf *out);
 
+/* cleanroom's own version ("0.1.0-dev"), a static string. */
+const char *version_cleanroom(void);
+
 #endif

@@ -39,6 +39,7 @@
 #include "lock.h"
 #include "msg.h"
 #include "policy.h"
+#include "provenance.h"
 #include "report.h"
 #include "verify.h"
 
@@ -124,7 +125,8 @@ static char *tree_path(const char *workdir, const char *p)
 static int plan_excludes(struct repro *r, struct err *e)
 {
 	const struct spec *s = &r->j->cfg.spec;
-	size_t n = 0, cap = 4 + s->outputs.roots.n + s->sandbox.writable.n;
+	size_t n = 0, cap = 5 + s->outputs.roots.n + s->sandbox.writable.n;
+	char *prov = NULL;
 	const char *wd = r->j->wd_shown;
 
 	r->exclude = calloc(cap, sizeof *r->exclude);
@@ -157,6 +159,15 @@ static int plan_excludes(struct repro *r, struct err *e)
 		if (p != NULL)
 			r->exclude[n++] = p;
 	}
+	/* The provenance statement of an earlier run: a fresh checkout
+	 * has none (each build writes its own beside its lock). */
+	if (provenance_path(s, &prov, e) < 0)
+		return -1;
+	if (prov != NULL) {
+		r->exclude[n] = tree_path(wd, prov);
+		n += r->exclude[n] != NULL;
+		free(prov);
+	}
 	return 0;
 }
 
@@ -174,9 +185,22 @@ static void free_excludes(struct repro *r)
 static int variant_overrides(const struct repro *r, int i, struct spec *ov,
 			     struct err *e)
 {
+	char *prov;
+	int rc;
+
 	if (overrides_from_cli(r->c, 1, ov, e) < 0)
 		return -1;
-	if (spec_str_set(&ov->outputs.lock, r->v[i].lock, 0, 0) < 0 ||
+	if ((prov = provenance_path_for_lock(r->v[i].lock, NULL, 0)) == NULL)
+		return err_sys(e, ENOMEM, "reproduce");
+	/* Each build's statement beside its lock, outside the copies. */
+	if (ov->outputs.provenance.off != 1) {
+		ov->outputs.provenance.off = 0;
+		rc = spec_str_set(&ov->outputs.provenance.path, prov, 0, 0);
+	} else {
+		rc = 0;
+	}
+	free(prov);
+	if (rc < 0 || spec_str_set(&ov->outputs.lock, r->v[i].lock, 0, 0) < 0 ||
 	    (r->v[i].epoch && spec_map_put(&ov->env.set, "SOURCE_DATE_EPOCH",
 					   EPOCH_VALUE, 0, 0) < 0))
 		return err_sys(e, ENOMEM, "reproduce");

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <nettle/sha2.h>
+
 #include "beneath.h"
 #include "config.h"
 #include "job.h"
@@ -28,11 +30,13 @@
 #include "io.h"
 #include "msg.h"
 #include "policy.h"
+#include "provenance.h"
 #include "refusal.h"
 #include "report.h"
 #include "sandbox.h"
 #include "supervise.h"
 #include "verify.h"
+#include "version.h"
 
 struct run {
 	struct job *j;
@@ -55,6 +59,13 @@ struct run {
 	struct scan_secret *secrets;
 	size_t nsecrets;
 	char *lock_path;
+	/* The provenance statement (provenance.h), NULL when off; what it
+	 * says of the inputs, read before the build; the sandbox line. */
+	char *prov_path;
+	struct provenance_deps deps;
+	unsigned char spec_sha256[32];
+	time_t started;
+	struct buf summary;
 	struct tree_pin *pins; /* what each output root was before the build */
 	struct tree_pin *scratch_pins; /* and each writable dir of the spec */
 	int have_before, built, verified;
@@ -605,11 +616,128 @@ static int load_previous_lock(struct run *r, struct err *e)
 	return 0;
 }
 
+/* The inputs the statement describes, as they are before the build (a
+ * build without Landlock could change them): the spec's digest and the
+ * dependency lock files of the workdir. */
+static int read_inputs(struct run *r, struct err *e)
+{
+	struct buf skipped = {0};
+	int rc;
+
+	if (r->prov_path == NULL)
+		return 0;
+	if (r->j->cfg.spec_found) {
+		struct sha256_ctx ctx;
+
+		sha256_init(&ctx);
+		sha256_update(&ctx, r->j->spec_text.len,
+			      (const uint8_t *)(r->j->spec_text.p
+							? r->j->spec_text.p
+							: ""));
+		sha256_digest(&ctx, 32, r->spec_sha256);
+	}
+	rc = provenance_deps_read(r->j->wdfd, &r->deps, &skipped, e);
+	for (char *p = skipped.p, *nl; rc == 0 && p && (nl = strchr(p, '\n'));
+	     p = nl + 1) {
+		*nl = '\0';
+		msg_warn("provenance: %s is not a regular file (a link?): its "
+			 "digest is left out",
+			 p);
+	}
+	buf_free(&skipped);
+	return rc;
+}
+
+/* The statement of this build, written after its lock. If it cannot be
+ * written, the previous one (of another output set) is removed, so that
+ * no statement contradicts the lock. */
+static int write_provenance(struct run *r, const char *shown, struct err *e)
+{
+	const struct spec *s = &r->j->cfg.spec;
+	struct provenance_info pi = {0};
+	struct buf text = {0}, names = {0};
+	const char **given = NULL, **withheld = NULL, **cmd = NULL;
+	size_t *offs = NULL, ng = 0, nw = 0;
+	int rc = -1;
+
+	while (r->envp[ng] != NULL)
+		ng++;
+	given = calloc(ng + 1, sizeof *given);
+	offs = calloc(ng + 1, sizeof *offs);
+	withheld = calloc(r->j->pol.n + 1, sizeof *withheld);
+	cmd = calloc(s->command.n + 1, sizeof *cmd);
+	if (given == NULL || offs == NULL || withheld == NULL || cmd == NULL)
+		goto nomem;
+	/* The names of the given variables, each entry cut at '=': the
+	 * values never reach the statement. */
+	for (size_t i = 0; i < ng; i++) {
+		const char *eq = strchr(r->envp[i], '=');
+		size_t n = eq ? (size_t)(eq - r->envp[i]) : strlen(r->envp[i]);
+
+		offs[i] = names.len;
+		if (buf_add(&names, r->envp[i], n) < 0 ||
+		    buf_addc(&names, '\0') < 0)
+			goto nomem;
+	}
+	for (size_t i = 0; i < ng; i++)
+		given[i] = names.p + offs[i];
+	for (size_t i = 0; i < r->j->pol.n; i++)
+		if (r->j->pol.v[i].withheld)
+			withheld[nw++] = r->j->pol.v[i].name;
+	for (size_t i = 0; i < s->command.n; i++)
+		cmd[i] = s->command.v[i].s;
+	pi.lock = &r->vr.lock;
+	pi.command = cmd;
+	pi.ncommand = s->command.n;
+	pi.shell = s->command_shell;
+	pi.framework = spec_framework_name(s->framework);
+	if (r->j->cfg.spec_found) {
+		pi.spec_name = s->path;
+		pi.spec_sha256 = r->spec_sha256;
+	}
+	pi.deps = &r->deps;
+	pi.given = given;
+	pi.ngiven = ng;
+	pi.withheld = withheld;
+	pi.nwithheld = nw;
+	pi.version = version_cleanroom();
+	pi.sandbox_summary = r->summary.p;
+	pi.sandbox = &r->st;
+	pi.started = r->started;
+	pi.finished = time(NULL);
+	errno = 0;
+	if (provenance_format(&pi, &text) < 0) {
+		err_sys(e, errno ? errno : ENOMEM, "%s", shown);
+		goto fail;
+	}
+	rc = provenance_write(r->prov_path, shown, r->j->roots, r->j->nroots,
+			      &text, e);
+	if (rc < 0)
+		goto fail;
+	goto out;
+nomem:
+	nomem(e);
+fail:
+	/* Not where it would have been an output: that file is not ours. */
+	if (e->kind != ERR_CONFIG && provenance_remove(r->prov_path) < 0)
+		msg_warn("%s: could not remove the previous statement: %s",
+			 shown, strerror(errno));
+	rc = -1;
+out:
+	free(given);
+	free(offs);
+	free(withheld);
+	free(cmd);
+	buf_free(&names);
+	buf_free(&text);
+	return rc;
+}
+
 static int verify_and_lock(struct run *r, struct err *e)
 {
 	struct verify_opts vo = {0};
 	struct report_info ri = {0};
-	struct buf text = {0}, shown = {0};
+	struct buf text = {0}, shown = {0}, pshown = {0};
 	const struct sandbox_layer *ll = sandbox_layer_find(&r->st, "landlock");
 	int rc = -1;
 
@@ -640,6 +768,9 @@ static int verify_and_lock(struct run *r, struct err *e)
 		.verify = &r->vr,
 		.strict = vo.strict,
 		.lock_path = job_shown(r->j, r->lock_path, &shown),
+		.provenance_path =
+			r->prov_path ? job_shown(r->j, r->prov_path, &pshown)
+				     : NULL,
 	};
 	if (r->vr.passed) {
 		const char *leaf;
@@ -656,6 +787,11 @@ static int verify_and_lock(struct run *r, struct err *e)
 			goto out;
 		rc = -1;
 		ri.lock_written = 1;
+		if (r->prov_path != NULL) {
+			if (write_provenance(r, ri.provenance_path, e) < 0)
+				goto out;
+			ri.provenance_written = 1;
+		}
 	}
 	if (report_human(&ri, &text) < 0) {
 		nomem(e);
@@ -678,10 +814,13 @@ static int verify_and_lock(struct run *r, struct err *e)
 		goto out;
 	}
 	msg_info("lock: %s (%zu files)", ri.lock_path, r->vr.lock.n);
+	if (ri.provenance_written)
+		msg_info("provenance: %s", ri.provenance_path);
 	rc = 0;
 out:
 	buf_free(&text);
 	buf_free(&shown);
+	buf_free(&pshown);
 	return rc;
 }
 
@@ -726,6 +865,9 @@ static void run_free(struct run *r)
 	free(r->withheld);
 	free(r->secrets);
 	free(r->lock_path);
+	free(r->prov_path);
+	provenance_deps_free(&r->deps);
+	buf_free(&r->summary);
 	free(r->pins);
 	free(r->scratch_pins);
 	lock_free(&r->prev);
@@ -760,7 +902,9 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 		return nomem(e);
 	r->j = j;
 	r->o = o;
-	if (make_argv(r, e) < 0 || make_secrets(r, e) < 0)
+	r->started = time(NULL);
+	if (make_argv(r, e) < 0 || make_secrets(r, e) < 0 ||
+	    provenance_path(&j->cfg.spec, &r->prov_path, e) < 0)
 		goto out;
 	imagebuild_warn_env_files(&j->cfg.spec.env.files);
 	{
@@ -779,6 +923,10 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 	if (sandbox_summary(&r->st, &j->plan.sb, &line) < 0)
 		goto out;
 	msg_info("%s", line.p ? line.p : "sandbox: ?");
+	if (line.p != NULL && buf_adds(&r->summary, line.p) < 0) {
+		nomem(e);
+		goto out;
+	}
 	if (j->plan.sb.strict && sandbox_missing(&r->st, &missing)) {
 		err_set(e, ERR_SANDBOX, NULL, 0, 0,
 			"sandbox layer '%s' is unavailable and --strict is set",
@@ -801,7 +949,7 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 			r->have_before = 1;
 	}
 	msg_debug("sandbox: planned in %.1f ms", io_now_ms() - t);
-	if (load_previous_lock(r, e) < 0)
+	if (load_previous_lock(r, e) < 0 || read_inputs(r, e) < 0)
 		goto out;
 	sweep_lock_temps(r);
 	if (build(r, e) < 0)

@@ -19,6 +19,7 @@
 #include "leftover.h"
 #include "msg.h"
 #include "policy.h"
+#include "provenance.h"
 #include "report.h"
 #include "verify.h"
 
@@ -35,6 +36,33 @@ static struct scan_secret *policy_secrets(const struct policy *p, size_t *n)
 			s[(*n)++] = (struct scan_secret){
 				p->v[i].name, p->v[i].value, p->v[i].len};
 	return s;
+}
+
+/* After `lock` wrote a lock: a statement that no longer describes it
+ * (it was written for another output set) is removed, so that none
+ * contradicts the lock; one that still does is kept. */
+static int drop_stale_provenance(const char *path, const char *shown,
+				 struct verify_result *vr, struct err *e)
+{
+	struct findings scratch = {0};
+	struct provenance_result pr;
+
+	if (provenance_check(path, shown, &vr->lock, 0, &scratch, &pr, e) < 0) {
+		findings_free(&scratch);
+		return -1;
+	}
+	findings_free(&scratch);
+	if (!pr.existed || (pr.checked && pr.ndiffering == 0)) {
+		vr->provenance = pr;
+		return 0;
+	}
+	if (provenance_remove(path) < 0)
+		return err_sys(e, errno, "removing %s", shown);
+	if (findings_add(&vr->findings, FIND_INFO, "provenance", shown,
+			 "removed: it described another output set than the "
+			 "new lock; 'cleanroom run' writes one") < 0)
+		return err_sys(e, ENOMEM, "lock");
+	return 0;
 }
 
 /* The lock, written beneath the root that holds it as it resolves now
@@ -59,13 +87,13 @@ int proof_check(struct job *j, const struct proof_opts *po, struct err *e)
 	const struct config *cfgp = &j->cfg;
 	const struct policy *polp = &j->pol;
 	int write_lock = po->write_lock;
-	struct buf shown = {0};
+	struct buf shown = {0}, pshown = {0};
 	struct verify_result vr;
 	struct verify_opts vo = {0};
 	struct report_info ri = {0};
 	struct scan_secret *secrets = NULL;
 	struct buf text = {0};
-	char *lock_path = NULL;
+	char *lock_path = NULL, *prov_path = NULL;
 	size_t swept = 0;
 	int rc = -1, verified = 0;
 
@@ -77,6 +105,19 @@ int proof_check(struct job *j, const struct proof_opts *po, struct err *e)
 	if (secrets == NULL || lock_path == NULL) {
 		err_sys(e, ENOMEM, "verify");
 		goto out;
+	}
+	if (provenance_path(&cfgp->spec, &prov_path, e) < 0)
+		goto out;
+	if (po->require_provenance && prov_path == NULL) {
+		err_set(e, ERR_USAGE, NULL, 0, 0,
+			"--require-provenance, yet the provenance is off "
+			"(--no-provenance or provenance: false)");
+		goto out;
+	}
+	if (!write_lock && prov_path != NULL) {
+		vo.provenance_path = prov_path;
+		vo.provenance_shown = job_shown(j, prov_path, &pshown);
+		vo.provenance_required = po->require_provenance;
 	}
 	vo.spec = &cfgp->spec;
 	vo.secrets = secrets;
@@ -102,11 +143,17 @@ int proof_check(struct job *j, const struct proof_opts *po, struct err *e)
 		.verify = &vr,
 		.strict = vo.strict,
 		.lock_path = job_shown(j, lock_path, &shown),
+		.provenance_path =
+			prov_path ? job_shown(j, prov_path, &pshown) : NULL,
 	};
 	if (vr.passed && write_lock) {
 		if (write_lock_file(j, lock_path, &vr.lock, e) < 0)
 			goto out;
 		ri.lock_written = 1;
+		if (prov_path != NULL &&
+		    drop_stale_provenance(prov_path, ri.provenance_path, &vr,
+					  e) < 0)
+			goto out;
 	}
 	if (report_human(&ri, &text) < 0) {
 		err_sys(e, ENOMEM, "verify");
@@ -142,14 +189,17 @@ out:
 		verify_result_free(&vr);
 	free(secrets);
 	free(lock_path);
+	free(prov_path);
 	buf_free(&shown);
+	buf_free(&pshown);
 	return rc;
 }
 
 int cmd_verify(struct job *j, const struct cli *c, struct err *e)
 {
 	struct proof_opts o = {.report = c->report != NULL,
-			       .lock_optional = c->no_lock};
+			       .lock_optional = c->no_lock,
+			       .require_provenance = c->require_provenance};
 
 	return proof_check(j, &o, e);
 }

@@ -15,6 +15,7 @@ struct proof_opts {
 	int write_lock;	   /* lock: write it; verify: it must match */
 	int lock_optional; /* verify --no-lock: no lock passes */
 	int report;	   /* render the JSON report's members in j->report */
+	int require_provenance; /* verify: a missing statement fails */
 };
 
 /* j must hold a policy (JOB_POLICY_SECRETS at least); j and o are the

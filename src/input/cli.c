@@ -99,6 +99,12 @@ static const struct opt opts[] = {
 	{"lock", 0, STR, F(lock), SPEC, "FILE",
 	 "the lock file (default: " LOCK_DEFAULT_NAME " in the output root)",
 	 NULL},
+	{"provenance", 0, STR, F(provenance), SPEC, "FILE",
+	 "the provenance statement (default: beside the lock, outside the "
+	 "output roots)",
+	 NULL},
+	{"no-provenance", 0, FLAG, F(no_provenance), SPEC, NULL,
+	 "run: write no provenance; verify: do not check it", NULL},
 	{"input", 0, LIST, F(inputs), SPEC, "PATH",
 	 "a path whose content decides freshness (start)", NULL},
 
@@ -111,6 +117,10 @@ static const struct opt opts[] = {
 	 NULL},
 	{"no-lock", 0, FLAG, F(no_lock), BIT(CMD_VERIFY), NULL,
 	 "pass without a lock to compare with (otherwise " EXIT_VERIFY_S ")",
+	 NULL},
+	{"require-provenance", 0, FLAG, F(require_provenance), BIT(CMD_VERIFY),
+	 NULL,
+	 "fail (" EXIT_VERIFY_S ") when the provenance statement is missing",
 	 NULL},
 	{"verify", 0, STR, F(verify), BIT(CMD_START), "MODE",
 	 "how a fresh output set is checked: sizes (default) or full",

@@ -45,21 +45,23 @@ struct cli {
 
 	/* spec keys (DESIGN.md's flag table); NULL or empty when not given */
 	const char *framework, *network, *timeout, *user, *manifest, *lock,
-		*min_files, *max_bytes, *max_files, *verify_timeout;
-	int strict, allow_unix_sockets;
+		*min_files, *max_bytes, *max_files, *verify_timeout,
+		*provenance;
+	int strict, allow_unix_sockets, no_provenance;
 	struct strlist env_files, inherit, pass, set, require, secret,
 		allow_write, limits, outputs, require_files, forbid, inputs;
 
 	/* command-specific */
-	const char *report; /* run, verify, reproduce: --report FILE */
-	const char *format; /* env: --format */
-	const char *verify; /* start: --verify sizes|full */
-	int files_only;	    /* env */
-	int show_secrets;   /* env */
-	int expect_lock;    /* run */
-	int no_lock;	    /* verify: pass without a lock */
-	int serve_stale;    /* start */
-	int init, no_init;  /* start: --init, --no-init (neither: when PID 1) */
+	const char *report;	/* run, verify, reproduce: --report FILE */
+	const char *format;	/* env: --format */
+	const char *verify;	/* start: --verify sizes|full */
+	int files_only;		/* env */
+	int show_secrets;	/* env */
+	int expect_lock;	/* run */
+	int no_lock;		/* verify: pass without a lock */
+	int require_provenance; /* verify: a missing provenance fails */
+	int serve_stale;	/* start */
+	int init, no_init; /* start: --init, --no-init (neither: when PID 1) */
 
 	struct strlist positional; /* diff: A.lock B.lock */
 	char **argv;		   /* after `--`: the build or server command */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "utf8.h"
+#include "json.h"
 
 int envfmt_parse(const char *s, enum envfmt *out)
 {
@@ -57,39 +57,10 @@ int envfmt_sh_word(struct buf *out, const char *v, size_t len)
 	return buf_addc(out, '\'');
 }
 
-/* A JSON string. Bytes that are not valid UTF-8 are written as the code
- * point of the same number (\u00XX), so no byte is dropped; --format nul
- * gives the exact bytes. */
+/* The env formats' JSON strings are json.h's. */
 int envfmt_json_string(struct buf *out, const char *str, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)str;
-
-	if (buf_addc(out, '"') < 0)
-		return -1;
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_decode(s + i, len - i, NULL);
-		int rc;
-
-		if (n == 0 || s[i] < 0x20 || s[i] == 0x7f) {
-			switch (s[i]) {
-			case '\n': rc = buf_add(out, "\\n", 2); break;
-			case '\t': rc = buf_add(out, "\\t", 2); break;
-			case '\r': rc = buf_add(out, "\\r", 2); break;
-			default: rc = buf_printf(out, "\\u%04x", s[i]);
-			}
-			n = 1;
-		} else if (s[i] == '"' || s[i] == '\\') {
-			rc = buf_addc(out, '\\') < 0
-				     ? -1
-				     : buf_addc(out, (char)s[i]);
-		} else {
-			rc = buf_add(out, s + i, n);
-		}
-		if (rc < 0)
-			return -1;
-		i += n;
-	}
-	return buf_addc(out, '"');
+	return json_string(out, str, len);
 }
 
 static int write_one(struct buf *out, enum envfmt fmt, const struct var *v,

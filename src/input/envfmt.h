@@ -27,8 +27,9 @@ int envfmt_parse(const char *s, enum envfmt *out);
 int envfmt_write(struct buf *out, enum envfmt fmt, const struct vars *vs,
 		 int (*mask)(const struct var *v, void *arg), void *arg);
 
-/* One value as an sh word (quoted when needed), and one JSON string, for
- * callers that lay out their own output. Return 0 or -1 (ENOMEM). */
+/* One value as an sh word (quoted when needed), and one JSON string
+ * (json.h's json_string), for callers that lay out their own output.
+ * Return 0 or -1 (ENOMEM). */
 int envfmt_sh_word(struct buf *out, const char *v, size_t len);
 int envfmt_json_string(struct buf *out, const char *s, size_t len);
 

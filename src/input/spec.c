@@ -54,6 +54,7 @@ enum kind {
 	K_MANIFEST,   /* enum manifest_kind */
 	K_NETWORK,    /* enum network */
 	K_SOURCEMAPS, /* enum sourcemaps */
+	K_PATH_OPT,   /* a non-empty string or false (spec_path_opt) */
 };
 
 struct choice {
@@ -138,6 +139,7 @@ static const struct key output_keys[] = {
 	{"verify_timeout", K_DURATION, OFF(outputs.verify_timeout_ms), NULL,
 	 NULL},
 	{"lock", K_STR, OFF(outputs.lock), NULL, NULL},
+	{"provenance", K_PATH_OPT, OFF(outputs.provenance), NULL, NULL},
 	{NULL, 0, 0, NULL, NULL},
 };
 
@@ -336,6 +338,7 @@ void spec_init(struct spec *s)
 	s->outputs.max_bytes = -1;
 	s->outputs.max_files = -1;
 	s->outputs.verify_timeout_ms = -1;
+	s->outputs.provenance.off = -1;
 }
 
 void spec_free(struct spec *s)
@@ -355,6 +358,7 @@ void spec_free(struct spec *s)
 	list_clear(&s->outputs.require);
 	list_clear(&s->outputs.forbid);
 	str_free(&s->outputs.lock);
+	str_free(&s->outputs.provenance.path);
 	list_clear(&s->inputs);
 	/* Leaves an empty spec, so a second spec_free is harmless. */
 	spec_init(s);
@@ -1121,6 +1125,7 @@ static const char *scalar_expected(const struct key *k, struct buf *b)
 	case K_COUNT: return "an integer";
 	case K_DURATION: return "a duration";
 	case K_SIZE: return "a size";
+	case K_PATH_OPT: return "a path or false";
 	case K_FRAMEWORK:
 	case K_MANIFEST:
 	case K_NETWORK:
@@ -1209,6 +1214,31 @@ static int parse_scalar(struct parser *p, const struct key *k, void *field,
 		    0)
 			return nomem(p);
 		return 0;
+	case K_PATH_OPT: {
+		struct spec_path_opt *po = field;
+
+		/* A plain `false` turns it off; a quoted "false" is a
+		 * file of that name. `true` says nothing a default does
+		 * not, and would read as a file named "true". */
+		if (p->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+		    (strcmp(text(p), "false") == 0 ||
+		     strcmp(text(p), "true") == 0)) {
+			if (text(p)[0] == 't')
+				return fail(p, m,
+					    "leave it out for the default "
+					    "place, or give a path",
+					    "%s: true is not a path", path);
+			po->off = 1;
+			return spec_str_set(&po->path, NULL, 0, 0);
+		}
+		if (text_len(p) == 0)
+			return fail(p, m, NULL, "%s: must not be empty", path);
+		po->off = 0;
+		if (spec_str_set(&po->path, text(p), mark_line(m),
+				 mark_col(p, m)) < 0)
+			return nomem(p);
+		return 0;
+	}
 	case K_BOOL:
 		if (strcmp(text(p), "true") != 0 &&
 		    strcmp(text(p), "false") != 0)

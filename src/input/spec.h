@@ -48,6 +48,12 @@ struct spec_str {
 	unsigned line, col; /* where it was written; 0 when not from a file */
 };
 
+/* A path, or `false` for none (outputs.provenance). */
+struct spec_path_opt {
+	struct spec_str path; /* when given */
+	int off;	      /* -1 unset; 1: `false`; 0: path given */
+};
+
 struct spec_list {
 	struct spec_str *v;
 	size_t n, cap;
@@ -106,6 +112,7 @@ struct spec {
 		int64_t max_files;	   /* -1 when unset */
 		int64_t verify_timeout_ms; /* -1 when unset */
 		struct spec_str lock;
+		struct spec_path_opt provenance; /* provenance.h */
 	} outputs;
 
 	struct spec_list inputs;

@@ -229,6 +229,16 @@ static int merge_outputs(const struct spec *ov, const struct spec *file,
 	    copy_str(&s->outputs.lock, &file->outputs.lock) < 0 ||
 	    copy_str(&s->outputs.lock, &ov->outputs.lock) < 0)
 		return nomem(e);
+	{
+		const struct spec_path_opt *po =
+			ov->outputs.provenance.off >= 0
+				? &ov->outputs.provenance
+				: &file->outputs.provenance;
+
+		s->outputs.provenance.off = po->off;
+		if (copy_str(&s->outputs.provenance.path, &po->path) < 0)
+			return nomem(e);
+	}
 	s->outputs.min_files = ov->outputs.min_files >= 0
 				       ? ov->outputs.min_files
 				       : file->outputs.min_files;

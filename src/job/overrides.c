@@ -152,6 +152,23 @@ static int output_flags(const struct cli *c, struct spec *ov, struct err *e)
 	    (c->lock != NULL &&
 	     spec_str_set(&ov->outputs.lock, c->lock, 0, 0) < 0))
 		return nomem(e);
+	if (c->provenance != NULL && c->no_provenance) {
+		err_set(e, ERR_USAGE, NULL, 0, 0,
+			"--provenance %s and --no-provenance: give one",
+			c->provenance);
+		return -1;
+	}
+	if (c->provenance != NULL) {
+		if (c->provenance[0] == '\0')
+			return flag_err(e, "--provenance", c->provenance,
+					"expected a path", NULL);
+		ov->outputs.provenance.off = 0;
+		if (spec_str_set(&ov->outputs.provenance.path, c->provenance, 0,
+				 0) < 0)
+			return nomem(e);
+	}
+	if (c->no_provenance)
+		ov->outputs.provenance.off = 1;
 	if (c->manifest != NULL &&
 	    spec_manifest_parse(c->manifest, &ov->outputs.manifest) < 0)
 		return flag_err(e, "--manifest", c->manifest, "unknown kind",

@@ -511,11 +511,27 @@ static int no_lock(const struct verify_opts *o, struct verify_result *r,
 	return 0;
 }
 
+/* Check 8: the provenance statement against the lock as read (l), or
+ * the outputs as they are when there is none. */
+static int check_provenance(const struct verify_opts *o,
+			    struct verify_result *r, const struct lock *l,
+			    struct err *e)
+{
+	if (o->provenance_path == NULL)
+		return 0;
+	return provenance_check(o->provenance_path,
+				o->provenance_shown ? o->provenance_shown
+						    : o->provenance_path,
+				l ? l : &r->lock, o->provenance_required,
+				&r->findings, &r->provenance, e);
+}
+
 static int check_lock(const struct verify_opts *o, struct verify_result *r,
 		      struct err *e)
 {
 	struct lock old;
 	struct lock_cmp c = {r, o->lock_must_match ? FIND_ERROR : FIND_INFO, 0};
+	int rc;
 
 	for (size_t i = 0; i < r->tree.nfiles; i++) {
 		const struct tree_file *tf = &r->tree.files[i];
@@ -526,13 +542,22 @@ static int check_lock(const struct verify_opts *o, struct verify_result *r,
 	lock_sort(&r->lock);
 	if (o->previous_set) {
 		if (o->previous == NULL)
-			return no_lock(o, r, e);
+			return no_lock(o, r, e) < 0 ||
+					       check_provenance(o, r, NULL, e) <
+						       0
+				       ? -1
+				       : 0;
 		r->lock_existed = 1;
 		lock_diff(o->previous, &r->lock, lock_change, &c);
-		return c.rc < 0 ? nomem(e) : 0;
+		if (c.rc < 0)
+			return nomem(e);
+		return check_provenance(o, r, o->previous, e);
 	}
 	if (o->lock_path == NULL || access(o->lock_path, F_OK) != 0)
-		return no_lock(o, r, e);
+		return no_lock(o, r, e) < 0 ||
+				       check_provenance(o, r, NULL, e) < 0
+			       ? -1
+			       : 0;
 	lock_init(&old);
 	if (lock_load(o->lock_path, &old, e) < 0) {
 		lock_free(&old);
@@ -540,8 +565,9 @@ static int check_lock(const struct verify_opts *o, struct verify_result *r,
 	}
 	r->lock_existed = 1;
 	lock_diff(&old, &r->lock, lock_change, &c);
+	rc = c.rc < 0 ? nomem(e) : check_provenance(o, r, &old, e);
 	lock_free(&old);
-	return c.rc < 0 ? nomem(e) : 0;
+	return rc;
 }
 
 #define PUBLIC_DIR	"public"

@@ -27,6 +27,7 @@
 #include "findings.h"
 #include "lock.h"
 #include "manifest.h"
+#include "provenance.h"
 #include "scan.h"
 #include "sibling.h"
 #include "spec.h"
@@ -55,7 +56,12 @@ struct verify_opts {
 	const struct tree *before; /* workdir snapshot before the build,
 				      or NULL (check 5) */
 	int landlock;		   /* writes were enforced by Landlock */
-	unsigned threads;	   /* 0: online CPUs */
+	/* The provenance statement to check against the lock (against the
+	 * outputs when there is no lock), or NULL: not checked. shown is
+	 * the name findings give it; required: a missing one fails. */
+	const char *provenance_path, *provenance_shown;
+	int provenance_required;
+	unsigned threads; /* 0: online CPUs */
 };
 
 struct verify_result {
@@ -76,7 +82,8 @@ struct verify_result {
 	 * lengths for the report ("PIN (4 bytes), ..."; NULL: none). */
 	size_t secrets_unsearched;
 	char *unsearched;
-	struct sibling_stats siblings; /* check 4: X.gz, X.br, X.zst */
+	struct sibling_stats siblings;	     /* check 4: X.gz, X.br, X.zst */
+	struct provenance_result provenance; /* check 8 */
 	/* Why the checks of contents (secrets, manifest, fingerprints, lock)
 	 * did not run: the set was refused before it was read. Static;
 	 * NULL when they ran. */

@@ -18,8 +18,8 @@
 #include "msg.h"
 
 static const char *const checks[] = {
-	"outputs",  "manifest", "fingerprint", "secrets",
-	"siblings", "scratch",	"writes",      "lock",
+	"outputs", "manifest", "fingerprint", "secrets",    "siblings",
+	"scratch", "writes",   "lock",	      "provenance",
 };
 #define NCHECKS (sizeof checks / sizeof checks[0])
 
@@ -35,10 +35,21 @@ static int skipped(const struct verify_result *v, const char *c)
 	       strcmp(c, "writes") != 0 && strcmp(c, "scratch") != 0;
 }
 
-/* "ok", "failed", "warnings" or "skipped" for one check. */
-static const char *check_state(const struct verify_result *v, const char *c,
-			       int strict, size_t *nfail)
+/* Whether the provenance check had nothing to do: no statement to
+ * check or none written. */
+static int no_provenance(const struct report_info *ri)
 {
+	const struct verify_result *v = ri->verify;
+
+	return !ri->provenance_written && !v->provenance.checked;
+}
+
+/* "ok", "failed", "warnings" or "skipped" for one check. */
+static const char *check_state(const struct report_info *ri, const char *c,
+			       size_t *nfail)
+{
+	const struct verify_result *v = ri->verify;
+	int strict = ri->strict;
 	size_t errors = 0, warns = 0;
 
 	for (size_t i = 0; i < v->findings.n; i++) {
@@ -53,6 +64,8 @@ static const char *check_state(const struct verify_result *v, const char *c,
 	if (*nfail > 0)
 		return "failed";
 	if (skipped(v, c))
+		return "skipped";
+	if (strcmp(c, "provenance") == 0 && no_provenance(ri))
 		return "skipped";
 	return warns > 0 ? "warnings" : "ok";
 }
@@ -156,6 +169,32 @@ static int check_note(const struct report_info *ri, const char *c,
 				: buf_adds(out, "no previous lock at ")) < 0
 			       ? -1
 			       : add_name(out, ri->lock_path);
+	if (strcmp(c, "provenance") == 0) {
+		const struct provenance_result *p = &v->provenance;
+
+		if (ri->provenance_path == NULL)
+			return buf_adds(out, "off (provenance: false)");
+		if (ri->provenance_written)
+			return buf_printf(out, "%zu subjects written to ",
+					  v->lock.n) < 0
+				       ? -1
+				       : add_name(out, ri->provenance_path);
+		if (p->checked && p->ndiffering == 0)
+			return buf_printf(out, "%zu subjects match the lock",
+					  p->nsubjects);
+		if (p->checked)
+			return buf_printf(out,
+					  "%zu subjects, %zu differences from "
+					  "the lock",
+					  p->nsubjects, p->ndiffering);
+		if (p->existed)
+			return buf_adds(out, "cannot be checked");
+		if (ri->built)
+			return buf_adds(out, "not written");
+		return buf_adds(out, "no statement at ") < 0
+			       ? -1
+			       : add_name(out, ri->provenance_path);
+	}
 	if (strcmp(c, "secrets") == 0) {
 		size_t hits = 0;
 
@@ -200,7 +239,7 @@ int report_human(const struct report_info *ri, struct buf *out)
 		return -1;
 	for (size_t i = 0; i < NCHECKS; i++) {
 		size_t nfail;
-		const char *st = check_state(v, checks[i], ri->strict, &nfail);
+		const char *st = check_state(ri, checks[i], &nfail);
 
 		if (buf_printf(out, "cleanroom:   %-12s %-8s ", checks[i], st) <
 			    0 ||
@@ -307,12 +346,15 @@ static int json_checks(const struct report_info *ri, struct buf *out)
 		       (unsigned long long)v->siblings.out_bytes,
 		       v->secrets_unsearched) < 0 ||
 	    jstr(out, ri->lock_path) < 0 ||
-	    buf_printf(out, ", \"lock_written\": %s, \"checks\": [",
-		       ri->lock_written ? "true" : "false") < 0)
+	    buf_printf(out, ", \"lock_written\": %s, \"provenance\": ",
+		       ri->lock_written ? "true" : "false") < 0 ||
+	    jstr(out, ri->provenance_path) < 0 ||
+	    buf_printf(out, ", \"provenance_written\": %s, \"checks\": [",
+		       ri->provenance_written ? "true" : "false") < 0)
 		return -1;
 	for (size_t c = 0; c < NCHECKS; c++) {
 		size_t nfail, k = 0;
-		const char *st = check_state(v, checks[c], ri->strict, &nfail);
+		const char *st = check_state(ri, checks[c], &nfail);
 
 		if (buf_adds(out, c ? ",\n  {\"check\": "
 				    : "\n  {\"check\": ") < 0 ||

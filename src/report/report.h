@@ -26,6 +26,9 @@ struct report_info {
 	int strict;
 	const char *lock_path;
 	int lock_written;
+	const char *provenance_path; /* NULL: none (outputs.provenance
+					false) */
+	int provenance_written;
 };
 
 /* The per-check summary and every finding, for stderr, appended to the
