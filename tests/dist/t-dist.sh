@@ -10,7 +10,8 @@
 # option table, every command and every spec key; the spec example in
 # cleanroom.yml(5) parses. The generated completions load in bash, zsh
 # (autoloaded from fpath, and sourced after compinit) and fish, and
-# complete a command, an option and an option's choices.
+# complete a command, an option and an option's choices. Dockerfile.example
+# holds the tool image's stages (Dockerfile) word for word.
 #
 # Usage: tests/dist/t-dist.sh (BUILD=build; runs make in the repository).
 : "${CLEANROOM:=build/cleanroom}"
@@ -176,6 +177,21 @@ sed -n '/^framework: vite$/,/^inputs:/p' man/cleanroom.yml.5 >"$ex/cleanroom.yml
 echo 'A=1' >"$ex/.aptible.env"
 run "$CLEANROOM" doctor -C "$ex"
 assert_contains "$OUT" "cleanroom.yml: ok" "the example of cleanroom.yml(5) passes doctor's lint"
+
+# ---- the tool image's stages in Dockerfile.example ---------------------------
+# Dockerfile.example's builder and tool stages must be the tool image's,
+# word for word (tests/docker builds both files).
+block=$(sed -n '/^# ---- builder: Debian bookworm/,$p' Dockerfile)
+if [ -n "$block" ] && grep -qF "$(head -n 1 <<<"$block")" Dockerfile.example &&
+	python3 -c 'import sys; sys.exit(open(sys.argv[1]).read() not in open(sys.argv[2]).read())' \
+		<(printf '%s\n' "$block") Dockerfile.example; then
+	pass "Dockerfile.example holds the tool image's builder and tool stages verbatim"
+else
+	fail "Dockerfile.example holds the tool image's builder and tool stages verbatim" \
+		"copy Dockerfile from '# ---- builder: Debian bookworm' on into Dockerfile.example"
+fi
+run grep -c '^COPY --from=tool /usr/local/bin/cleanroom ' Dockerfile.example
+assert_eq "$OUT" 3 "its three app stages take the binary from the tool stage"
 
 # ---- completions ---------------------------------------------------------------
 bashc=$x/$NAME/share/bash-completion/completions/cleanroom
