@@ -267,9 +267,12 @@ $(B)/completions/cleanroom.fish: $(GEN)
 
 # The licences of the libraries linked in, from the Debian source packages
 # deps.sh built: scripts/notices.sh fails when build/deps/lib holds a
-# library it has no notice for.
+# library it has no notice for. Written every time (it is cheap), since
+# it names the commit the binary is built from.
 NOTICES := $(B)/THIRD-PARTY-NOTICES
-$(NOTICES): scripts/notices.sh $(DEPS_STAMP)
+.PHONY: FORCE
+FORCE:
+$(NOTICES): scripts/notices.sh $(DEPS_STAMP) FORCE
 	@if [ "$(DEPS)" != debian ]; then echo "the notices are made from the Debian sources: DEPS=debian" >&2; exit 1; fi
 	bash scripts/notices.sh $(DEPDIR) $@
 
