@@ -149,43 +149,49 @@ static int bash_script(struct buf *out)
 {
 	struct cli_option o;
 
-	if (buf_adds(out,
-		     "# bash completion for cleanroom. Generated from the "
-		     "option table in\n# src/input/cli.c (cleanroom-gen "
-		     "bash): edit that, not this file.\n"
-		     "_cleanroom()\n{\n"
-		     "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev= cmd= i w\n"
-		     "\tCOMPREPLY=()\n"
-		     "\t((COMP_CWORD < 1)) || "
-		     "prev=${COMP_WORDS[COMP_CWORD-1]}\n") < 0 ||
-	    add_scan(out, "COMP_WORDS", "1", "COMP_CWORD",
-		     "\t\t\t# The build or server command, then its "
-		     "arguments.\n"
-		     "\t\t\tif ((i == COMP_CWORD - 1)); then\n"
-		     "\t\t\t\tCOMPREPLY=($(compgen -c -- \"$cur\"))\n"
-		     "\t\t\telse\n"
-		     "\t\t\t\tCOMPREPLY=($(compgen -f -- \"$cur\"))\n"
-		     "\t\t\t\tcompopt -o filenames 2>/dev/null\n"
-		     "\t\t\tfi\n") < 0 ||
+	if (buf_adds(
+		    out,
+		    "# bash completion for cleanroom. Generated from the "
+		    "option table in\n# src/input/cli.c (cleanroom-gen "
+		    "bash): edit that, not this file.\n"
+		    "_cleanroom()\n{\n"
+		    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev='' cmd='' i w\n"
+		    "\tCOMPREPLY=()\n"
+		    "\t((COMP_CWORD < 1)) || "
+		    "prev=${COMP_WORDS[COMP_CWORD-1]}\n") < 0 ||
+	    add_scan(
+		    out, "COMP_WORDS", "1", "COMP_CWORD",
+		    "\t\t\t# The build or server command, then its "
+		    "arguments.\n"
+		    "\t\t\tif ((i == COMP_CWORD - 1)); then\n"
+		    "\t\t\t\tmapfile -t COMPREPLY < <(compgen -c -- \"$cur\")\n"
+		    "\t\t\telse\n"
+		    "\t\t\t\tmapfile -t COMPREPLY < <(compgen -f -- \"$cur\")\n"
+		    "\t\t\t\tcompopt -o filenames 2>/dev/null\n"
+		    "\t\t\tfi\n") < 0 ||
 	    buf_adds(out, "\tcase $prev in\n") < 0)
 		return -1;
 	for (size_t i = 0; cli_option_at(i, &o) == 0; i++) {
 		if (value_of(&o) != V_CHOICE)
 			continue;
-		if (buf_printf(out, "\t--%s)\n\t\tCOMPREPLY=($(compgen -W ",
-			       o.name) < 0 ||
+		if (buf_printf(
+			    out,
+			    "\t--%s)\n\t\tmapfile -t COMPREPLY < <(compgen -W ",
+			    o.name) < 0 ||
 		    add_sq(out, o.choices) < 0 ||
-		    buf_adds(out, " -- \"$cur\"))\n\t\treturn 0 ;;\n") < 0)
+		    buf_adds(out, " -- \"$cur\")\n\t\treturn 0 ;;\n") < 0)
 			return -1;
 	}
 	if (buf_adds(out, "\t") < 0 || add_spellings(out, V_DIR, '|') < 0 ||
-	    buf_adds(out, ")\n\t\tCOMPREPLY=($(compgen -d -- \"$cur\"))\n"
-			  "\t\tcompopt -o filenames 2>/dev/null\n"
-			  "\t\treturn 0 ;;\n\t") < 0 ||
+	    buf_adds(out,
+		     ")\n\t\tmapfile -t COMPREPLY < <(compgen -d -- \"$cur\")\n"
+		     "\t\tcompopt -o filenames 2>/dev/null\n"
+		     "\t\treturn 0 ;;\n\t") < 0 ||
 	    add_spellings(out, V_FILE, '|') < 0 ||
-	    buf_adds(out, ")\n\t\tCOMPREPLY=($(compgen -f -- \"$cur\"))\n"
-			  "\t\tcompopt -o filenames 2>/dev/null\n"
-			  "\t\treturn 0 ;;\n\t") < 0 ||
+	    buf_adds(out,
+		     ")\n\t\tmapfile -t COMPREPLY < <(compgen -f -- \"$cur\")\n"
+		     "\t\tcompopt -o filenames 2>/dev/null\n"
+		     "\t\treturn 0 ;;\n\t") < 0 ||
 	    add_spellings(out, V_OTHER, '|') < 0 ||
 	    buf_adds(out,
 		     ") return 0 ;;\n\tesac\n"
@@ -202,19 +208,21 @@ static int bash_script(struct buf *out)
 	if (buf_adds(out, "\t\t*) w='") < 0 ||
 	    add_options_of(out, CMD_NONE) < 0 ||
 	    buf_adds(out, "' ;;\n\t\tesac\n"
-			  "\t\tCOMPREPLY=($(compgen -W \"$w\" -- \"$cur\"))\n"
+			  "\t\tmapfile -t COMPREPLY < <(compgen -W \"$w\" -- "
+			  "\"$cur\")\n"
 			  "\t\treturn 0\n\tfi\n"
 			  "\tcase $cmd in\n\t'' | help)\n"
 			  "\t\t[[ -z $cmd || $prev == help ]] || return 0\n"
-			  "\t\tCOMPREPLY=($(compgen -W '") < 0 ||
+			  "\t\tmapfile -t COMPREPLY < <(compgen -W '") < 0 ||
 	    add_commands(out) < 0 ||
-	    buf_adds(out, "' -- \"$cur\")) ;;\n"
-			  "\tdiff)\n"
-			  "\t\tCOMPREPLY=($(compgen -f -- \"$cur\"))\n"
-			  "\t\tcompopt -o filenames 2>/dev/null ;;\n"
-			  "\tesac\n"
-			  "\treturn 0\n}\n"
-			  "complete -F _cleanroom cleanroom\n") < 0)
+	    buf_adds(out,
+		     "' -- \"$cur\") ;;\n"
+		     "\tdiff)\n"
+		     "\t\tmapfile -t COMPREPLY < <(compgen -f -- \"$cur\")\n"
+		     "\t\tcompopt -o filenames 2>/dev/null ;;\n"
+		     "\tesac\n"
+		     "\treturn 0\n}\n"
+		     "complete -F _cleanroom cleanroom\n") < 0)
 		return -1;
 	return 0;
 }

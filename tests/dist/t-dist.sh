@@ -205,7 +205,12 @@ assert_eq "$(complete_bash cleanroom run --netw)" "--network" "bash: completes r
 assert_eq "$(complete_bash cleanroom -C /tmp run --network '')" "$(printf 'deny\nallow')" "bash: completes the option's choices"
 assert_eq "$(complete_bash cleanroom diff --netw)" "" "bash: no --network for diff, which does not take it"
 assert_eq "$(complete_bash cleanroom -v -f x.yml sta)" "start" "bash: options with values before the command are skipped"
-assert_eq "$(complete_bash cleanroom help do)" "doctor" "bash: help completes a command"
+assert_eq "$(complete_bash cleanroom help "do")" "doctor" "bash: help completes a command"
+mkdir -p "$SCRATCH/files/sub dir" && : >"$SCRATCH/files/my app.env"
+assert_eq "$(cd "$SCRATCH/files" && complete_bash cleanroom run --env my)" "my app.env" \
+	"bash: a file name with a space is one candidate (--env FILE)"
+assert_eq "$(cd "$SCRATCH/files" && complete_bash cleanroom -C s)" "sub dir" \
+	"bash: directories for -C DIR"
 if command -v zsh >/dev/null; then
 	zd=$SCRATCH/zsh
 	mkdir -p "$zd"

@@ -75,8 +75,8 @@ TAP_SUITE(complete_scripts)
 		T_OK(complete_script(&b, "bash", &e) == 0 &&
 			     buf_addc(&b, '\0') == 0,
 		     "bash again");
-		T_OK(strstr(b.p, "--network)\n\t\tCOMPREPLY=($(compgen -W "
-				 "'deny allow'") != NULL,
+		T_OK(strstr(b.p, "--network)\n\t\tmapfile -t COMPREPLY < "
+				 "<(compgen -W 'deny allow'") != NULL,
 		     "bash offers --network's choices after it");
 		T_OK(strstr(b.p, "\t\tdiff) w='-q --quiet -v --verbose -C "
 				 "--directory -h --help --version' ;;") != NULL,
