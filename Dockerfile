@@ -37,9 +37,10 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends make \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY Makefile LICENSE ./
+COPY Makefile ./
 COPY scripts/ scripts/
 RUN make build/deps/.stamp
+COPY LICENSE ./
 COPY cmd/ cmd/
 COPY src/ src/
 RUN make && make install-bin DESTDIR=/out PREFIX=/usr/local
