@@ -8,7 +8,10 @@
 #   make asan       build/asan/cleanroom: dynamic glibc build with sanitizers
 #   make fuzz       long fuzzing (FUZZ_SECONDS, default 600)
 #   make bench      benchmarks (printed ratios, never asserted)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=: the stripped binary, man
+#                   pages, completions, README, LICENSE, third-party notices
+#   make dist       build/dist/cleanroom-VERSION-x86_64-linux-musl.tar.gz
+#                   (the same files, reproducible) and build/dist/SHA256SUMS
 #
 # DEPS=debian (default): libyaml, libcap, nettle, zlib, brotli (decoder) and
 # zstd (decompressor) are compiled from Debian's source packages with
@@ -102,7 +105,8 @@ AOBJS := $(SRCS:%.c=$(B)/asan/obj/%.o)
 AMAIN := $(MAIN:%.c=$(B)/asan/obj/%.o)
 ALIBS := -lyaml -lcap -lnettle -lz -lbrotlidec -lzstd
 
-.PHONY: all check asan fuzz bench demo install clean lint unit-tools
+.PHONY: all check asan fuzz bench demo install install-bin dist clean lint \
+	unit-tools
 all: $(B)/cleanroom
 
 $(BOOTSTRAP): scripts/bootstrap.sh
@@ -240,9 +244,74 @@ bench: $(B)/cleanroom
 demo: $(B)/cleanroom
 	bash scripts/demo.sh $(B)/cleanroom
 
-install: $(B)/cleanroom
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(B)/cleanroom $(DESTDIR)$(PREFIX)/bin/cleanroom
+# cleanroom-gen writes what is generated from cleanroom's own tables: the
+# completions (from cli.c's option table) and the lists the man page test
+# checks against. It links the product's objects, as the unit tests do.
+GEN := $(B)/tools/cleanroom-gen
+GEN_MAIN := $(B)/obj/cmd/cleanroom-gen/main.o
+$(GEN): $(GEN_MAIN) $(SOBJS)
+	@mkdir -p $(@D)
+	$(SCC) -static -o $@ $^ $(SLIBS)
+
+COMPLETIONS := $(B)/completions/cleanroom.bash $(B)/completions/_cleanroom \
+	$(B)/completions/cleanroom.fish
+$(B)/completions/cleanroom.bash: $(GEN)
+	@mkdir -p $(@D)
+	$(GEN) bash >$@.tmp && mv $@.tmp $@
+$(B)/completions/_cleanroom: $(GEN)
+	@mkdir -p $(@D)
+	$(GEN) zsh >$@.tmp && mv $@.tmp $@
+$(B)/completions/cleanroom.fish: $(GEN)
+	@mkdir -p $(@D)
+	$(GEN) fish >$@.tmp && mv $@.tmp $@
+
+# The licences of the libraries linked in, from the Debian source packages
+# deps.sh built: scripts/notices.sh fails when build/deps/lib holds a
+# library it has no notice for. Written every time (it is cheap), since
+# it names the commit the binary is built from.
+NOTICES := $(B)/THIRD-PARTY-NOTICES
+.PHONY: FORCE
+FORCE:
+$(NOTICES): scripts/notices.sh $(DEPS_STAMP) FORCE
+	@if [ "$(DEPS)" != debian ]; then echo "the notices are made from the Debian sources: DEPS=debian" >&2; exit 1; fi
+	bash scripts/notices.sh $(DEPDIR) $@
+
+MANPAGES := man/cleanroom.1 man/cleanroom.yml.5
+DOCDIR = $(DESTDIR)$(PREFIX)/share/doc/cleanroom
+
+# The binary and what must travel with it (the tool image holds exactly
+# this), then the man pages and completions.
+install-bin: $(B)/cleanroom $(NOTICES)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DOCDIR)
+	install -m 0755 -s $(B)/cleanroom $(DESTDIR)$(PREFIX)/bin/cleanroom
+	install -m 0644 LICENSE $(NOTICES) $(DOCDIR)/
+
+install: install-bin $(COMPLETIONS) $(MANPAGES)
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0644 man/cleanroom.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/cleanroom.yml.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 $(B)/completions/cleanroom.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/cleanroom
+	install -m 0644 $(B)/completions/_cleanroom \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_cleanroom
+	install -m 0644 $(B)/completions/cleanroom.fish \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/
+	install -m 0644 README.md $(DOCDIR)/
+
+# The release tarball: `make install` into a staging directory named like
+# the tarball, then a tar with fixed order, owner, modes and mtime
+# (SOURCE_DATE_EPOCH, by default the last commit's time) and gzip -n, so
+# that the same tree gives the same bytes (scripts/dist.sh).
+DIST_NAME := cleanroom-$(VERSION)-x86_64-linux-musl
+dist: $(B)/cleanroom $(NOTICES) $(COMPLETIONS) $(MANPAGES)
+	@rm -rf $(B)/dist
+	@$(MAKE) --no-print-directory -s install \
+		DESTDIR=$(CURDIR)/$(B)/dist/stage PREFIX=/$(DIST_NAME)
+	bash scripts/dist.sh $(B)/dist/stage $(DIST_NAME) $(B)/dist
 
 lint: $(B)/asan/gen/versions.h
 	bash tests/lint.sh $(B)/asan/gen
@@ -256,4 +325,4 @@ distclean:
 	rm -rf $(B)
 
 -include $(SOBJS:.o=.d) $(SMAIN:.o=.d) $(AOBJS:.o=.d) $(AMAIN:.o=.d) \
-	$(UOBJS:.o=.d) $(AUOBJS:.o=.d)
+	$(UOBJS:.o=.d) $(AUOBJS:.o=.d) $(GEN_MAIN:.o=.d)

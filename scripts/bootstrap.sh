@@ -46,7 +46,9 @@ say() {
 # as the official debian:bookworm image is) needs it named.  The glibc
 # sanitizer build links the decompressors dynamically (zlib1g-dev,
 # libbrotli-dev, libzstd-dev); the tests make compressed siblings with the
-# gzip, brotli and zstd tools.
+# gzip, brotli and zstd tools. tests/dist lints the man pages with mandoc
+# and man-db's `man -l`, and loads the generated completions in zsh and
+# fish (bash is there already).
 packages_for() {
 	case "$1" in
 	build) echo musl-tools m4 dpkg-dev linux-libc-dev libc6-dev make gcc \
@@ -54,7 +56,7 @@ packages_for() {
 	check) echo make gcc clang libclang-rt-14-dev libyaml-dev libcap-dev runc \
 		golang-github-docker-docker-dev python3 \
 		nettle-dev zlib1g-dev libbrotli-dev libzstd-dev \
-		gzip brotli zstd dash file binutils ;;
+		gzip brotli zstd dash file binutils mandoc zsh fish man-db ;;
 	docker)
 		echo debootstrap
 		other_engine || echo docker.io

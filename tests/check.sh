@@ -77,6 +77,9 @@ fi
 # that is a failure.
 suite docker env CLEANROOM="$CLEANROOM" BUILD="$BUILD" bash tests/docker/t-docker.sh
 suite static-binary env CLEANROOM="$CLEANROOM" bash tests/integration/t-static.sh
+# make dist and make install, the man pages and the completions
+# (tests/dist/t-dist.sh).
+suite dist env CLEANROOM="$CLEANROOM" BUILD="$BUILD" bash tests/dist/t-dist.sh
 if [ -n "${DIFF_RUN:-}" ] && [ -x "$DIFF_RUN" ]; then
 	suite differential "$DIFF_RUN" "$CLEANROOM" "${DIFF_FILES:-10000}"
 fi

@@ -16,7 +16,7 @@ incs=()
 for l in "${layers[@]}"; do incs+=("-Isrc/$l"); done
 mapfile -t sources < <(for l in "${layers[@]}"; do
 	ls "src/$l"/*.c "src/$l"/*.h 2>/dev/null; done)
-for f in "${sources[@]}" cmd/cleanroom/*.c tests/unit/*.c tests/unit/*.h \
+for f in "${sources[@]}" cmd/*/*.c tests/unit/*.c tests/unit/*.h \
 	tests/fuzz/*.c tests/diff/*.c tests/tools/*.c; do
 	if out=$(clang-format --dry-run --Werror "$f" 2>&1); then
 		pass=$((pass + 1))
@@ -27,7 +27,7 @@ for f in "${sources[@]}" cmd/cleanroom/*.c tests/unit/*.c tests/unit/*.h \
 		echo "$out" | head -n 6 | sed 's/^/#   /'
 	fi
 done
-for f in "${sources[@]}" cmd/cleanroom/*.c; do
+for f in "${sources[@]}" cmd/*/*.c; do
 	case $f in *.h) continue ;; esac
 	if out=$(clang-tidy --quiet "$f" -- -std=c11 -D_GNU_SOURCE "${incs[@]}" \
 		-I"$gen" 2>&1); then

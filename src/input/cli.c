@@ -551,3 +551,34 @@ int cli_usage(struct buf *out, enum cmd cmd)
 		return -1;
 	return usage_exit(out);
 }
+
+int cli_option_at(size_t i, struct cli_option *o)
+{
+	if (i >= NOPTS)
+		return -1;
+	*o = (struct cli_option){
+		.name = opts[i].name,
+		.shrt = opts[i].shrt,
+		.takes_value = opts[i].kind != FLAG,
+		.repeatable = opts[i].kind == LIST,
+		.cmds = opts[i].cmds & ((1u << CMD_COUNT) - 1),
+		.arg = opts[i].arg,
+		.help = opts[i].help,
+		.choices = opts[i].choices,
+	};
+	return 0;
+}
+
+const char *cli_cmd_synopsis(enum cmd cmd)
+{
+	if (cmd <= CMD_NONE || cmd >= CMD_COUNT)
+		return "";
+	return cmds[cmd].synopsis;
+}
+
+const char *cli_cmd_summary(enum cmd cmd)
+{
+	if (cmd <= CMD_NONE || cmd >= CMD_COUNT)
+		return "";
+	return cmds[cmd].summary;
+}

@@ -82,4 +82,26 @@ const char *cli_cmd_name(enum cmd cmd);
  * Returns 0 or -1 (ENOMEM). */
 int cli_usage(struct buf *out, enum cmd cmd);
 
+/* One row of the option table, as documentation and the generated shell
+ * completions see it. The strings are static. */
+struct cli_option {
+	const char *name;    /* long name without "--" */
+	char shrt;	     /* short letter or 0 */
+	int takes_value;     /* needs an argument */
+	int repeatable;	     /* adds to a list */
+	unsigned cmds;	     /* bit (1u << cmd) for each command taking it */
+	const char *arg;     /* argument name (FILE, DIR, ...) or NULL */
+	const char *help;    /* one line */
+	const char *choices; /* space-separated allowed values, or NULL */
+};
+
+/* Fills *o with the i-th option of the table. Returns 0, or -1 past the
+ * last one. */
+int cli_option_at(size_t i, struct cli_option *o);
+
+/* The command's synopsis and one-line summary, static strings ("" for
+ * CMD_NONE). */
+const char *cli_cmd_synopsis(enum cmd cmd);
+const char *cli_cmd_summary(enum cmd cmd);
+
 #endif

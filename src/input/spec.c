@@ -1440,3 +1440,27 @@ int spec_load(const char *path, struct spec *s, struct err *e)
 	buf_free(&data);
 	return rc;
 }
+
+static int key_paths(struct buf *out, const char *prefix, const struct key *k)
+{
+	for (; k->name != NULL; k++) {
+		if (buf_printf(out, "%s%s%s\n", prefix, *prefix ? "." : "",
+			       k->name) < 0)
+			return -1;
+		if (k->kind == K_SECTION) {
+			char sub[64];
+			int n = snprintf(sub, sizeof sub, "%s%s%s", prefix,
+					 *prefix ? "." : "", k->name);
+
+			if (n < 0 || (size_t)n >= sizeof sub ||
+			    key_paths(out, sub, k->sub) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int spec_key_paths(struct buf *out)
+{
+	return key_paths(out, "", top_keys);
+}

@@ -162,4 +162,10 @@ void spec_map_free(struct spec_map *m);
 int spec_str_set(struct spec_str *dst, const char *s, unsigned line,
 		 unsigned col);
 
+/* Appends every key of the schema, one dotted path a line in schema
+ * order (a section's own line before its keys: "sandbox",
+ * "sandbox.limits", "sandbox.limits.cpu"), for the man page's check and
+ * generated documentation. Returns 0 or -1 (ENOMEM). */
+int spec_key_paths(struct buf *out);
+
 #endif

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # tests/docker: Dockerfile.example with a real Docker engine. Builds every
 # Debian-based stage with BuildKit (the builder on a minimal Debian, the
-# three app stages), runs the app-procfile image and inspects the images:
+# three app stages) and the tool image (the top-level Dockerfile), runs
+# the app-procfile image and inspects the images:
+#   - the tool image holds only the binary and its notices (docker export
+#     | tar t), runs, and an app's `COPY --from=` it builds;
 #   - the builder stage builds on a debootstrap --variant=minbase bookworm
 #     (as the official debian:bookworm is), and cleanroom runs inside the
 #     real BuildKit RUN with its sandbox;
@@ -252,13 +255,27 @@ build() { # TARGET: the result of its build, asserted
 	assert_rc 0 "docker build --target $1 (BuildKit, built-in frontend)"
 	[ "$RC" = 0 ]
 }
+# The tool image (the top-level Dockerfile) builds alongside: its builder
+# stage is Dockerfile.example's, so BuildKit runs it once for both.
+TOOL_IMG=cleanroom-test/cleanroom
+start_tool_build() {
+	(
+		timeout 1200 "$DOCKER" build --progress=plain -f "$CTX/Dockerfile" \
+			-t "$TOOL_IMG" --build-arg DEBIAN_IMAGE="$DEBIAN_IMG" \
+			"$CTX" >"$LOGS/tool.log" 2>&1
+		echo $? >"$LOGS/tool.rc"
+		phase "build tool" "$BUILDS_T0" >"$LOGS/tool.time"
+	) &
+	BUILD_PIDS+=($!)
+}
 BUILDS_T0=$(now)
 rm -f "$LOGS"/*.rc
 BUILD_PIDS=()
 for t in "${TARGETS[@]}"; do start_build "$t"; done
+start_tool_build
 # The builds only: a dockerd started above is a child of this shell too.
 wait "${BUILD_PIDS[@]}"
-phase "the four builds, at once" "$BUILDS_T0"
+phase "the five builds, at once" "$BUILDS_T0"
 
 # ---- builder: a minimal Debian, make bootstraps itself -----------------------
 IMAGES=()
@@ -270,6 +287,46 @@ else
 	echo "# the builder failed: the app stages need it"
 	finish
 	exit
+fi
+
+# ---- the tool image: FROM scratch, the binary and its notices alone ----------
+# What a container of it holds (docker export), less the stubs the engine
+# itself puts in every container's root (mount points and /etc files it
+# bind-mounts, /.dockerenv).
+if build tool; then
+	c=cleanroom-test-tool-$$
+	CONTAINERS+=("$c")
+	"$DOCKER" create --name "$c" "$TOOL_IMG" >/dev/null
+	run sh -c "'$DOCKER' export '$c' | tar -tf - | sed 's,^\./,,' | grep -vxE '\.dockerenv|dev/|dev/(console|pts/|shm/)|etc/|etc/(hostname|hosts|mtab|resolv\.conf)|proc/|sys/' | sort"
+	assert_eq "$OUT" "usr/
+usr/local/
+usr/local/bin/
+usr/local/bin/cleanroom
+usr/local/share/
+usr/local/share/doc/
+usr/local/share/doc/cleanroom/
+usr/local/share/doc/cleanroom/LICENSE
+usr/local/share/doc/cleanroom/THIRD-PARTY-NOTICES" \
+		"the tool image holds only the binary and its notices (docker export | tar t)"
+	assert_eq "$("$DOCKER" image inspect -f '{{len .RootFS.Layers}}' "$TOOL_IMG")" 1 \
+		"in one layer, on no base image"
+	run "$DOCKER" run --rm --network none "$TOOL_IMG" --version
+	assert_contains "$OUT" "cleanroom " "its entrypoint is the binary, which runs alone"
+	run sh -c "'$DOCKER' cp '$c:/usr/local/share/doc/cleanroom/THIRD-PARTY-NOTICES' - | tar -xOf -"
+	assert_contains "$OUT" "Relinking with a modified nettle" "its notices carry nettle's relinking terms"
+	# The README's first way in: an app's Dockerfile takes the binary
+	# with COPY --from= the tool image.
+	u=$SCRATCH/use-tool
+	mkdir -p "$u"
+	{
+		echo "FROM $DEBIAN_IMG"
+		echo "COPY --from=$TOOL_IMG /usr/local/bin/cleanroom /usr/local/bin/cleanroom"
+		echo "WORKDIR /app"
+		echo "RUN cleanroom run --framework none --output out -- sh -c 'mkdir -p out && echo hi >out/a.txt' && sha256sum -c out/cleanroom.lock"
+	} >"$u/Dockerfile"
+	run "$DOCKER" build --progress=plain -t "$APP-use-tool" "$u"
+	assert_rc 0 "an app's Dockerfile with COPY --from=$TOOL_IMG builds and runs cleanroom"
+	"$DOCKER" rmi "$APP-use-tool" >/dev/null 2>&1
 fi
 
 # ---- app-aptible-env: the env file bind-mounted, secrets withheld ------------

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Dockerfile.example, executed: no Docker engine runs here, so this test
 # reads the file, finds every application stage (a stage that copies the
-# binary in with `COPY --from=builder`), and runs that stage's RUN lines,
+# binary in with `COPY --from=tool` or `COPY --from=builder`), and runs that stage's RUN lines,
 # as `/bin/sh -c LINE` the way Docker's shell form does, against a copy of
 # the example app the stage copies in (`COPY examples/NAME/ ./`). Run by
 # tests/run-integration.sh on the host and inside the Docker-default
@@ -203,7 +203,7 @@ run_stage() {
 		pass "$st: copies the binary the builder stage makes"
 	else
 		fail "$st: copies the binary the builder stage makes" \
-			"COPY --from=builder source is not \$WORKDIR/build/cleanroom ($BUILDER_WORKDIR)"
+			"neither COPY --from=tool /usr/local/bin/cleanroom nor COPY --from=builder \$WORKDIR/build/cleanroom ($BUILDER_WORKDIR)"
 	fi
 	copy_app "$S_EXAMPLE" "$st" || { fail "$st: copy examples/$S_EXAMPLE"; return; }
 	[ -f "$SCRATCH/$st.aptible.env" ] && mv "$SCRATCH/$st.aptible.env" "$APP/.aptible.env"
@@ -368,8 +368,13 @@ while IFS= read -r -d '' kind; do
 	copyfrom)
 		IFS= read -r -d '' from
 		IFS= read -r -d '' src
-		IFS= read -r -d '' S_DEST
+		IFS= read -r -d '' dest
+		# The tool stage (FROM scratch, the tool image's) copies the
+		# builder's /out/ whole; it runs nothing.
+		[ "$S_NAME" = tool ] && continue
+		S_DEST=$dest
 		[ "$from" = builder ] && [ "$src" = "$BUILDER_WORKDIR/build/cleanroom" ] && S_FROMOK=1
+		[ "$from" = tool ] && [ "$src" = /usr/local/bin/cleanroom ] && S_FROMOK=1
 		;;
 	copy)
 		IFS= read -r -d '' srcs
