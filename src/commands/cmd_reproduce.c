@@ -164,8 +164,7 @@ static int plan_excludes(struct repro *r, struct err *e)
 	if (provenance_path(s, &prov, e) < 0)
 		return -1;
 	if (prov != NULL) {
-		r->exclude[n] = tree_path(wd, prov);
-		n += r->exclude[n] != NULL;
+		r->exclude[n] = tree_path(wd, prov); /* the last; NULL: none */
 		free(prov);
 	}
 	return 0;

@@ -1019,7 +1019,7 @@ static void nameset_insert(struct nameset *h, const struct spec_map *m,
 /* Records m->v[idx], rebuilding the table at half load. */
 static int nameset_add(struct nameset *h, const struct spec_map *m, size_t idx)
 {
-	if ((idx + 1) * 2 > h->cap) {
+	if (h->slot == NULL || (idx + 1) * 2 > h->cap) {
 		size_t cap = h->cap ? h->cap * 2 : 16;
 		size_t *slot;
 
