@@ -206,6 +206,15 @@ void msg_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+void msg_hint(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit("hint: ", fmt, ap);
+	va_end(ap);
+}
+
 void msg_info(const char *fmt, ...)
 {
 	va_list ap;

@@ -23,6 +23,8 @@ void msg_error(const struct err *e);
 
 /* Always shown. */
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "hint: ..." after a warning, shown whenever the warning is. */
+void msg_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Shown unless -q. */
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Shown with -v. */

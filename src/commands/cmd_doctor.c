@@ -12,6 +12,10 @@
  * status: EXIT_SANDBOX (ERR_SANDBOX) with --strict or `sandbox.strict`
  * when a layer the plan needs is unavailable; else EXIT_CONFIG
  * (ERR_CONFIG, the first finding) when the lint found an error; else 0.
+ *
+ * `--format json` prints the same facts as one JSON object instead (README
+ * "doctor --format json"), through report.h's writer, with the exit
+ * status and its reason inside; the status is the same.
  */
 #include "commands.h"
 
@@ -27,9 +31,11 @@
 #include "job.h"
 #include "overrides.h"
 #include "envfile.h"
+#include "envfmt.h"
 #include "imagebuild.h"
 #include "io.h"
 #include "policy.h"
+#include "report.h"
 #include "sandbox.h"
 #include "vars.h"
 
@@ -38,12 +44,39 @@ struct doctor {
 	struct buf out;
 	struct err first; /* the first lint error */
 	unsigned findings;
+	/* --format json: the lint's arrays, each element with its leading
+	 * ",\n" but the first; the environment's counts (-1: not built) */
+	struct buf jfindings, jenv, jwarnings;
+	long env_build, env_withheld;
 };
+
+static int jstr(struct buf *b, const char *s)
+{
+	if (s == NULL)
+		return buf_adds(b, "null");
+	return envfmt_json_string(b, s, strlen(s));
+}
+
+static int jsep(struct buf *b)
+{
+	return b->len > 0 ? buf_adds(b, ",\n    ") : buf_adds(b, "\n    ");
+}
 
 static int finding(struct doctor *d, const struct err *e)
 {
 	char where[sizeof e->msg + sizeof e->file + 32];
 
+	if (jsep(&d->jfindings) < 0 ||
+	    buf_adds(&d->jfindings, "{\"file\": ") < 0 ||
+	    jstr(&d->jfindings, e->file[0] ? e->file : NULL) < 0 ||
+	    buf_printf(&d->jfindings, ", \"line\": %u, \"column\": %u, "
+				      "\"message\": ",
+		       e->line, e->col) < 0 ||
+	    jstr(&d->jfindings, e->msg) < 0 ||
+	    buf_adds(&d->jfindings, ", \"hint\": ") < 0 ||
+	    jstr(&d->jfindings, e->hint[0] ? e->hint : NULL) < 0 ||
+	    buf_adds(&d->jfindings, "}") < 0)
+		return -1;
 	if (d->findings++ == 0)
 		d->first = *e;
 	err_format(e, where, sizeof where);
@@ -135,9 +168,17 @@ static int lint_env_files(struct doctor *d, const struct job *j)
 					job_shown(j, files->v[i].s, &shown));
 			rc = finding(d, &e);
 		} else {
-			rc = buf_printf(&d->out, "  %s: ok, %zu variables\n",
-					job_shown(j, files->v[i].s, &shown),
+			const char *f = job_shown(j, files->v[i].s, &shown);
+
+			rc = buf_printf(&d->out, "  %s: ok, %zu variables\n", f,
 					defined.n - before);
+			if (rc == 0 &&
+			    (jsep(&d->jenv) < 0 ||
+			     buf_adds(&d->jenv, "{\"file\": ") < 0 ||
+			     jstr(&d->jenv, f) < 0 ||
+			     buf_printf(&d->jenv, ", \"variables\": %zu}",
+					defined.n - before) < 0))
+				rc = -1;
 		}
 	}
 	if (files->n == 0 && rc == 0)
@@ -164,10 +205,42 @@ static int lint_policy(struct doctor *d, const struct job *j, unsigned before)
 	}
 	for (size_t i = 0; i < pol.n; i++)
 		withheld += pol.v[i].withheld != 0;
+	d->env_build = (long)(pol.n - withheld);
+	d->env_withheld = (long)withheld;
 	rc = buf_printf(&d->out,
 			"  environment: %zu variables for the build, %zu "
 			"withheld\n",
 			pol.n - withheld, withheld);
+	if (rc == 0) {
+		struct buf w = {0};
+
+		rc = policy_unmatched_pass(&pol, &j->cfg, &w) < 0 ? -1 : 0;
+		for (char *l = w.p, *nl; rc == 0 && l != NULL &&
+					 (nl = strchr(l, '\n')) != NULL;
+		     l = nl + 1) {
+			const char *hint = NULL;
+
+			*nl = '\0';
+			if (strncmp(nl + 1, "hint: ", 6) == 0) {
+				hint = nl + 1;
+				nl = strchr(nl + 1, '\n');
+				if (nl == NULL)
+					break;
+				*nl = '\0';
+			}
+			if (buf_printf(&d->out, "  warning: %s\n", l) < 0 ||
+			    (hint != NULL &&
+			     buf_printf(&d->out, "    %s\n", hint) < 0) ||
+			    jsep(&d->jwarnings) < 0 ||
+			    buf_adds(&d->jwarnings, "{\"message\": ") < 0 ||
+			    jstr(&d->jwarnings, l) < 0 ||
+			    buf_adds(&d->jwarnings, ", \"hint\": ") < 0 ||
+			    jstr(&d->jwarnings, hint ? hint + 6 : NULL) < 0 ||
+			    buf_addc(&d->jwarnings, '}') < 0)
+				rc = -1;
+		}
+		buf_free(&w);
+	}
 	policy_free(&pol);
 	return rc;
 }
@@ -225,15 +298,112 @@ static int lint_prepare(struct doctor *d, const struct sandbox_plan *p,
 	return rc;
 }
 
+static int jarray(struct buf *m, const char *name, const struct buf *items)
+{
+	if (buf_printf(m, ",\n  \"%s\": [", name) < 0 ||
+	    buf_add(m, items->p ? items->p : "", items->len) < 0)
+		return -1;
+	return buf_adds(m, items->len ? "\n  ]" : "]");
+}
+
+static int jlist(struct buf *m, const char *const *v, size_t n)
+{
+	if (buf_addc(m, '[') < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if ((i > 0 && buf_adds(m, ", ") < 0) || jstr(m, v[i]) < 0)
+			return -1;
+	return buf_addc(m, ']');
+}
+
+/* The members of the JSON object after exit_status, reason and hint. */
+static int doctor_json(struct buf *m, const struct doctor *d,
+		       const struct sandbox_status *st,
+		       const struct sandbox_plan *p, const struct job *j,
+		       int have_cfg)
+{
+	struct buf sum = {0}, layers_j = {0};
+	int rc = -1;
+
+	for (size_t i = 0; i < st->n; i++) {
+		const struct sandbox_layer *l = &st->layer[i];
+
+		if (jsep(&layers_j) < 0 ||
+		    buf_adds(&layers_j, "{\"name\": ") < 0 ||
+		    jstr(&layers_j, l->name) < 0 ||
+		    buf_adds(&layers_j, ", \"state\": ") < 0 ||
+		    jstr(&layers_j, sandbox_state_text(l->state)) < 0 ||
+		    buf_adds(&layers_j, ", \"errno\": ") < 0 ||
+		    jstr(&layers_j,
+			 l->err > 0 ? sandbox_errno_name(l->err) : NULL) < 0 ||
+		    buf_adds(&layers_j, ", \"detail\": ") < 0 ||
+		    jstr(&layers_j, l->detail[0] ? l->detail : NULL) < 0 ||
+		    buf_addc(&layers_j, '}') < 0)
+			goto out;
+	}
+	if (sandbox_summary(st, p, &sum) < 0 ||
+	    buf_adds(m, ",\n  \"kernel\": ") < 0 || jstr(m, st->kernel) < 0 ||
+	    buf_printf(m,
+		       ",\n  \"uid\": %ld, \"gid\": %ld,\n  "
+		       "\"landlock_abi\": %d,\n  \"seccomp\": \"%s\",\n  "
+		       "\"capabilities_held\": %d,\n  \"no_new_privs\": %s,"
+		       "\n  \"user_namespaces\": %s",
+		       (long)getuid(), (long)getgid(), st->landlock_abi,
+		       st->seccomp_mode == 2   ? "filtered"
+		       : st->seccomp_mode == 0 ? "available"
+					       : "unsupported",
+		       __builtin_popcountl(st->caps_held),
+		       st->nnp_now ? "true" : "false",
+		       st->userns ? "true" : "false") < 0 ||
+	    jarray(m, "layers", &layers_j) < 0 ||
+	    buf_adds(m, ",\n  \"plan\": {\"workdir\": ") < 0 ||
+	    jstr(m, p->workdir) < 0 || buf_adds(m, ", \"writable\": ") < 0 ||
+	    jlist(m, p->writable, p->nwritable) < 0 ||
+	    buf_adds(m, ", \"hidden\": ") < 0 ||
+	    jlist(m, p->hidden, p->nhidden) < 0 ||
+	    buf_printf(m, ", \"network\": \"%s\", \"unix_sockets\": %s}",
+		       p->deny_network ? "deny" : "allow",
+		       p->allow_unix_sockets ? "true" : "false") < 0 ||
+	    buf_adds(m, ",\n  \"spec\": ") < 0 ||
+	    jstr(m, have_cfg && j->cfg.spec_found ? j->cfg.spec.path : NULL) <
+		    0 ||
+	    buf_adds(m, ",\n  \"framework\": ") < 0 ||
+	    jstr(m, have_cfg ? spec_framework_name(j->cfg.spec.framework)
+			     : NULL) < 0 ||
+	    buf_adds(m, ", \"framework_detected\": ") < 0 ||
+	    jstr(m, have_cfg && j->cfg.framework_detected
+			    ? j->cfg.detection.reason
+			    : NULL) < 0 ||
+	    jarray(m, "env_files", &d->jenv) < 0)
+		goto out;
+	if (d->env_build >= 0
+		    ? buf_printf(m,
+				 ",\n  \"environment\": {\"build\": %ld, "
+				 "\"withheld\": %ld}",
+				 d->env_build, d->env_withheld) < 0
+		    : buf_adds(m, ",\n  \"environment\": null") < 0)
+		goto out;
+	if (jarray(m, "findings", &d->jfindings) < 0 ||
+	    jarray(m, "warnings", &d->jwarnings) < 0 ||
+	    buf_adds(m, ",\n  \"summary\": ") < 0 || jstr(m, sum.p) < 0)
+		goto out;
+	rc = 0;
+out:
+	buf_free(&sum);
+	buf_free(&layers_j);
+	return rc;
+}
+
 int cmd_doctor(const struct cli *c, char *const *env, struct err *e)
 {
-	struct doctor d = {0};
+	struct doctor d = {.env_build = -1};
 	struct spec ov;
 	struct job job, *j = &job;
 	struct job_request rq = {.spec_path = c->spec, .over = &ov, .env = env};
 	struct sandbox_plan plan;
 	struct sandbox_status st;
-	struct err ce = {0}, user_err = {0};
+	struct err ce = {0}, user_err = {0}, why = {0};
+	struct buf members = {0};
 	const char *which = NULL;
 	int have_cfg, have_job = 0, rc = -1;
 	unsigned before;
@@ -299,21 +469,31 @@ int cmd_doctor(const struct cli *c, char *const *env, struct err *e)
 	    sandbox_summary(&st, &plan, &d.out) < 0 ||
 	    buf_addc(&d.out, '\n') < 0)
 		goto nomem;
-	if (io_write_all(STDOUT_FILENO, d.out.p, d.out.len) < 0) {
-		err_sys(e, errno, "writing to standard output");
-		goto out;
-	}
 	if (plan.strict && sandbox_missing(&st, &which)) {
-		err_set(e, ERR_SANDBOX, NULL, 0, 0,
+		err_set(&why, ERR_SANDBOX, NULL, 0, 0,
 			"sandbox: %s is unavailable here and --strict "
 			"requires every layer",
 			which);
-		err_hint(e, "see the layers above; without --strict, run "
-			    "goes on with the layers that work");
+		err_hint(&why, "see the layers above; without --strict, run "
+			       "goes on with the layers that work");
+	} else if (d.findings > 0) {
+		why = d.first;
+	}
+	if (c->format != NULL && strcmp(c->format, "json") == 0) {
+		if (doctor_json(&members, &d, &st, &plan, j, have_cfg) < 0)
+			goto nomem;
+		if (report_write("-", "doctor",
+				 why.kind != ERR_NONE ? err_exit_status(&why)
+						      : 0,
+				 why.kind != ERR_NONE ? &why : NULL, &members,
+				 e) < 0)
+			goto out;
+	} else if (io_write_all(STDOUT_FILENO, d.out.p, d.out.len) < 0) {
+		err_sys(e, errno, "writing to standard output");
 		goto out;
 	}
-	if (d.findings > 0) {
-		*e = d.first;
+	if (why.kind != ERR_NONE) {
+		*e = why;
 		goto out;
 	}
 	rc = 0;
@@ -322,6 +502,10 @@ nomem:
 	err_sys(e, ENOMEM, "doctor");
 out:
 	buf_free(&d.out);
+	buf_free(&d.jfindings);
+	buf_free(&d.jenv);
+	buf_free(&d.jwarnings);
+	buf_free(&members);
 	if (have_job)
 		job_free(j);
 	spec_free(&ov);

@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "names.h"
+#include "suggest.h"
 #include "vec.h"
 
 #include <errno.h>
@@ -33,112 +34,133 @@ struct opt {
 	const char *arg; /* argument name in help */
 	const char *help;
 	const char *choices; /* space-separated allowed values, or NULL */
+	const char *key;     /* the spec key it overrides ("x.*": a section) */
 };
 
 #define F(field) offsetof(struct cli, field)
 
 static const struct opt opts[] = {
 	{"quiet", 'q', FLAG, F(quiet), ALL, NULL,
-	 "print only errors and warnings", NULL},
+	 "print only errors and warnings", NULL, NULL},
 	{"verbose", 'v', FLAG, F(verbose), ALL, NULL,
-	 "print more about each phase", NULL},
+	 "print more about each phase", NULL, NULL},
 	{"directory", 'C', STR, F(dir), ALL, "DIR",
-	 "change to DIR first (the spec's workdir)", NULL},
+	 "change to DIR first (the spec's workdir)", NULL, NULL},
 	{"file", 'f', STR, F(spec), ALL & ~BIT(CMD_DIFF), "SPEC",
-	 "read the spec from SPEC (default: " CONFIG_SPEC_FILE ")", NULL},
-	{"help", 'h', FLAG, F(help), ALL, NULL, "show help and exit", NULL},
+	 "read the spec from SPEC (default: " CONFIG_SPEC_FILE ")", NULL, NULL},
+	{"help", 'h', FLAG, F(help), ALL, NULL, "show help and exit", NULL,
+	 NULL},
 	{"version", 0, FLAG, F(version), ALL, NULL,
-	 "print the version and the library versions", NULL},
+	 "print the version and the library versions", NULL, NULL},
 
 	{"framework", 0, STR, F(framework), SPEC | BIT(CMD_INIT), "NAME",
 	 "rails, django, vite, webpack or none (default: detected)",
-	 "rails django vite webpack none"},
+	 "rails django vite webpack none", "framework"},
 	{"env", 0, LIST, F(env_files), SPEC, "FILE",
 	 "read variables from env FILE (default: " CONFIG_DEFAULT_ENV_FILE ")",
-	 NULL},
+	 NULL, "env.files"},
 	{"inherit", 0, LIST, F(inherit), SPEC, "NAME",
-	 "pass NAME (or a glob such as LC_*) from the caller", NULL},
+	 "pass NAME (or a glob such as LC_*) from the caller", NULL,
+	 "env.inherit"},
 	{"pass", 0, LIST, F(pass), SPEC, "NAME",
-	 "let the build see secret NAME", NULL},
+	 "let the build see secret NAME", NULL, "env.pass"},
 	{"set", 0, LIST, F(set), SPEC, "NAME=VALUE",
-	 "set a fixed value for the build", NULL},
+	 "set a fixed value for the build", NULL, "env.set"},
 	{"require", 0, LIST, F(require), SPEC, "NAME",
-	 "fail (" EXIT_CONFIG_S ") when NAME is missing", NULL},
+	 "fail (" EXIT_CONFIG_S ") when NAME is missing", NULL, "env.require"},
 	{"secret", 0, LIST, F(secret), SPEC, "NAME",
-	 "treat NAME (or a glob) as secret", NULL},
+	 "treat NAME (or a glob) as secret", NULL, "env.secret"},
 	{"network", 0, STR, F(network), SPEC, "MODE",
-	 "deny (default) or allow network access", "deny allow"},
+	 "deny (default) or allow network access", "deny allow",
+	 "sandbox.network"},
 	{"allow-write", 0, LIST, F(allow_write), SPEC, "PATH",
-	 "let the build write PATH besides its outputs", NULL},
+	 "let the build write PATH besides its outputs", NULL,
+	 "sandbox.writable"},
 	{"allow-unix-sockets", 0, FLAG, F(allow_unix_sockets), SPEC, NULL,
-	 "with the network denied, let the build open unix sockets", NULL},
+	 "with the network denied, let the build open unix sockets", NULL,
+	 "sandbox.unix_sockets"},
 	{"timeout", 0, STR, F(timeout), SPEC, "DURATION",
-	 "kill the build after DURATION (90s, 15m, 1h)", NULL},
+	 "kill the build after DURATION (90s, 15m, 1h)", NULL,
+	 "sandbox.timeout"},
 	{"limit", 0, LIST, F(limits), SPEC, "X=VALUE",
-	 "resource limit: cpu, memory, files, processes, file_size", NULL},
+	 "resource limit: cpu, memory, files, processes, file_size", NULL,
+	 "sandbox.limits.*"},
 	{"user", 0, STR, F(user), SPEC, "NAME",
-	 "run the build as NAME (when started as root)", NULL},
+	 "run the build as NAME (when started as root)", NULL, "sandbox.user"},
 	{"strict", 0, FLAG, F(strict), SPEC, NULL,
-	 "fail (" EXIT_SANDBOX_S ") when a sandbox layer is unavailable", NULL},
-	{"output", 0, LIST, F(outputs), SPEC, "DIR", "an output root", NULL},
+	 "fail (" EXIT_SANDBOX_S ") when a sandbox layer is unavailable", NULL,
+	 "sandbox.strict"},
+	{"output", 0, LIST, F(outputs), SPEC, "DIR", "an output root", NULL,
+	 "outputs.root"},
 	{"manifest", 0, STR, F(manifest), SPEC, "KIND",
 	 "auto, sprockets, propshaft, django, vite, webpack or none",
-	 "auto sprockets propshaft django vite webpack none"},
+	 "auto sprockets propshaft django vite webpack none",
+	 "outputs.manifest"},
+	{"sourcemaps", 0, STR, F(sourcemaps), SPEC, "MODE",
+	 "allow (default) or forbid *.map files in the outputs", "allow forbid",
+	 "outputs.sourcemaps"},
 	{"require-file", 0, LIST, F(require_files), SPEC, "GLOB",
-	 "an output matching GLOB must exist", NULL},
+	 "an output matching GLOB must exist", NULL, "outputs.require"},
 	{"forbid", 0, LIST, F(forbid), SPEC, "GLOB", "no output may match GLOB",
-	 NULL},
+	 NULL, "outputs.forbid"},
 	{"min-files", 0, STR, F(min_files), SPEC, "N",
-	 "at least N output files", NULL},
+	 "at least N output files", NULL, "outputs.min_files"},
 	{"max-bytes", 0, STR, F(max_bytes), SPEC, "SIZE",
-	 "at most SIZE bytes of outputs (512M, 4G)", NULL},
+	 "at most SIZE bytes of outputs (512M, 4G)", NULL, "outputs.max_bytes"},
 	{"max-files", 0, STR, F(max_files), SPEC, "N",
-	 "at most N output files (default 1000000)", NULL},
+	 "at most N output files (default 1000000)", NULL, "outputs.max_files"},
 	{"verify-timeout", 0, STR, F(verify_timeout), SPEC, "DURATION",
-	 "stop verifying after DURATION (default 10m)", NULL},
+	 "stop verifying after DURATION (default 10m)", NULL,
+	 "outputs.verify_timeout"},
 	{"lock", 0, STR, F(lock), SPEC, "FILE",
 	 "the lock file (default: " LOCK_DEFAULT_NAME " in the output root)",
-	 NULL},
+	 NULL, "outputs.lock"},
 	{"provenance", 0, STR, F(provenance), SPEC, "FILE",
 	 "the provenance statement (default: beside the lock, outside the "
 	 "output roots)",
-	 NULL},
+	 NULL, "outputs.provenance"},
 	{"no-provenance", 0, FLAG, F(no_provenance), SPEC, NULL,
-	 "run: write no provenance; verify: do not check it", NULL},
+	 "run: write no provenance; verify: do not check it", NULL,
+	 "outputs.provenance"},
 	{"input", 0, LIST, F(inputs), SPEC, "PATH",
-	 "a path whose content decides freshness (start)", NULL},
+	 "a path whose content decides freshness (start)", NULL, "inputs"},
 
 	{"report", 0, STR, F(report),
 	 BIT(CMD_RUN) | BIT(CMD_VERIFY) | BIT(CMD_REPRODUCE), "FILE",
-	 "write a JSON report to FILE", NULL},
+	 "write a JSON report to FILE", NULL, NULL},
 	{"expect-lock", 0, FLAG, F(expect_lock), BIT(CMD_RUN), NULL,
 	 "fail (" EXIT_VERIFY_S
 	 ") when the outputs differ from the existing lock",
-	 NULL},
+	 NULL, NULL},
 	{"no-lock", 0, FLAG, F(no_lock), BIT(CMD_VERIFY), NULL,
 	 "pass without a lock to compare with (otherwise " EXIT_VERIFY_S ")",
-	 NULL},
+	 NULL, NULL},
 	{"require-provenance", 0, FLAG, F(require_provenance), BIT(CMD_VERIFY),
 	 NULL,
 	 "fail (" EXIT_VERIFY_S ") when the provenance statement is missing",
-	 NULL},
+	 NULL, NULL},
 	{"verify", 0, STR, F(verify), BIT(CMD_START), "MODE",
 	 "how a fresh output set is checked: sizes (default) or full",
-	 "sizes full"},
+	 "sizes full", NULL},
 	{"serve-stale", 0, FLAG, F(serve_stale), BIT(CMD_START), NULL,
-	 "start the server on the previous outputs when the build fails", NULL},
+	 "start the server on the previous outputs when the build fails", NULL,
+	 NULL},
 	{"init", 0, FLAG, F(init), BIT(CMD_START), NULL,
 	 "stay as the server's init: forward signals, reap (default: when "
 	 "PID 1)",
-	 NULL},
+	 NULL, NULL},
 	{"no-init", 0, FLAG, F(no_init), BIT(CMD_START), NULL,
-	 "exec the server even as PID 1", NULL},
+	 "exec the server even as PID 1", NULL, NULL},
 	{"files-only", 0, FLAG, F(files_only), BIT(CMD_ENV), NULL,
-	 "print only what the env files define, with values", NULL},
+	 "print only what the env files define, with values", NULL, NULL},
 	{"show-secrets", 0, FLAG, F(show_secrets), BIT(CMD_ENV), NULL,
-	 "print secret values instead of ***", NULL},
-	{"format", 0, STR, F(format), BIT(CMD_ENV), "FORMAT",
-	 "output format: sh (default), json or nul", "sh json nul"},
+	 "print secret values instead of ***", NULL, NULL},
+	/* Its choices depend on the command: format_choices(). */
+	{"format", 0, STR, F(format),
+	 BIT(CMD_ENV) | BIT(CMD_DIFF) | BIT(CMD_DOCTOR), "FORMAT",
+	 "env: sh (default), json or nul; diff, doctor: text (default) or "
+	 "json",
+	 NULL, NULL},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -147,28 +169,60 @@ struct cmdinfo {
 	const char *name;
 	const char *synopsis;
 	const char *summary;
+	const char *examples; /* lines of "  cleanroom ...", each ending \n */
 };
 
 static const struct cmdinfo cmds[CMD_COUNT] = {
 	[CMD_RUN] = {"run", "[OPTIONS] [-- COMMAND [ARG...]]",
-		     "build in the sandbox, verify, write the lock"},
-	[CMD_START] = {"start", "[OPTIONS] -- SERVER [ARG...]",
-		       "build if inputs changed, verify, exec SERVER"},
+		     "build in the sandbox, verify, write the lock",
+		     "  cleanroom run\n"
+		     "  cleanroom run --output public/assets -- bundle exec "
+		     "rake assets:precompile\n"
+		     "  cleanroom run --pass VITE_API_URL --report - -- npm "
+		     "run build\n"},
+	[CMD_START] =
+		{"start", "[OPTIONS] -- SERVER [ARG...]",
+		 "build if inputs changed, verify, exec SERVER",
+		 "  cleanroom start -- gunicorn app.wsgi\n"
+		 "  cleanroom -v start --verify full -- bundle exec puma\n"
+		 "  cleanroom start --serve-stale -- npm run preview\n"},
 	[CMD_VERIFY] = {"verify", "[OPTIONS]",
-			"verify the outputs against the spec and the lock"},
+			"verify the outputs against the spec and the lock",
+			"  cleanroom verify\n"
+			"  cleanroom verify --no-lock --output dist\n"
+			"  cleanroom verify --report verify.json\n"},
 	[CMD_LOCK] = {"lock", "[OPTIONS]",
-		      "write the lock of the current outputs"},
+		      "write the lock of the current outputs",
+		      "  cleanroom lock\n"
+		      "  cleanroom lock --output public/assets --lock "
+		      "assets.lock\n"},
 	[CMD_DIFF] = {"diff", "A.lock B.lock",
-		      "what differs between two output sets"},
+		      "what differs between two output sets",
+		      "  cleanroom diff old/cleanroom.lock "
+		      "public/assets/cleanroom.lock\n"
+		      "  cleanroom diff --format json a.lock b.lock\n"},
 	[CMD_ENV] = {"env", "[OPTIONS] [--format sh|json|nul]",
-		     "print the exact child environment"},
+		     "print the exact child environment",
+		     "  cleanroom env\n"
+		     "  cleanroom env --format json --pass DATABASE_URL\n"
+		     "  cleanroom env --files-only --env .aptible.env\n"},
 	[CMD_DOCTOR] = {"doctor", "[OPTIONS]",
-			"kernel sandbox features and spec/env lint"},
+			"kernel sandbox features and spec/env lint",
+			"  cleanroom doctor\n"
+			"  cleanroom doctor --strict\n"
+			"  cleanroom doctor --format json\n"},
 	[CMD_INIT] = {"init", "[--framework NAME]",
-		      "write a starter " CONFIG_SPEC_FILE},
+		      "write a starter " CONFIG_SPEC_FILE,
+		      "  cleanroom init\n"
+		      "  cleanroom init --framework django\n"},
 	[CMD_REPRODUCE] = {"reproduce", "[OPTIONS]",
-			   "build twice under varied conditions, diff"},
-	[CMD_HELP] = {"help", "[COMMAND]", "show help for a command"},
+			   "build twice under varied conditions, diff",
+			   "  cleanroom reproduce\n"
+			   "  cleanroom reproduce --report repro.json -- npm "
+			   "run build\n"},
+	[CMD_HELP] = {"help", "[COMMAND]", "show help for a command",
+		      "  cleanroom help start\n"
+		      "  cleanroom start --help\n"},
 };
 
 const char *cli_cmd_name(enum cmd cmd)
@@ -227,6 +281,46 @@ static int usage_err(struct err *e, const struct cli *c, const char *fmt, ...)
 	return -1;
 }
 
+/* After usage_err: when near is a close name (prefix "--" for an option,
+ * "" otherwise), the hint asks about it first. */
+static int usage_near(struct err *e, const struct cli *c, const char *prefix,
+		      const char *near)
+{
+	char help[64];
+
+	if (e == NULL || near == NULL)
+		return -1;
+	(void)snprintf(help, sizeof help, "cleanroom help%s%s",
+		       c->cmd ? " " : "", c->cmd ? cli_cmd_name(c->cmd) : "");
+	err_hint(e, "did you mean '%s%s'? (see '%s')", prefix, near, help);
+	return -1;
+}
+
+/* The closest of the space-separated choices to v, copied into out. */
+static const char *near_choice(const char *choices, const char *v, char *out,
+			       size_t size)
+{
+	struct suggest s;
+	char words[256];
+	const char *best;
+
+	(void)snprintf(words, sizeof words, "%s", choices);
+	suggest_init(&s, v);
+	for (char *p = words; *p != '\0';) {
+		size_t w = strcspn(p, " ");
+		int last = p[w] == '\0';
+
+		p[w] = '\0';
+		suggest_offer(&s, p);
+		p += w + !last;
+	}
+	best = suggest_best(&s);
+	if (best == NULL)
+		return NULL;
+	(void)snprintf(out, size, "%s", best);
+	return out;
+}
+
 /* Stores one option. value is NULL for flags. */
 static int store(struct cli *c, const struct opt *o, const char *value,
 		 struct err *e)
@@ -234,9 +328,15 @@ static int store(struct cli *c, const struct opt *o, const char *value,
 	char *field = (char *)c + o->off;
 
 	if (o->choices != NULL && value != NULL &&
-	    !in_choices(o->choices, value))
-		return usage_err(e, c, "--%s: '%s' is not one of: %s", o->name,
-				 value, o->choices);
+	    !in_choices(o->choices, value)) {
+		char near[64];
+
+		usage_err(e, c, "--%s: '%s' is not one of: %s", o->name, value,
+			  o->choices);
+		return usage_near(
+			e, c, "",
+			near_choice(o->choices, value, near, sizeof near));
+	}
 	switch (o->kind) {
 	case FLAG: *(int *)(void *)field = 1; return 0;
 	case STR: *(const char **)(void *)field = value; return 0;
@@ -255,6 +355,34 @@ static const struct opt *find_long(const char *name, size_t n)
 		    strncmp(opts[i].name, name, n) == 0)
 			return &opts[i];
 	return NULL;
+}
+
+/* The long option closest to the mistyped name[0..n): those the command
+ * takes are preferred, as the command may come before or after. */
+static const char *near_long(const char *name, size_t n)
+{
+	char got[SUGGEST_MAX_LEN + 1];
+	struct suggest s;
+
+	if (n > SUGGEST_MAX_LEN)
+		return NULL;
+	memcpy(got, name, n);
+	got[n] = '\0';
+	suggest_init(&s, got);
+	for (size_t i = 0; i < NOPTS; i++)
+		suggest_offer(&s, opts[i].name);
+	return suggest_best(&s);
+}
+
+/* The command closest to a mistyped one. */
+static const char *near_cmd(const char *got)
+{
+	struct suggest s;
+
+	suggest_init(&s, got);
+	for (int i = CMD_NONE + 1; i < CMD_COUNT; i++)
+		suggest_offer(&s, cmds[i].name);
+	return suggest_best(&s);
 }
 
 static const struct opt *find_short(char ch)
@@ -284,8 +412,10 @@ static int parse_option(int argc, char **argv, int *i, struct cli *c,
 		size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
 
 		o = find_long(a + 2, n);
-		if (o == NULL)
-			return usage_err(e, c, "unknown option '%s'", a);
+		if (o == NULL) {
+			usage_err(e, c, "unknown option '%s'", a);
+			return usage_near(e, c, "--", near_long(a + 2, n));
+		}
 		if (eq != NULL) {
 			if (o->kind == FLAG)
 				return usage_err(e, c,
@@ -327,6 +457,59 @@ static int parse_option(int argc, char **argv, int *i, struct cli *c,
 	return store(c, o, value, e);
 }
 
+/* The values --format takes for cmd. */
+static const char *format_choices(enum cmd cmd)
+{
+	return cmd == CMD_ENV ? "sh json nul" : "text json";
+}
+
+const char *cli_flag_for_key(const char *path)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		const char *k = opts[i].key;
+		size_t n;
+
+		if (k == NULL)
+			continue;
+		n = strlen(k);
+		if (strcmp(k, path) == 0 ||
+		    (n > 1 && strcmp(k + n - 2, ".*") == 0 &&
+		     strncmp(k, path, n - 1) == 0))
+			return opts[i].name;
+	}
+	return NULL;
+}
+
+const char *cli_examples(enum cmd cmd)
+{
+	if (cmd <= CMD_NONE || cmd >= CMD_COUNT)
+		return "";
+	return cmds[cmd].examples;
+}
+
+/* The hint for an option given to a command that does not take it: the
+ * commands that do. */
+static void takers_hint(struct err *e, const struct opt *o)
+{
+	char list[256];
+	size_t len = 0;
+
+	list[0] = '\0';
+	for (int i = CMD_NONE + 1; i < CMD_COUNT; i++) {
+		int n;
+
+		if (!(o->cmds & BIT(i)))
+			continue;
+		n = snprintf(list + len, sizeof list - len, "%s'%s'",
+			     len ? ", " : "", cmds[i].name);
+		if (n < 0 || (size_t)n >= sizeof list - len)
+			break;
+		len += (size_t)n;
+	}
+	if (len > 0)
+		err_hint(e, "--%s is taken by %s", o->name, list);
+}
+
 int cli_parse(int argc, char **argv, struct cli *c, struct err *e)
 {
 	struct seen *seen;
@@ -356,6 +539,7 @@ int cli_parse(int argc, char **argv, struct cli *c, struct err *e)
 			c->cmd = find_cmd(a);
 			if (c->cmd == CMD_NONE) {
 				usage_err(e, c, "unknown command '%s'", a);
+				usage_near(e, c, "", near_cmd(a));
 				goto out;
 			}
 			continue;
@@ -367,6 +551,7 @@ int cli_parse(int argc, char **argv, struct cli *c, struct err *e)
 					  "no help for '%s': not a "
 					  "command",
 					  a);
+				usage_near(e, c, "", near_cmd(a));
 				goto out;
 			}
 			continue;
@@ -404,6 +589,7 @@ int cli_parse(int argc, char **argv, struct cli *c, struct err *e)
 		if (!(seen[i].o->cmds & BIT(c->cmd))) {
 			usage_err(e, c, "option '%s' does not apply to '%s'",
 				  seen[i].spelled, cli_cmd_name(c->cmd));
+			takers_hint(e, seen[i].o);
 			goto out;
 		}
 	}
@@ -424,6 +610,19 @@ int cli_parse(int argc, char **argv, struct cli *c, struct err *e)
 	if (c->init && c->no_init) {
 		usage_err(e, c, "--init and --no-init contradict each other");
 		goto out;
+	}
+	if (c->format != NULL) {
+		const char *ch = format_choices(c->cmd);
+		char near[64];
+
+		if (!in_choices(ch, c->format)) {
+			usage_err(e, c, "--format: '%s' is not one of: %s",
+				  c->format, ch);
+			usage_near(
+				e, c, "",
+				near_choice(ch, c->format, near, sizeof near));
+			goto out;
+		}
 	}
 	if (c->cmd == CMD_DIFF && c->positional.n != 2) {
 		usage_err(e, c, "'diff' takes two lock files");
@@ -532,7 +731,9 @@ int cli_usage(struct buf *out, enum cmd cmd)
 			       cmds[cmd].name, cmds[cmd].synopsis,
 			       cmds[cmd].summary) < 0)
 			return -1;
-		return usage_opts(out, BIT(cmd));
+		if (usage_opts(out, BIT(cmd)) < 0)
+			return -1;
+		return buf_printf(out, "\nexamples:\n%s", cmds[cmd].examples);
 	}
 	if (buf_adds(out, "usage: cleanroom [-q|-v] [-C DIR] [-f SPEC] "
 			  "COMMAND [OPTIONS] [-- COMMAND...]\n\n"

@@ -46,19 +46,19 @@ struct cli {
 	/* spec keys (DESIGN.md's flag table); NULL or empty when not given */
 	const char *framework, *network, *timeout, *user, *manifest, *lock,
 		*min_files, *max_bytes, *max_files, *verify_timeout,
-		*provenance;
+		*provenance, *sourcemaps;
 	int strict, allow_unix_sockets, no_provenance;
 	struct strlist env_files, inherit, pass, set, require, secret,
 		allow_write, limits, outputs, require_files, forbid, inputs;
 
 	/* command-specific */
-	const char *report;	/* run, verify, reproduce: --report FILE */
-	const char *format;	/* env: --format */
-	const char *verify;	/* start: --verify sizes|full */
-	int files_only;		/* env */
-	int show_secrets;	/* env */
-	int expect_lock;	/* run */
-	int no_lock;		/* verify: pass without a lock */
+	const char *report; /* run, verify, reproduce: --report FILE */
+	const char *format; /* env (sh json nul), diff, doctor (text json) */
+	const char *verify; /* start: --verify sizes|full */
+	int files_only;	    /* env */
+	int show_secrets;   /* env */
+	int expect_lock;    /* run */
+	int no_lock;	    /* verify: pass without a lock */
 	int require_provenance; /* verify: a missing provenance fails */
 	int serve_stale;	/* start */
 	int init, no_init; /* start: --init, --no-init (neither: when PID 1) */
@@ -76,6 +76,15 @@ void cli_free(struct cli *c);
 
 /* The command's name, a static string ("cleanroom" for none). */
 const char *cli_cmd_name(enum cmd cmd);
+
+/* The long flag (without "--") that overrides the spec key at the dotted
+ * path ("outputs.sourcemaps"), or NULL when none does; the README's flag
+ * table and a unit test keep every key covered. */
+const char *cli_flag_for_key(const char *path);
+
+/* The command's examples: lines "  cleanroom ...\n" (empty for none), a
+ * static string; cli_usage prints them after the options. */
+const char *cli_examples(enum cmd cmd);
 
 /* Appends the usage text to the caller's out: the overview when cmd is
  * CMD_NONE, else that command's synopsis and every option it accepts.

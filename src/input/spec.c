@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "io.h"
+#include "suggest.h"
 #include "units.h"
 #include "vec.h"
 
@@ -31,8 +32,6 @@
 #define SPEC_MAX (1u << 20)
 /* The most keys one mapping of the schema has (outputs: 8). */
 #define MAX_KEYS 16
-/* Keys longer than this are never close to a known key. */
-#define NAME_MAX_SUGGEST 32
 /* How much of a user's value a message quotes. */
 #define SHOW_MAX 40
 
@@ -736,61 +735,41 @@ static int wrong_type(struct parser *p, const char *path, const char *what)
 
 /* ---- Keys ---- */
 
-/* Optimal string alignment distance (edits and adjacent swaps), for
- * suggestions only. */
-static size_t distance(const char *a, const char *b)
-{
-	unsigned char d[NAME_MAX_SUGGEST + 1][NAME_MAX_SUGGEST + 1];
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la > NAME_MAX_SUGGEST || lb > NAME_MAX_SUGGEST)
-		return (size_t)-1;
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = (unsigned char)i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = (unsigned char)j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			unsigned cost = a[i - 1] != b[j - 1];
-			unsigned v = d[i - 1][j - 1] + cost;
-
-			if (d[i - 1][j] + 1u < v)
-				v = d[i - 1][j] + 1u;
-			if (d[i][j - 1] + 1u < v)
-				v = d[i][j - 1] + 1u;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1u < v)
-				v = d[i - 2][j - 2] + 1u;
-			d[i][j] = (unsigned char)v;
-		}
-	}
-	return d[la][lb];
-}
-
-/* The closest name to `got` within 2 edits, or NULL. */
+/* The closest name to `got` within 2 edits (suggest.h), or NULL. */
 static const char *closest(const struct choice *c, const struct key *k,
 			   const char *got)
 {
-	const char *best = NULL;
-	size_t bestd = 3;
+	struct suggest s;
 
-	for (; c != NULL && c->name != NULL; c++) {
-		size_t dist = distance(got, c->name);
+	suggest_init(&s, got);
+	for (; c != NULL && c->name != NULL; c++)
+		suggest_offer(&s, c->name);
+	for (; k != NULL && k->name != NULL; k++)
+		suggest_offer(&s, k->name);
+	return suggest_best(&s);
+}
 
-		if (dist < bestd) {
-			best = c->name;
-			bestd = dist;
-		}
+static int each_key(const struct key *keys, const char *prefix,
+		    int (*fn)(const char *path, void *arg), void *arg)
+{
+	for (; keys->name != NULL; keys++) {
+		char path[128];
+		int rc;
+
+		(void)snprintf(path, sizeof path, "%s%s%s", prefix,
+			       prefix[0] ? "." : "", keys->name);
+		rc = keys->kind == K_SECTION
+			     ? each_key(keys->sub, path, fn, arg)
+			     : fn(path, arg);
+		if (rc != 0)
+			return rc;
 	}
-	for (; k != NULL && k->name != NULL; k++) {
-		size_t dist = distance(got, k->name);
+	return 0;
+}
 
-		if (dist < bestd) {
-			best = k->name;
-			bestd = dist;
-		}
-	}
-	return best;
+int spec_key_each(int (*fn)(const char *path, void *arg), void *arg)
+{
+	return each_key(top_keys, "", fn, arg);
 }
 
 static const struct key *lookup(const struct key *keys, const char *name)

@@ -142,6 +142,11 @@ int spec_load_text(const char *path, struct spec *s, struct buf *text,
 		   struct err *e);
 
 /* Names for messages and for `init`, static strings; NULL for UNSET. */
+/* Calls fn with the dotted path of every leaf key of the schema
+ * ("framework", "env.pass", "sandbox.limits.cpu"), in schema order, until
+ * fn returns non-zero; returns that value or 0. */
+int spec_key_each(int (*fn)(const char *path, void *arg), void *arg);
+
 const char *spec_framework_name(enum framework f);
 const char *spec_manifest_name(enum manifest_kind m);
 /* Parses a name; returns 0, or -1 when unknown. */

@@ -221,7 +221,9 @@ static int merge_outputs(const struct spec *ov, const struct spec *file,
 		else
 			s->outputs.manifest = p->manifest;
 	}
-	s->outputs.sourcemaps = file->outputs.sourcemaps;
+	s->outputs.sourcemaps = ov->outputs.sourcemaps != SM_UNSET
+					? ov->outputs.sourcemaps
+					: file->outputs.sourcemaps;
 	if (merge_list(&s->outputs.require, &file->outputs.require, NULL,
 		       &ov->outputs.require) < 0 ||
 	    merge_list(&s->outputs.forbid, &file->outputs.forbid, NULL,

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "msg.h"
 
 static int nomem(struct err *e)
 {
@@ -81,6 +82,23 @@ static void locate_from_start(const struct job *j, struct err *e)
 	if (snprintf(tmp, sizeof tmp, "%s%s", j->wd_shown, e->file) <
 	    (int)sizeof tmp)
 		memcpy(e->file, tmp, sizeof tmp);
+}
+
+/* A warning for each pass name that matches no variable (policy.h). */
+static void warn_unmatched_pass(const struct job *j)
+{
+	struct buf lines = {0};
+
+	if (policy_unmatched_pass(&j->pol, &j->cfg, &lines) > 0)
+		for (char *l = lines.p, *nl; (nl = strchr(l, '\n')) != NULL;
+		     l = nl + 1) {
+			*nl = '\0';
+			if (strncmp(l, "hint: ", 6) == 0)
+				msg_hint("%s", l + 6);
+			else
+				msg_warn("%s", l);
+		}
+	buf_free(&lines);
 }
 
 int job_load(const struct job_request *rq, struct job *j, struct err *e)
@@ -151,6 +169,7 @@ int job_load(const struct job_request *rq, struct job *j, struct err *e)
 			locate_from_start(j, e);
 			goto out;
 		}
+		warn_unmatched_pass(j);
 	}
 	rc = 0;
 out:

@@ -173,6 +173,10 @@ static int output_flags(const struct cli *c, struct spec *ov, struct err *e)
 	    spec_manifest_parse(c->manifest, &ov->outputs.manifest) < 0)
 		return flag_err(e, "--manifest", c->manifest, "unknown kind",
 				NULL);
+	if (c->sourcemaps != NULL)
+		ov->outputs.sourcemaps = strcmp(c->sourcemaps, "forbid") == 0
+						 ? SM_FORBID
+						 : SM_ALLOW;
 	if (c->min_files != NULL &&
 	    parse_count(c->min_files, &ov->outputs.min_files) < 0)
 		return flag_err(e, "--min-files", c->min_files,

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "envfile.h"
+#include "suggest.h"
 #include "url.h"
 
 const char *const policy_default_secret[] = {
@@ -290,6 +291,38 @@ int policy_build(const struct config *cfg, char *const *caller_env,
 out:
 	vars_free(&base);
 	return rc;
+}
+
+int policy_unmatched_pass(const struct policy *p, const struct config *cfg,
+			  struct buf *out)
+{
+	const struct spec_list *pass = &cfg->spec.env.pass;
+	int lines = 0;
+
+	for (size_t i = 0; i < pass->n; i++) {
+		const char *pat = pass->v[i].s;
+		struct suggest s;
+		int found = 0;
+
+		suggest_init(&s, pat);
+		for (size_t j = 0; j < p->n && !found; j++) {
+			found = fnmatch(pat, p->v[j].name, 0) == 0;
+			suggest_offer(&s, p->v[j].name);
+		}
+		if (found)
+			continue;
+		if (buf_printf(out,
+			       "pass: '%s' names no variable of any source "
+			       "(env files, inherit, set, --set)",
+			       pat) < 0 ||
+		    (suggest_best(&s) != NULL &&
+		     buf_printf(out, "\nhint: did you mean '%s'?",
+				suggest_best(&s)) < 0) ||
+		    buf_addc(out, '\n') < 0)
+			return -1;
+		lines++;
+	}
+	return lines;
 }
 
 void policy_free(struct policy *p)

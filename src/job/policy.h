@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "config.h"
 #include "err.h"
 #include "vars.h"
@@ -79,6 +80,17 @@ struct policy {
 
 /* The default secret name patterns (fnmatch), NULL-terminated. */
 extern const char *const policy_default_secret[];
+
+/*
+ * The `pass:` / --pass names that match no variable of any source (preset,
+ * inherited, env files, the spec's set, --set): a misspelt name passes
+ * nothing and fails the build later with a vaguer message. Appends one
+ * line per such name to the caller's out, each ending with '\n', followed
+ * by a line "hint: did you mean 'X'?\n" when a variable's name is close.
+ * Returns the number of names, or -1 (ENOMEM).
+ */
+int policy_unmatched_pass(const struct policy *p, const struct config *cfg,
+			  struct buf *out);
 
 /*
  * Builds the policy from the effective configuration and the caller's

@@ -79,9 +79,10 @@ TAP_SUITE(complete_scripts)
 				 "<(compgen -W 'deny allow'") != NULL,
 		     "bash offers --network's choices after it");
 		T_OK(strstr(b.p, "\t\tdiff) w='-q --quiet -v --verbose -C "
-				 "--directory -h --help --version' ;;") != NULL,
-		     "diff's list has the global options but -f and no spec "
-		     "flag");
+				 "--directory -h --help --version --format' "
+				 ";;") != NULL,
+		     "diff's list has the global options and --format, but -f "
+		     "and no spec flag");
 		buf_free(&b);
 	}
 	{
