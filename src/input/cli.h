@@ -47,7 +47,7 @@ struct cli {
 	const char *framework, *network, *timeout, *user, *manifest, *lock,
 		*min_files, *max_bytes, *max_files, *verify_timeout;
 	int strict, allow_unix_sockets;
-	struct strlist env_files, inherit, pass, set, require, secret,
+	struct strlist env_files, inherit, pass, set, require, secret, public,
 		allow_write, limits, outputs, require_files, forbid, inputs;
 
 	/* command-specific */
