@@ -92,6 +92,12 @@ static int view_sh(struct buf *out, const struct policy *p,
 		    describe_source(out, v, cfg) < 0 ||
 		    (v->secret &&
 		     buf_printf(out, "; secret (%s)", v->why) < 0) ||
+		    (v->public &&
+		     buf_printf(out, "; public (env.public), not secret") <
+			     0) ||
+		    (v->placeholder &&
+		     buf_printf(out, "; a placeholder set in the open, not "
+				     "secret") < 0) ||
 		    buf_addc(out, '\n') < 0)
 			return -1;
 	}
@@ -107,8 +113,11 @@ static int view_sh(struct buf *out, const struct policy *p,
 			continue;
 		if (buf_printf(out, "#   %s  ", v->name) < 0 ||
 		    describe_source(out, v, cfg) < 0 ||
-		    buf_printf(out, "  (%s)  --pass %s gives it to the build\n",
-			       v->why, v->name) < 0)
+		    buf_printf(out, "  (%s)  --%s %s gives it to the build\n",
+			       v->why,
+			       policy_browser_prefix(v->name) ? "public"
+							      : "pass",
+			       v->name) < 0)
 			return -1;
 	}
 	return 0;

@@ -385,7 +385,8 @@ static void put_env(struct out *o, const struct preset *p)
 	flow(o, &a, 0, "pass", ex, 0, "[", "]");
 	note(o, &a,
 	     "Fixed values; they win over inherited variables and env "
-	     "files.");
+	     "files. Written in the open, they are no secrets (neither "
+	     "masked nor searched for) unless also named under secret.");
 	if (p != NULL && p->set[0].name != NULL) {
 		const struct at in = {"    ", 1};
 
@@ -410,6 +411,13 @@ static void put_env(struct out *o, const struct preset *p)
 	     "*KEY_BASE, *CREDENTIALS*, *PRIVATE* and DATABASE_URL.");
 	ex[0] = "MY_*_THING";
 	flow(o, &a, 0, "secret", ex, 0, "[", "]");
+	note(o, &a,
+	     "Names (globs allowed) whose values are public although they "
+	     "look secret, such as a key the browser bundle is meant to "
+	     "hold: passed to the build, never masked or searched for in "
+	     "the outputs.");
+	ex[0] = "VITE_*_PUBLISHABLE_KEY";
+	flow(o, &a, 0, "public", ex, 0, "[", "]");
 	put(o, "\n");
 }
 

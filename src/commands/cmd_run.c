@@ -251,6 +251,34 @@ static void sweep_lock_temps(struct run *r)
 	note_swept(swept, swept == 1 ? "temporary lock" : "temporary locks");
 }
 
+/* One note per variable whose name looks secret but whose value was set
+ * in the open (policy.h): it is treated as a placeholder, and a user who
+ * put a real secret there learns that it is neither masked nor searched
+ * for. */
+static void note_placeholders(const struct job *j)
+{
+	for (size_t i = 0; i < j->pol.n; i++) {
+		const struct policy_var *v = &j->pol.v[i];
+
+		if (!v->placeholder)
+			continue;
+		if (v->source == SRC_FLAG)
+			msg_info("note: %s looks secret (%s) but is given with "
+				 "--set, in the open: its value is taken as a "
+				 "placeholder, neither masked nor searched for "
+				 "in the outputs (--secret %s if it is real)",
+				 v->name, v->lookalike, v->name);
+		else
+			msg_info("note: %s looks secret (%s) but is set in "
+				 "%s:%u, in the open: its value is taken as a "
+				 "placeholder, neither masked nor searched for "
+				 "in the outputs (list it under env.secret if "
+				 "it is real)",
+				 v->name, v->lookalike,
+				 v->file ? v->file : "the spec", v->line);
+	}
+}
+
 /* After a failed build: which withheld names its output mentioned. */
 static void withheld_hint(const struct run *r)
 {
@@ -267,10 +295,24 @@ static void withheld_hint(const struct run *r)
 			"the build's output names %s, which is withheld "
 			"(secret from %s:%u)",
 			name, v && v->file ? v->file : "?", v ? v->line : 0);
-		err_hint(&why,
-			 "--pass %s gives it to the build, or --set "
-			 "%s=placeholder gives it a stand-in value",
-			 name, name);
+		if (policy_browser_prefix(name) != NULL)
+			/* The bundler puts it into the browser bundle: with
+			 * --pass the scan would find it there and fail the
+			 * build's verification. */
+			err_hint(&why,
+				 "a %s variable goes into the browser bundle, "
+				 "so its value is public by design: --public "
+				 "%s (env.public in the spec) gives it to the "
+				 "build and keeps it out of the secret scan; "
+				 "if it is a real secret, it must not be a %s "
+				 "variable",
+				 policy_browser_prefix(name), name,
+				 policy_browser_prefix(name));
+		else
+			err_hint(&why,
+				 "--pass %s gives it to the build, or --set "
+				 "%s=placeholder gives it a stand-in value",
+				 name, name);
 		msg_error(&why);
 	}
 }
@@ -915,6 +957,7 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 		msg_info("env: %zu variables for the build, %zu withheld",
 			 given, j->pol.n - given);
 	}
+	note_placeholders(j);
 	t = io_now_ms();
 	if (make_dirs(r, e) < 0 || make_env(r, e) < 0 ||
 	    sandbox_probe(&j->plan.sb, &r->st, e) < 0)

@@ -70,6 +70,9 @@ static const struct opt opts[] = {
 	 "fail (" EXIT_CONFIG_S ") when NAME is missing", NULL, "env.require"},
 	{"secret", 0, LIST, F(secret), SPEC, "NAME",
 	 "treat NAME (or a glob) as secret", NULL, "env.secret"},
+	{"public", 0, LIST, F(public), SPEC, "NAME",
+	 "NAME (or a glob) is public: passed, not masked or scanned", NULL,
+	 "env.public"},
 	{"network", 0, STR, F(network), SPEC, "MODE",
 	 "deny (default) or allow network access", "deny allow",
 	 "sandbox.network"},
@@ -643,10 +646,11 @@ out:
 void cli_free(struct cli *c)
 {
 	struct strlist *lists[] = {
-		&c->env_files,	&c->inherit,	   &c->pass,	    &c->set,
-		&c->require,	&c->secret,	   &c->allow_write, &c->limits,
-		&c->outputs,	&c->require_files, &c->forbid,	    &c->inputs,
-		&c->positional,
+		&c->env_files, &c->inherit,	  &c->pass,
+		&c->set,       &c->require,	  &c->secret,
+		&c->public,    &c->allow_write,	  &c->limits,
+		&c->outputs,   &c->require_files, &c->forbid,
+		&c->inputs,    &c->positional,
 	};
 
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)

@@ -48,7 +48,7 @@ struct cli {
 		*min_files, *max_bytes, *max_files, *verify_timeout,
 		*provenance, *sourcemaps;
 	int strict, allow_unix_sockets, no_provenance;
-	struct strlist env_files, inherit, pass, set, require, secret,
+	struct strlist env_files, inherit, pass, set, require, secret, public,
 		allow_write, limits, outputs, require_files, forbid, inputs;
 
 	/* command-specific */

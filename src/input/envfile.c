@@ -785,6 +785,16 @@ static int command(struct parser *p)
 	return 0;
 }
 
+/* Whether the byte at off follows an odd run of backslashes. */
+static int escaped(const unsigned char *s, size_t off)
+{
+	size_t n = 0;
+
+	while (n < off && s[off - n - 1] == '\\')
+		n++;
+	return n % 2 == 1;
+}
+
 /* Bytes that no accepted file contains, found before parsing so that the
  * message names them rather than a confusing consequence. */
 static int check_bytes(struct parser *p)
@@ -792,9 +802,18 @@ static int check_bytes(struct parser *p)
 	const unsigned char *nul = memchr(p->s, '\0', p->len);
 	const unsigned char *cr = p->s;
 
-	/* The first CR that ends a line, if any: a CRLF file. */
+	/* The first CR that ends a line, if any: a CRLF file. A CR after an
+	 * odd run of backslashes is escaped, not a line ending: Aptible
+	 * writes values with Ruby's Shellwords.escape, which writes a CR as
+	 * backslash-CR, so a value that ends with a CR (a token pasted with a
+	 * Windows line ending) ends its line with \<CR><LF>, and dash reads
+	 * the CR as the value's last byte. Such a CR is left to the parser,
+	 * which takes it where dash does (unquoted, or inside single quotes)
+	 * and rejects it anywhere else (inside double quotes a backslash does
+	 * not escape a CR). */
 	while ((cr = memchr(cr, '\r', p->len - (size_t)(cr - p->s))) != NULL &&
-	       ((size_t)(cr - p->s) + 1 >= p->len || cr[1] != '\n'))
+	       ((size_t)(cr - p->s) + 1 >= p->len || cr[1] != '\n' ||
+		escaped(p->s, (size_t)(cr - p->s))))
 		cr++;
 
 	if (p->len >= 3 && memcmp(p->s, "\xef\xbb\xbf", 3) == 0)

@@ -112,6 +112,7 @@ static const struct key env_keys[] = {
 	{"set", K_VARS, OFF(env.set), NULL, NULL},
 	{"require", K_LIST, OFF(env.require), NULL, NULL},
 	{"secret", K_LIST, OFF(env.secret), NULL, NULL},
+	{"public", K_LIST, OFF(env.public), NULL, NULL},
 	{NULL, 0, 0, NULL, NULL},
 };
 
@@ -350,6 +351,7 @@ void spec_free(struct spec *s)
 	list_clear(&s->env.pass);
 	list_clear(&s->env.require);
 	list_clear(&s->env.secret);
+	list_clear(&s->env.public);
 	spec_map_free(&s->env.set);
 	list_clear(&s->sandbox.writable);
 	str_free(&s->sandbox.user);

@@ -88,7 +88,7 @@ struct spec {
 	struct spec_str workdir;
 
 	struct {
-		struct spec_list files, inherit, pass, require, secret;
+		struct spec_list files, inherit, pass, require, secret, public;
 		struct spec_map set;
 	} env;
 

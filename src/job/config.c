@@ -137,7 +137,9 @@ static int merge_env(const struct spec *ov, const struct spec *file,
 	    merge_list(&s->env.require, &file->env.require, NULL,
 		       &ov->env.require) < 0 ||
 	    merge_list(&s->env.secret, &file->env.secret, NULL,
-		       &ov->env.secret) < 0)
+		       &ov->env.secret) < 0 ||
+	    merge_list(&s->env.public, &file->env.public, NULL,
+		       &ov->env.public) < 0)
 		return nomem(e);
 	for (const struct preset_var *v = p ? p->set : NULL; v && v->name; v++)
 		if (spec_map_put(&cfg->preset_set, v->name, v->value, 0, 0) < 0)

@@ -100,7 +100,8 @@ static int env_flags(const struct cli *c, struct spec *ov, struct err *e)
 	    add_all(&ov->env.inherit, &c->inherit) < 0 ||
 	    add_all(&ov->env.pass, &c->pass) < 0 ||
 	    add_all(&ov->env.require, &c->require) < 0 ||
-	    add_all(&ov->env.secret, &c->secret) < 0)
+	    add_all(&ov->env.secret, &c->secret) < 0 ||
+	    add_all(&ov->env.public, &c->public) < 0)
 		return nomem(e);
 	for (size_t i = 0; i < c->set.n; i++) {
 		const char *arg = c->set.v[i];

@@ -33,6 +33,21 @@ const char *policy_source_name(enum var_source s)
 	return "?";
 }
 
+const char *policy_browser_prefix(const char *name)
+{
+	static const char *const prefixes[] = {
+		"VITE_",
+		"NEXT_PUBLIC_",
+		"REACT_APP_",
+		NULL,
+	};
+
+	for (size_t i = 0; prefixes[i] != NULL; i++)
+		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			return prefixes[i];
+	return NULL;
+}
+
 int policy_url_has_password(const char *v)
 {
 	size_t off, len;
@@ -120,7 +135,9 @@ static int keep_caller_secrets(struct policy *p, const struct vars *base,
 		const struct var *v = &base->v[i];
 
 		if (policy_secret_reason(v->name, v->value,
-					 &cfg->spec.env.secret) == NULL)
+					 &cfg->spec.env.secret) == NULL ||
+		    (list_match(&cfg->spec.env.public, v->name) != NULL &&
+		     list_match(&cfg->spec.env.secret, v->name) == NULL))
 			continue;
 		if (vars_set(&p->caller_secrets, v->name, strlen(v->name),
 			     v->value, v->len, NULL, 0) < 0)
@@ -185,6 +202,19 @@ static int classify(struct policy *p, const struct config *cfg, struct err *e)
 		pv->line = v->line;
 		pv->why = policy_secret_reason(v->name, v->value,
 					       &cfg->spec.env.secret);
+		if (pv->why != NULL &&
+		    list_match(&cfg->spec.env.secret, v->name) == NULL) {
+			/* Looks secret, and secret: does not say it is. */
+			if (list_match(&cfg->spec.env.public, v->name) != NULL)
+				pv->public = 1;
+			else if (pv->source == SRC_SPEC ||
+				 pv->source == SRC_FLAG)
+				pv->placeholder = 1;
+			if (pv->public || pv->placeholder) {
+				pv->lookalike = pv->why;
+				pv->why = NULL;
+			}
+		}
 		pv->secret = pv->why != NULL;
 		pv->withheld = pv->secret && pv->source == SRC_FILE &&
 			       list_match(&cfg->spec.env.pass, v->name) == NULL;
@@ -214,7 +244,15 @@ static void missing_hint(const struct policy *p, const char *name,
 
 	if (hint->len > 0)
 		buf_adds(hint, "; ");
-	if (v != NULL && v->tag == SRC_FILE) {
+	if (v != NULL && v->tag == SRC_FILE &&
+	    policy_browser_prefix(name) != NULL) {
+		buf_printf(hint,
+			   "%s from %s:%u looks secret and is withheld, but a "
+			   "%s variable goes into the browser bundle: if its "
+			   "value is public, --public %s (env.public)",
+			   name, v->file, v->line, policy_browser_prefix(name),
+			   name);
+	} else if (v != NULL && v->tag == SRC_FILE) {
 		buf_printf(hint,
 			   "%s is a secret from %s:%u and is withheld: "
 			   "--pass %s",

@@ -10,6 +10,18 @@
  * environment altogether (an inherited value of the same name does not
  * show through: the file said what the value is, and it is withheld).
  *
+ * Two kinds of value are not secret although their name looks so, unless
+ * the name is also listed under `secret:` (which always wins):
+ *   - a name listed under `public:` (names or globs): a key the browser
+ *     bundle is meant to hold (VITE_STRIPE_PUBLISHABLE_KEY). It is
+ *     passed to the build and neither masked nor searched for, wherever
+ *     its value comes from; the caller's value is not masked either.
+ *   - a value set with `set:` or --set: a placeholder written in the open
+ *     (in the spec or the Dockerfile), so neither masked nor searched for
+ *     (`--set SECRET_KEY=placeholder` must not fail a build whose CSS
+ *     says "placeholder"). Such a variable is marked `placeholder`, for
+ *     the one note the commands print.
+ *
  * The result is one struct: every name considered, with its source and
  * classification, and the child's environment built from scratch.
  * Secret values of the caller's environment are kept apart as well
@@ -46,12 +58,18 @@ struct policy_var {
 			      views; the real value stays in `all` */
 	size_t len;
 	enum var_source source;
-	const char *file; /* env file or spec file, NULL otherwise */
-	unsigned line;	  /* 0 when unknown */
-	int secret;	  /* masked in every output */
-	int withheld;	  /* not given to the build */
-	const char *why;  /* why it is secret: the pattern, "URL with a
-			     password" or "secret:"; NULL when not */
+	const char *file;      /* env file or spec file, NULL otherwise */
+	unsigned line;	       /* 0 when unknown */
+	int secret;	       /* masked in every output */
+	int withheld;	       /* not given to the build */
+	const char *why;       /* why it is secret: the pattern, "URL with a
+				  password" or "secret:"; NULL when not */
+	int public;	       /* its name looks secret (lookalike below) but is
+				  listed under public: */
+	int placeholder;       /* its name looks secret but its value is set
+				  with set:/--set and it is not under secret: */
+	const char *lookalike; /* for public and placeholder: the reason it
+				  would have been secret, else NULL */
 };
 
 struct policy {
@@ -110,6 +128,13 @@ void policy_free(struct policy *p);
  * of extra's strings, valid as long as extra. */
 const char *policy_secret_reason(const char *name, const char *value,
 				 const struct spec_list *extra);
+
+/* The prefix that makes a bundler put a variable into the browser bundle
+ * ("VITE_", "NEXT_PUBLIC_", "REACT_APP_"), a static string, or NULL when
+ * name has none. Such a value is public by design: the hints for it name
+ * `public:` rather than `pass:` (a passed secret would be found in the
+ * bundle and fail verification). */
+const char *policy_browser_prefix(const char *name);
 
 /* 1 when value looks like scheme://user:password@host... with a non-empty
  * password. */

@@ -463,8 +463,10 @@ static void piece_escape(struct gen *g, struct sbuf *val, struct wctx *w)
 		s[0] = (char)(' ' + rng_below(&g->r, 95)); /* printable */
 	else if (r < 88)
 		s[0] = '\t';
-	else if (r < 97)
+	else if (r < 96)
 		n = high_char(g, s);
+	else if (r < 97)
+		s[0] = '\r'; /* escaped: kept, even before a newline */
 	else
 		s[0] = controls[rng_below(&g->r, sizeof(controls) - 1)];
 	sb_putc(&g->out, '\\');
@@ -768,6 +770,10 @@ static void aptible_value(struct gen *g, struct sbuf *val)
 		"tab\there",
 		"*.map ?x [ab]",
 		"",
+		/* pasted with a Windows line ending: written as \<CR>,
+		 * which ends the line as \<CR><LF> */
+		"tok3n-from-windows\r",
+		"two\r\nlines\r",
 		NULL,
 	};
 	static const char printable[] =
@@ -785,6 +791,8 @@ static void aptible_value(struct gen *g, struct sbuf *val)
 					&g->r, sizeof(printable) - 1)];
 			else if (r < 94)
 				s[0] = '\n';
+			else if (r < 96)
+				s[0] = '\r';
 			else
 				k = high_char(g, s);
 			sb_putn(val, s, k);
@@ -1223,8 +1231,12 @@ static void put_bad_byte_line(struct gen *g, struct gen_file *f, char c)
 	static const char *const nul_forms[] = {
 		"%N=a@b", "# x@y", "%N='a@b'", "%N=\"a@\"", "%N=ab@", "@", NULL,
 	};
+	/* The last three put an unescaped CR before the line feed after a
+	 * backslash: an escaped backslash, a backslash in double quotes
+	 * (where it escapes no CR) and one in single quotes. */
 	static const char *const cr_forms[] = {
-		"%N=a@b", "%N=\"a@\"", "%N=ab@", "@", "%N='a@\nb'", NULL,
+		"%N=a@b",    "%N=\"a@\"",      "%N=ab@",    "@",  "%N='a@\nb'",
+		"%N=a\\\\@", "%N=\"a\\@\nb\"", "%N='a\\'@", NULL,
 	};
 	const char *form = rng_pick(&g->r, c ? cr_forms : nul_forms);
 	size_t at = g->out.len;
@@ -1246,17 +1258,25 @@ static void put_bad_byte_line(struct gen *g, struct gen_file *f, char c)
 	note_snippet(f, &g->out, at);
 }
 
-/* Turns every newline into CR LF, as a file saved on Windows has. */
-static void to_crlf(struct sbuf *b)
+/* Turns every newline into CR LF, as a file saved on Windows has. Returns
+ * 1 when a backslash came before a newline: its CR is then escaped where
+ * the backslash escapes (unquoted, as Aptible writes a value ending in a
+ * CR) and kept, or rejected in double quotes, so the first rejected line
+ * is not known here. */
+static int to_crlf(struct sbuf *b)
 {
 	struct sbuf n = {0};
+	int after_backslash = 0;
 	for (size_t i = 0; i < b->len; i++) {
+		if (b->p[i] == '\n' && i > 0 && b->p[i - 1] == '\\')
+			after_backslash = 1;
 		if (b->p[i] == '\n')
 			sb_putc(&n, '\r');
 		sb_putc(&n, b->p[i]);
 	}
 	free(b->p);
 	*b = n;
+	return after_backslash;
 }
 
 /* ---- files ---- */
@@ -1411,7 +1431,8 @@ static unsigned line_of_byte(const struct sbuf *b, char c)
 	return p ? line_at(b, (size_t)(p - b->p)) : 0;
 }
 
-static void finish_special(struct gen *g, struct gen_file *f, enum special sp)
+/* Returns 1 when the file became one the design leaves open. */
+static int finish_special(struct gen *g, struct gen_file *f, enum special sp)
 {
 	if (sp == SP_BOM) {
 		struct sbuf n = {0};
@@ -1425,11 +1446,21 @@ static void finish_special(struct gen *g, struct gen_file *f, enum special sp)
 	} else if (sp == SP_CRLF) {
 		if (!g->out.len || !memchr(g->out.p, '\n', g->out.len))
 			sb_puts(&g->out, "\nX=1\n");
-		to_crlf(&g->out);
+		if (to_crlf(&g->out)) {
+			/* left open: the escaped CRs are taken as dash
+			 * takes them, and the first unescaped one (or one in
+			 * double quotes) rejected */
+			snprintf(f->reason, sizeof(f->reason),
+				 "CRLF after a backslash");
+			snprintf(f->snippet, sizeof(f->snippet), "\\\r\n");
+			f->line = 0;
+			return 1;
+		}
 		snprintf(f->reason, sizeof(f->reason), "CRLF line ends");
 		snprintf(f->snippet, sizeof(f->snippet), "\r\n");
 		f->line = line_of_byte(&g->out, '\r');
 	}
+	return 0;
 }
 
 /* Whether dash could pass the modelled environment to a program: execve
@@ -1469,10 +1500,10 @@ static void gen_fill(struct gen *g, struct gen_file *f)
 		f->len2 = g->out.len;
 		g->out = first;
 	}
-	finish_special(g, f, sp);
+	int open = finish_special(g, f, sp);
 	if (sp == SP_NONE)
 		f->kind = GEN_ACCEPT;
-	else if (sp == SP_EDGE || sp == SP_EDGE_EOF || sp == SP_SOUP)
+	else if (sp == SP_EDGE || sp == SP_EDGE_EOF || sp == SP_SOUP || open)
 		f->kind = GEN_EDGE;
 	else
 		f->kind = GEN_REJECT;

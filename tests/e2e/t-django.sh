@@ -123,4 +123,29 @@ run cr run --set STRIPE_SECRET_KEY=placeholder
 assert_rc 0 "with the hint's --set STRIPE_SECRET_KEY=placeholder: builds"
 assert_contains "$ERR" "manifest     ok       staticfiles/staticfiles.json (5 entries)" \
 	"and verifies"
+
+# ---- the hint's placeholder on stock Django, admin included ------------
+# django.contrib.admin's CSS (select2) holds the word "placeholder": a
+# value set with --set is written in the open and is no secret, so the
+# scan does not look for it (issue 16).
+fresh_copy django-admin
+python3 - shop/settings.py <<'END'
+import sys
+p = sys.argv[1]
+s = open(p).read()
+s = s.replace('"django.contrib.staticfiles",', '"django.contrib.admin", "django.contrib.auth", "django.contrib.contenttypes", "django.contrib.staticfiles",')
+s += '\nSECRET_KEY = os.environ["SECRET_KEY"]\n'
+open(p, "w").write(s)
+END
+printf 'SECRET_KEY=dj4ng0-pr0d-k3y-8c1f0e7a9b2d4c6e\n' >.aptible.env
+run cr run
+assert_rc 1 "SECRET_KEY read at import and withheld: the build fails"
+assert_contains "$ERR" "hint: --pass SECRET_KEY gives it to the build, or --set SECRET_KEY=placeholder gives it a stand-in value" \
+	"the hint offers --set SECRET_KEY=placeholder"
+run cr run --set SECRET_KEY=placeholder
+assert_rc 0 "with the hint's --set SECRET_KEY=placeholder and admin's CSS: builds and verifies"
+assert_contains "$ERR" "note: SECRET_KEY looks secret (*SECRET*) but is given with --set" \
+	"with one note that the value is a placeholder"
+run grep -rl placeholder staticfiles/admin/css
+assert_rc 0 "admin's collected CSS does say placeholder"
 finish

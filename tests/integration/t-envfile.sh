@@ -50,6 +50,25 @@ want=$(cr env --files-only --env three.env --format nul | sort -z |
 	tr '\0' '|')
 assert_eq "$got" "$want" "sh output round-trips through dash"
 
+# What Aptible writes for a value that ends with a carriage return
+# (Shellwords.escape: backslash-CR, so the line ends \<CR><LF>): accepted
+# with the CR kept, as dash reads it. An unescaped CR before the newline
+# (after an escaped backslash) is still a CRLF line ending.
+printf 'export TOKEN=tok3n\\\r\nexport B=two\\ words\n' >aptible.env
+run cr env --files-only --env aptible.env --format nul
+assert_rc 0 "a value ending with an escaped CR is accepted"
+got=$(env -i dash -c 'set -a; . ./aptible.env; unset PWD; env -0' | sort -z |
+	od -An -c)
+want=$(cr env --files-only --env aptible.env --format nul | sort -z |
+	od -An -c)
+assert_eq "$want" "$got" "the escaped CR is kept in the value, as dash keeps it"
+assert_contains "$(cr env --files-only --env aptible.env --format json)" \
+	'"TOKEN": "tok3n\r"' "the value ends with the CR"
+printf 'A=a\\\\\r\nB=1\n' >crlf.env
+run cr env --files-only --env crlf.env
+assert_rc 78 "an unescaped CR before the newline: 78"
+assert_contains "$ERR" "crlf.env:1:6: CRLF line ending" "is a CRLF line ending"
+
 # Errors: exact message, file:line:column, hint, exit 78.
 printf 'A=1\nB=$(touch pwned)\n' >bad.env
 run cr env --files-only --env bad.env

@@ -163,6 +163,16 @@ static const struct ok_case ok_cases[] = {
 	 B("DATABASE_URL=postgresql://u:p@db.example.com:5432/app\0")},
 	{"aptible: non-ASCII bytes escaped one by one",
 	 B("A=caf\\\xc3\\\xa9\n"), B("A=caf\xc3\xa9\0")},
+	/* Shellwords.escape writes a CR as backslash-CR; a value ending
+	 * with one ends its line with \<CR><LF>, and dash keeps the CR. */
+	{"aptible: value ending with a CR", B("A=tok3n\\\r\nB=2\n"),
+	 B("A=tok3n\r\0B=2\0")},
+	{"aptible: CRs inside and at the end, exported",
+	 B("export A=a\\\rb\\\r\n"), B("A=a\rb\r\0")},
+	{"aptible: CR before a newline value", B("A=x\\\r'\n'y\\\r\n"),
+	 B("A=x\r\ny\r\0")},
+	{"backslash-CR-LF inside single quotes", B("A='x\\\r\ny'\n"),
+	 B("A=x\\\r\ny\0")},
 	{"aptible: multi-line value",
 	 B("KEY=-----BEGIN\\ KEY-----'\n'abc'\n'-----END\\ KEY-----\n"),
 	 B("KEY=-----BEGIN KEY-----\nabc\n-----END KEY-----\0")},
@@ -266,6 +276,15 @@ static const struct bad_case bad_cases[] = {
 	 "2:4: NUL byte: sh cannot pass it in a value"},
 	{"CRLF file", B("A=1\r\nB=2\r\n"),
 	 "1:4: CRLF line ending: sh would keep '\\r' at the end of every "
+	 "value"},
+	{"escaped backslash, then CRLF", B("A=a\\\\\r\n"),
+	 "1:6: CRLF line ending: sh would keep '\\r' at the end of every "
+	 "value"},
+	{"backslash-CR-LF inside double quotes", B("A=\"a\\\r\nb\"\n"),
+	 "1:6: carriage return outside single quotes: sh would keep it in "
+	 "the value"},
+	{"quoted backslash, then CRLF", B("A='a\\'\r\n"),
+	 "1:7: CRLF line ending: sh would keep '\\r' at the end of every "
 	 "value"},
 	{"lone CR outside quotes", B("A=a\rb\n"),
 	 "1:4: carriage return outside single quotes: sh would keep it in "

@@ -219,7 +219,9 @@ TAP_SUITE(policy_withholding)
 	T_STR(env_value(&p, "PLAIN"), "1", "plain file value present");
 	T_STR(env_value(&p, "API_KEY"), "placeholder",
 	      "a spec set secret is given (the spec chose it)");
-	T_OK(pvar(&p, "API_KEY")->secret, "but masked as secret");
+	T_OK(!pvar(&p, "API_KEY")->secret && pvar(&p, "API_KEY")->placeholder,
+	     "a value set in the open is a placeholder, not a secret");
+	T_STR(pvar(&p, "API_KEY")->lookalike, "*_KEY", "what it looks like");
 	size_t withheld = 0;
 
 	for (size_t i = 0; i < p.n; i++)
@@ -236,6 +238,66 @@ TAP_SUITE(policy_withholding)
 	T_OK(policy_build(&cfg, caller, &p, &e) == 0, "builds with glob pass");
 	T_STR(env_value(&p, "MY_THING"), "v", "pass glob gives it");
 	policy_free(&p);
+	unlink(file);
+	free(file);
+	config_free(&cfg);
+}
+
+/* env.public and values set in the open: not secret, unless secret:
+ * names them too. */
+TAP_SUITE(policy_public_and_placeholder)
+{
+	static char *with_pub[] = {"PATH=/usr/bin",
+				   "VITE_MAP_PUBLISHABLE_KEY=pk_caller_7",
+				   "OTHER_TOKEN=tok_caller_9", NULL};
+	struct config cfg;
+	struct policy p;
+	struct err e = {0};
+	char *file = write_env("VITE_STRIPE_PUBLISHABLE_KEY=pk_live_51Hq\n"
+			       "VITE_ADMIN_SECRET=s3cr3t\n"
+			       "VITE_BOTH_PUBLISHABLE_KEY=pk_both\n"
+			       "STRIPE_SECRET_KEY=sk_live_x\n");
+
+	cfg_init(&cfg);
+	spec_list_add(&cfg.spec.env.files, file, 0, 0);
+	spec_list_add(&cfg.spec.env.public, "VITE_*_PUBLISHABLE_KEY", 0, 0);
+	spec_list_add(&cfg.spec.env.secret, "VITE_BOTH_*", 0, 0);
+	spec_list_add(&cfg.spec.env.secret, "MY_REAL_TOKEN", 0, 0);
+	spec_map_put(&cfg.spec_set, "SETTINGS_PASSWORD", "in-the-spec", 7, 3);
+	spec_map_put(&cfg.flag_set, "SECRET_KEY", "placeholder", 0, 0);
+	spec_map_put(&cfg.flag_set, "MY_REAL_TOKEN", "real-one", 0, 0);
+	T_OK(policy_build(&cfg, with_pub, &p, &e) == 0, "builds: %s", e.msg);
+	T_STR(env_value(&p, "VITE_STRIPE_PUBLISHABLE_KEY"), "pk_live_51Hq",
+	      "a public glob passes a file value that looks secret");
+	T_OK(pvar(&p, "VITE_STRIPE_PUBLISHABLE_KEY")->public &&
+		     !pvar(&p, "VITE_STRIPE_PUBLISHABLE_KEY")->secret,
+	     "public, not secret (not masked, not searched for)");
+	T_STR(pvar(&p, "VITE_STRIPE_PUBLISHABLE_KEY")->lookalike, "*_KEY",
+	      "what it looked like");
+	T_STR(env_value(&p, "VITE_ADMIN_SECRET"), NULL,
+	      "a VITE_ secret not listed as public is still withheld");
+	T_OK(pvar(&p, "VITE_BOTH_PUBLISHABLE_KEY")->withheld,
+	     "secret: wins over public:");
+	T_STR(env_value(&p, "STRIPE_SECRET_KEY"), NULL, "others withheld");
+	T_OK(!pvar(&p, "SECRET_KEY")->secret &&
+		     pvar(&p, "SECRET_KEY")->placeholder,
+	     "--set SECRET_KEY=placeholder is a placeholder, not a secret");
+	T_OK(!pvar(&p, "SETTINGS_PASSWORD")->secret &&
+		     pvar(&p, "SETTINGS_PASSWORD")->placeholder,
+	     "so is a value of the spec's set:");
+	T_OK(pvar(&p, "MY_REAL_TOKEN")->secret &&
+		     !pvar(&p, "MY_REAL_TOKEN")->placeholder,
+	     "--set of a name listed under secret: stays secret");
+	T_OK(vars_get(&p.caller_secrets, "VITE_MAP_PUBLISHABLE_KEY", 24) ==
+		     NULL,
+	     "the caller's public value is not masked");
+	T_OK(vars_get(&p.caller_secrets, "OTHER_TOKEN", 11) != NULL,
+	     "the caller's other secrets still are");
+	policy_free(&p);
+	T_STR(policy_browser_prefix("VITE_X"), "VITE_", "VITE_ prefix");
+	T_STR(policy_browser_prefix("NEXT_PUBLIC_X"), "NEXT_PUBLIC_",
+	      "NEXT_PUBLIC_ prefix");
+	T_STR(policy_browser_prefix("MY_VITE_X"), NULL, "only a prefix");
 	unlink(file);
 	free(file);
 	config_free(&cfg);
