@@ -20,7 +20,9 @@
 /* Commands that load the spec and so take its flags. */
 #define SPEC                                                                   \
 	(BIT(CMD_RUN) | BIT(CMD_START) | BIT(CMD_VERIFY) | BIT(CMD_LOCK) |     \
-	 BIT(CMD_ENV) | BIT(CMD_DOCTOR) | BIT(CMD_REPRODUCE))
+	 BIT(CMD_ENV) | BIT(CMD_DOCTOR) | BIT(CMD_REPRODUCE) |                 \
+	 BIT(CMD_PUBLISH))
+#define PUB BIT(CMD_PUBLISH)
 
 enum kind { FLAG, STR, LIST };
 
@@ -129,6 +131,34 @@ static const struct opt opts[] = {
 	 "print secret values instead of ***", NULL},
 	{"format", 0, STR, F(format), BIT(CMD_ENV), "FORMAT",
 	 "output format: sh (default), json or nul", "sh json nul"},
+
+	{"to", 0, STR, F(to), PUB, "s3://BUCKET/PREFIX",
+	 "where to publish (publish.to)", NULL},
+	{"endpoint", 0, STR, F(endpoint), PUB, "URL",
+	 "the store's https://host[:port] (default: AWS S3)", NULL},
+	{"region", 0, STR, F(region), PUB, "NAME",
+	 "the bucket's region (default: AWS_REGION, else us-east-1)", NULL},
+	{"addressing", 0, STR, F(addressing), PUB, "MODE",
+	 "auto (default), path or virtual (bucket in the host name)",
+	 "auto path virtual"},
+	{"connections", 0, STR, F(connections), PUB, "N",
+	 "parallel uploads (default 8)", NULL},
+	{"cache-control", 0, LIST, F(cache_control), PUB, "KIND=VALUE",
+	 "Cache-Control for fingerprinted or other names", NULL},
+	{"records", 0, STR, F(records), PUB, "PREFIX",
+	 "key prefix of release records (default PREFIX/.cleanroom/releases/)",
+	 NULL},
+	{"ca-file", 0, STR, F(ca_file), PUB, "FILE",
+	 "CA bundle for the store's TLS certificate", NULL},
+	{"dry-run", 0, FLAG, F(dry_run), PUB, NULL,
+	 "print the plan; send nothing but reads", NULL},
+	{"prune", 0, FLAG, F(prune), PUB, NULL,
+	 "delete objects no kept release references", NULL},
+	{"keep", 0, STR, F(keep), PUB, "N",
+	 "prune: keep the last N releases' objects (publish.keep_releases)",
+	 NULL},
+	{"older-than", 0, STR, F(older_than), PUB, "DURATION",
+	 "prune: only objects older than DURATION (default 168h)", NULL},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -158,6 +188,8 @@ static const struct cmdinfo cmds[CMD_COUNT] = {
 		      "write a starter " CONFIG_SPEC_FILE},
 	[CMD_REPRODUCE] = {"reproduce", "[OPTIONS]",
 			   "build twice under varied conditions, diff"},
+	[CMD_PUBLISH] = {"publish", "[OPTIONS]",
+			 "re-verify, upload the proven set to S3, record it"},
 	[CMD_HELP] = {"help", "[COMMAND]", "show help for a command"},
 };
 
@@ -437,7 +469,7 @@ void cli_free(struct cli *c)
 		&c->env_files,	&c->inherit,	   &c->pass,	    &c->set,
 		&c->require,	&c->secret,	   &c->allow_write, &c->limits,
 		&c->outputs,	&c->require_files, &c->forbid,	    &c->inputs,
-		&c->positional,
+		&c->positional, &c->cache_control,
 	};
 
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
