@@ -712,6 +712,23 @@ int publish_run(const struct publish_opts *o, struct err *e)
 		 cfg.region);
 	if (list_releases(c, records, &ids, &nids, e) < 0)
 		goto out;
+	char lsha[65];
+
+	sigv4_sha256_hex(lsha, lock_text.p ? lock_text.p : "", lock_text.len);
+	if (nids > 0) {
+		const char *last = ids[nids - 1];
+		size_t ll = strlen(last);
+
+		/* The same lock as the last release: it is all there. */
+		if (!o->prune && ll > 12 &&
+		    strncmp(last + ll - 12, lsha, 12) == 0) {
+			msg_info("publish: release %s is this lock: nothing to "
+				 "upload",
+				 last);
+			rc = 0;
+			goto out;
+		}
+	}
 	if (nids > 0) {
 		char key[2048];
 		struct buf text = {0};
@@ -779,10 +796,8 @@ int publish_run(const struct publish_opts *o, struct err *e)
 	char id[64], key[2048];
 	struct tm tm;
 	time_t now = (time_t)o->now;
-	char lsha[65];
 
 	gmtime_r(&now, &tm);
-	sigv4_sha256_hex(lsha, lock_text.p ? lock_text.p : "", lock_text.len);
 	(void)snprintf(id, sizeof id, "%04d%02d%02dT%02d%02d%02dZ-%.12s",
 		       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 		       tm.tm_hour, tm.tm_min, tm.tm_sec, lsha);
