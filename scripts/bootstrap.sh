@@ -49,12 +49,13 @@ say() {
 # gzip, brotli and zstd tools.
 packages_for() {
 	case "$1" in
-	build) echo musl-tools m4 dpkg-dev linux-libc-dev libc6-dev make gcc \
+	build) echo musl-tools m4 perl dpkg-dev linux-libc-dev libc6-dev make gcc \
 		file binutils ;;
 	check) echo make gcc clang libclang-rt-14-dev libyaml-dev libcap-dev runc \
 		golang-github-docker-docker-dev python3 \
 		nettle-dev zlib1g-dev libbrotli-dev libzstd-dev \
-		gzip brotli zstd dash file binutils ;;
+		gzip brotli zstd dash file binutils \
+		libcurl4-openssl-dev libssl-dev python3-botocore openssl curl ;;
 	docker)
 		echo debootstrap
 		other_engine || echo docker.io
