@@ -186,7 +186,8 @@ static int publish_flags(const struct cli *c, struct spec *ov, struct err *e)
 		{offsetof(struct cli, to), offsetof(struct spec, publish.to)},
 		{offsetof(struct cli, endpoint),
 		 offsetof(struct spec, publish.endpoint)},
-		{offsetof(struct cli, region), offsetof(struct spec, publish.region)},
+		{offsetof(struct cli, region),
+		 offsetof(struct spec, publish.region)},
 		{offsetof(struct cli, addressing),
 		 offsetof(struct spec, publish.addressing)},
 		{offsetof(struct cli, ca_file),
@@ -237,8 +238,7 @@ static int publish_flags(const struct cli *c, struct spec *ov, struct err *e)
 		return flag_err(e, "--keep", c->keep,
 				"expected a count of at least 1", NULL);
 	if (c->older_than != NULL &&
-	    units_parse_duration(c->older_than, &ov->publish.older_than_ms) <
-		    0)
+	    units_parse_duration(c->older_than, &ov->publish.older_than_ms) < 0)
 		return flag_err(e, "--older-than", c->older_than,
 				"bad duration",
 				"durations look like 30m, 24h or 168h");

@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 const char *const cabundle_system_paths[] = {
-	"/etc/ssl/certs/ca-certificates.crt",		     /* Debian, Ubuntu */
-	"/etc/ssl/cert.pem",				     /* Alpine */
-	"/etc/pki/tls/certs/ca-bundle.crt",		     /* RHEL, Fedora */
+	"/etc/ssl/certs/ca-certificates.crt", /* Debian, Ubuntu */
+	"/etc/ssl/cert.pem",		      /* Alpine */
+	"/etc/pki/tls/certs/ca-bundle.crt",   /* RHEL, Fedora */
 	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL */
 	"/etc/ssl/ca-bundle.pem",			     /* SUSE */
 	NULL,
@@ -68,8 +68,8 @@ int cabundle_find(const char *given, const char *ssl_cert_file,
 	if (given != NULL && given[0] != '\0')
 		return explicit(given, "--ca-file", out, size, from, e);
 	if (ssl_cert_file != NULL && ssl_cert_file[0] != '\0')
-		return explicit(ssl_cert_file, "SSL_CERT_FILE", out, size,
-				from, e);
+		return explicit(ssl_cert_file, "SSL_CERT_FILE", out, size, from,
+				e);
 	if (paths == NULL)
 		paths = cabundle_system_paths;
 	for (size_t i = 0; paths[i] != NULL; i++) {

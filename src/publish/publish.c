@@ -39,7 +39,7 @@ struct item {
 	uint64_t size;
 	char sha256[65];
 	int fingerprinted;
-	int upload;	/* decided by the plan */
+	int upload;	 /* decided by the plan */
 	const char *why; /* why it is uploaded or skipped */
 	int fd;
 };
@@ -96,7 +96,8 @@ int publish_parse_to(const char *to, char *bucket, size_t bsize, char *prefix,
 	size_t pl = strlen(p);
 
 	if (pl + 2 > psize) {
-		err_set(e, ERR_CONFIG, NULL, 0, 0, "publish.to: prefix too long");
+		err_set(e, ERR_CONFIG, NULL, 0, 0,
+			"publish.to: prefix too long");
 		return -1;
 	}
 	memcpy(prefix, p, pl);
@@ -200,9 +201,9 @@ static int build_items(const struct publish_opts *o, const char *prefix,
 			k < vr->nmanifests ? &vr->manifests[k] : NULL;
 
 		if (mr != NULL && mr->mentioned != NULL && mi < mr->nfiles)
-			it->fingerprinted =
-				(mr->mentioned[mi] & (MF_ENTRY | MF_COMPANION)) &&
-				!(mr->mentioned[mi] & MF_MANIFEST);
+			it->fingerprinted = (mr->mentioned[mi] &
+					     (MF_ENTRY | MF_COMPANION)) &&
+					    !(mr->mentioned[mi] & MF_MANIFEST);
 		size_t kl = strlen(prefix) + strlen(tf->rel) + 1;
 
 		it->key = malloc(kl);
@@ -296,8 +297,8 @@ static int name_cmp(const void *a, const void *b)
 
 /* The release ids under the records prefix (names of complete records,
  * "<id>.lock" with a "<id>.keys" beside it), sorted oldest first. */
-static int list_releases(struct s3_client *c, const char *records,
-			 char ***ids, size_t *n, struct err *e)
+static int list_releases(struct s3_client *c, const char *records, char ***ids,
+			 size_t *n, struct err *e)
 {
 	struct s3_listing l = {0};
 	size_t cap = 0;
@@ -423,9 +424,10 @@ static int plan_uploads(struct s3_client *c, const char *prefix,
 						"with other bytes (ETag %s, "
 						"ours %s)",
 						it->key, l.v[j].etag, md5);
-					err_hint(e, "a fingerprinted name never "
-						    "changes its bytes: "
-						    "nothing was uploaded");
+					err_hint(e,
+						 "a fingerprinted name never "
+						 "changes its bytes: "
+						 "nothing was uploaded");
 					goto out;
 				}
 				it->upload = 1;
@@ -433,8 +435,8 @@ static int plan_uploads(struct s3_client *c, const char *prefix,
 				continue;
 			}
 		}
-		heads[nh] = (struct s3_req){.method = "HEAD", .key = it->key,
-					    .fd = -1};
+		heads[nh] = (struct s3_req){
+			.method = "HEAD", .key = it->key, .fd = -1};
 		hidx[nh++] = i;
 	}
 	if (nh > 0 && s3_run(c, heads, nh, NULL, NULL, e) < 0)
@@ -565,16 +567,16 @@ static int prune(struct s3_client *c, const struct publish_opts *o,
 			continue;
 		if ((ob->mtime + older / 1000) > o->now) {
 			msg_debug("prune: keep %s (younger than the "
-				    "--older-than limit)",
-				    ob->key);
+				  "--older-than limit)",
+				  ob->key);
 			continue;
 		}
 		if (o->dry_run) {
 			plan_line("delete", ob->key, "");
 			continue;
 		}
-		dels[ndel++] = (struct s3_req){.method = "DELETE",
-					       .key = ob->key, .fd = -1};
+		dels[ndel++] = (struct s3_req){
+			.method = "DELETE", .key = ob->key, .fd = -1};
 	}
 	if (ndel > 0 && s3_run(c, dels, ndel, NULL, NULL, e) < 0)
 		goto out;
@@ -646,11 +648,11 @@ int publish_run(const struct publish_opts *o, struct err *e)
 	}
 	cfg.bucket = bucket;
 	cfg.endpoint = s->publish.endpoint.s;
-	cfg.region = s->publish.region.s ? s->publish.region.s
+	cfg.region = s->publish.region.s		 ? s->publish.region.s
 		     : o->region_env && o->region_env[0] ? o->region_env
-							  : "us-east-1";
-	const char *addr = s->publish.addressing.s ? s->publish.addressing.s
-						   : "auto";
+							 : "us-east-1";
+	const char *addr =
+		s->publish.addressing.s ? s->publish.addressing.s : "auto";
 
 	if (strcmp(addr, "path") == 0)
 		cfg.path_style = 1;
@@ -668,9 +670,8 @@ int publish_run(const struct publish_opts *o, struct err *e)
 			addr);
 		return -1;
 	}
-	cfg.connections = s->publish.connections > 0
-				  ? (int)s->publish.connections
-				  : 8;
+	cfg.connections =
+		s->publish.connections > 0 ? (int)s->publish.connections : 8;
 	cfg.max_attempts = 6;
 	cfg.backoff_ms = 200;
 	cfg.stall_seconds = 60;
@@ -707,9 +708,8 @@ int publish_run(const struct publish_opts *o, struct err *e)
 
 	if (s3_open(&cfg, &c, e) < 0)
 		goto out;
-	msg_info("publish: %zu files to s3://%s/%s (%s-style, %s)", p.n,
-		 bucket, prefix, cfg.path_style ? "path" : "virtual-host",
-		 cfg.region);
+	msg_info("publish: %zu files to s3://%s/%s (%s-style, %s)", p.n, bucket,
+		 prefix, cfg.path_style ? "path" : "virtual-host", cfg.region);
 	if (list_releases(c, records, &ids, &nids, e) < 0)
 		goto out;
 	char lsha[65];
@@ -743,7 +743,7 @@ int publish_run(const struct publish_opts *o, struct err *e)
 		buf_free(&text);
 		have_known = 1;
 		msg_debug("publish: last release %s lists %zu objects",
-			    ids[nids - 1], known.n);
+			  ids[nids - 1], known.n);
 	}
 	if (plan_uploads(c, prefix, &known, have_known, &p, e) < 0)
 		goto out;
@@ -799,8 +799,8 @@ int publish_run(const struct publish_opts *o, struct err *e)
 
 	gmtime_r(&now, &tm);
 	(void)snprintf(id, sizeof id, "%04d%02d%02dT%02d%02d%02dZ-%.12s",
-		       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		       tm.tm_hour, tm.tm_min, tm.tm_sec, lsha);
+		       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		       tm.tm_min, tm.tm_sec, lsha);
 	if (o->dry_run) {
 		printf("record %s%s.{keys,%slock}\n", records, id,
 		       o->provenance_path ? "provenance.json," : "");
@@ -829,22 +829,20 @@ int publish_run(const struct publish_opts *o, struct err *e)
 	if (put_memory(c, key, "text/plain; charset=utf-8", &keys, e) < 0)
 		goto out;
 	if (o->provenance_path != NULL) {
-		(void)snprintf(key, sizeof key, "%s%s.provenance.json",
-			       records, id);
+		(void)snprintf(key, sizeof key, "%s%s.provenance.json", records,
+			       id);
 		if (put_memory(c, key, "application/json", &prov_text, e) < 0)
 			goto out;
 	}
 	(void)snprintf(key, sizeof key, "%s%s.lock", records, id);
-	if (put_memory(c, key, "text/plain; charset=utf-8", &lock_text, e) <
-	    0)
+	if (put_memory(c, key, "text/plain; charset=utf-8", &lock_text, e) < 0)
 		goto out;
 	const struct s3_stats *st = s3_stats(c);
 
 	msg_info("publish: %zu uploaded, %zu skipped, %llu bytes in %.1fs "
 		 "(%llu requests, %llu retries); release %s",
-		 nput, p.n - nput, upbytes,
-		 (double)(mono_ms() - t0) / 1000.0, st->requests, st->retries,
-		 id);
+		 nput, p.n - nput, upbytes, (double)(mono_ms() - t0) / 1000.0,
+		 st->requests, st->retries, id);
 	if (o->prune && prune(c, o, prefix, records, e) < 0)
 		goto out;
 	rc = 0;

@@ -24,10 +24,10 @@
 #define PUBLISH_MAX_OBJECT (5LL * 1024 * 1024 * 1024)
 
 struct publish_opts {
-	const struct spec *spec;	 /* merged: publish.*, outputs.roots */
-	const struct verify_result *vr;	 /* a full verification that passed */
-	const char *lock_path;		 /* relative to the cwd */
-	const char *provenance_path;	 /* or NULL when there is none */
+	const struct spec *spec;	/* merged: publish.*, outputs.roots */
+	const struct verify_result *vr; /* a full verification that passed */
+	const char *lock_path;		/* relative to the cwd */
+	const char *provenance_path;	/* or NULL when there is none */
 	const char *access_key, *secret_key, *session_token;
 	const char *region_env;	   /* AWS_REGION / AWS_DEFAULT_REGION or NULL */
 	const char *ssl_cert_file; /* SSL_CERT_FILE or NULL */

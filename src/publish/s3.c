@@ -24,14 +24,15 @@
 
 /* Response bodies kept (errors, listings): a listing page of 1,000 keys
  * is about 300 KB. */
-#define BODY_MAX (4u << 20)
+#define BODY_MAX       (4u << 20)
 #define BACKOFF_CAP_MS 20000L
 
 struct s3_client {
 	const struct s3_config *cfg;
 	CURLM *multi;
-	char host[640];	  /* the Host header: host[:port], or bucket.host[:port] */
-	char scheme[8];	  /* "https" or "http" */
+	char host[640]; /* the Host header: host[:port], or bucket.host[:port]
+			 */
+	char scheme[8]; /* "https" or "http" */
 	char hostport[512]; /* host[:port] of the endpoint */
 	struct s3_stats stats;
 	unsigned rng;
@@ -41,7 +42,7 @@ struct slot {
 	CURL *easy;
 	struct s3_req *r;
 	struct curl_slist *headers;
-	off_t offset;	   /* next body byte to send */
+	off_t offset;	      /* next body byte to send */
 	long long not_before; /* ms: when a retry may start */
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -67,8 +68,7 @@ static int global_init(struct err *e)
 	return 0;
 }
 
-int s3_open(const struct s3_config *cfg, struct s3_client **out,
-	    struct err *e)
+int s3_open(const struct s3_config *cfg, struct s3_client **out, struct err *e)
 {
 	struct s3_client *c;
 	const char *ep = cfg->endpoint;
@@ -102,7 +102,8 @@ int s3_open(const struct s3_config *cfg, struct s3_client **out,
 	}
 	size_t n = strcspn(rest, "/");
 
-	if (n == 0 || n >= sizeof c->hostport || rest[n + (rest[n] == '/')] != '\0') {
+	if (n == 0 || n >= sizeof c->hostport ||
+	    rest[n + (rest[n] == '/')] != '\0') {
 		free(c);
 		err_set(e, ERR_CONFIG, NULL, 0, 0,
 			"endpoint '%s': expected scheme://host[:port] only",
@@ -309,8 +310,9 @@ static int prepare(struct s3_client *c, struct slot *s, struct err *e)
 		h[nh++] = (struct sigv4_header){"x-amz-meta-sha256",
 						r->meta_sha256};
 	struct sigv4_creds cr = {cfg->access_key, cfg->secret_key};
-	struct sigv4_request sr = {r->method, path.p, r->query ? r->query : "",
-				   h, nh, sha, date, cfg->region, "s3"};
+	struct sigv4_request sr = {
+		r->method,   path.p, r->query ? r->query : "", h, nh, sha, date,
+		cfg->region, "s3"};
 
 	if (sigv4_authorization(&cr, &sr, &auth, NULL) < 0 ||
 	    buf_addc(&auth, '\0') < 0)
@@ -321,12 +323,10 @@ static int prepare(struct s3_client *c, struct slot *s, struct err *e)
 			goto nomem;
 	if (add_header(&s->headers, "Authorization: %s", auth.p) < 0 ||
 	    add_header(&s->headers, "Expect:") < 0 ||
-	    (r->content_type &&
-	     add_header(&s->headers, "Content-Type: %s", r->content_type) <
-		     0) ||
-	    (r->cache_control &&
-	     add_header(&s->headers, "Cache-Control: %s", r->cache_control) <
-		     0))
+	    (r->content_type && add_header(&s->headers, "Content-Type: %s",
+					   r->content_type) < 0) ||
+	    (r->cache_control && add_header(&s->headers, "Cache-Control: %s",
+					    r->cache_control) < 0))
 		goto nomem;
 
 	CURL *h2 = s->easy;
@@ -355,9 +355,9 @@ static int prepare(struct s3_client *c, struct slot *s, struct err *e)
 		curl_easy_setopt(h2, CURLOPT_READDATA, s);
 		curl_easy_setopt(h2, CURLOPT_SEEKFUNCTION, on_seek);
 		curl_easy_setopt(h2, CURLOPT_SEEKDATA, s);
-		curl_easy_setopt(h2, CURLOPT_INFILESIZE_LARGE,
-				 (curl_off_t)(r->fd >= 0 ? r->size
-							 : (off_t)r->memlen));
+		curl_easy_setopt(
+			h2, CURLOPT_INFILESIZE_LARGE,
+			(curl_off_t)(r->fd >= 0 ? r->size : (off_t)r->memlen));
 	} else if (strcmp(r->method, "HEAD") == 0) {
 		curl_easy_setopt(h2, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(r->method, "DELETE") == 0) {
@@ -390,14 +390,13 @@ static int retryable(const struct s3_req *r)
 	case CURLE_PARTIAL_FILE:
 	case CURLE_HTTP2:
 	case CURLE_HTTP2_STREAM:
-	case CURLE_SSL_CONNECT_ERROR:
-		return 1;
+	case CURLE_SSL_CONNECT_ERROR: return 1;
 	default: return 0;
 	}
 	if (r->status >= 500 || r->status == 429 || r->status == 408)
 		return 1;
-	if (r->status == 400 && s3_xml_value(r->body.p, r->body.len, "Code",
-					     code, sizeof code) &&
+	if (r->status == 400 &&
+	    s3_xml_value(r->body.p, r->body.len, "Code", code, sizeof code) &&
 	    (strcmp(code, "RequestTimeout") == 0 ||
 	     strcmp(code, "SlowDown") == 0))
 		return 1;
@@ -431,9 +430,9 @@ static int unavailable(const struct s3_client *c, const struct s3_req *r,
 		err_set(e, ERR_UNAVAILABLE, NULL, 0, 0,
 			"%s %s: %s after %d attempts", r->method,
 			r->key[0] ? r->key : "(bucket)",
-			r->curl_error[0] ? r->curl_error
-					 : curl_easy_strerror(
-						   (CURLcode)r->curl_code),
+			r->curl_error[0]
+				? r->curl_error
+				: curl_easy_strerror((CURLcode)r->curl_code),
 			r->attempts);
 	else {
 		(void)s3_xml_value(r->body.p, r->body.len, "Code", code,
@@ -443,8 +442,9 @@ static int unavailable(const struct s3_client *c, const struct s3_req *r,
 			r->key[0] ? r->key : "(bucket)", r->status,
 			code[0] ? " " : "", code, r->attempts);
 	}
-	err_hint(e, "the store at %s://%s stayed unavailable; try again "
-		    "later (nothing was recorded as released)",
+	err_hint(e,
+		 "the store at %s://%s stayed unavailable; try again "
+		 "later (nothing was recorded as released)",
 		 c->scheme, c->hostport);
 	return -1;
 }
@@ -452,8 +452,8 @@ static int unavailable(const struct s3_client *c, const struct s3_req *r,
 int s3_run(struct s3_client *c, struct s3_req *reqs, size_t n,
 	   s3_progress_fn progress, void *arg, struct err *e)
 {
-	size_t nslots = (size_t)(c->cfg->connections > 0 ? c->cfg->connections
-							 : 1);
+	size_t nslots =
+		(size_t)(c->cfg->connections > 0 ? c->cfg->connections : 1);
 	struct slot *slots;
 	size_t next = 0, done = 0;
 	int rc = -1;
@@ -498,7 +498,8 @@ int s3_run(struct s3_client *c, struct s3_req *reqs, size_t n,
 			if (s->r == NULL || s->not_before < 0)
 				continue; /* idle, or in flight */
 			if (s->not_before > t) {
-				if (wait_until < 0 || s->not_before < wait_until)
+				if (wait_until < 0 ||
+				    s->not_before < wait_until)
 					wait_until = s->not_before;
 				continue;
 			}
@@ -562,8 +563,8 @@ int s3_run(struct s3_client *c, struct s3_req *reqs, size_t n,
 				continue;
 			}
 			if (r->curl_code != CURLE_OK) {
-				err_set(e, ERR_SYSTEM, NULL, 0, 0,
-					"%s %s: %s", r->method,
+				err_set(e, ERR_SYSTEM, NULL, 0, 0, "%s %s: %s",
+					r->method,
 					r->key[0] ? r->key : "(bucket)",
 					s->errbuf[0] ? s->errbuf
 						     : curl_easy_strerror(
@@ -571,10 +572,11 @@ int s3_run(struct s3_client *c, struct s3_req *reqs, size_t n,
 				if (m->data.result ==
 					    CURLE_PEER_FAILED_VERIFICATION ||
 				    m->data.result == CURLE_SSL_CACERT_BADFILE)
-					err_hint(e, "the store's TLS certificate "
-						    "was not verified with "
-						    "the CA bundle; give "
-						    "--ca-file for a private CA");
+					err_hint(e,
+						 "the store's TLS certificate "
+						 "was not verified with "
+						 "the CA bundle; give "
+						 "--ca-file for a private CA");
 				goto out;
 			}
 			s->r = NULL;
@@ -607,15 +609,19 @@ static void decode_entities(char *s)
 	static const struct {
 		const char *ent;
 		char ch;
-	} ents[] = {{"&amp;", '&'},  {"&lt;", '<'},   {"&gt;", '>'},
-		    {"&quot;", '"'}, {"&apos;", '\''}};
+	} ents[] = {{"&amp;", '&'},
+		    {"&lt;", '<'},
+		    {"&gt;", '>'},
+		    {"&quot;", '"'},
+		    {"&apos;", '\''}};
 	char *w = s;
 
 	for (const char *p = s; *p != '\0';) {
 		int matched = 0;
 
 		if (*p == '&') {
-			for (size_t i = 0; i < sizeof ents / sizeof *ents; i++) {
+			for (size_t i = 0; i < sizeof ents / sizeof *ents;
+			     i++) {
 				size_t l = strlen(ents[i].ent);
 
 				if (strncmp(p, ents[i].ent, l) == 0) {
@@ -691,8 +697,8 @@ static const char *credential_hint(const char *code)
 	       "s3:DeleteObject for --prune)";
 }
 
-int s3_check(const struct s3_client *c, const struct s3_req *r,
-	     const long *ok, struct err *e)
+int s3_check(const struct s3_client *c, const struct s3_req *r, const long *ok,
+	     struct err *e)
 {
 	char code[64] = "", msg[256] = "";
 	const char *what = r->key[0] ? r->key : "(bucket)";
@@ -716,8 +722,8 @@ int s3_check(const struct s3_client *c, const struct s3_req *r,
 	    (r->status == 404 && strcmp(r->method, "GET") == 0 &&
 	     r->key[0] == '\0')) {
 		err_set(e, ERR_CONFIG, NULL, 0, 0,
-			"bucket '%s' does not exist at %s://%s",
-			c->cfg->bucket, c->scheme, c->hostport);
+			"bucket '%s' does not exist at %s://%s", c->cfg->bucket,
+			c->scheme, c->hostport);
 		err_hint(e, "check publish.to (s3://BUCKET/PREFIX) and "
 			    "publish.endpoint");
 		return -1;
@@ -743,9 +749,9 @@ int s3_check(const struct s3_client *c, const struct s3_req *r,
 			 region[0] ? region : "the bucket's region");
 		return -1;
 	}
-	err_set(e, ERR_SYSTEM, NULL, 0, 0, "%s %s: HTTP %ld%s%s%s%s",
-		r->method, what, r->status, code[0] ? " " : "", code,
-		msg[0] ? ": " : "", msg);
+	err_set(e, ERR_SYSTEM, NULL, 0, 0, "%s %s: HTTP %ld%s%s%s%s", r->method,
+		what, r->status, code[0] ? " " : "", code, msg[0] ? ": " : "",
+		msg);
 	return -1;
 }
 
@@ -793,12 +799,12 @@ int s3_list(struct s3_client *c, const char *prefix, struct s3_listing *out,
 		const char *p = r.body.p, *end = r.body.p + r.body.len;
 
 		while (p != NULL && p < end) {
-			const char *a = memmem(p, (size_t)(end - p),
-					       "<Contents>", 10);
+			const char *a =
+				memmem(p, (size_t)(end - p), "<Contents>", 10);
 			if (a == NULL)
 				break;
-			const char *b = memmem(a, (size_t)(end - a),
-					       "</Contents>", 11);
+			const char *b =
+				memmem(a, (size_t)(end - a), "</Contents>", 11);
 			if (b == NULL)
 				break;
 			char key[2048], etag[80], size[32], mod[64];
@@ -843,15 +849,14 @@ int s3_list(struct s3_client *c, const char *prefix, struct s3_listing *out,
 		(void)s3_xml_value(r.body.p, r.body.len, "IsTruncated", trunc,
 				   sizeof trunc);
 		if (strcmp(trunc, "true") != 0 ||
-		    !s3_xml_value(r.body.p, r.body.len,
-				  "NextContinuationToken", token,
-				  sizeof token)) {
+		    !s3_xml_value(r.body.p, r.body.len, "NextContinuationToken",
+				  token, sizeof token)) {
 			s3_req_free(&r);
 			break;
 		}
 		s3_req_free(&r);
 		continue;
-nomem:
+	nomem:
 		s3_req_free(&r);
 		return err_sys(e, ENOMEM, "listing");
 	}

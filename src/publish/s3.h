@@ -21,12 +21,12 @@
 
 struct s3_config {
 	const char *bucket;
-	const char *endpoint;	/* "https://host[:port]", or NULL: AWS */
-	const char *region;	/* e.g. "us-east-1" */
-	int path_style;		/* 1: host/bucket/key; 0: bucket.host/key */
-	const char *ca_file;	/* PEM bundle (cabundle.h) */
-	const char *access_key; /* borrowed */
-	const char *secret_key; /* borrowed */
+	const char *endpoint;	   /* "https://host[:port]", or NULL: AWS */
+	const char *region;	   /* e.g. "us-east-1" */
+	int path_style;		   /* 1: host/bucket/key; 0: bucket.host/key */
+	const char *ca_file;	   /* PEM bundle (cabundle.h) */
+	const char *access_key;	   /* borrowed */
+	const char *secret_key;	   /* borrowed */
 	const char *session_token; /* borrowed; NULL or "" when none */
 	int connections;	   /* parallel transfers, >= 1 */
 	int max_attempts;	   /* per request, >= 1 */
@@ -52,12 +52,12 @@ struct s3_req {
 	const char *meta_sha256;   /* x-amz-meta-sha256, or NULL */
 
 	/* Outcome. */
-	long status;	     /* HTTP status of the last attempt; 0: none */
-	int curl_code;	     /* CURLcode of the last attempt */
-	int attempts;	     /* how many were made */
-	struct buf body;     /* the response body (GET, errors), capped */
-	char etag[80];	     /* ETag without quotes */
-	char got_sha256[65]; /* x-amz-meta-sha256 of a HEAD */
+	long status;		/* HTTP status of the last attempt; 0: none */
+	int curl_code;		/* CURLcode of the last attempt */
+	int attempts;		/* how many were made */
+	struct buf body;	/* the response body (GET, errors), capped */
+	char etag[80];		/* ETag without quotes */
+	char got_sha256[65];	/* x-amz-meta-sha256 of a HEAD */
 	char bucket_region[64]; /* x-amz-bucket-region */
 	long long length;	/* Content-Length of a HEAD, or -1 */
 	char curl_error[256];	/* libcurl's message for a transfer error */
@@ -70,13 +70,12 @@ struct s3_stats {
 };
 
 /* Called after each finished request (done of total), from s3_run. */
-typedef void (*s3_progress_fn)(void *arg, const struct s3_req *r,
-			       size_t done, size_t total);
+typedef void (*s3_progress_fn)(void *arg, const struct s3_req *r, size_t done,
+			       size_t total);
 
 /* Creates a client; cfg (and its strings) must outlive it. Returns 0, or
  * -1 with e filled. */
-int s3_open(const struct s3_config *cfg, struct s3_client **out,
-	    struct err *e);
+int s3_open(const struct s3_config *cfg, struct s3_client **out, struct err *e);
 void s3_close(struct s3_client *c);
 const struct s3_stats *s3_stats(const struct s3_client *c);
 
@@ -97,8 +96,8 @@ void s3_req_free(struct s3_req *r);
  * AccessDenied and other 403s → ERR_PERMISSION naming the credential to
  * check; NoSuchBucket, a redirect to another region → ERR_CONFIG; the
  * rest → ERR_SYSTEM with S3's code and message. */
-int s3_check(const struct s3_client *c, const struct s3_req *r,
-	     const long *ok, struct err *e);
+int s3_check(const struct s3_client *c, const struct s3_req *r, const long *ok,
+	     struct err *e);
 
 /* One object of a listing. */
 struct s3_object {

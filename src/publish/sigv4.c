@@ -78,7 +78,8 @@ static void hmac(unsigned char out[SHA256_DIGEST_SIZE], const void *key,
 
 static int token_char(unsigned char ch)
 {
-	return ch > 0x20 && ch < 0x7f && strchr("()<>@,;:\\\"/[]?={}", ch) == NULL;
+	return ch > 0x20 && ch < 0x7f &&
+	       strchr("()<>@,;:\\\"/[]?={}", ch) == NULL;
 }
 
 struct hdr {
@@ -103,7 +104,8 @@ static int add_value(struct buf *out, const char *v)
 		n--;
 	for (size_t i = 0; i < n; i++) {
 		if (v[i] == ' ' || v[i] == '\t') {
-			while (i + 1 < n && (v[i + 1] == ' ' || v[i + 1] == '\t'))
+			while (i + 1 < n &&
+			       (v[i + 1] == ' ' || v[i + 1] == '\t'))
 				i++;
 			if (buf_addc(out, ' ') < 0)
 				return -1;
@@ -216,7 +218,8 @@ int sigv4_authorization(const struct sigv4_creds *c,
 		for (size_t j = 0; j <= len; j++) {
 			unsigned char ch = (unsigned char)nm[j];
 
-			h[i].name[j] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+			h[i].name[j] =
+				(char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
 			if (j < len && !token_char(ch)) {
 				errno = EINVAL;
 				goto out;
@@ -244,14 +247,15 @@ int sigv4_authorization(const struct sigv4_creds *c,
 			goto out;
 	}
 	if (buf_addc(&signed_names, '\0') < 0 ||
-	    buf_printf(&creq, "\n%s\n%s", signed_names.p, r->payload_sha256) < 0)
+	    buf_printf(&creq, "\n%s\n%s", signed_names.p, r->payload_sha256) <
+		    0)
 		goto out;
 
 	/* The string to sign. */
 	sigv4_sha256_hex(hash, creq.p, creq.len);
-	if (buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%.8s/%s/%s/aws4_request\n%s",
-		       r->amz_date, r->amz_date, r->region, r->service,
-		       hash) < 0)
+	if (buf_printf(
+		    &sts, "AWS4-HMAC-SHA256\n%s\n%.8s/%s/%s/aws4_request\n%s",
+		    r->amz_date, r->amz_date, r->region, r->service, hash) < 0)
 		goto out;
 
 	/* The signing key and the signature. */
@@ -264,11 +268,12 @@ int sigv4_authorization(const struct sigv4_creds *c,
 	hmac(sig, key, sizeof key, sts.p, sts.len);
 	hex_encode(sighex, sig, sizeof sig);
 
-	if (buf_printf(out,
-		       "AWS4-HMAC-SHA256 Credential=%s/%.8s/%s/%s/aws4_request, "
-		       "SignedHeaders=%s, Signature=%s",
-		       c->access_key, r->amz_date, r->region, r->service,
-		       signed_names.p, sighex) < 0)
+	if (buf_printf(
+		    out,
+		    "AWS4-HMAC-SHA256 Credential=%s/%.8s/%s/%s/aws4_request, "
+		    "SignedHeaders=%s, Signature=%s",
+		    c->access_key, r->amz_date, r->region, r->service,
+		    signed_names.p, sighex) < 0)
 		goto out;
 	if (canonical != NULL && buf_add(canonical, creq.p, creq.len) < 0)
 		goto out;
