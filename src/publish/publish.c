@@ -215,7 +215,8 @@ static int build_items(const struct publish_opts *o, const char *prefix,
 		p->n++;
 	}
 	free(idx);
-	qsort(p->v, p->n, sizeof *p->v, item_cmp);
+	if (p->n > 1)
+		qsort(p->v, p->n, sizeof *p->v, item_cmp);
 	for (size_t i = 1; i < p->n; i++)
 		if (strcmp(p->v[i - 1].key, p->v[i].key) == 0) {
 			err_set(e, ERR_CONFIG, NULL, 0, 0,
@@ -322,7 +323,8 @@ static int list_releases(struct s3_client *c, const char *records, char ***ids,
 		(*n)++;
 	}
 	s3_listing_free(&l);
-	qsort(*ids, *n, sizeof **ids, name_cmp);
+	if (*n > 1)
+		qsort(*ids, *n, sizeof **ids, name_cmp);
 	return 0;
 }
 

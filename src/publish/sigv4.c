@@ -167,7 +167,8 @@ static int canonical_query(struct buf *out, const char *q)
 		p += len;
 		p += *p == '&';
 	}
-	qsort(v, n, sizeof *v, qparam_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof *v, qparam_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if ((i > 0 && buf_addc(out, '&') < 0) ||
 		    buf_add(out, v[i].s, v[i].n) < 0 ||
