@@ -1,5 +1,5 @@
-# cleanroom: one static musl binary (libyaml, libcap, nettle, zlib, brotli
-# and zstd linked in).
+# cleanroom: one static musl binary (libyaml, libcap, nettle, zlib, brotli,
+# zstd, libcurl and OpenSSL linked in).
 #
 #   make            build/cleanroom (bootstraps the machine and the deps once)
 #   make check      every test suite, against that exact binary and the
@@ -14,8 +14,9 @@
 #                   (the same files, reproducible) and build/dist/SHA256SUMS
 #
 # DEPS=debian (default): libyaml, libcap, nettle, zlib, brotli (decoder) and
-# zstd (decompressor) are compiled from Debian's source packages with
-# musl-gcc into build/deps, once.
+# zstd (decompressor), OpenSSL and libcurl (HTTP/HTTPS only, for publish)
+# are compiled from Debian's source packages with musl-gcc into build/deps,
+# once.
 # DEPS=system: the system's static libraries and compiler (Alpine: musl is
 # the system libc); see Dockerfile.example.
 
@@ -38,7 +39,7 @@ LDHARDEN := -Wl,-z,relro,-z,now,-z,noexecstack
 # point: a file includes headers of its own layer or of layers before it
 # (tests/lint.sh checks this order; ARCHITECTURE.md describes each).
 LAYERS := base input secret job sandbox run proof/manifest proof start \
-	report commands
+	publish report commands
 SRCS := $(sort $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
 INCLUDES := $(addprefix -Isrc/,$(LAYERS))
 MAIN := cmd/cleanroom/main.c
@@ -55,14 +56,15 @@ SCPPFLAGS := -isystem $(DEPDIR)/uapi -isystem $(DEPDIR)/include
 SLIBS := $(DEPDIR)/lib/libyaml.a $(DEPDIR)/lib/libcap.a \
 	$(DEPDIR)/lib/libnettle.a $(DEPDIR)/lib/libz.a \
 	$(DEPDIR)/lib/libbrotlidec.a $(DEPDIR)/lib/libbrotlicommon.a \
-	$(DEPDIR)/lib/libzstd.a
+	$(DEPDIR)/lib/libzstd.a $(DEPDIR)/lib/libcurl.a \
+	$(DEPDIR)/lib/libssl.a $(DEPDIR)/lib/libcrypto.a
 else ifeq ($(DEPS),system)
 DEPS_STAMP :=
 SCC ?= cc
 SCPPFLAGS := $(shell pkg-config --cflags yaml-0.1 libcap nettle zlib \
-	libbrotlidec libzstd)
+	libbrotlidec libzstd libcurl)
 SLIBS := $(shell pkg-config --static --libs yaml-0.1 libcap nettle zlib \
-	libbrotlidec libzstd)
+	libbrotlidec libzstd libcurl)
 else
 $(error DEPS must be debian or system)
 endif
@@ -89,6 +91,8 @@ define versions_h
 	@printf '#define CLEANROOM_ZLIB_VERSION "%s"\n#define CLEANROOM_BROTLI_VERSION "%s"\n#define CLEANROOM_ZSTD_VERSION "%s"\n' \
 		"$(call $(1),ZLIB,zlib)" "$(call $(1),BROTLI,libbrotlidec)" \
 		"$(call $(1),ZSTD,libzstd)" >> $@.tmp
+	@printf '#define CLEANROOM_CURL_VERSION "%s"\n#define CLEANROOM_OPENSSL_VERSION "%s"\n' \
+		"$(call $(1),CURL,libcurl)" "$(call $(1),OPENSSL,openssl)" >> $@.tmp
 	@mv $@.tmp $@
 endef
 
@@ -103,7 +107,7 @@ AFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined -D_FORTIFY_SOURCE=0
 AOBJS := $(SRCS:%.c=$(B)/asan/obj/%.o)
 AMAIN := $(MAIN:%.c=$(B)/asan/obj/%.o)
-ALIBS := -lyaml -lcap -lnettle -lz -lbrotlidec -lzstd
+ALIBS := -lyaml -lcap -lnettle -lz -lbrotlidec -lzstd -lcurl
 
 .PHONY: all check asan fuzz bench demo install install-bin dist clean lint \
 	unit-tools

@@ -51,12 +51,13 @@ say() {
 # fish (bash is there already).
 packages_for() {
 	case "$1" in
-	build) echo musl-tools m4 dpkg-dev linux-libc-dev libc6-dev make gcc \
+	build) echo musl-tools m4 perl dpkg-dev linux-libc-dev libc6-dev make gcc \
 		file binutils ;;
 	check) echo make gcc clang libclang-rt-14-dev libyaml-dev libcap-dev runc \
 		golang-github-docker-docker-dev python3 \
 		nettle-dev zlib1g-dev libbrotli-dev libzstd-dev \
-		gzip brotli zstd dash file binutils mandoc zsh fish man-db ;;
+		gzip brotli zstd dash file binutils mandoc zsh fish man-db \
+		libcurl4-openssl-dev libssl-dev python3-botocore openssl curl ;;
 	docker)
 		echo debootstrap
 		other_engine || echo docker.io

@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# deps.sh OUTDIR: build cleanroom's libraries (libyaml, libcap, nettle, and
-# the decompressors zlib, brotli and zstd) as static musl libraries from
-# Debian source packages, once.  The Makefile
+# deps.sh OUTDIR: build cleanroom's libraries (libyaml, libcap, nettle, the
+# decompressors zlib, brotli and zstd, and for `cleanroom publish` OpenSSL
+# and libcurl, HTTP and HTTPS only) as static musl libraries from Debian
+# source packages, once.  The Makefile
 # runs it before a static build with DEPS=source (the default on Debian) and
 # compiles with `musl-gcc -isystem OUTDIR/uapi -I OUTDIR/include`.
 #
 # Output, relied on by the Makefile:
 #   OUTDIR/include/      yaml.h, sys/capability.h, nettle/*.h, zlib.h,
-#                        zconf.h, brotli/*.h, zstd.h, zstd_errors.h
+#                        zconf.h, brotli/*.h, zstd.h, zstd_errors.h,
+#                        openssl/*.h, curl/*.h
 #   OUTDIR/lib/          libyaml.a libcap.a libnettle.a libz.a
 #                        libbrotlidec.a libbrotlicommon.a libzstd.a
-#                        (static only)
+#                        libcurl.a libssl.a libcrypto.a (static only)
 #   OUTDIR/uapi/         linux/ asm/ asm-generic/ from linux-libc-dev, because
 #                        musl ships no kernel headers
 #   OUTDIR/versions.mk   LIBYAML_VERSION, LIBCAP_VERSION, NETTLE_VERSION,
-#                        ZLIB_VERSION, BROTLI_VERSION, ZSTD_VERSION
-#                        (upstream versions of the source packages)
+#                        ZLIB_VERSION, BROTLI_VERSION, ZSTD_VERSION,
+#                        OPENSSL_VERSION, CURL_VERSION (upstream versions of the source packages)
 #   OUTDIR/.stamp        written last; when present this script does nothing
 # Sources, build trees and logs go to OUTDIR/src.  A run that fails leaves no
 # stamp, and the next run starts again from a clean tree.
@@ -39,6 +41,8 @@ NETTLE_VERSION=
 ZLIB_VERSION=
 BROTLI_VERSION=
 ZSTD_VERSION=
+OPENSSL_VERSION=
+CURL_VERSION=
 
 die() {
 	echo "deps: $*" >&2
@@ -71,7 +75,7 @@ run() {
 
 check_tools() {
 	local t missing=()
-	for t in "$DEP_CC" gcc make ar ranlib m4 apt-get dpkg-source readelf; do
+	for t in "$DEP_CC" gcc make ar ranlib m4 perl apt-get dpkg-source readelf; do
 		command -v "$t" >/dev/null || missing+=("$t")
 	done
 	((${#missing[@]} == 0)) ||
@@ -304,10 +308,108 @@ build_zstd() {
 	install -m 0644 "$dir/lib/libzstd.a" "$OUTDIR/lib/libzstd.a"
 }
 
+# OpenSSL 3.0 (bookworm's, with Debian's security fixes), for libcurl's
+# TLS: libcrypto and libssl only (build_libs: no openssl program, no
+# tests, no docs).  Everything a TLS 1.2/1.3 client of an object store
+# does not need is configured out, which also shortens the build: no
+# shared library, engines, loadable modules or DSO (a static binary loads
+# nothing), no async, no legacy provider, no SSL 3 / TLS 1.0 / 1.1 / DTLS,
+# no SRP/PSK/SRTP/SCTP, no CMS/TS/OCSP/CT/CMP (curl does not need them
+# here), none of the old or national ciphers, no compression (CRIME), no
+# deprecated API (curl 7.88 builds without it), and no openssl.cnf read at
+# start (no-autoload-config: the machine's OpenSSL configuration does not
+# change cleanroom's TLS).  Assembly is kept (AES-NI, SHA extensions).
+build_openssl() {
+	local fetched version dir log="$SRCDIR/openssl.log" target
+	fetched=$(fetch openssl)
+	read -r version dir <<<"$fetched"
+	OPENSSL_VERSION=$(upstream_version "$version")
+	case "$(uname -m)" in
+	x86_64) target=linux-x86_64 ;;
+	aarch64) target=linux-aarch64 ;;
+	i?86) target=linux-x86 ;;
+	*) target=linux-generic64 ;;
+	esac
+	(
+		cd "$dir"
+		run "$log" ./Configure "$target" CC="$DEP_CC" \
+			CFLAGS="$DEP_CFLAGS -isystem $OUTDIR/uapi" \
+			--prefix="$STAGE" --libdir=lib --openssldir=/etc/ssl \
+			no-shared no-module no-dso no-engine no-async no-tests \
+			no-legacy no-comp no-autoload-config no-ui-console \
+			no-afalgeng no-deprecated no-filenames \
+			no-ssl3 no-tls1 no-tls1_1 no-dtls no-srp no-psk no-srtp \
+			no-sctp no-nextprotoneg no-cms no-ts no-ocsp no-ct no-cmp \
+			no-rfc3779 no-idea no-mdc2 no-rc2 no-rc4 no-rc5 no-md4 \
+			no-seed no-cast no-camellia no-aria no-sm2 no-sm3 no-sm4 \
+			no-whirlpool no-bf no-des no-dsa no-scrypt no-siphash \
+			no-ec2m no-ocb no-gost
+		run "$log" make $JOBS build_libs
+	)
+	grep -q "^# *define OPENSSL_VERSION_STR \"$OPENSSL_VERSION\"" \
+		"$dir/include/openssl/opensslv.h" ||
+		die "openssl: opensslv.h does not say version $OPENSSL_VERSION"
+	mkdir -p "$STAGE/include" "$STAGE/lib"
+	cp -a "$dir/include/openssl" "$STAGE/include/"
+	install -m 0644 "$dir/libssl.a" "$dir/libcrypto.a" "$STAGE/lib/"
+	cp -a "$dir/include/openssl" "$OUTDIR/include/"
+	install -m 0644 "$dir/libssl.a" "$dir/libcrypto.a" "$OUTDIR/lib/"
+}
+
+# libcurl on that OpenSSL: HTTP and HTTPS only.  Every other protocol,
+# every optional library (zlib, brotli, zstd, nghttp2, libidn2, libpsl,
+# libssh, LDAP, GSSAPI), NTLM, Kerberos, cookies, netrc, alt-svc, HSTS
+# files, DoH and MIME are left out; no built-in CA bundle or path (cleanroom
+# picks the bundle itself and says so).  Kept: IPv6, proxies (CI behind
+# HTTPS_PROXY, with Basic auth), the threaded resolver (DNS under a
+# timeout).  Only lib/ is built: no curl program, no manual.
+build_curl() {
+	local fetched version dir log="$SRCDIR/curl.log"
+	fetched=$(fetch curl)
+	read -r version dir <<<"$fetched"
+	CURL_VERSION=$(upstream_version "$version")
+	(
+		cd "$dir"
+		run "$log" ./configure CC="$DEP_CC" CFLAGS="$DEP_CFLAGS" \
+			CPPFLAGS="-isystem $OUTDIR/uapi" \
+			LDFLAGS="-L$STAGE/lib" \
+			--disable-shared --enable-static --disable-dependency-tracking \
+			--with-openssl="$STAGE" --disable-openssl-auto-load-config \
+			--without-ca-bundle --without-ca-path --without-ca-fallback \
+			--without-zlib --without-brotli --without-zstd \
+			--without-nghttp2 --without-libidn2 --without-libpsl \
+			--without-libssh2 --without-libssh --without-librtmp \
+			--without-libgsasl --without-gssapi \
+			--enable-http --disable-ftp --disable-file --disable-ldap \
+			--disable-ldaps --disable-rtsp --disable-dict \
+			--disable-telnet --disable-tftp --disable-pop3 \
+			--disable-imap --disable-smb --disable-smtp \
+			--disable-gopher --disable-mqtt --disable-manual \
+			--disable-ntlm --disable-ntlm-wb --disable-tls-srp \
+			--disable-cookies --disable-netrc --disable-alt-svc \
+			--disable-hsts --disable-doh --disable-mime \
+			--disable-unix-sockets \
+			--disable-websockets --disable-libcurl-option \
+			--disable-progress-meter --disable-dnsshuffle \
+			--disable-get-easy-options --disable-headers-api \
+			--enable-ipv6 --enable-proxy --enable-threaded-resolver \
+			--enable-symbol-hiding
+		run "$log" make -C lib $JOBS libcurl.la
+	)
+	[[ -f $dir/lib/.libs/libcurl.a ]] || die "curl: no lib/.libs/libcurl.a"
+	grep -q "^#define LIBCURL_VERSION \"$CURL_VERSION" \
+		"$dir/include/curl/curlver.h" ||
+		die "curl: curlver.h does not say version $CURL_VERSION"
+	mkdir -p "$OUTDIR/include/curl"
+	install -m 0644 "$dir"/include/curl/*.h "$OUTDIR/include/curl/"
+	install -m 0644 "$dir/lib/.libs/libcurl.a" "$OUTDIR/lib/libcurl.a"
+}
+
 write_versions() {
 	local f v
 	for v in "$LIBYAML_VERSION" "$LIBCAP_VERSION" "$NETTLE_VERSION" \
-		"$ZLIB_VERSION" "$BROTLI_VERSION" "$ZSTD_VERSION"; do
+		"$ZLIB_VERSION" "$BROTLI_VERSION" "$ZSTD_VERSION" \
+		"$OPENSSL_VERSION" "$CURL_VERSION"; do
 		[[ $v =~ ^[0-9][0-9A-Za-z.~]*$ ]] || die "odd upstream version '$v'"
 	done
 	f="$OUTDIR/versions.mk.tmp"
@@ -319,6 +421,8 @@ write_versions() {
 		echo "ZLIB_VERSION = $ZLIB_VERSION"
 		echo "BROTLI_VERSION = $BROTLI_VERSION"
 		echo "ZSTD_VERSION = $ZSTD_VERSION"
+		echo "OPENSSL_VERSION = $OPENSSL_VERSION"
+		echo "CURL_VERSION = $CURL_VERSION"
 	} >"$f"
 	mv -f "$f" "$OUTDIR/versions.mk"
 }
@@ -332,12 +436,15 @@ verify() {
 	cat >"$dir/check.c" <<'EOF'
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/capability.h>
 #include <nettle/sha2.h>
 #include <yaml.h>
 #include <brotli/decode.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <curl/curl.h>
+#include <openssl/opensslv.h>
 
 int main(void)
 {
@@ -359,8 +466,17 @@ int main(void)
 		return 3;
 	cap_free(caps);
 	uint32_t b = BrotliDecoderVersion();
-	printf("%s %s %u.%u.%u %s\n", yaml_get_version_string(), zlibVersion(),
-	       b >> 24, b >> 12 & 0xfff, b & 0xfff, ZSTD_versionString());
+	curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+	/* HTTPS must be there, and no protocol but http and https. */
+	if (!(cv->features & CURL_VERSION_SSL))
+		return 4;
+	for (i = 0; cv->protocols[i] != NULL; i++)
+		if (strcmp(cv->protocols[i], "http") != 0 &&
+		    strcmp(cv->protocols[i], "https") != 0)
+			return 5;
+	printf("%s %s %u.%u.%u %s %s %s\n", yaml_get_version_string(),
+	       zlibVersion(), b >> 24, b >> 12 & 0xfff, b & 0xfff,
+	       ZSTD_versionString(), cv->version, cv->ssl_version);
 	return 0;
 }
 EOF
@@ -368,11 +484,11 @@ EOF
 	run "$log" "$DEP_CC" -static $DEP_CFLAGS -isystem "$OUTDIR/uapi" \
 		-I "$OUTDIR/include" "$dir/check.c" -o "$dir/check" \
 		-L "$OUTDIR/lib" -lyaml -lcap -lnettle -lz -lbrotlidec \
-		-lbrotlicommon -lzstd
+		-lbrotlicommon -lzstd -lcurl -lssl -lcrypto
 	out=$("$dir/check") || die "verify: $dir/check failed with status $?"
-	local want="$LIBYAML_VERSION $ZLIB_VERSION $BROTLI_VERSION $ZSTD_VERSION"
+	local want="$LIBYAML_VERSION $ZLIB_VERSION $BROTLI_VERSION $ZSTD_VERSION $CURL_VERSION OpenSSL/$OPENSSL_VERSION"
 	[[ $out == "$want" ]] ||
-		die "verify: libyaml, zlib, brotli and zstd report '$out', expected '$want'"
+		die "verify: libyaml, zlib, brotli, zstd, curl and openssl report '$out', expected '$want'"
 	if readelf -l "$dir/check" | grep -q INTERP; then
 		die "verify: $dir/check has a program interpreter (not static)"
 	fi
@@ -395,6 +511,8 @@ step() {
 	zlib) extra=" $ZLIB_VERSION" ;;
 	brotli) extra=" $BROTLI_VERSION" ;;
 	zstd) extra=" $ZSTD_VERSION" ;;
+	openssl) extra=" $OPENSSL_VERSION" ;;
+	curl) extra=" $CURL_VERSION" ;;
 	esac
 	say "$1$extra ok ($(elapsed_since "$start"))"
 }
@@ -417,7 +535,7 @@ main() {
 	check_tools
 	clean_environment
 	clean_partial
-	say "building libyaml, libcap, nettle, zlib, brotli and zstd with $DEP_CC into $OUTDIR"
+	say "building libyaml, libcap, nettle, zlib, brotli, zstd, openssl and curl with $DEP_CC into $OUTDIR"
 	local start
 	start=$(now)
 	step uapi install_uapi
@@ -427,6 +545,8 @@ main() {
 	step zlib build_zlib
 	step brotli build_brotli
 	step zstd build_zstd
+	step openssl build_openssl
+	step curl build_curl
 	write_versions
 	step verify verify
 	date -u +%Y-%m-%dT%H:%M:%SZ >"$OUTDIR/.stamp.tmp"

@@ -40,3 +40,5 @@ for n in "${names[@]}"; do
 	[[ -x $ROOT/examples/$n/setup.sh ]] || die "examples/$n/setup.sh missing"
 	"$ROOT/examples/$n/setup.sh" || die "examples/$n/setup.sh failed"
 done
+# The S3 server of the publish tests (tests/integration/t-publish.sh).
+"$ROOT/tests/publish/setup.sh" || die "tests/publish/setup.sh failed"

@@ -32,6 +32,9 @@ declare -A LIBS=(
 	[libbrotlicommon.a]="brotli|MIT|"
 	[libbrotlidec.a]="brotli|MIT|"
 	[libzstd.a]="libzstd|BSD-3-Clause (zstd is BSD-3-Clause or GPL-2)|"
+	[libcrypto.a]="openssl|Apache-2.0|"
+	[libssl.a]="openssl|Apache-2.0|"
+	[libcurl.a]="curl|curl (MIT/X derivative)|"
 )
 
 shopt -s nullglob

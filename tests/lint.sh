@@ -41,8 +41,8 @@ for f in "${sources[@]}" cmd/*/*.c; do
 done
 # Layers: every folder below src/ is one, and a file includes headers of
 # its own layer or of earlier ones only (base before input before secret,
-# job, sandbox, run, proof/manifest, proof, start, report, commands), so
-# the code reads in the order data flows. Header names are unique, since
+# job, sandbox, run, proof/manifest, proof, start, publish, report,
+# commands), so the code reads in the order data flows. Header names are unique, since
 # includes name the header alone.
 declare -A rank_of
 for i in "${!layers[@]}"; do

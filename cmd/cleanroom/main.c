@@ -61,6 +61,7 @@ static const struct job_command job_commands[] = {
 	{CMD_LOCK, cmd_lock, JOB_POLICY_SECRETS, 0},
 	{CMD_ENV, cmd_env, JOB_POLICY_REQUIRED, 0},
 	{CMD_REPRODUCE, cmd_reproduce, JOB_POLICY_REQUIRED, 1},
+	{CMD_PUBLISH, cmd_publish, JOB_POLICY_SECRETS, 0},
 };
 
 /* Loads the job the command line describes, once, and runs the command

@@ -71,7 +71,9 @@ const struct err_exit err_exit_table[] = {
 	{EXIT_OK, EXIT_OK, "ok"},
 	{EXIT_USAGE, EXIT_USAGE, "usage"},
 	{EXIT_VERIFY, EXIT_VERIFY, "verification failed"},
+	{EXIT_UNAVAILABLE, EXIT_UNAVAILABLE, "object store unavailable"},
 	{EXIT_SANDBOX, EXIT_SANDBOX, "sandbox layer missing (--strict)"},
+	{EXIT_NOPERM, EXIT_NOPERM, "object store refused the credentials"},
 	{EXIT_CONFIG, EXIT_CONFIG, "bad spec or env file"},
 	{EXIT_TIMEOUT, EXIT_TIMEOUT, "timeout"},
 	{EXIT_INTERNAL, EXIT_INTERNAL, "cleanroom failed"},
@@ -91,6 +93,8 @@ int err_exit_status(const struct err *e)
 	case ERR_SANDBOX: return EXIT_SANDBOX;
 	case ERR_CHILD: return e->status;
 	case ERR_TIMEOUT: return EXIT_TIMEOUT;
+	case ERR_UNAVAILABLE: return EXIT_UNAVAILABLE;
+	case ERR_PERMISSION: return EXIT_NOPERM;
 	case ERR_NONE:
 	case ERR_SYSTEM: break;
 	}

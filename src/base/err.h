@@ -15,16 +15,18 @@
 
 /* Macros rather than an enum, so that help strings can spell them: the
  * EXIT_X_S below are the string literals of those the help texts use. */
-#define EXIT_OK	      0
-#define EXIT_USAGE    64  /* bad command line */
-#define EXIT_VERIFY   65  /* the outputs were rejected */
-#define EXIT_SANDBOX  71  /* a sandbox layer required by --strict is missing */
-#define EXIT_CONFIG   78  /* bad spec or env file */
-#define EXIT_TIMEOUT  124 /* the build timed out and was killed */
-#define EXIT_INTERNAL 125 /* cleanroom itself failed */
-#define EXIT_NOEXEC   126 /* the command was found but would not run */
-#define EXIT_NOTFOUND 127 /* the command was not found */
-#define EXIT_SIGNAL   128 /* + N: the build was killed by signal N */
+#define EXIT_OK		 0
+#define EXIT_USAGE	 64 /* bad command line */
+#define EXIT_VERIFY	 65 /* the outputs were rejected */
+#define EXIT_UNAVAILABLE 69 /* publish: the store stayed unavailable */
+#define EXIT_SANDBOX	 71 /* a sandbox layer required by --strict is missing */
+#define EXIT_NOPERM	 77  /* publish: the store refused the credentials */
+#define EXIT_CONFIG	 78  /* bad spec or env file */
+#define EXIT_TIMEOUT	 124 /* the build timed out and was killed */
+#define EXIT_INTERNAL	 125 /* cleanroom itself failed */
+#define EXIT_NOEXEC	 126 /* the command was found but would not run */
+#define EXIT_NOTFOUND	 127 /* the command was not found */
+#define EXIT_SIGNAL	 128 /* + N: the build was killed by signal N */
 
 #define EXIT_STR_(status) #status
 #define EXIT_STR(status)  EXIT_STR_(status)
@@ -43,6 +45,8 @@ enum err_kind {
 	ERR_SANDBOX, /* a layer required by --strict is missing: EXIT_SANDBOX */
 	ERR_CHILD,   /* the build failed: exit with its status (.status) */
 	ERR_TIMEOUT, /* verification ran out of time: EXIT_TIMEOUT */
+	ERR_UNAVAILABLE, /* the store stayed unavailable: EXIT_UNAVAILABLE */
+	ERR_PERMISSION,	 /* the store refused the request: EXIT_NOPERM */
 };
 
 struct err {

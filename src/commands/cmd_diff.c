@@ -69,8 +69,8 @@ static void each(enum lock_change what, const char *path,
 		rc = buf_adds(&d->text, "removed  ") < 0 ||
 		     add_path(&d->text, path) < 0 ||
 		     buf_printf(&d->text, "  %.16s\n", a) < 0 ||
-		     json_item(&d->removed_j, path, "sha256", a, NULL,
-			       NULL) < 0;
+		     json_item(&d->removed_j, path, "sha256", a, NULL, NULL) <
+			     0;
 		break;
 	default:
 		d->changed++;
@@ -119,8 +119,8 @@ static int diff_json(const struct cli *c, struct diff_out *d, size_t na,
 		       ",\n  \"identical\": %s,\n  \"files_a\": %zu, "
 		       "\"files_b\": %zu,\n  \"counts\": {\"added\": %zu, "
 		       "\"removed\": %zu, \"changed\": %zu}",
-		       n == 0 ? "true" : "false", na, nb, d->added,
-		       d->removed, d->changed) < 0 ||
+		       n == 0 ? "true" : "false", na, nb, d->added, d->removed,
+		       d->changed) < 0 ||
 	    json_array(&m, "added", &d->added_j) < 0 ||
 	    json_array(&m, "removed", &d->removed_j) < 0 ||
 	    json_array(&m, "changed", &d->changed_j) < 0) {

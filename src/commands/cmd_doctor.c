@@ -69,8 +69,9 @@ static int finding(struct doctor *d, const struct err *e)
 	if (jsep(&d->jfindings) < 0 ||
 	    buf_adds(&d->jfindings, "{\"file\": ") < 0 ||
 	    jstr(&d->jfindings, e->file[0] ? e->file : NULL) < 0 ||
-	    buf_printf(&d->jfindings, ", \"line\": %u, \"column\": %u, "
-				      "\"message\": ",
+	    buf_printf(&d->jfindings,
+		       ", \"line\": %u, \"column\": %u, "
+		       "\"message\": ",
 		       e->line, e->col) < 0 ||
 	    jstr(&d->jfindings, e->msg) < 0 ||
 	    buf_adds(&d->jfindings, ", \"hint\": ") < 0 ||
@@ -215,8 +216,8 @@ static int lint_policy(struct doctor *d, const struct job *j, unsigned before)
 		struct buf w = {0};
 
 		rc = policy_unmatched_pass(&pol, &j->cfg, &w) < 0 ? -1 : 0;
-		for (char *l = w.p, *nl; rc == 0 && l != NULL &&
-					 (nl = strchr(l, '\n')) != NULL;
+		for (char *l = w.p, *nl;
+		     rc == 0 && l != NULL && (nl = strchr(l, '\n')) != NULL;
 		     l = nl + 1) {
 			const char *hint = NULL;
 

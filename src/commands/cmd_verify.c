@@ -183,6 +183,10 @@ int proof_check(struct job *j, const struct proof_opts *po, struct err *e)
 			 "one",
 			 ri.lock_path);
 	rc = 0;
+	if (po->keep != NULL) {
+		*po->keep = vr;
+		verified = 0;
+	}
 out:
 	buf_free(&text);
 	if (verified)

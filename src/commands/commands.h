@@ -26,6 +26,7 @@ int cmd_start(struct job *j, const struct cli *c, struct err *e);
 int cmd_verify(struct job *j, const struct cli *c, struct err *e);
 int cmd_lock(struct job *j, const struct cli *c, struct err *e);
 int cmd_reproduce(struct job *j, const struct cli *c, struct err *e);
+int cmd_publish(struct job *j, const struct cli *c, struct err *e);
 
 int cmd_init(const struct cli *c, struct err *e);
 int cmd_diff(const struct cli *c, struct err *e);

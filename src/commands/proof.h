@@ -10,12 +10,16 @@
 
 #include "err.h"
 #include "job.h"
+#include "verify.h"
 
 struct proof_opts {
 	int write_lock;	   /* lock: write it; verify: it must match */
 	int lock_optional; /* verify --no-lock: no lock passes */
 	int report;	   /* render the JSON report's members in j->report */
 	int require_provenance; /* verify: a missing statement fails */
+	/* When non-NULL: a verification that passed is moved here (the
+	 * caller frees it with verify_result_free), for publish. */
+	struct verify_result *keep;
 };
 
 /* j must hold a policy (JOB_POLICY_SECRETS at least); j and o are the

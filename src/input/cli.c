@@ -21,7 +21,9 @@
 /* Commands that load the spec and so take its flags. */
 #define SPEC                                                                   \
 	(BIT(CMD_RUN) | BIT(CMD_START) | BIT(CMD_VERIFY) | BIT(CMD_LOCK) |     \
-	 BIT(CMD_ENV) | BIT(CMD_DOCTOR) | BIT(CMD_REPRODUCE))
+	 BIT(CMD_ENV) | BIT(CMD_DOCTOR) | BIT(CMD_REPRODUCE) |                 \
+	 BIT(CMD_PUBLISH))
+#define PUB BIT(CMD_PUBLISH)
 
 enum kind { FLAG, STR, LIST };
 
@@ -164,6 +166,38 @@ static const struct opt opts[] = {
 	 "env: sh (default), json or nul; diff, doctor: text (default) or "
 	 "json",
 	 NULL, NULL},
+
+	{"to", 0, STR, F(to), PUB, "s3://BUCKET/PREFIX",
+	 "where to publish (publish.to)", NULL, "publish.to"},
+	{"endpoint", 0, STR, F(endpoint), PUB, "URL",
+	 "the store's https://host[:port] (default: AWS S3)", NULL,
+	 "publish.endpoint"},
+	{"region", 0, STR, F(region), PUB, "NAME",
+	 "the bucket's region (default: AWS_REGION, else us-east-1)", NULL,
+	 "publish.region"},
+	{"addressing", 0, STR, F(addressing), PUB, "MODE",
+	 "auto (default), path or virtual (bucket in the host name)",
+	 "auto path virtual", "publish.addressing"},
+	{"connections", 0, STR, F(connections), PUB, "N",
+	 "parallel uploads (default 8)", NULL, "publish.connections"},
+	{"cache-control", 0, LIST, F(cache_control), PUB, "KIND=VALUE",
+	 "Cache-Control for fingerprinted or other names", NULL,
+	 "publish.cache_control.*"},
+	{"records", 0, STR, F(records), PUB, "PREFIX",
+	 "key prefix of release records (default PREFIX/.cleanroom/releases/)",
+	 NULL, "publish.records"},
+	{"ca-file", 0, STR, F(ca_file), PUB, "FILE",
+	 "CA bundle for the store's TLS certificate", NULL, "publish.ca_file"},
+	{"dry-run", 0, FLAG, F(dry_run), PUB, NULL,
+	 "print the plan; send nothing but reads", NULL, NULL},
+	{"prune", 0, FLAG, F(prune), PUB, NULL,
+	 "delete objects no kept release references", NULL, NULL},
+	{"keep", 0, STR, F(keep), PUB, "N",
+	 "prune: keep the last N releases' objects (publish.keep_releases)",
+	 NULL, "publish.keep_releases"},
+	{"older-than", 0, STR, F(older_than), PUB, "DURATION",
+	 "prune: only objects older than DURATION (default 168h)", NULL,
+	 "publish.older_than"},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -223,6 +257,13 @@ static const struct cmdinfo cmds[CMD_COUNT] = {
 			   "  cleanroom reproduce\n"
 			   "  cleanroom reproduce --report repro.json -- npm "
 			   "run build\n"},
+	[CMD_PUBLISH] =
+		{"publish", "[OPTIONS]",
+		 "re-verify, upload the proven set to S3, record it",
+		 "  cleanroom publish --to s3://assets/app --dry-run\n"
+		 "  cleanroom publish --to s3://assets/app --endpoint "
+		 "https://minio.internal:9000\n"
+		 "  cleanroom publish --prune --keep 5 --older-than 168h\n"},
 	[CMD_HELP] = {"help", "[COMMAND]", "show help for a command",
 		      "  cleanroom help start\n"
 		      "  cleanroom start --help\n"},
@@ -650,7 +691,7 @@ void cli_free(struct cli *c)
 		&c->set,       &c->require,	  &c->secret,
 		&c->public,    &c->allow_write,	  &c->limits,
 		&c->outputs,   &c->require_files, &c->forbid,
-		&c->inputs,    &c->positional,
+		&c->inputs,    &c->positional,	  &c->cache_control,
 	};
 
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)

@@ -24,6 +24,7 @@ enum cmd {
 	CMD_DOCTOR,
 	CMD_INIT,
 	CMD_REPRODUCE,
+	CMD_PUBLISH,
 	CMD_HELP,
 	CMD_COUNT
 };
@@ -62,6 +63,12 @@ struct cli {
 	int require_provenance; /* verify: a missing provenance fails */
 	int serve_stale;	/* start */
 	int init, no_init; /* start: --init, --no-init (neither: when PID 1) */
+
+	/* publish: the spec's publish keys, and what this run does */
+	const char *to, *endpoint, *region, *addressing, *ca_file, *records,
+		*connections, *keep, *older_than;
+	struct strlist cache_control;
+	int dry_run, prune;
 
 	struct strlist positional; /* diff: A.lock B.lock */
 	char **argv;		   /* after `--`: the build or server command */

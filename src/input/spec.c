@@ -143,6 +143,26 @@ static const struct key output_keys[] = {
 	{NULL, 0, 0, NULL, NULL},
 };
 
+static const struct key cache_keys[] = {
+	{"fingerprinted", K_STR, OFF(publish.cache_fingerprinted), NULL, NULL},
+	{"other", K_STR, OFF(publish.cache_other), NULL, NULL},
+	{NULL, 0, 0, NULL, NULL},
+};
+
+static const struct key publish_keys[] = {
+	{"to", K_STR, OFF(publish.to), NULL, NULL},
+	{"endpoint", K_STR, OFF(publish.endpoint), NULL, NULL},
+	{"region", K_STR, OFF(publish.region), NULL, NULL},
+	{"addressing", K_STR, OFF(publish.addressing), NULL, NULL},
+	{"ca_file", K_STR, OFF(publish.ca_file), NULL, NULL},
+	{"records", K_STR, OFF(publish.records), NULL, NULL},
+	{"connections", K_COUNT, OFF(publish.connections), NULL, NULL},
+	{"keep_releases", K_COUNT, OFF(publish.keep_releases), NULL, NULL},
+	{"older_than", K_DURATION, OFF(publish.older_than_ms), NULL, NULL},
+	{"cache_control", K_SECTION, 0, cache_keys, NULL},
+	{NULL, 0, 0, NULL, NULL},
+};
+
 static const struct key top_keys[] = {
 	{"framework", K_FRAMEWORK, OFF(framework), NULL, frameworks},
 	{"command", K_COMMAND, OFF(command), NULL, NULL},
@@ -151,6 +171,7 @@ static const struct key top_keys[] = {
 	{"sandbox", K_SECTION, 0, sandbox_keys, NULL},
 	{"outputs", K_SECTION, 0, output_keys, NULL},
 	{"inputs", K_LIST, OFF(inputs), NULL, NULL},
+	{"publish", K_SECTION, 0, publish_keys, NULL},
 	{NULL, 0, 0, NULL, NULL},
 };
 
@@ -165,6 +186,8 @@ static const struct {
 	{"sandbox", sandbox_keys},
 	{"sandbox.limits", limit_keys},
 	{"outputs", output_keys},
+	{"publish", publish_keys},
+	{"publish.cache_control", cache_keys},
 };
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]) - 1)
@@ -173,6 +196,7 @@ _Static_assert(NKEYS(env_keys) <= MAX_KEYS, "env_keys");
 _Static_assert(NKEYS(sandbox_keys) <= MAX_KEYS, "sandbox_keys");
 _Static_assert(NKEYS(output_keys) <= MAX_KEYS, "output_keys");
 _Static_assert(NKEYS(limit_keys) <= MAX_KEYS, "limit_keys");
+_Static_assert(NKEYS(publish_keys) <= MAX_KEYS, "publish_keys");
 
 /* Names already in env.set: an open-addressing table of indexes into the
  * map, so that a spec with many variables is still checked for duplicates
@@ -339,6 +363,9 @@ void spec_init(struct spec *s)
 	s->outputs.max_files = -1;
 	s->outputs.verify_timeout_ms = -1;
 	s->outputs.provenance.off = -1;
+	s->publish.connections = -1;
+	s->publish.keep_releases = -1;
+	s->publish.older_than_ms = -1;
 }
 
 void spec_free(struct spec *s)
@@ -361,6 +388,14 @@ void spec_free(struct spec *s)
 	str_free(&s->outputs.lock);
 	str_free(&s->outputs.provenance.path);
 	list_clear(&s->inputs);
+	str_free(&s->publish.to);
+	str_free(&s->publish.endpoint);
+	str_free(&s->publish.region);
+	str_free(&s->publish.addressing);
+	str_free(&s->publish.ca_file);
+	str_free(&s->publish.records);
+	str_free(&s->publish.cache_fingerprinted);
+	str_free(&s->publish.cache_other);
 	/* Leaves an empty spec, so a second spec_free is harmless. */
 	spec_init(s);
 }

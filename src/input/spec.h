@@ -116,6 +116,23 @@ struct spec {
 	} outputs;
 
 	struct spec_list inputs;
+
+	/* publish: where and how `cleanroom publish` uploads the proven set. */
+	struct {
+		struct spec_str to; /* s3://BUCKET/PREFIX */
+		struct spec_str
+			endpoint; /* https://host[:port]; AWS when unset */
+		struct spec_str region;	    /* default us-east-1 */
+		struct spec_str addressing; /* auto, path or virtual */
+		struct spec_str ca_file;
+		struct spec_str records; /* key prefix of release records */
+		struct spec_str
+			cache_fingerprinted; /* cache_control.fingerprinted */
+		struct spec_str cache_other; /* cache_control.other */
+		int64_t connections;	     /* -1 when unset */
+		int64_t keep_releases;	     /* -1 when unset */
+		int64_t older_than_ms;	     /* prune: -1 when unset */
+	} publish;
 };
 
 /* An empty spec: everything unset. */

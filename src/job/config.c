@@ -259,6 +259,29 @@ static int merge_outputs(const struct spec *ov, const struct spec *file,
 	return 0;
 }
 
+/* publish: each key from the spec, then from its flag. */
+static int merge_publish(const struct spec *ov, const struct spec *file,
+			 struct config *cfg, struct err *e)
+{
+	struct spec *s = &cfg->spec;
+#define PUB_STR(f)                                                             \
+	(copy_str(&s->publish.f, &file->publish.f) < 0 ||                      \
+	 copy_str(&s->publish.f, &ov->publish.f) < 0)
+#define PUB_NUM(f)                                                             \
+	(s->publish.f = ov->publish.f >= 0 ? ov->publish.f : file->publish.f)
+
+	if (PUB_STR(to) || PUB_STR(endpoint) || PUB_STR(region) ||
+	    PUB_STR(addressing) || PUB_STR(ca_file) || PUB_STR(records) ||
+	    PUB_STR(cache_fingerprinted) || PUB_STR(cache_other))
+		return nomem(e);
+	PUB_NUM(connections);
+	PUB_NUM(keep_releases);
+	PUB_NUM(older_than_ms);
+#undef PUB_STR
+#undef PUB_NUM
+	return 0;
+}
+
 static int merge_command(const struct spec *ov, const struct spec *file,
 			 struct config *cfg, struct err *e)
 {
@@ -293,7 +316,8 @@ int config_merge(const struct spec *file, int spec_found, const struct spec *ov,
 	    merge_command(ov, file, cfg, e) < 0 ||
 	    merge_env(ov, file, cfg, e) < 0 ||
 	    merge_sandbox(ov, file, cfg, e) < 0 ||
-	    merge_outputs(ov, file, cfg, e) < 0)
+	    merge_outputs(ov, file, cfg, e) < 0 ||
+	    merge_publish(ov, file, cfg, e) < 0)
 		return -1;
 	if (merge_list(&cfg->spec.inputs, &file->inputs,
 		       cfg->preset ? cfg->preset->inputs : NULL,

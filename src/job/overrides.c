@@ -5,6 +5,7 @@
 #include "overrides.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,6 +200,73 @@ static int output_flags(const struct cli *c, struct spec *ov, struct err *e)
 	return 0;
 }
 
+static int publish_flags(const struct cli *c, struct spec *ov, struct err *e)
+{
+	static const struct {
+		size_t cli_off, spec_off;
+	} strs[] = {
+		{offsetof(struct cli, to), offsetof(struct spec, publish.to)},
+		{offsetof(struct cli, endpoint),
+		 offsetof(struct spec, publish.endpoint)},
+		{offsetof(struct cli, region),
+		 offsetof(struct spec, publish.region)},
+		{offsetof(struct cli, addressing),
+		 offsetof(struct spec, publish.addressing)},
+		{offsetof(struct cli, ca_file),
+		 offsetof(struct spec, publish.ca_file)},
+		{offsetof(struct cli, records),
+		 offsetof(struct spec, publish.records)},
+	};
+
+	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
+		const char *v =
+			*(const char *const *)(const void *)((const char *)c +
+							     strs[i].cli_off);
+		struct spec_str *dst =
+			(struct spec_str *)(void *)((char *)ov +
+						    strs[i].spec_off);
+
+		if (v != NULL && spec_str_set(dst, v, 0, 0) < 0)
+			return nomem(e);
+	}
+	for (size_t i = 0; i < c->cache_control.n; i++) {
+		const char *arg = c->cache_control.v[i];
+		const char *eq = strchr(arg, '=');
+		struct spec_str *dst = NULL;
+
+		if (eq != NULL && eq - arg == 13 &&
+		    strncmp(arg, "fingerprinted", 13) == 0)
+			dst = &ov->publish.cache_fingerprinted;
+		else if (eq != NULL && eq - arg == 5 &&
+			 strncmp(arg, "other", 5) == 0)
+			dst = &ov->publish.cache_other;
+		if (dst == NULL || eq[1] == '\0')
+			return flag_err(e, "--cache-control", arg,
+					"expected KIND=VALUE",
+					"KIND is fingerprinted or other: "
+					"--cache-control 'other=public, "
+					"max-age=300'");
+		if (spec_str_set(dst, eq + 1, 0, 0) < 0)
+			return nomem(e);
+	}
+	if (c->connections != NULL &&
+	    (parse_count(c->connections, &ov->publish.connections) < 0 ||
+	     ov->publish.connections < 1 || ov->publish.connections > 64))
+		return flag_err(e, "--connections", c->connections,
+				"expected a count from 1 to 64", NULL);
+	if (c->keep != NULL &&
+	    (parse_count(c->keep, &ov->publish.keep_releases) < 0 ||
+	     ov->publish.keep_releases < 1))
+		return flag_err(e, "--keep", c->keep,
+				"expected a count of at least 1", NULL);
+	if (c->older_than != NULL &&
+	    units_parse_duration(c->older_than, &ov->publish.older_than_ms) < 0)
+		return flag_err(e, "--older-than", c->older_than,
+				"bad duration",
+				"durations look like 30m, 24h or 168h");
+	return 0;
+}
+
 int overrides_from_cli(const struct cli *c, int with_command, struct spec *ov,
 		       struct err *e)
 {
@@ -216,7 +284,7 @@ int overrides_from_cli(const struct cli *c, int with_command, struct spec *ov,
 		ov->command_shell = 0;
 	}
 	if (env_flags(c, ov, e) < 0 || sandbox_flags(c, ov, e) < 0 ||
-	    output_flags(c, ov, e) < 0)
+	    output_flags(c, ov, e) < 0 || publish_flags(c, ov, e) < 0)
 		return -1;
 	return 0;
 }

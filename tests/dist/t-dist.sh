@@ -136,10 +136,10 @@ ln -s "$ROOT/$BUILD/deps/src" "$fake/src"
 for a in "$BUILD"/deps/lib/*.a; do ln -s "$ROOT/$a" "$fake/lib/"; done
 run bash scripts/notices.sh "$fake" "$SCRATCH/notices"
 assert_rc 0 "notices.sh on the same libraries"
-: >"$fake/lib/libcurl.a"
+: >"$fake/lib/libunlisted.a"
 run bash scripts/notices.sh "$fake" "$SCRATCH/notices2"
 assert_rc 1 "notices.sh refuses a library it has no notice for"
-assert_contains "$ERR" "libcurl.a has no notice" "and names it"
+assert_contains "$ERR" "libunlisted.a has no notice" "and names it"
 
 # ---- man pages -----------------------------------------------------------------
 for m in man/cleanroom.1 man/cleanroom.yml.5; do
@@ -224,7 +224,7 @@ shift 2; words=("$@"); CURRENT=$#; _cleanroom' _ "$zd" "$zshc" "$@"
 	}
 	run zcomp cleanroom ru
 	assert_rc 0 "zsh: the completion loads with source after compinit"
-	assert_contains "$OUT" "$(printf 'reproduce\nhelp')" "zsh: offers the commands"
+	assert_contains "$OUT" "$(printf 'reproduce\npublish\nhelp')" "zsh: offers the commands"
 	assert_contains "$OUT" "run" "zsh: completes a command"
 	run zcomp cleanroom run --net
 	assert_contains "$OUT" "--network" "zsh: completes run's option"

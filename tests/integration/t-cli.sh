@@ -7,7 +7,7 @@
 run "$CLEANROOM" --version
 assert_rc 0 "--version exits 0"
 assert_contains "$OUT" "cleanroom 0.1.0" "--version names cleanroom"
-for lib in libyaml libcap nettle zlib brotli zstd; do
+for lib in libyaml libcap nettle zlib brotli zstd curl; do
 	assert_contains "$OUT" "$lib " "--version names $lib"
 done
 # The library versions are the ones built against and the ones reported by

@@ -142,12 +142,13 @@ TAP_SUITE(cli_did_you_mean)
 		     strstr(e.hint, "did you mean 'start'?") != NULL,
 	     "a mistyped help topic: %s", e.hint);
 	cli_free(&c);
-	T_OK(parse(&c, &e, (const char *[]){"run", "--framwork", "vite", NULL}) <
-			     0 &&
+	T_OK(parse(&c, &e,
+		   (const char *[]){"run", "--framwork", "vite", NULL}) < 0 &&
 		     strstr(e.hint, "did you mean '--framework'?") != NULL,
 	     "a mistyped option: %s", e.hint);
 	cli_free(&c);
-	T_OK(parse(&c, &e, (const char *[]){"run", "--outptu=dist", NULL}) < 0 &&
+	T_OK(parse(&c, &e, (const char *[]){"run", "--outptu=dist", NULL}) <
+			     0 &&
 		     strstr(e.hint, "did you mean '--output'?") != NULL,
 	     "a mistyped option with =VALUE: %s", e.hint);
 	cli_free(&c);
@@ -157,8 +158,8 @@ TAP_SUITE(cli_did_you_mean)
 		     strstr(e.hint, "did you mean 'django'?") != NULL,
 	     "a mistyped framework name: %s", e.hint);
 	cli_free(&c);
-	T_OK(parse(&c, &e,
-		   (const char *[]){"run", "--network", "alow", NULL}) < 0 &&
+	T_OK(parse(&c, &e, (const char *[]){"run", "--network", "alow", NULL}) <
+			     0 &&
 		     strstr(e.hint, "did you mean 'allow'?") != NULL,
 	     "a mistyped choice: %s", e.hint);
 	cli_free(&c);
@@ -275,8 +276,8 @@ TAP_SUITE(cli_every_spec_key_has_a_flag)
 	      "sandbox.limits.cpu is --limit");
 	T_OK(cli_flag_for_key("nosuch.key") == NULL, "no flag for no key");
 	T_OK(parse(&c, &e,
-		   (const char *[]){"verify", "--sourcemaps", "forbid", NULL}) ==
-		     0,
+		   (const char *[]){"verify", "--sourcemaps", "forbid",
+				    NULL}) == 0,
 	     "--sourcemaps forbid parses");
 	T_OK(overrides_from_cli(&c, 0, &ov, &e) == 0 &&
 		     ov.outputs.sourcemaps == SM_FORBID,

@@ -330,7 +330,7 @@ static const struct bad_case bad_cases[] = {
 	 "2:3: unknown key 'netwrok' in sandbox", "did you mean 'network'?"},
 	{B("zzzzz: 1\n"), "1:1: unknown key 'zzzzz'",
 	 "valid keys: framework, command, workdir, env, sandbox, outputs, "
-	 "inputs"},
+	 "inputs, publish"},
 	{B("timeout: 5m\n"), "1:1: unknown key 'timeout'",
 	 "'timeout' belongs under 'sandbox:'"},
 	{B("require: [A]\n"), "1:1: unknown key 'require'",

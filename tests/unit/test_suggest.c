@@ -19,10 +19,10 @@ static const char *pick(const char *got, const char *const *names)
 
 TAP_SUITE(suggest_distance_and_pick)
 {
-	static const char *const cmds[] = {"run", "start", "verify", "lock",
-					   "diff", "env", "doctor", NULL};
-	static const char *const fw[] = {"rails", "django", "vite", "webpack",
-					 "none", NULL};
+	static const char *const cmds[] = {"run",  "start", "verify", "lock",
+					   "diff", "env",   "doctor", NULL};
+	static const char *const fw[] = {"rails",   "django", "vite",
+					 "webpack", "none",   NULL};
 
 	T_INT(suggest_distance("run", "run"), 0, "equal: 0");
 	T_INT(suggest_distance("rnu", "run"), 1, "an adjacent swap is 1");
@@ -34,13 +34,15 @@ TAP_SUITE(suggest_distance_and_pick)
 	T_OK(pick("veriffy", cmds) != NULL &&
 		     strcmp(pick("veriffy", cmds), "verify") == 0,
 	     "veriffy -> verify");
-	T_OK(pick("raills", fw) != NULL && strcmp(pick("raills", fw), "rails") == 0,
+	T_OK(pick("raills", fw) != NULL &&
+		     strcmp(pick("raills", fw), "rails") == 0,
 	     "raills -> rails");
 	T_OK(pick("xyzzy", cmds) == NULL, "nothing close: no suggestion");
 	T_OK(pick("ab", cmds) == NULL,
 	     "a 2-letter word suggests nothing 2 edits away");
 	T_OK(pick("run", cmds) == NULL, "an exact name is not a suggestion");
-	T_OK(pick("lcok", cmds) != NULL && strcmp(pick("lcok", cmds), "lock") == 0,
+	T_OK(pick("lcok", cmds) != NULL &&
+		     strcmp(pick("lcok", cmds), "lock") == 0,
 	     "ties keep the first, and lcok -> lock");
 	{
 		char longer[SUGGEST_MAX_LEN + 2];
