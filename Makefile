@@ -179,7 +179,7 @@ $(B)/tools/diff-run: tests/diff/run.c tests/diff/gen.c | $(BOOTSTRAP_CHECK)
 	$(TOOLCC) -o $@ $<
 
 FUZZ_SRCS := src/input/envfile.c src/input/vars.c src/input/envfmt.c \
-	$(addprefix src/base/,err.c buf.c io.c vec.c arena.c utf8.c)
+	$(addprefix src/base/,err.c buf.c io.c vec.c arena.c utf8.c json.c)
 $(B)/fuzz/fuzz_envfile: tests/fuzz/fuzz_envfile.c $(FUZZ_SRCS) \
 		| $(BOOTSTRAP_CHECK)
 	@mkdir -p $(@D)
@@ -188,7 +188,7 @@ $(B)/fuzz/fuzz_envfile: tests/fuzz/fuzz_envfile.c $(FUZZ_SRCS) \
 		-fno-sanitize-recover=undefined -o $@ $^
 
 $(B)/fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c src/input/spec.c \
-		$(addprefix src/base/,units.c err.c buf.c io.c vec.c) \
+		$(addprefix src/base/,units.c err.c buf.c io.c vec.c suggest.c) \
 		| $(BOOTSTRAP_CHECK)
 	@mkdir -p $(@D)
 	clang -g -O1 -D_GNU_SOURCE $(INCLUDES) \
@@ -205,7 +205,7 @@ $(B)/tools/try-syscall: tests/tools/try-syscall.c | $(BOOTSTRAP) $(DEPS_STAMP)
 
 FUZZ_MANIFEST_SRCS := $(sort $(wildcard src/proof/manifest/*.c)) \
 	src/input/manifest_json.c src/input/spec.c \
-	$(addprefix src/base/,err.c buf.c io.c findings.c units.c vec.c hex.c \
+	$(addprefix src/base/,err.c buf.c io.c findings.c units.c vec.c hex.c suggest.c \
 		utf8.c)
 $(B)/fuzz/fuzz_manifest: tests/fuzz/fuzz_manifest.c $(FUZZ_MANIFEST_SRCS) \
 		| $(BOOTSTRAP_CHECK)
