@@ -34,6 +34,13 @@ skip() {
 	fi
 }
 
+# absent REASON: what this machine does not have and need not have (a
+# device node a container or a kernel leaves out): noted, never a failure,
+# since MUST_WORK is about features the machine is known to have.
+absent() {
+	echo "ok - $T_NAME: # SKIP $1"
+}
+
 # run CMD...: runs it, capturing stdout, stderr and the status in
 # $OUT, $ERR, $RC.
 run() {
