@@ -86,7 +86,7 @@ landlock       ABI $abi
 	;;
 blocked)
 	assert_contains "$OUT" "
-  landlock     off: blocked by the container's seccomp (EPERM); env files stay readable
+  landlock     off: blocked by the container's seccomp (EPERM); env files stay readable; /dev is not restricted
 " "no-landlock profile: Landlock blocked, EPERM"
 	assert_contains "$last" "landlock off (blocked by the container's seccomp: EPERM): env files stay readable" \
 		"no-landlock profile: named in the summary"
