@@ -287,7 +287,7 @@ static void plan_line(const char *verb, const char *key, const char *rest)
 	struct buf b = {0};
 
 	if (msg_escape(&b, key, strlen(key), 0) == 0 && buf_addc(&b, '\0') == 0)
-		printf("%s %s%s\n", verb, b.p, rest);
+		(void)printf("%s %s%s\n", verb, b.p, rest);
 	buf_free(&b);
 }
 
@@ -361,11 +361,12 @@ static void on_progress(void *arg, const struct s3_req *r, size_t done,
 		return;
 	double s = (double)(mono_ms() - pg->start_ms) / 1000.0;
 
-	fprintf(stderr, "\rpublish: %zu/%zu files, %.1f/%.1f MB, %.1f MB/s  ",
+	(void)fprintf(
+		stderr, "\rpublish: %zu/%zu files, %.1f/%.1f MB, %.1f MB/s  ",
 		done, total, (double)pg->bytes / 1e6, (double)pg->total / 1e6,
 		s > 0 ? (double)pg->bytes / 1e6 / s : 0.0);
 	if (done == total)
-		fputc('\n', stderr);
+		(void)fputc('\n', stderr);
 }
 
 /* Decides what to upload. With a last release record, its keys say what
