@@ -287,7 +287,7 @@ static void plan_line(const char *verb, const char *key, const char *rest)
 	struct buf b = {0};
 
 	if (msg_escape(&b, key, strlen(key), 0) == 0 && buf_addc(&b, '\0') == 0)
-		printf("%s %s%s\n", verb, b.p, rest);
+		(void)printf("%s %s%s\n", verb, b.p, rest);
 	buf_free(&b);
 }
 
