@@ -132,6 +132,9 @@ struct spec {
 		int64_t connections;	     /* -1 when unset */
 		int64_t keep_releases;	     /* -1 when unset */
 		int64_t older_than_ms;	     /* prune: -1 when unset */
+		int64_t timeout_ms; /* the whole publish: -1 when unset */
+		/* none, gzip or br: the plain key gets that sibling's bytes */
+		struct spec_str content_encoding;
 	} publish;
 };
 

@@ -272,11 +272,13 @@ static int merge_publish(const struct spec *ov, const struct spec *file,
 
 	if (PUB_STR(to) || PUB_STR(endpoint) || PUB_STR(region) ||
 	    PUB_STR(addressing) || PUB_STR(ca_file) || PUB_STR(records) ||
-	    PUB_STR(cache_fingerprinted) || PUB_STR(cache_other))
+	    PUB_STR(cache_fingerprinted) || PUB_STR(cache_other) ||
+	    PUB_STR(content_encoding))
 		return nomem(e);
 	PUB_NUM(connections);
 	PUB_NUM(keep_releases);
 	PUB_NUM(older_than_ms);
+	PUB_NUM(timeout_ms);
 #undef PUB_STR
 #undef PUB_NUM
 	return 0;
