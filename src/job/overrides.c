@@ -134,10 +134,10 @@ static int sandbox_flags(const struct cli *c, struct spec *ov, struct err *e)
 	/* publish runs no build: its --timeout is the publish's own
 	 * (publish.timeout). */
 	if (c->timeout != NULL &&
-	    units_parse_duration(c->timeout, c->cmd == CMD_PUBLISH
-						     ? &ov->publish.timeout_ms
-						     : &ov->sandbox.timeout_ms) <
-		    0)
+	    units_parse_duration(c->timeout,
+				 c->cmd == CMD_PUBLISH
+					 ? &ov->publish.timeout_ms
+					 : &ov->sandbox.timeout_ms) < 0)
 		return flag_err(e, "--timeout", c->timeout, "bad duration",
 				"durations look like 90s, 15m, 1h or 1h30m");
 	for (size_t i = 0; i < c->limits.n; i++)

@@ -363,9 +363,9 @@ static int open_verified(const struct roots *r, const struct tree_file *tf,
 		why = "not under an output root";
 	} else if ((fd = beneath_open(r->fd[rf->root], rf->rel, O_RDONLY, 0)) <
 		   0) {
-		why = errno == ELOOP  ? "a symbolic link is now on its path, "
-					"not followed"
-		      : errno == EXDEV ? "its path now leads out of its root"
+		why = errno == ELOOP	? "a symbolic link is now on its path, "
+					  "not followed"
+		      : errno == EXDEV	? "its path now leads out of its root"
 		      : errno == ENOENT ? "it is gone"
 					: NULL;
 		if (why == NULL)
@@ -404,8 +404,8 @@ static int digest_fd(int fd, uint64_t size, char sha[65], char md5[33])
 	sha256_init(&sc);
 	md5_init(&mc);
 	while (off < size) {
-		size_t want = size - off < sizeof b ? (size_t)(size - off)
-						    : sizeof b;
+		size_t want =
+			size - off < sizeof b ? (size_t)(size - off) : sizeof b;
 		ssize_t n = pread(fd, b, want, (off_t)off);
 
 		if (n < 0 && errno == EINTR)
@@ -435,8 +435,8 @@ static int digest_fd(int fd, uint64_t size, char sha[65], char md5[33])
  * hashes it from that fd: the SHA-256 must be the lock's. Returns the
  * fd, the bytes of which are what the PUT sends, or -1 with e filled.
  * md5: the ETag to compare, or NULL. */
-static int open_item(const struct roots *r, const struct item *it,
-		     char md5[33], struct err *e)
+static int open_item(const struct roots *r, const struct item *it, char md5[33],
+		     struct err *e)
 {
 	char sha[65];
 	int fd = open_verified(r, it->src, e);
@@ -463,8 +463,7 @@ static int open_item(const struct roots *r, const struct item *it,
 			err_set(e, ERR_VERIFY, NULL, 0, 0,
 				"%s does not decompress to %s (%s)",
 				it->src->path, it->path,
-				res.detail[0] ? res.detail
-					      : "other bytes");
+				res.detail[0] ? res.detail : "other bytes");
 			err_hint(e, "its bytes are not published under %s",
 				 it->key);
 			return -1;
@@ -603,11 +602,11 @@ static void on_progress(void *arg, const struct s3_req *r, size_t done,
 		return;
 	double s = (double)(mono_ms() - pg->start_ms) / 1000.0;
 
-	(void)fprintf(
-		stderr, "\rpublish: %zu/%zu files, %.1f/%.1f MB, %.1f MB/s  ",
-		pg->files, pg->nfiles, (double)pg->bytes / 1e6,
-		(double)pg->total / 1e6,
-		s > 0 ? (double)pg->bytes / 1e6 / s : 0.0);
+	(void)fprintf(stderr,
+		      "\rpublish: %zu/%zu files, %.1f/%.1f MB, %.1f MB/s  ",
+		      pg->files, pg->nfiles, (double)pg->bytes / 1e6,
+		      (double)pg->total / 1e6,
+		      s > 0 ? (double)pg->bytes / 1e6 / s : 0.0);
 	if (pg->files == pg->nfiles)
 		(void)fputc('\n', stderr);
 }
@@ -918,7 +917,7 @@ int publish_run(const struct publish_opts *o, struct err *e)
 	struct progress pg = {0};
 	enum sibling_format enc;
 	int64_t timeout_ms = s->publish.timeout_ms >= 0 ? s->publish.timeout_ms
-							 : TIMEOUT_DEFAULT_MS;
+							: TIMEOUT_DEFAULT_MS;
 	int rc = -1;
 
 	lock_init(&known);
@@ -984,8 +983,9 @@ int publish_run(const struct publish_opts *o, struct err *e)
 	/* The deadline counts from the start of the command (the
 	 * re-verification included); 0: none. */
 	if (timeout_ms > 0)
-		cfg.deadline_ms = (o->start_ms > 0 ? o->start_ms : io_now_ms()) +
-				  (double)timeout_ms;
+		cfg.deadline_ms =
+			(o->start_ms > 0 ? o->start_ms : io_now_ms()) +
+			(double)timeout_ms;
 	int https = cfg.endpoint == NULL || cfg.endpoint[0] == '\0' ||
 		    strncmp(cfg.endpoint, "https://", 8) == 0;
 
@@ -1175,8 +1175,8 @@ int publish_run(const struct publish_opts *o, struct err *e)
 					it->enc == SIBLING_BROTLI ? "br"
 					: it->enc == SIBLING_GZIP ? "gzip"
 								  : NULL,
-				.cache_control = it->fingerprinted ? cc_fp
-								   : cc_other,
+				.cache_control =
+					it->fingerprinted ? cc_fp : cc_other,
 			};
 		}
 		pg.base = b0;

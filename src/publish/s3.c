@@ -495,7 +495,8 @@ int s3_run(struct s3_client *c, struct s3_req *reqs, size_t n,
 		long long t = now_ms();
 		long long wait_until = -1;
 
-		if (c->cfg->deadline_ms > 0 && io_now_ms() >= c->cfg->deadline_ms) {
+		if (c->cfg->deadline_ms > 0 &&
+		    io_now_ms() >= c->cfg->deadline_ms) {
 			c->timed_out = 1;
 			err_set(e, ERR_UNAVAILABLE, NULL, 0, 0,
 				"the deadline passed with %zu of %zu requests "

@@ -50,11 +50,11 @@ struct s3_req {
 	off_t size;	    /* its size */
 	const void *mem;    /* PUT body from memory when fd is -1 */
 	size_t memlen;
-	const char *sha256;	   /* hex SHA-256 of the body (signed) */
-	const char *content_type;  /* or NULL */
-	const char *cache_control; /* or NULL */
+	const char *sha256;	      /* hex SHA-256 of the body (signed) */
+	const char *content_type;     /* or NULL */
+	const char *cache_control;    /* or NULL */
 	const char *content_encoding; /* or NULL */
-	const char *meta_sha256;   /* x-amz-meta-sha256, or NULL */
+	const char *meta_sha256;      /* x-amz-meta-sha256, or NULL */
 
 	/* Outcome. */
 	long status;		/* HTTP status of the last attempt; 0: none */
