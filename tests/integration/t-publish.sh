@@ -345,6 +345,19 @@ run "$CLEANROOM" -C "$W2" publish
 assert_rc 0 "published once the store answers again"
 assert_contains "$(records2)" ".lock</Key>" "the release record is written"
 
+# Without a release record under --records, one listing of the prefix,
+# page after page (the proxy makes s3rver answer 2 keys a page): every
+# object is found by its ETag and nothing but the record is uploaded.
+printf 'page 1000\n' >"$CTL"
+before=$(count PUT)
+lists=$(grep -c '^GET [^ ]*list-type=2' "$LOG" || true)
+run "$CLEANROOM" -C "$W2" publish --records app2/.other-records/
+assert_rc 0 "publish with no release record: a paginated listing"
+assert_eq "$(($(count PUT) - before))" 2 "only the record (keys, lock) is uploaded"
+assert_eq "$(($(grep -c '^GET [^ ]*list-type=2' "$LOG") - lists > 4))" 1 \
+	"the listing took several pages"
+: >"$CTL"
+
 # --content-encoding br: X's key holds X.br's bytes with Content-Encoding:
 # br, X.br is published too; a file with no locked sibling is sent plain.
 W3=$SCRATCH/app3

@@ -21,7 +21,9 @@ changes files between the verification and the uploads), "redirect N"
 (301 PermanentRedirect with x-amz-bucket-region: eu-west-3, as S3 answers
 a request sent to another region's endpoint) and "badregion N" (400
 AuthorizationHeaderMalformed naming eu-central-1, as S3 answers a request
-signed for another region). Each request is logged to the log file as
+signed for another region), "page N" (a listing's max-keys=1000 is
+forwarded as max-keys=2, so that a small listing takes pages and
+continuation tokens). Each request is logged to the log file as
 "METHOD PATH STATUS".
 
 With S3CHECK_COUNT_ONLY=1 in the environment, signatures and payload
@@ -182,7 +184,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                ("host", "connection", "expect", "authorization",
                                 "x-amz-security-token")}
         fwd["Host"] = "127.0.0.1:%d" % UP
-        conn.request(self.command, self.path, body=body if n else None,
+        path = self.path
+        if fault == "page":
+            path = path.replace("max-keys=1000", "max-keys=2")
+        conn.request(self.command, path, body=body if n else None,
                      headers=fwd)
         r = conn.getresponse()
         data = r.read()
