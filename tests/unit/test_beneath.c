@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "beneath.h"
@@ -131,7 +132,7 @@ TAP_SUITE(beneath_chown)
 	}
 	snprintf(p, sizeof p, "%s/outside/victim", top);
 	T_OK(stat(p, &before) == 0, "the victim is there");
-	T_OK(beneath_chown_tree(dir, "link", 4242, 4242) == 0,
+	T_OK(beneath_chown_tree(dir, "link", 4242, 4242, 0) == 0,
 	     "a link in the directory's place is given over itself");
 	T_OK(stat(p, &st) == 0 && st.st_uid == before.st_uid,
 	     "not what it leads to");
@@ -139,12 +140,55 @@ TAP_SUITE(beneath_chown)
 		     st.st_uid == 4242,
 	     "the link is");
 	T_OK(symlinkat("../../outside", dir, "real/out") == 0, "a link inside");
-	T_OK(beneath_chown_tree(dir, "real", 4343, 4343) == 0,
+	T_OK(beneath_chown_tree(dir, "real", 4343, 4343, 0) == 0,
 	     "chown -R of a directory with a link in it");
 	T_OK(stat(p, &st) == 0 && st.st_uid == before.st_uid,
 	     "does not follow it");
 	T_OK(fstatat(dir, "real", &st, 0) == 0 && st.st_uid == 4343,
 	     "the directory is given over");
+	cleanup(dir);
+}
+
+/* The build user's hand-over: directories only, and nothing that has
+ * the ids already (on overlayfs a chown copies a file up). */
+TAP_SUITE(beneath_chown_dirs_only)
+{
+	struct stat st, before;
+	struct timespec tick = {0, 30 * 1000 * 1000};
+	int dir = scratch(), fd;
+
+	if (geteuid() != 0) {
+		T_OK(1, "# SKIP chown needs root");
+		cleanup(dir);
+		return;
+	}
+	T_OK(mkdirat(dir, "real/sub", 0755) == 0, "a subdirectory");
+	fd = openat(dir, "real/sub/file", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	T_OK(fd >= 0 && close(fd) == 0, "a file in it");
+	T_OK(symlinkat("sub", dir, "real/sublink") == 0, "a link");
+	T_OK(beneath_chown_tree(dir, "real", 4444, 4444, 1) == 0,
+	     "directories only");
+	T_OK(fstatat(dir, "real/sub", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     st.st_uid == 4444 && st.st_gid == 4444,
+	     "the subdirectory is given over");
+	T_OK(fstatat(dir, "real/sub/file", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     st.st_uid == 0,
+	     "the file keeps its owner");
+	T_OK(fstatat(dir, "real/sublink", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     st.st_uid == 0,
+	     "a link keeps its owner");
+	T_OK(fstatat(dir, "real/sub/file", &before, AT_SYMLINK_NOFOLLOW) == 0,
+	     "stat before");
+	/* More than a clock tick, so that a chown would move the ctime. */
+	(void)nanosleep(&tick, NULL);
+	T_OK(beneath_chown_tree(dir, "real", 0, 0, 0) == 0, "given back");
+	T_OK(fstatat(dir, "real/sub/file", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     st.st_ctim.tv_sec == before.st_ctim.tv_sec &&
+		     st.st_ctim.tv_nsec == before.st_ctim.tv_nsec,
+	     "a file that has the ids already is not touched");
+	T_OK(fstatat(dir, "real/sub", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     st.st_uid == 0,
+	     "the subdirectory is root's again");
 	cleanup(dir);
 }
 
