@@ -261,12 +261,14 @@ static int plan_lines(struct buf *o, const struct sandbox_plan *p)
 	if (buf_adds(o, "  writable     a private TMPDIR (made by run)\n") < 0)
 		return -1;
 	if (p->private_home &&
-	    buf_printf(o, "  home         %s, private and empty (made by run)\n",
+	    buf_printf(o,
+		       "  home         %s, private and empty (made by run)\n",
 		       PLAN_HOME) < 0)
 		return -1;
 	if (p->default_user &&
-	    buf_printf(o, "  user         uid %d, gid %d, no groups (the "
-			  "default; `user: root` keeps uid 0)\n",
+	    buf_printf(o,
+		       "  user         uid %d, gid %d, no groups (the "
+		       "default; `user: root` keeps uid 0)\n",
 		       PLAN_BUILD_UID, PLAN_BUILD_GID) < 0)
 		return -1;
 	if (p->user != NULL &&

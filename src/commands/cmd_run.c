@@ -145,7 +145,8 @@ static int make_env(struct run *r, struct err *e)
 		return nomem(e);
 	}
 	k++;
-	if (r->home.made && asprintf(&r->envp[k], "HOME=%s", r->home.path) < 0) {
+	if (r->home.made &&
+	    asprintf(&r->envp[k], "HOME=%s", r->home.path) < 0) {
 		r->envp[k] = NULL;
 		return nomem(e);
 	}
@@ -619,7 +620,8 @@ static void build_user_text(const struct run *r, char *out, size_t size)
 			       "groups)",
 			       (long)ids->uid);
 	else
-		(void)snprintf(out, size, "uid %ld (user %.64s)", (long)ids->uid,
+		(void)snprintf(out, size, "uid %ld (user %.64s)",
+			       (long)ids->uid,
 			       r->j->plan.sb.user ? r->j->plan.sb.user : "?");
 }
 
@@ -690,8 +692,8 @@ static int access_precheck(struct run *r, struct err *e)
 	while (*path != '\0') {
 		size_t n = strcspn(path, ":");
 
-		if ((size_t)snprintf(cand, sizeof cand, "%.*s%s%s", (int)n, path,
-				     n ? "/" : "", cmd) < sizeof cand) {
+		if ((size_t)snprintf(cand, sizeof cand, "%.*s%s%s", (int)n,
+				     path, n ? "/" : "", cmd) < sizeof cand) {
 			rc = sandbox_access_check(r->prep, cand, X_OK, &d);
 			if (rc == 1)
 				return 0;
