@@ -225,23 +225,29 @@ static int chown_writable(struct run *r, int back, struct err *e)
 {
 	uid_t uid;
 	gid_t gid;
-	int dirs_only;
+	size_t nroots = r->j->cfg.spec.outputs.roots.n;
+	int is_default;
 
 	if (!sandbox_user_ids(r->prep, &uid, &gid))
 		return 0;
-	/* The default user gets the directories alone: it may make,
-	 * replace and remove files in them, and what it makes is its own;
-	 * a file already there keeps root as its owner, so that overlayfs
-	 * does not copy it up into the image's layer twice (given over,
-	 * then back). A named user gets the whole tree, as before. */
-	dirs_only = !back && sandbox_prepared_ids(r->prep)->is_default;
+	/* The default user gets the output roots' directories alone: it may
+	 * make, replace and remove files in them (build tools write an
+	 * output anew), and what it makes is its own; a file already there
+	 * keeps root as its owner, so that overlayfs does not copy it up
+	 * into the image's layer (given over, then back). Scratch
+	 * directories (sandbox.writable, TMPDIR, HOME) are given over
+	 * whole: caches there are updated in place (Sprockets sets the
+	 * times of its cache files). A named user gets every tree whole, as
+	 * before. */
+	is_default = sandbox_prepared_ids(r->prep)->is_default;
 	if (back) {
 		uid = geteuid();
 		gid = getegid();
 	}
 	for (size_t i = 0; i < r->j->plan.sb.nwritable; i++)
 		if (beneath_chown_tree(AT_FDCWD, r->j->plan.sb.writable[i], uid,
-				       gid, dirs_only) < 0)
+				       gid,
+				       !back && is_default && i < nroots) < 0)
 			return err_sys(e, errno, "giving %s to uid %ld",
 				       r->j->plan.sb.writable[i], (long)uid);
 	return 0;
@@ -733,10 +739,44 @@ static int read_hint(const struct run *r)
 	else if ((size_t)snprintf(abs, sizeof abs, "%s/%s", r->j->wd_abs,
 				  rf.path) >= sizeof abs)
 		return 0;
-	if (sandbox_access_check(r->prep, abs, R_OK, &d) != 0)
+	if (sandbox_access_check(r->prep, abs, R_OK, &d) == 0) {
+		denied_error(r, &why, ERR_CHILD, "read", rf.path, &d);
+		msg_error(&why);
+		return 1;
+	}
+	/* A file that was there before the build, in an output root: the
+	 * default user is given the directories, not the files in them
+	 * (chown_writable), so it may replace such a file but not write
+	 * into it. */
+	if (sandbox_access_check(r->prep, abs, W_OK, &d) != 0 ||
+	    strcmp(d.path, abs) != 0 ||
+	    !sandbox_prepared_ids(r->prep)->is_default)
 		return 0;
-	denied_error(r, &why, ERR_CHILD, "read", rf.path, &d);
-	msg_error(&why);
+	{
+		char who[128];
+		struct buf p = {0};
+
+		build_user_text(r, who, sizeof who);
+		if (msg_escape(&p, rf.path, strlen(rf.path), 0) < 0) {
+			buf_free(&p);
+			return 0;
+		}
+		err_set(&why, ERR_CHILD, NULL, 0, 0,
+			"the build cannot write into %s: it runs as %s, and "
+			"the file was there before the build, owner uid %ld, "
+			"mode %04o; the build user is given the output roots' "
+			"directories, not the files already in them (so that "
+			"they are not copied into the image's layer)",
+			p.p, who, (long)d.uid, d.mode);
+		err_hint(&why,
+			 "a build may replace such a file (write a new one, "
+			 "rename it over) or remove it, not append to it: "
+			 "remove it before cleanroom runs, make it writable "
+			 "(chmod o+w), or keep the build as root with "
+			 "`sandbox: {user: root}` (--user root)");
+		msg_error(&why);
+		buf_free(&p);
+	}
 	return 1;
 }
 
