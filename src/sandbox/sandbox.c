@@ -300,9 +300,8 @@ static void probe_limits(const struct sandbox_plan *p,
 /* What a build that keeps uid 0 can do that the default user cannot,
  * for doctor and the layer line. */
 #define ROOT_COST                                                              \
-	"the processes limit does not hold (uid 0 is exempt), and it owns "    \
-	"the image's files: chmod, chown and utimes of files outside the "     \
-	"writable set are not confined"
+	"processes limit off (uid 0 is exempt); chmod, chown, utimes of the "  \
+	"image's files not confined"
 
 static void probe_identity(const struct sandbox_plan *p,
 			   const struct sandbox_ids *ids,
