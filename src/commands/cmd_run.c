@@ -221,6 +221,22 @@ static void remove_tree(const char *dir);
  * without `user:` (capabilities dropped, so no DAC override) can write.
  * Never through a link: the build may have put one in any of these
  * places, and following it would hand over a tree outside, as root. */
+/* The directory a writable path names: itself, or where the links in it
+ * lead when that is beneath the workdir (an output root configured
+ * through a link, pub/assets -> ../real/assets). Never elsewhere: a link
+ * a build left in a writable place must not hand over a tree outside. */
+static const char *handed_path(const struct run *r, const char *path,
+			       char real[PATH_MAX])
+{
+	size_t wl = strlen(r->j->wd_abs);
+
+	if (realpath(path, real) == NULL || strcmp(real, path) == 0)
+		return path;
+	if (strncmp(real, r->j->wd_abs, wl) == 0 && real[wl] == '/')
+		return real;
+	return path;
+}
+
 static int chown_writable(struct run *r, int back, struct err *e)
 {
 	uid_t uid;
@@ -244,12 +260,25 @@ static int chown_writable(struct run *r, int back, struct err *e)
 		uid = geteuid();
 		gid = getegid();
 	}
-	for (size_t i = 0; i < r->j->plan.sb.nwritable; i++)
-		if (beneath_chown_tree(AT_FDCWD, r->j->plan.sb.writable[i], uid,
-				       gid,
-				       !back && is_default && i < nroots) < 0)
-			return err_sys(e, errno, "giving %s to uid %ld",
-				       r->j->plan.sb.writable[i], (long)uid);
+	for (size_t i = 0; i < r->j->plan.sb.nwritable; i++) {
+		char real[PATH_MAX];
+		const char *p;
+
+		p = handed_path(r, r->j->plan.sb.writable[i], real);
+		if (beneath_chown_tree(AT_FDCWD, p, uid, gid,
+				       !back && is_default && i < nroots) == 0)
+			continue;
+		/* After the build, a link where a directory was: the build
+		 * swapped it (verification says so); what is behind it is
+		 * not followed, and stays the build's. */
+		if (back && errno == ELOOP) {
+			msg_warn("%s: not given back to uid %ld: a link on the "
+				 "way",
+				 p, (long)uid);
+			continue;
+		}
+		return err_sys(e, errno, "giving %s to uid %ld", p, (long)uid);
+	}
 	return 0;
 }
 
