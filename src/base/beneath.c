@@ -420,25 +420,25 @@ int beneath_remove_tree(int dirfd, const char *path)
 }
 
 /* Gives the entry name in fd to uid:gid, never following a link, unless
- * it has them already or is not a directory and dirs_only is set: on
- * overlayfs a chown copies the file up, data and all, into the image's
- * layer, even when it changes nothing. *isdir tells whether to descend. */
+ * it has them already: on overlayfs a chown copies the file up, data and
+ * all, into the image's layer, even when it changes nothing. *isdir
+ * tells whether to descend. */
 static int chown_entry(int fd, const char *name, uid_t uid, gid_t gid,
-		       int dirs_only, int *isdir)
+		       int *isdir)
 {
 	struct stat st;
 
 	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : -1;
 	*isdir = S_ISDIR(st.st_mode);
-	if ((dirs_only && !*isdir) || (st.st_uid == uid && st.st_gid == gid))
+	if (st.st_uid == uid && st.st_gid == gid)
 		return 0;
 	return fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
 }
 
-/* Gives every entry below the directory open at fd to uid:gid (with
- * dirs_only, every directory), never following a link; closes fd. */
-static int chown_below(int fd, uid_t uid, gid_t gid, int dirs_only)
+/* Gives every entry below the directory open at fd to uid:gid, never
+ * following a link; closes fd. */
+static int chown_below(int fd, uid_t uid, gid_t gid)
 {
 	DIR *d = fdopendir(fd);
 	struct dirent *de;
@@ -452,8 +452,7 @@ static int chown_below(int fd, uid_t uid, gid_t gid, int dirs_only)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if (chown_entry(fd, de->d_name, uid, gid, dirs_only, &isdir) <
-		    0) {
+		if (chown_entry(fd, de->d_name, uid, gid, &isdir) < 0) {
 			saved = errno;
 			rc = -1;
 			continue;
@@ -470,7 +469,7 @@ static int chown_below(int fd, uid_t uid, gid_t gid, int dirs_only)
 			}
 			continue;
 		}
-		if (chown_below(sub, uid, gid, dirs_only) < 0) {
+		if (chown_below(sub, uid, gid) < 0) {
 			saved = errno;
 			rc = -1;
 		}
@@ -484,8 +483,7 @@ static int chown_below(int fd, uid_t uid, gid_t gid, int dirs_only)
 	return rc;
 }
 
-int beneath_chown_tree(int dirfd, const char *path, uid_t uid, gid_t gid,
-		       int dirs_only)
+int beneath_chown_tree(int dirfd, const char *path, uid_t uid, gid_t gid)
 {
 	const char *leaf;
 	int fd = beneath_open(dirfd, path, O_RDONLY | O_DIRECTORY, 0), parent;
@@ -497,14 +495,12 @@ int beneath_chown_tree(int dirfd, const char *path, uid_t uid, gid_t gid,
 		if ((st.st_uid != uid || st.st_gid != gid) &&
 		    fchown(fd, uid, gid) < 0)
 			return close_keep_errno(fd);
-		return chown_below(fd, uid, gid, dirs_only);
+		return chown_below(fd, uid, gid);
 	}
 	if (errno != ELOOP && errno != ENOTDIR)
 		return errno == ENOENT ? 0 : -1;
 	/* A link (or a file) in the directory's place: the entry itself,
 	 * never what it leads to. */
-	if (dirs_only)
-		return 0;
 	parent = beneath_parent(dirfd, path, 0, &leaf);
 	if (parent < 0)
 		return -1;

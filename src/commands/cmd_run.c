@@ -241,21 +241,15 @@ static int chown_writable(struct run *r, int back, struct err *e)
 {
 	uid_t uid;
 	gid_t gid;
-	size_t nroots = r->j->cfg.spec.outputs.roots.n;
-	int is_default;
 
 	if (!sandbox_user_ids(r->prep, &uid, &gid))
 		return 0;
-	/* The default user gets the output roots' directories alone: it may
-	 * make, replace and remove files in them (build tools write an
-	 * output anew), and what it makes is its own; a file already there
-	 * keeps root as its owner, so that overlayfs does not copy it up
-	 * into the image's layer (given over, then back). Scratch
-	 * directories (sandbox.writable, TMPDIR, HOME) are given over
-	 * whole: caches there are updated in place (Sprockets sets the
-	 * times of its cache files). A named user gets every tree whole, as
-	 * before. */
-	is_default = sandbox_prepared_ids(r->prep)->is_default;
+	/* Every writable tree is given over whole, files too: build tools
+	 * write over an output that is already there (webpack's manifest,
+	 * a start that rebuilds over the image's assets), and caches are
+	 * updated in place. An entry that has the ids already is never
+	 * touched (on overlayfs a chown copies a file up into the layer,
+	 * so only files that were there before the build cost anything). */
 	if (back) {
 		uid = geteuid();
 		gid = getegid();
@@ -265,8 +259,7 @@ static int chown_writable(struct run *r, int back, struct err *e)
 		const char *p;
 
 		p = handed_path(r, r->j->plan.sb.writable[i], real);
-		if (beneath_chown_tree(AT_FDCWD, p, uid, gid,
-				       !back && is_default && i < nroots) == 0)
+		if (beneath_chown_tree(AT_FDCWD, p, uid, gid) == 0)
 			continue;
 		/* After the build, a link where a directory was: the build
 		 * swapped it (verification says so); what is behind it is
@@ -773,40 +766,7 @@ static int read_hint(const struct run *r)
 		msg_error(&why);
 		return 1;
 	}
-	/* A file that was there before the build, in an output root: the
-	 * default user is given the directories, not the files in them
-	 * (chown_writable), so it may replace such a file but not write
-	 * into it. */
-	if (sandbox_access_check(r->prep, abs, W_OK, &d) != 0 ||
-	    strcmp(d.path, abs) != 0 ||
-	    !sandbox_prepared_ids(r->prep)->is_default)
-		return 0;
-	{
-		char who[128];
-		struct buf p = {0};
-
-		build_user_text(r, who, sizeof who);
-		if (msg_escape(&p, rf.path, strlen(rf.path), 0) < 0) {
-			buf_free(&p);
-			return 0;
-		}
-		err_set(&why, ERR_CHILD, NULL, 0, 0,
-			"the build cannot write into %s: it runs as %s, and "
-			"the file was there before the build, owner uid %ld, "
-			"mode %04o; the build user is given the output roots' "
-			"directories, not the files already in them (so that "
-			"they are not copied into the image's layer)",
-			p.p, who, (long)d.uid, d.mode);
-		err_hint(&why,
-			 "a build may replace such a file (write a new one, "
-			 "rename it over) or remove it, not append to it: "
-			 "remove it before cleanroom runs, make it writable "
-			 "(chmod o+w), or keep the build as root with "
-			 "`sandbox: {user: root}` (--user root)");
-		msg_error(&why);
-		buf_free(&p);
-	}
-	return 1;
+	return 0;
 }
 
 static int build(struct run *r, struct err *e)

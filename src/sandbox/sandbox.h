@@ -152,8 +152,10 @@ struct sandbox_denied {
  * (absolute, or relative to the current directory): search on every
  * directory on the way, and want (R_OK, W_OK, X_OK bits) on path itself,
  * by mode bits (sandbox_access.c says why not access(2)). Returns 1 when
- * it can (always, when the identity does not change), 0 when it cannot
- * (why filled), -1 when path does not resolve (errno set). */
+ * it can (always, when the identity does not change), and also when no
+ * class of the mode grants it (no build could: not the user's doing);
+ * 0 when it cannot as its user (why filled), -1 when path does not
+ * resolve (errno set). */
 int sandbox_access_check(const struct sandbox_prepared *sp, const char *path,
 			 int want, struct sandbox_denied *why);
 

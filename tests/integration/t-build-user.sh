@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The build's user (issue 13, item 1): as root, with no `user:`, the build
 # runs as uid 65534 with no groups; the writable directories are handed
-# to it (files already there keep their owner, so that overlayfs copies
-# nothing up) and everything is given back after; a path it cannot read
+# to it whole (a build writes over outputs that are already there) and
+# everything is given back after; an entry that has the ids already is
+# not touched; a path it cannot read
 # or run fails with a hint naming the path and `user: root`; `user: root`
 # keeps uid 0 and says what it costs; HOME is private and out of start's
 # stamp.
@@ -35,18 +36,19 @@ assert_eq "$(find public -not -user 0 -o -not -group 0 | wc -l)" 0 \
 	"everything in the output root is root's again after the run"
 assert_eq "$(cat public/old/app.css)" "r" "a file that was there could be replaced"
 echo "keep" >public/keep.css
-CT=$(stat -c %z public/keep.css)
-sleep 0.05
-cr -- sh -c 'echo a >public/a.css'
-assert_rc 0 "a second build"
-assert_eq "$(stat -c %z public/keep.css)" "$CT" \
-	"a file already there is not chowned (its ctime is unchanged: overlayfs would copy it up)"
 cr -- sh -c 'echo more >>public/keep.css'
-assert_rc 2 "appending to a file that was in the output root before: refused"
-assert_contains "$ERR" "the build cannot write into public/keep.css: it runs as uid 65534 (cleanroom's default build user, no groups)" \
-	"the hint says the file was there before and is not the build's"
-assert_contains "$ERR" "sandbox: {user: root}" "and names user: root"
-assert_eq "$(cat public/keep.css)" "keep" "the file is unchanged"
+assert_rc 0 "writing into a file that was in the output root before (webpack writes its manifest over the old one)"
+assert_eq "$(cat public/keep.css)" "$(printf 'keep\nmore')" "the file was written in place"
+assert_eq "$(stat -c %u:%g public/keep.css)" "0:0" "and is root's again"
+# An entry that has the ids already is not touched (overlayfs would copy
+# it up): a file the build user owns before the run keeps its ctime.
+mkdir -p public/owned && echo o >public/owned/o.css && chown -R 65534:65534 public/owned
+CT=$(stat -c %z public/owned/o.css)
+sleep 0.05
+cr --output public -- sh -c 'echo b >public/b.css; stat -c %z public/owned/o.css'
+assert_rc 0 "a build beside it"
+assert_eq "$OUT" "$CT" "an entry that has the build's ids already is not chowned (its ctime in the build is unchanged)"
+assert_eq "$(stat -c %u public/owned/o.css)" "0" "given back to root after the run"
 # A scratch directory is given over whole: caches there are updated in
 # place.
 cr --allow-write logs -- sh -c 'echo more >>logs/build.log && touch -d @0 logs/build.log'
@@ -123,4 +125,19 @@ assert_eq "$(cat out/home.txt)" "$WANT_HOME" "the build saw the private HOME"
 run env -i PATH=/usr/bin:/bin HOME=/elsewhere "$CLEANROOM" start -- true
 assert_contains "$ERR" "start: fresh" "start with another caller's HOME is fresh after run"
 
+# A PATH directory the build user may not search (a 0700 /root/.local/bin)
+# is not "found but not executable": the command was not found, and the
+# directory is named.
+mkdir -p "$SCRATCH/private/bin" && chmod 700 "$SCRATCH/private"
+run env -i PATH="$SCRATCH/private/bin:/usr/bin:/bin" HOME=/root "$CLEANROOM" run --output public -- no-such-tool-cleanroom
+assert_rc 127 "a command in no readable PATH directory: 127"
+assert_contains "$ERR" "no-such-tool-cleanroom: command not found in PATH" "says not found"
+assert_contains "$ERR" "the build may not search $SCRATCH/private/bin (Permission denied)" "and names the directory it may not search"
+# A script no one may run (mode 0644) is not the build user's doing: the
+# build runs and fails as it would as root.
+printf 'echo hi\n' >noexec.sh && chmod 644 noexec.sh
+cr -- ./noexec.sh
+assert_rc 126 "a script of mode 0644: 126, from the build"
+assert_not_contains "$ERR" "the build cannot run" "no build-user hint"
+assert_contains "$ERR" "build: ./noexec.sh: Permission denied" "the exec error as before"
 finish

@@ -132,7 +132,7 @@ TAP_SUITE(beneath_chown)
 	}
 	snprintf(p, sizeof p, "%s/outside/victim", top);
 	T_OK(stat(p, &before) == 0, "the victim is there");
-	T_OK(beneath_chown_tree(dir, "link", 4242, 4242, 0) == 0,
+	T_OK(beneath_chown_tree(dir, "link", 4242, 4242) == 0,
 	     "a link in the directory's place is given over itself");
 	T_OK(stat(p, &st) == 0 && st.st_uid == before.st_uid,
 	     "not what it leads to");
@@ -140,7 +140,7 @@ TAP_SUITE(beneath_chown)
 		     st.st_uid == 4242,
 	     "the link is");
 	T_OK(symlinkat("../../outside", dir, "real/out") == 0, "a link inside");
-	T_OK(beneath_chown_tree(dir, "real", 4343, 4343, 0) == 0,
+	T_OK(beneath_chown_tree(dir, "real", 4343, 4343) == 0,
 	     "chown -R of a directory with a link in it");
 	T_OK(stat(p, &st) == 0 && st.st_uid == before.st_uid,
 	     "does not follow it");
@@ -149,9 +149,10 @@ TAP_SUITE(beneath_chown)
 	cleanup(dir);
 }
 
-/* The build user's hand-over: directories only, and nothing that has
- * the ids already (on overlayfs a chown copies a file up). */
-TAP_SUITE(beneath_chown_dirs_only)
+/* The build user's hand-over: the whole tree but never a link, and
+ * nothing that has the ids already (on overlayfs a chown copies a file
+ * up). */
+TAP_SUITE(beneath_chown_whole)
 {
 	struct stat st, before;
 	struct timespec tick = {0, 30 * 1000 * 1000};
@@ -166,22 +167,24 @@ TAP_SUITE(beneath_chown_dirs_only)
 	fd = openat(dir, "real/sub/file", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	T_OK(fd >= 0 && close(fd) == 0, "a file in it");
 	T_OK(symlinkat("sub", dir, "real/sublink") == 0, "a link");
-	T_OK(beneath_chown_tree(dir, "real", 4444, 4444, 1) == 0,
-	     "directories only");
+	T_OK(beneath_chown_tree(dir, "real", 4444, 4444) == 0,
+	     "given over");
 	T_OK(fstatat(dir, "real/sub", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		     st.st_uid == 4444 && st.st_gid == 4444,
 	     "the subdirectory is given over");
 	T_OK(fstatat(dir, "real/sub/file", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		     st.st_uid == 0,
-	     "the file keeps its owner");
+		     st.st_uid == 4444 && st.st_gid == 4444,
+	     "the file is given over");
 	T_OK(fstatat(dir, "real/sublink", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		     st.st_uid == 0,
-	     "a link keeps its owner");
-	T_OK(fstatat(dir, "real/sub/file", &before, AT_SYMLINK_NOFOLLOW) == 0,
-	     "stat before");
+		     st.st_uid == 4444,
+	     "a link is given over itself (lchown)");
+	T_OK(beneath_chown_tree(dir, "real", 0, 0) == 0, "given back");
+	T_OK(fstatat(dir, "real/sub/file", &before, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     before.st_uid == 0,
+	     "the file is root's again");
 	/* More than a clock tick, so that a chown would move the ctime. */
 	(void)nanosleep(&tick, NULL);
-	T_OK(beneath_chown_tree(dir, "real", 0, 0, 0) == 0, "given back");
+	T_OK(beneath_chown_tree(dir, "real", 0, 0) == 0, "given back again");
 	T_OK(fstatat(dir, "real/sub/file", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		     st.st_ctim.tv_sec == before.st_ctim.tv_sec &&
 		     st.st_ctim.tv_nsec == before.st_ctim.tv_nsec,
