@@ -803,6 +803,8 @@ static int build(struct run *r, struct err *e)
 	so.watch = r->watch;
 	so.quiet = msg_level() < MSG_NORMAL;
 	so.stdout_to_stderr = r->o->stdout_to_stderr;
+	so.pipes_to_build =
+		sandbox_user_ids(r->prep, &so.build_uid, &so.build_gid);
 	if (supervise_run(&so, &r->sr, e) < 0)
 		return -1;
 	r->built = 1;

@@ -140,4 +140,11 @@ cr -- ./noexec.sh
 assert_rc 126 "a script of mode 0644: 126, from the build"
 assert_not_contains "$ERR" "the build cannot run" "no build-user hint"
 assert_contains "$ERR" "build: ./noexec.sh: Permission denied" "the exec error as before"
+# Its standard output and error are pipes made by cleanroom: given to the
+# build user, so that /dev/stdout and /dev/stderr open (a pipe's inode is
+# its creator's, mode 0600).
+cr -- sh -c 'echo to-stdout >/dev/stdout; echo to-stderr >/dev/stderr; echo s >public/s.css'
+assert_rc 0 "a build writing to /dev/stdout and /dev/stderr"
+assert_contains "$OUT" "to-stdout" "/dev/stdout reaches cleanroom's output"
+assert_contains "$ERR" "to-stderr" "/dev/stderr too"
 finish
