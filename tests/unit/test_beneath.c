@@ -167,8 +167,7 @@ TAP_SUITE(beneath_chown_whole)
 	fd = openat(dir, "real/sub/file", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	T_OK(fd >= 0 && close(fd) == 0, "a file in it");
 	T_OK(symlinkat("sub", dir, "real/sublink") == 0, "a link");
-	T_OK(beneath_chown_tree(dir, "real", 4444, 4444) == 0,
-	     "given over");
+	T_OK(beneath_chown_tree(dir, "real", 4444, 4444) == 0, "given over");
 	T_OK(fstatat(dir, "real/sub", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		     st.st_uid == 4444 && st.st_gid == 4444,
 	     "the subdirectory is given over");
