@@ -260,6 +260,25 @@ static int plan_lines(struct buf *o, const struct sandbox_plan *p)
 			return -1;
 	if (buf_adds(o, "  writable     a private TMPDIR (made by run)\n") < 0)
 		return -1;
+	if (p->private_home &&
+	    buf_printf(o,
+		       "  home         %s, private and empty (made by run)\n",
+		       PLAN_HOME) < 0)
+		return -1;
+	if (p->default_user &&
+	    buf_printf(o,
+		       "  user         uid %d, gid %d, no groups (the "
+		       "default; `user: root` keeps uid 0)\n",
+		       PLAN_BUILD_UID, PLAN_BUILD_GID) < 0)
+		return -1;
+	if (p->user != NULL &&
+	    buf_printf(o, "  user         %s%s\n", p->user,
+		       plan_user_is_root(p->user)
+			       ? ": uid 0 kept, the processes limit does not "
+				 "hold and modes and owners outside are not "
+				 "confined"
+			       : "") < 0)
+		return -1;
 	for (size_t i = 0; i < p->nhidden; i++)
 		if (buf_printf(o, "  hidden       %s%s\n", p->hidden[i],
 			       stat(p->hidden[i], &sb) == 0
@@ -433,6 +452,7 @@ int cmd_doctor(const struct cli *c, char *const *env, struct err *e)
 		/* An unknown user: probe again without it, and lint it. */
 		user_err = ce;
 		plan.user = NULL;
+		plan.default_user = geteuid() == 0;
 		if (sandbox_probe(&plan, &st, e) < 0)
 			goto out;
 	}

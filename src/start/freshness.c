@@ -35,10 +35,10 @@ int freshness_stamp(const struct job *j, char hex[65], struct err *e)
 	struct stamp_input in = {0};
 	struct stamp_cache cache = {0};
 	const char **inputs = NULL;
-	char **argv = NULL;
+	char **argv = NULL, **env = NULL;
 	struct stamp_stats stats;
 	unsigned char sum[32];
-	size_t loaded;
+	size_t loaded, n;
 	int rc = -1;
 
 	inputs = calloc(cfg->spec.inputs.n + 1, sizeof *inputs);
@@ -55,7 +55,21 @@ int freshness_stamp(const struct job *j, char hex[65], struct err *e)
 	in.spec =
 		cfg->spec_found ? (j->spec_text.p ? j->spec_text.p : "") : NULL;
 	in.spec_len = j->spec_text.len;
-	in.env = j->pol.envp;
+	/* The environment the build sees, but for what run sets itself:
+	 * TMPDIR (never in the policy's) and, with a private HOME, the
+	 * caller's HOME, which the build never sees (plan.h). */
+	for (n = 0; j->pol.envp[n] != NULL; n++)
+		;
+	env = calloc(n + 1, sizeof *env);
+	if (env == NULL) {
+		err_sys(e, ENOMEM, "start");
+		goto out;
+	}
+	for (size_t i = 0, k = 0; i < n; i++)
+		if (!j->plan.sb.private_home ||
+		    strncmp(j->pol.envp[i], "HOME=", 5) != 0)
+			env[k++] = j->pol.envp[i];
+	in.env = env;
 	in.argv = argv;
 	in.shell = cfg->spec.command_shell;
 	in.inputs = inputs;
@@ -83,6 +97,7 @@ out:
 	stamp_cache_free(&cache);
 	free(inputs);
 	free(argv);
+	free(env);
 	return rc;
 }
 
