@@ -1058,6 +1058,38 @@ static void take_stamp(struct run *r)
 	}
 }
 
+/* run_opts.learn: the command in the sandbox, then what it wrote. */
+static int learn(struct run *r, struct err *e)
+{
+	int dfd, fd, rc;
+	struct stat st;
+
+	if (build(r, e) < 0)
+		return -1;
+	if (r->sr.status != 0) {
+		err_set(e, ERR_CHILD, NULL, 0, 0, "%s failed (exit status %d)",
+			r->argv[0], r->sr.status);
+		e->status = r->sr.status;
+		return -1;
+	}
+	dfd = open(r->tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, errno, "%s", r->tmpdir);
+	fd = openat(dfd, RUN_LEARN_FILE,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	(void)close(dfd);
+	if (fd < 0)
+		return err_sys(e, errno, "%s/%s", r->tmpdir, RUN_LEARN_FILE);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		(void)close(fd);
+		return err_set(e, ERR_CHILD, NULL, 0, 0,
+			       "%s: not a regular file", RUN_LEARN_FILE);
+	}
+	rc = io_read_fd(fd, 1u << 20, r->o->learn);
+	(void)close(fd);
+	return rc < 0 ? err_sys(e, errno, "%s", RUN_LEARN_FILE) : 0;
+}
+
 int run_build(struct job *j, const struct run_opts *o, struct err *e)
 {
 	struct run *r = calloc(1, sizeof *r);
@@ -1108,6 +1140,10 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 			missing);
 		err_hint(e, "'cleanroom doctor' says why; without --strict "
 			    "cleanroom runs with the layers it has");
+		goto out;
+	}
+	if (o->learn != NULL) {
+		rc = learn(r, e);
 		goto out;
 	}
 	/* Before the snapshot: taking the stamp writes its stat cache. */
