@@ -255,6 +255,9 @@ static int lint_policy(struct doctor *d, const struct job *j, unsigned before)
  * sandbox). */
 static int lint_static_dirs(struct doctor *d, const struct job *j)
 {
+	static const char static_hint[] =
+		"add the other folders to inputs: (`cleanroom init` learns "
+		"them by running manage.py in the sandbox)";
 	const struct config *cfg = &j->cfg;
 	const struct spec_list *in = &cfg->spec.inputs;
 	static const char *const pats[] = {"*/settings.py", "*/settings/*.py",
@@ -282,18 +285,30 @@ static int lint_static_dirs(struct doctor *d, const struct job *j)
 			if (io_read_file(g.gl_pathv[i], 1u << 20, &text) == 0 &&
 			    text.p != NULL &&
 			    strstr(text.p, "STATICFILES_DIRS") != NULL) {
+				struct buf msg = {0};
+
 				rc = buf_printf(
-					&d->out,
-					"  note: %s sets STATICFILES_DIRS: "
-					"start rebuilds on a change there only "
+					&msg,
+					"%s sets STATICFILES_DIRS: start "
+					"rebuilds on a change there only "
 					"for folders named static (the "
 					"preset's static and */static) or "
-					"listed under inputs: in the spec\n"
-					"    hint: add the other folders to "
-					"inputs: (`cleanroom init` learns them "
-					"by running manage.py in the "
-					"sandbox)\n",
+					"listed under inputs: in the spec",
 					g.gl_pathv[i]);
+				if (rc == 0 &&
+				    (buf_printf(&d->out,
+						"  note: %s\n    hint: %s\n",
+						msg.p, static_hint) < 0 ||
+				     jsep(&d->jwarnings) < 0 ||
+				     buf_adds(&d->jwarnings, "{\"message\": ") <
+					     0 ||
+				     jstr(&d->jwarnings, msg.p) < 0 ||
+				     buf_adds(&d->jwarnings, ", \"hint\": ") <
+					     0 ||
+				     jstr(&d->jwarnings, static_hint) < 0 ||
+				     buf_addc(&d->jwarnings, '}') < 0))
+					rc = -1;
+				buf_free(&msg);
 				said = 1;
 			}
 			buf_free(&text);

@@ -51,6 +51,9 @@ assert_contains "$ERR" "start: fresh" \
 run cr doctor
 assert_contains "$OUT$ERR" "note: proj/settings.py sets STATICFILES_DIRS" "doctor names the setting"
 assert_contains "$OUT$ERR" "add the other folders to inputs:" "doctor names the spec key"
+cr doctor --format json >"$SCRATCH/doctor.json" 2>/dev/null
+assert_eq "$(python3 -c 'import json,sys; print(any("STATICFILES_DIRS" in w["message"] and "inputs:" in w["hint"] for w in json.load(open(sys.argv[1]))["warnings"]))' "$SCRATCH/doctor.json")" \
+	True "doctor --format json: the note is among the warnings, with its hint"
 rm -rf .cleanroom staticfiles
 
 # ---- init learns them ----------------------------------------------
