@@ -628,6 +628,7 @@ struct rec {
 struct recs {
 	struct rec *v;
 	size_t n, cap;
+	const struct rec **by; /* recs_index */
 };
 
 /* Splits parts (p, len) into records; malformed ones are skipped. */
@@ -664,18 +665,47 @@ static int is_input(char tag)
 	return strchr("FDLMO", tag) != NULL;
 }
 
-/* The record of kind in (input or variable) named like x, or NULL. */
+/* The kind a record is looked up by: every input tag is one kind (a file
+ * that became a link is the same path), others their own tag. */
+static char rec_kind(const struct rec *x)
+{
+	return is_input(x->tag) ? 'I' : x->tag;
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+	const struct rec *x = *(const struct rec *const *)a;
+	const struct rec *y = *(const struct rec *const *)b;
+	size_t n = x->nlen < y->nlen ? x->nlen : y->nlen;
+	int c;
+
+	if (rec_kind(x) != rec_kind(y))
+		return rec_kind(x) < rec_kind(y) ? -1 : 1;
+	c = memcmp(x->name, y->name, n);
+	if (c != 0)
+		return c;
+	return x->nlen < y->nlen ? -1 : x->nlen > y->nlen;
+}
+
+/* r's records sorted by kind and name into r->by (for rec_find). */
+static int recs_index(struct recs *r)
+{
+	r->by = malloc((r->n ? r->n : 1) * sizeof *r->by);
+	if (r->by == NULL)
+		return -1;
+	for (size_t i = 0; i < r->n; i++)
+		r->by[i] = &r->v[i];
+	qsort(r->by, r->n, sizeof *r->by, rec_cmp);
+	return 0;
+}
+
+/* The record of r of x's kind and name, or NULL. */
 static const struct rec *rec_find(const struct recs *r, const struct rec *x)
 {
-	int want_input = is_input(x->tag);
+	const struct rec *const *hit =
+		bsearch(&x, r->by, r->n, sizeof *r->by, rec_cmp);
 
-	for (size_t i = 0; i < r->n; i++)
-		if (is_input(r->v[i].tag) == want_input &&
-		    (want_input || r->v[i].tag == x->tag) &&
-		    r->v[i].nlen == x->nlen &&
-		    memcmp(r->v[i].name, x->name, x->nlen) == 0)
-			return &r->v[i];
-	return NULL;
+	return hit != NULL ? *hit : NULL;
 }
 
 static int same_value(const struct rec *a, const struct rec *b)
@@ -787,7 +817,8 @@ int freshness_explain(const char *hex, const struct buf *parts, struct buf *why)
 		goto out;
 	}
 	if (recs_parse(old.p, old.len, &o) < 0 ||
-	    recs_parse(parts->p, parts->len, &n) < 0)
+	    recs_parse(parts->p, parts->len, &n) < 0 || recs_index(&o) < 0 ||
+	    recs_index(&n) < 0)
 		goto out;
 	{
 		const struct rec so = {.tag = 'S', .name = "-", .nlen = 1},
@@ -893,6 +924,8 @@ out:
 	buf_free(&secrets);
 	free(o.v);
 	free(n.v);
+	free(o.by);
+	free(n.by);
 	return rc < 0 ? -1 : 0;
 }
 
