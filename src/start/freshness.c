@@ -669,7 +669,9 @@ static int is_input(char tag)
  * that became a link is the same path), others their own tag. */
 static char rec_kind(const struct rec *x)
 {
-	return is_input(x->tag) ? 'I' : x->tag;
+	if (is_input(x->tag))
+		return 'I';
+	return x->tag;
 }
 
 static int rec_cmp(const void *a, const void *b)

@@ -404,8 +404,8 @@ static int hash_dir(struct walk *w, int dfd, const char *name,
 	{
 		char mode[16];
 
-		snprintf(mode, sizeof mode, "%o",
-			 (unsigned)(st->st_mode & 07777));
+		(void)snprintf(mode, sizeof mode, "%o",
+			       (unsigned)(st->st_mode & 07777));
 		rc = list_rec(w, 'D', mode);
 	}
 	for (size_t i = 0; i < ns.n && rc == 0; i++) {
@@ -450,8 +450,8 @@ static int hash_node(struct walk *w, int dfd, const char *name)
 			char v[64 + 16];
 
 			hex_encode(v, sha, 32);
-			snprintf(v + 64, sizeof v - 64, ":%o",
-				 (unsigned)(st.st_mode & 07777));
+			(void)snprintf(v + 64, sizeof v - 64, ":%o",
+				       (unsigned)(st.st_mode & 07777));
 			return list_rec(w, 'F', v);
 		}
 		return 0;
@@ -490,8 +490,8 @@ static int hash_node(struct walk *w, int dfd, const char *name)
 	{
 		char v[48];
 
-		snprintf(v, sizeof v, "%o:%llx", (unsigned)st.st_mode,
-			 (unsigned long long)st.st_rdev);
+		(void)snprintf(v, sizeof v, "%o:%llx", (unsigned)st.st_mode,
+			       (unsigned long long)st.st_rdev);
 		return list_rec(w, 'O', v);
 	}
 }
