@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -52,7 +53,11 @@ struct run {
 	char tmpdir[64];
 	struct build_home home; /* with plan.sb.private_home */
 	char stamp[65]; /* start's freshness stamp, "" when not recorded */
-	char **envp;	/* the policy's plus TMPDIR */
+	struct buf stamp_parts; /* what it was made of (freshness.h) */
+	/* Before the build made its writable directories (Vite's are in
+	 * node_modules): a package.json and no package in node_modules. */
+	int no_node_modules;
+	char **envp; /* the policy's plus TMPDIR */
 	const char **argv;
 	const char **masks;
 	size_t nmasks;
@@ -153,6 +158,37 @@ static int make_env(struct run *r, struct err *e)
 	return 0;
 }
 
+/* Whether the exec-form program name w is several words quoted as one
+ * (`cleanroom run -- 'yarn build'`): it has a blank and no program of
+ * that name exists (a path as given, else in PATH). */
+static int quoted_words(const char *w)
+{
+	const char *path = getenv("PATH");
+
+	if (strpbrk(w, " \t") == NULL)
+		return 0;
+	if (strchr(w, '/') != NULL)
+		return access(w, F_OK) < 0;
+	if (path == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path;;) {
+		size_t len = strcspn(p, ":");
+		char *f;
+
+		if (asprintf(&f, "%.*s/%s", (int)len, len ? p : ".", w) >= 0) {
+			int there = access(f, F_OK) == 0;
+
+			free(f);
+			if (there)
+				return 0;
+		}
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	return 1;
+}
+
 static int make_argv(struct run *r, struct err *e)
 {
 	const struct spec *s = &r->j->cfg.spec;
@@ -166,6 +202,20 @@ static int make_argv(struct run *r, struct err *e)
 	r->argv = calloc(s->command.n + 3, sizeof *r->argv);
 	if (r->argv == NULL)
 		return nomem(e);
+	if (!s->command_shell && quoted_words(s->command.v[0].s)) {
+		const char *w = s->command.v[0].s;
+
+		err_set(e, ERR_USAGE, NULL, 0, 0,
+			"'%s' is taken as one program name: the words were "
+			"quoted together, and no program has that name",
+			w);
+		err_hint(
+			e,
+			"give the words unquoted after --: cleanroom run -- %s "
+			"(or `command: \"%s\"` in the spec, run by sh)",
+			w, w);
+		return -1;
+	}
 	if (s->command_shell) {
 		r->argv[0] = "/bin/sh";
 		r->argv[1] = "-c";
@@ -432,9 +482,17 @@ static const char *const refused_signs[] = {
 	"EPERM",
 };
 
+/* Django's collectstatic without STATIC_ROOT ("You're using the
+ * staticfiles app without having set the STATIC_ROOT setting to a
+ * filesystem path."): its own words, which nothing else prints. */
+static const char *const framework_signs[] = {
+	"without having set the STATIC_ROOT setting",
+};
+
 #define NSIGNS(a) (sizeof(a) / sizeof((a)[0]))
 _Static_assert(NSIGNS(network_signs) + NSIGNS(write_signs) +
-			       NSIGNS(refused_signs) <=
+			       NSIGNS(refused_signs) +
+			       NSIGNS(framework_signs) <=
 		       sizeof((struct run *)0)->watch /
 			       sizeof((struct run *)0)->watch[0],
 	       "struct run's watch array holds every sign");
@@ -518,6 +576,71 @@ static void network_hint(const struct run *r)
 			   "--allow-unix-sockets (or sandbox.unix_sockets: "
 			   "true in the spec)"
 			 : "");
+	msg_error(&why);
+}
+
+/* After a failed build whose output is Django's own complaint that
+ * STATIC_ROOT is unset: where to set it. */
+static void static_root_hint(const struct run *r)
+{
+	const struct spec *s = &r->j->cfg.spec;
+	const char *root = s->outputs.roots.n > 0 ? s->outputs.roots.v[0].s
+						  : "staticfiles";
+	struct buf shown = {0};
+	struct err why = {0};
+
+	if (seen_sign(r, framework_signs, NSIGNS(framework_signs)) == NULL)
+		return;
+	if (msg_escape(&shown, root, strlen(root), 0) < 0)
+		return;
+	err_set(&why, ERR_CONFIG, NULL, 0, 0,
+		"Django's collectstatic needs STATIC_ROOT, and the settings "
+		"do not set it");
+	err_hint(&why,
+		 "set it in settings.py to the output root cleanroom "
+		 "verifies: STATIC_ROOT = BASE_DIR / \"%s\"",
+		 shown.p ? shown.p : root);
+	msg_error(&why);
+	buf_free(&shown);
+}
+
+/* Whether ./node_modules holds no package: absent, or only dot entries
+ * (the writable directories a preset made there, .vite and .cache). */
+static int no_packages(void)
+{
+	DIR *d = opendir("node_modules");
+	struct dirent *de;
+	int none = 1;
+
+	if (d == NULL)
+		return errno == ENOENT;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.') {
+			none = 0;
+			break;
+		}
+	closedir(d);
+	return none;
+}
+
+/* After a failed build of a Node project that has a package.json but no
+ * node_modules: the dependencies were never installed, and inside the
+ * clean room they cannot be (the network is denied). Not said when the
+ * output shows a network refusal: network_hint says that better. */
+static void node_modules_hint(const struct run *r)
+{
+	struct err why = {0};
+
+	if (!r->no_node_modules ||
+	    seen_sign(r, network_signs, NSIGNS(network_signs)) != NULL)
+		return;
+	err_set(&why, ERR_CONFIG, NULL, 0, 0,
+		"there is a package.json but no package in node_modules: the "
+		"build's "
+		"dependencies are not installed");
+	err_hint(&why, "run `npm ci` (or yarn install, pnpm install) before "
+		       "cleanroom, in an earlier RUN step: the network is "
+		       "denied inside the clean room");
 	msg_error(&why);
 }
 
@@ -800,6 +923,8 @@ static int build(struct run *r, struct err *e)
 	if (seccomp_on(r))
 		for (size_t i = 0; i < NSIGNS(refused_signs); i++)
 			r->watch[so.nwatch++] = refused_signs[i];
+	for (size_t i = 0; i < NSIGNS(framework_signs); i++)
+		r->watch[so.nwatch++] = framework_signs[i];
 	so.watch = r->watch;
 	so.quiet = msg_level() < MSG_NORMAL;
 	so.stdout_to_stderr = r->o->stdout_to_stderr;
@@ -1106,6 +1231,7 @@ static void run_free(struct run *r)
 	free(r->prov_path);
 	provenance_deps_free(&r->deps);
 	buf_free(&r->summary);
+	buf_free(&r->stamp_parts);
 	free(r->pins);
 	free(r->scratch_pins);
 	lock_free(&r->prev);
@@ -1120,12 +1246,44 @@ static void take_stamp(struct run *r)
 {
 	struct err why = {0};
 
-	if (freshness_stamp(r->j, r->stamp, &why) < 0) {
+	if (freshness_stamp(r->j, r->stamp, &r->stamp_parts, &why) < 0) {
 		r->stamp[0] = '\0';
 		msg_warn("the freshness stamp for 'cleanroom start' will not "
 			 "be recorded: %s",
 			 why.msg);
 	}
+}
+
+/* run_opts.learn: the command in the sandbox, then what it wrote. */
+static int learn(struct run *r, struct err *e)
+{
+	int dfd, fd, rc;
+	struct stat st;
+
+	if (build(r, e) < 0)
+		return -1;
+	if (r->sr.status != 0) {
+		err_set(e, ERR_CHILD, NULL, 0, 0, "%s failed (exit status %d)",
+			r->argv[0], r->sr.status);
+		e->status = r->sr.status;
+		return -1;
+	}
+	dfd = open(r->tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, errno, "%s", r->tmpdir);
+	fd = openat(dfd, RUN_LEARN_FILE,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	(void)close(dfd);
+	if (fd < 0)
+		return err_sys(e, errno, "%s/%s", r->tmpdir, RUN_LEARN_FILE);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		(void)close(fd);
+		return err_set(e, ERR_CHILD, NULL, 0, 0,
+			       "%s: not a regular file", RUN_LEARN_FILE);
+	}
+	rc = io_read_fd(fd, 1u << 20, r->o->learn);
+	(void)close(fd);
+	return rc < 0 ? err_sys(e, errno, "%s", RUN_LEARN_FILE) : 0;
 }
 
 int run_build(struct job *j, const struct run_opts *o, struct err *e)
@@ -1155,6 +1313,12 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 			 given, j->pol.n - given);
 	}
 	note_placeholders(j);
+	{
+		struct stat st;
+
+		r->no_node_modules = lstat("package.json", &st) == 0 &&
+				     S_ISREG(st.st_mode) && no_packages();
+	}
 	t = io_now_ms();
 	if (make_dirs(r, e) < 0 || make_env(r, e) < 0 ||
 	    sandbox_probe(&j->plan.sb, &r->st, e) < 0)
@@ -1173,6 +1337,10 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 			missing);
 		err_hint(e, "'cleanroom doctor' says why; without --strict "
 			    "cleanroom runs with the layers it has");
+		goto out;
+	}
+	if (o->learn != NULL) {
+		rc = learn(r, e);
 		goto out;
 	}
 	/* Before the snapshot: taking the stamp writes its stat cache. */
@@ -1214,6 +1382,8 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 			if (!read_hint(r))
 				write_hint(r);
 			refused_hint(r);
+			static_root_hint(r);
+			node_modules_hint(r);
 		}
 		if (r->sr.timed_out)
 			err_set(e, ERR_CHILD, NULL, 0, 0,
@@ -1231,7 +1401,7 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 	if (r->stamp[0] != '\0') {
 		struct err why = {0};
 
-		if (freshness_record(j, r->stamp, &why) < 0)
+		if (freshness_record(j, r->stamp, &r->stamp_parts, &why) < 0)
 			msg_warn("the freshness stamp for 'cleanroom start' "
 				 "was not recorded: %s",
 				 why.msg);
@@ -1249,16 +1419,17 @@ out:
 
 int cmd_run(struct job *j, const struct cli *c, struct err *e)
 {
-	/* With the spec's or the preset's command, the build is the one
-	 * `cleanroom start` would run: its stamp, taken before the build,
-	 * is recorded after a verified build so that start finds it
-	 * fresh. */
+	/* With the spec's or the preset's command (given after -- in the
+	 * same words or not at all), the build is the one `cleanroom start`
+	 * would run: its stamp, taken before the build, is recorded after a
+	 * verified build so that start finds it fresh. */
 	struct run_opts o = {
 		.expect_lock = c->expect_lock,
 		.report = c->report != NULL,
 		.stdout_to_stderr =
 			c->report != NULL && report_is_stdout(c->report),
-		.record_stamp = c->argv == NULL,
+		.record_stamp =
+			c->argv == NULL || config_command_is_start(&j->cfg),
 	};
 
 	return run_build(j, &o, e);

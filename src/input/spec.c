@@ -279,6 +279,11 @@ static void list_clear(struct spec_list *l)
 	l->set = 0;
 }
 
+void spec_list_free(struct spec_list *l)
+{
+	list_clear(l);
+}
+
 int spec_list_add(struct spec_list *l, const char *s, unsigned line,
 		  unsigned col)
 {

@@ -182,6 +182,8 @@ int spec_map_put(struct spec_map *m, const char *name, const char *value,
 /* Releases a map's entries and array and leaves it empty, so a second
  * call is harmless (spec_free does this for env.set). */
 void spec_map_free(struct spec_map *m);
+/* Releases a list's entries and array and leaves it empty and unset. */
+void spec_list_free(struct spec_list *l);
 /* Replaces dst's string by a copy of s (NULL clears it: a flag may remove
  * what a preset set). 0 or -1 (ENOMEM). */
 int spec_str_set(struct spec_str *dst, const char *s, unsigned line,
