@@ -676,7 +676,6 @@ int cgroup_create(const struct cgroup_where *w, int64_t memory,
 				what = "memory.oom.group";
 				goto fail;
 			}
-			err = 0;
 			cg->d[i].controllers |= CG_MEMORY;
 			cg->limited |= CG_MEMORY;
 			cg->memory = memory;
