@@ -876,6 +876,25 @@ TAP_SUITE(sandbox_probe_summary)
 		(int)geteuid(), cg);
 	T_STR(b.p, want, "summary, everything on");
 
+	/* No writable cgroup, as inside `docker build`: said last, and not
+	 * a layer --strict asks for. */
+	off = st;
+	memset(&off.cgroup, 0, sizeof off.cgroup);
+	for (size_t i = 0; i < off.n; i++)
+		if (strcmp(off.layer[i].name, "cgroup") == 0)
+			off.layer[i].state = LAYER_OFF_UNPRIVILEGED;
+	buf_reset(&b);
+	(void)sandbox_summary(&off, &ps.plan, &b);
+	(void)snprintf(
+		want, sizeof want,
+		"sandbox: landlock v%d fs%s \xc2\xb7 seccomp net-deny "
+		"\xc2\xb7 caps 0 \xc2\xb7 nnp \xc2\xb7 uid %d \xc2\xb7 no "
+		"writable cgroup: per-process rlimits only",
+		st.landlock_abi, st.landlock_abi >= 4 ? "+tcp" : "",
+		(int)geteuid());
+	T_STR(b.p, want, "summary, no writable cgroup");
+	T_INT(sandbox_missing(&off, &which), 0, "not missing for --strict");
+
 	/* Landlock blocked by the container's seccomp (Docker before
 	 * 20.10.18): named, with its errno and its consequence. */
 	off = st;
