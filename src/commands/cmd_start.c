@@ -26,6 +26,7 @@
 
 #include "freshness.h"
 #include "init1.h"
+#include "leftover.h"
 #include "io.h"
 #include "msg.h"
 #include "proof.h"
@@ -33,6 +34,22 @@
 
 /* --verify full, and the check of a restored set: every check and the
  * lock, as `cleanroom verify`. */
+/* What a killed start left in the state dir while writing its stamp or
+ * stat cache (NAME.tmp.PID): removed under the lock, where no live start
+ * writes one. A failure only costs a stray file: said, not fatal. */
+static void sweep_state(void)
+{
+	size_t removed = 0;
+
+	if (leftover_sweep_state(AT_FDCWD, JOB_STATE_DIR, &removed) < 0)
+		msg_warn("%s: removing what a killed cleanroom left: %s",
+			 JOB_STATE_DIR, strerror(errno));
+	else if (removed > 0)
+		msg_info("start: removed %zu temporary file%s a killed "
+			 "cleanroom left in %s",
+			 removed, removed == 1 ? "" : "s", JOB_STATE_DIR);
+}
+
 static int verify_full(struct job *j, struct err *e)
 {
 	struct proof_opts o = {0};
@@ -127,6 +144,7 @@ int cmd_start(struct job *j, const struct cli *c, struct err *e)
 			err_sys(e, errno, "locking %s", FRESHNESS_START_LOCK);
 			goto out;
 		}
+	sweep_state();
 	if (freshness_stamp(j, hex, verbose ? &parts : NULL, e) < 0)
 		goto out;
 	if (verbose)

@@ -135,6 +135,46 @@ static int match_lock(const char *name, const void *arg, pid_t *pid)
 	return leftover_is_lock_temp(name, arg, pid);
 }
 
+int leftover_is_state_temp(const char *name, pid_t *pid)
+{
+	const char *t = strstr(name, ".tmp.");
+	char *end;
+	long v;
+
+	/* The last ".tmp." in the name, then digits to its end. */
+	while (t != NULL && strstr(t + 1, ".tmp.") != NULL)
+		t = strstr(t + 1, ".tmp.");
+	if (t == NULL || t == name || t[5] < '1' || t[5] > '9')
+		return 0;
+	errno = 0;
+	v = strtol(t + 5, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0 || v > INT_MAX)
+		return 0;
+	*pid = (pid_t)v;
+	return 1;
+}
+
+static int match_state(const char *name, const void *arg, pid_t *pid)
+{
+	(void)arg;
+	return leftover_is_state_temp(name, pid);
+}
+
+int leftover_sweep_state(int dirfd, const char *dir, size_t *removed)
+{
+	int dfd = beneath_open(dirfd, dir, O_RDONLY | O_DIRECTORY, 0), rc,
+	    saved;
+
+	*removed = 0;
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -1;
+	rc = sweep(dfd, match_state, NULL, -1, removed);
+	saved = errno;
+	(void)close(dfd);
+	errno = saved;
+	return rc;
+}
+
 int leftover_sweep_scratch(size_t *removed)
 {
 	int dfd = open(LEFTOVER_SCRATCH_DIR,

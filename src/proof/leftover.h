@@ -15,6 +15,9 @@
  * are removed beneath a directory fd without following any link
  * (beneath.h).
  *
+ * start's state files (.cleanroom/) are written the same way, as
+ * NAME.tmp.PID, and swept by the next start under its lock.
+ *
  * A temporary lock in an output root is never an output: verification
  * leaves out every name of that shape beside the lock, and reports each
  * one still there (leftover_lock_temps).
@@ -64,6 +67,16 @@ int leftover_sweep_scratch(size_t *removed);
 int leftover_sweep_locks(const char *const *roots, size_t nroots,
 			 const struct tree_pin *pins, const char *lock_path,
 			 size_t *removed);
+
+/* 1 when name is a temporary of io_write_file_atomic, "NAME.tmp.PID"
+ * (start's stamp and stat cache in the state dir); sets *pid. */
+int leftover_is_state_temp(const char *name, pid_t *pid);
+
+/* Removes the temporaries of gone cleanrooms (leftover_is_state_temp)
+ * from the state directory dir beneath dirfd (.cleanroom). The caller
+ * holds start's lock, so no live start is writing one. A missing
+ * directory holds none. Returns as leftover_sweep_scratch. */
+int leftover_sweep_state(int dirfd, const char *dir, size_t *removed);
 
 /* One temporary lock found beside a lock. */
 struct leftover_temp {

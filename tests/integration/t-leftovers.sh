@@ -129,4 +129,21 @@ assert_rc 0 "a build planting a temporary lock"
 assert_eq "$(temps)" "" "it is removed before verification"
 assert_eq "$(cut -d' ' -f3- public/cleanroom.lock)" "public/a.css" \
 	"and not in the lock"
+
+# --- start's state files ------------------------------------------------------
+# A start killed while it wrote its stamp or stat cache left NAME.tmp.PID
+# in .cleanroom/: the next start removes it under its lock, and keeps one
+# of a live process.
+mkdir -p "$SCRATCH/st" && cd "$SCRATCH/st" || exit 1
+printf 'framework: none\ncommand: "mkdir -p out && echo x >out/x.txt"\noutputs: {root: out, manifest: none}\n' >cleanroom.yml
+G=$(dead_pid)
+run env -i PATH=/usr/bin:/bin HOME=/root "$CLEANROOM" start -- true
+assert_rc 0 "a start that builds"
+echo half >".cleanroom/stamp.tmp.$G"
+echo half >".cleanroom/stat-cache.tmp.$$"
+run env -i PATH=/usr/bin:/bin HOME=/root "$CLEANROOM" start -- true
+assert_rc 0 "a start after a killed one"
+assert_eq "$(ls -A .cleanroom | grep -c "stamp.tmp.$G")" 0 "the gone start's temporary stamp is removed"
+assert_contains "$ERR" "start: removed 1 temporary file a killed cleanroom left in .cleanroom" "and says so"
+assert_eq "$(ls -A .cleanroom | grep -c "stat-cache.tmp.$$")" 1 "a live process's is kept"
 finish

@@ -127,3 +127,22 @@ TAP_SUITE(leftover_lock_sweep)
 	if (system(p) != 0)
 		abort();
 }
+
+/* start's state files are written as NAME.tmp.PID (io_write_file_atomic). */
+TAP_SUITE(leftover_state_names)
+{
+	pid_t pid = 0;
+
+	T_OK(leftover_is_state_temp("stamp.tmp.4242", &pid) == 1 && pid == 4242,
+	     "the stamp's temporary, with its pid");
+	T_OK(leftover_is_state_temp("a.tmp.b.tmp.9", &pid) == 1 && pid == 9,
+	     "the last .tmp. counts");
+	T_OK(!leftover_is_state_temp("stamp", &pid) &&
+		     !leftover_is_state_temp(".tmp.12", &pid) &&
+		     !leftover_is_state_temp("stamp.tmp.", &pid) &&
+		     !leftover_is_state_temp("stamp.tmp.0", &pid) &&
+		     !leftover_is_state_temp("stamp.tmp.012", &pid) &&
+		     !leftover_is_state_temp("stamp.tmp.12x", &pid) &&
+		     !leftover_is_state_temp("stamp.tmp.99999999999", &pid),
+	     "names that are not one");
+}
