@@ -16,6 +16,9 @@ for tool in hyperfine bwrap; do
 done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# As root the build runs as uid 65534, which must reach the workdir
+# (mktemp makes it 0700).
+chmod 755 "$work"
 cd "$work"
 mkdir out
 build=": > out/t.txt"

@@ -22,6 +22,9 @@ command -v hyperfine >/dev/null ||
 	{ echo "bench: hyperfine is missing (scripts/bootstrap.sh bench)" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# As root the build runs as uid 65534, which must reach the workdir
+# (mktemp makes it 0700).
+chmod 755 "$work"
 
 # ratios CSV BASE: one line per command, with its ratio to BASE.
 ratios() {
