@@ -22,6 +22,7 @@
 
 #include "beneath.h"
 #include "config.h"
+#include "ctime_sweep.h"
 #include "job.h"
 #include "leftover.h"
 #include "plan.h"
@@ -70,6 +71,13 @@ struct run {
 	struct tree_pin *scratch_pins; /* and each writable dir of the spec */
 	int have_before, built, verified;
 	int probed; /* st holds the sandbox's layers */
+	/* The ctime sweep (ctime_sweep.h): begun just before the build when
+	 * it keeps uid 0, run after it; why not, when it is off. */
+	struct ctime_sweep *cs;
+	struct ctime_result cr;
+	int swept;
+	const char *ctime_off;
+	char *ctime_paths; /* owns the strings ctime_roots points into */
 };
 
 static int nomem(struct err *e)
@@ -578,6 +586,93 @@ out:
 	buf_free(&root);
 }
 
+/*
+ * The ctime sweep's plan, just before the build: on when the build keeps
+ * uid 0 (no `user:`, `user: root`, or cleanroom not root: then the build
+ * cannot chmod outside anyway and the sweep is off) unless
+ * sandbox.ctime_sweep says otherwise. The roots: the working tree and
+ * the system's directories (ctime_default_roots), or, for tests only,
+ * the colon-separated CLEANROOM_TEST_CTIME_ROOTS instead of the system's.
+ * Skipped: the writable set (output roots, scratch dirs, TMPDIR: the
+ * build may change them, and verification checks them), cleanroom's
+ * state dir, and the system's churn (ctime_default_skips); /proc, /sys,
+ * /dev, /tmp and /run are no roots.
+ */
+static int begin_sweep(struct run *r, struct err *e)
+{
+	int want = r->j->cfg.spec.sandbox.ctime_sweep;
+	const char *test = getenv("CLEANROOM_TEST_CTIME_ROOTS");
+	const char **roots = NULL, **skip = NULL;
+	size_t nroots = 0, nskip = 0, n = 0;
+	struct ctime_sweep_opts co = {0};
+	char *state = NULL;
+	uid_t uid;
+	gid_t gid;
+	int rc = -1;
+
+	(void)sandbox_user_ids(r->prep, &uid, &gid);
+	if (want == 0) {
+		r->ctime_off = "off (sandbox.ctime_sweep: false)";
+		return 0;
+	}
+	if (want < 0 && uid != 0) {
+		r->ctime_off = "not needed: the build did not run as root";
+		return 0;
+	}
+	if (test != NULL && (r->ctime_paths = strdup(test)) == NULL)
+		return nomem(e);
+	for (const char *p = test; p != NULL; p = strchr(p + 1, ':'))
+		n++;
+	for (size_t i = 0; ctime_default_roots[i]; i++)
+		n++;
+	roots = calloc(n + 2, sizeof *roots);
+	skip = calloc(r->j->plan.sb.nwritable + n + 8, sizeof *skip);
+	if (roots == NULL || skip == NULL ||
+	    asprintf(&state, "%s/%s", r->j->wd_abs, JOB_STATE_DIR) < 0) {
+		state = NULL;
+		nomem(e);
+		goto out;
+	}
+	roots[nroots++] = r->j->wd_abs;
+	if (r->ctime_paths != NULL) {
+		for (char *p = strtok(r->ctime_paths, ":"); p != NULL;
+		     p = strtok(NULL, ":"))
+			if (p[0] == '/')
+				roots[nroots++] = p;
+	} else
+		for (size_t i = 0; ctime_default_roots[i]; i++)
+			roots[nroots++] = ctime_default_roots[i];
+	for (size_t i = 0; i < r->j->plan.sb.nwritable; i++)
+		skip[nskip++] = r->j->plan.sb.writable[i];
+	for (size_t i = 0; ctime_default_skips[i]; i++)
+		skip[nskip++] = ctime_default_skips[i];
+	skip[nskip++] = state;
+	co.roots = roots;
+	co.nroots = nroots;
+	co.skip = skip;
+	co.nskip = nskip;
+	co.base = r->j->wd_abs;
+	r->cs = ctime_sweep_begin(&co, e);
+	rc = r->cs == NULL ? -1 : 0;
+out:
+	free(roots);
+	free(skip);
+	free(state);
+	return rc;
+}
+
+/* After the build: the sweep, timed in its phase line. */
+static int run_sweep(struct run *r, struct err *e)
+{
+	if (r->cs == NULL)
+		return 0;
+	if (ctime_sweep_run(r->cs, &r->cr, e) < 0)
+		return -1;
+	r->swept = 1;
+	msg_info("ctime: %zu inodes in %.2f s", r->cr.inodes, r->cr.ms / 1e3);
+	return 0;
+}
+
 static int build(struct run *r, struct err *e)
 {
 	struct supervise_opts so = {0};
@@ -608,6 +703,8 @@ static int build(struct run *r, struct err *e)
 		for (size_t i = 0; i < NSIGNS(refused_signs); i++)
 			r->watch[so.nwatch++] = refused_signs[i];
 	so.watch = r->watch;
+	if (begin_sweep(r, e) < 0)
+		return -1;
 	so.quiet = msg_level() < MSG_NORMAL;
 	so.stdout_to_stderr = r->o->stdout_to_stderr;
 	if (supervise_run(&so, &r->sr, e) < 0)
@@ -795,6 +892,8 @@ static int verify_and_lock(struct run *r, struct err *e)
 	vo.landlock = ll != NULL && ll->state == LAYER_ON;
 	vo.pins = r->pins;
 	vo.scratch_pins = r->scratch_pins;
+	vo.ctime = r->swept ? &r->cr : NULL;
+	vo.ctime_off = r->ctime_off;
 	sweep_lock_temps(r);
 	if (verify_outputs(&vo, &r->vr, e) < 0)
 		return -1;
@@ -893,6 +992,9 @@ static void run_free(struct run *r)
 		supervise_result_free(&r->sr);
 	if (r->verified)
 		verify_result_free(&r->vr);
+	ctime_sweep_free(r->cs);
+	ctime_result_free(&r->cr);
+	free(r->ctime_paths);
 	if (r->have_before)
 		tree_free(&r->before);
 	remove_tree(r->tmpdir);
@@ -1028,7 +1130,7 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 		e->status = r->sr.status;
 		goto out;
 	}
-	if (verify_and_lock(r, e) < 0)
+	if (run_sweep(r, e) < 0 || verify_and_lock(r, e) < 0)
 		goto out;
 	if (r->stamp[0] != '\0') {
 		struct err why = {0};

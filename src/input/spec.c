@@ -124,6 +124,7 @@ static const struct key sandbox_keys[] = {
 	{"timeout", K_DURATION, OFF(sandbox.timeout_ms), NULL, NULL},
 	{"limits", K_SECTION, 0, limit_keys, NULL},
 	{"strict", K_BOOL, OFF(sandbox.strict), NULL, NULL},
+	{"ctime_sweep", K_BOOL, OFF(sandbox.ctime_sweep), NULL, NULL},
 	{NULL, 0, 0, NULL, NULL},
 };
 
@@ -358,6 +359,7 @@ void spec_init(struct spec *s)
 	s->sandbox.limits.file_size = -1;
 	s->sandbox.unix_sockets = -1;
 	s->sandbox.strict = -1;
+	s->sandbox.ctime_sweep = -1;
 	s->outputs.min_files = -1;
 	s->outputs.max_bytes = -1;
 	s->outputs.max_files = -1;

@@ -100,6 +100,8 @@ struct spec {
 		int64_t timeout_ms; /* -1 when unset */
 		struct spec_limits limits;
 		int strict; /* -1 when unset, else 0/1 */
+		/* -1 when unset (on when the build keeps uid 0), else 0/1 */
+		int ctime_sweep;
 	} sandbox;
 
 	struct {

@@ -172,6 +172,9 @@ static int merge_sandbox(const struct spec *ov, const struct spec *file,
 		s->sandbox.network = ov->sandbox.network;
 	s->sandbox.unix_sockets =
 		ov->sandbox.unix_sockets == 1 ? 1 : file->sandbox.unix_sockets;
+	s->sandbox.ctime_sweep = ov->sandbox.ctime_sweep >= 0
+					 ? ov->sandbox.ctime_sweep
+					 : file->sandbox.ctime_sweep;
 	if (file->sandbox.writable.set) {
 		if (copy_list(&s->sandbox.writable, &file->sandbox.writable) <
 		    0)
