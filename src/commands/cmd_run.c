@@ -77,7 +77,6 @@ struct run {
 	struct ctime_result cr;
 	int swept;
 	const char *ctime_off;
-	char *ctime_paths; /* owns the strings ctime_roots points into */
 };
 
 static int nomem(struct err *e)
@@ -588,11 +587,11 @@ out:
 
 /*
  * The ctime sweep's plan, just before the build: on when the build keeps
- * uid 0 (no `user:`, `user: root`, or cleanroom not root: then the build
- * cannot chmod outside anyway and the sweep is off) unless
- * sandbox.ctime_sweep says otherwise. The roots: the working tree and
- * the system's directories (ctime_default_roots), or, for tests only,
- * the colon-separated CLEANROOM_TEST_CTIME_ROOTS instead of the system's.
+ * uid 0 (decided by the ids the sandbox gives the build: no `user:` while
+ * cleanroom is root, or `user: root`); a build of another uid cannot
+ * chmod, touch or link root's files. The roots: the working tree, and the
+ * system's directories (ctime_default_roots) or, when set, the spec's
+ * sandbox.ctime_roots instead (relative ones beneath the workdir).
  * Skipped: the writable set (output roots, scratch dirs, TMPDIR: the
  * build may change them, and verification checks them), cleanroom's
  * state dir, and the system's churn (ctime_default_skips); /proc, /sys,
@@ -600,45 +599,47 @@ out:
  */
 static int begin_sweep(struct run *r, struct err *e)
 {
-	int want = r->j->cfg.spec.sandbox.ctime_sweep;
-	const char *test = getenv("CLEANROOM_TEST_CTIME_ROOTS");
+	const struct spec_list *given = &r->j->cfg.spec.sandbox.ctime_roots;
 	const char **roots = NULL, **skip = NULL;
-	size_t nroots = 0, nskip = 0, n = 0;
+	size_t nroots = 0, nskip = 0, n = given->n;
 	struct ctime_sweep_opts co = {0};
-	char *state = NULL;
+	char **own = NULL, *state = NULL;
 	uid_t uid;
 	gid_t gid;
 	int rc = -1;
 
 	(void)sandbox_user_ids(r->prep, &uid, &gid);
-	if (want == 0) {
-		r->ctime_off = "off (sandbox.ctime_sweep: false)";
+	if (uid != 0) {
+		r->ctime_off = "not needed: the build did not run as uid 0";
 		return 0;
 	}
-	if (want < 0 && uid != 0) {
-		r->ctime_off = "not needed: the build did not run as root";
-		return 0;
-	}
-	if (test != NULL && (r->ctime_paths = strdup(test)) == NULL)
-		return nomem(e);
-	for (const char *p = test; p != NULL; p = strchr(p + 1, ':'))
-		n++;
 	for (size_t i = 0; ctime_default_roots[i]; i++)
 		n++;
-	roots = calloc(n + 2, sizeof *roots);
+	roots = calloc(n + 1, sizeof *roots);
+	own = calloc(given->n + 1, sizeof *own);
 	skip = calloc(r->j->plan.sb.nwritable + n + 8, sizeof *skip);
-	if (roots == NULL || skip == NULL ||
+	if (roots == NULL || own == NULL || skip == NULL ||
 	    asprintf(&state, "%s/%s", r->j->wd_abs, JOB_STATE_DIR) < 0) {
 		state = NULL;
 		nomem(e);
 		goto out;
 	}
 	roots[nroots++] = r->j->wd_abs;
-	if (r->ctime_paths != NULL) {
-		for (char *p = strtok(r->ctime_paths, ":"); p != NULL;
-		     p = strtok(NULL, ":"))
-			if (p[0] == '/')
-				roots[nroots++] = p;
+	if (given->set) {
+		for (size_t i = 0; i < given->n; i++) {
+			const char *g = given->v[i].s;
+
+			if (g[0] == '/')
+				own[i] = strdup(g);
+			else if (asprintf(&own[i], "%s/%s", r->j->wd_abs, g) <
+				 0)
+				own[i] = NULL;
+			if (own[i] == NULL) {
+				nomem(e);
+				goto out;
+			}
+			roots[nroots++] = own[i];
+		}
 	} else
 		for (size_t i = 0; ctime_default_roots[i]; i++)
 			roots[nroots++] = ctime_default_roots[i];
@@ -655,13 +656,16 @@ static int begin_sweep(struct run *r, struct err *e)
 	r->cs = ctime_sweep_begin(&co, e);
 	rc = r->cs == NULL ? -1 : 0;
 out:
+	for (size_t i = 0; own != NULL && i < given->n; i++)
+		free(own[i]);
+	free(own);
 	free(roots);
 	free(skip);
 	free(state);
 	return rc;
 }
 
-/* After the build: the sweep, timed in its phase line. */
+/* After the build: the sweep, its cost on its phase line. */
 static int run_sweep(struct run *r, struct err *e)
 {
 	if (r->cs == NULL)
@@ -669,7 +673,11 @@ static int run_sweep(struct run *r, struct err *e)
 	if (ctime_sweep_run(r->cs, &r->cr, e) < 0)
 		return -1;
 	r->swept = 1;
-	msg_info("ctime: %zu inodes in %.2f s", r->cr.inodes, r->cr.ms / 1e3);
+	msg_info("metadata: ctime sweep of %zu inodes outside the writable "
+		 "set in %.0f ms (%.0f inodes/s), %zu changed during the build",
+		 r->cr.inodes, r->cr.ms,
+		 r->cr.ms > 0 ? r->cr.inodes / (r->cr.ms / 1e3) : 0.0,
+		 r->cr.changed);
 	return 0;
 }
 
@@ -952,6 +960,16 @@ static int verify_and_lock(struct run *r, struct err *e)
 			"verification failed: %zu finding%s; the lock was not "
 			"written",
 			n, n == 1 ? "" : "s");
+		if (r->vr.metadata_changed > 0)
+			err_hint(e,
+				 "the build, running as uid 0, changed %zu "
+				 "inode%s outside the writable set (chmod, "
+				 "chown, touch, setxattr, link): a path it "
+				 "must change goes into sandbox.writable "
+				 "(--allow-write PATH); or run it as another "
+				 "user (sandbox.user, --user NAME)",
+				 r->vr.metadata_changed,
+				 r->vr.metadata_changed == 1 ? "" : "s");
 		goto out;
 	}
 	msg_info("lock: %s (%zu files)", ri.lock_path, r->vr.lock.n);
@@ -994,7 +1012,6 @@ static void run_free(struct run *r)
 		verify_result_free(&r->vr);
 	ctime_sweep_free(r->cs);
 	ctime_result_free(&r->cr);
-	free(r->ctime_paths);
 	if (r->have_before)
 		tree_free(&r->before);
 	remove_tree(r->tmpdir);

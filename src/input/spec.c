@@ -124,7 +124,7 @@ static const struct key sandbox_keys[] = {
 	{"timeout", K_DURATION, OFF(sandbox.timeout_ms), NULL, NULL},
 	{"limits", K_SECTION, 0, limit_keys, NULL},
 	{"strict", K_BOOL, OFF(sandbox.strict), NULL, NULL},
-	{"ctime_sweep", K_BOOL, OFF(sandbox.ctime_sweep), NULL, NULL},
+	{"ctime_roots", K_LIST, OFF(sandbox.ctime_roots), NULL, NULL},
 	{NULL, 0, 0, NULL, NULL},
 };
 
@@ -359,7 +359,6 @@ void spec_init(struct spec *s)
 	s->sandbox.limits.file_size = -1;
 	s->sandbox.unix_sockets = -1;
 	s->sandbox.strict = -1;
-	s->sandbox.ctime_sweep = -1;
 	s->outputs.min_files = -1;
 	s->outputs.max_bytes = -1;
 	s->outputs.max_files = -1;
@@ -383,6 +382,7 @@ void spec_free(struct spec *s)
 	list_clear(&s->env.public);
 	spec_map_free(&s->env.set);
 	list_clear(&s->sandbox.writable);
+	list_clear(&s->sandbox.ctime_roots);
 	str_free(&s->sandbox.user);
 	list_clear(&s->outputs.roots);
 	list_clear(&s->outputs.require);

@@ -51,8 +51,14 @@ struct ctime_sweep {
 	struct timespec since;
 };
 
+/* The window of one run: [since, until]. */
+struct window {
+	struct timespec since, until;
+};
+
 struct walker {
 	const struct ctime_sweep *s;
+	struct window win;
 	struct ctime_result *r;
 	struct buf path;
 	char *dents;
@@ -78,8 +84,21 @@ static int is_skipped(const struct ctime_sweep *s, const char *path)
 	       NULL;
 }
 
+int ctime_sweep_skips(const struct ctime_sweep *s, const char *path)
+{
+	for (size_t i = 0; i < s->nskip; i++)
+		if (ctime_beneath(path, s->skip[i]))
+			return 1;
+	return 0;
+}
+
+const char *ctime_sweep_root(const struct ctime_sweep *s, size_t i)
+{
+	return i < s->nroots ? s->roots[i] : NULL;
+}
+
 /* Whether path is below (or is) dir, as strings. */
-static int beneath_path(const char *path, const char *dir)
+int ctime_beneath(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
 
@@ -220,11 +239,11 @@ struct ctime_sweep *ctime_sweep_begin(const struct ctime_sweep_opts *o,
 		int inside = 0;
 
 		for (size_t k = 0; k < o->nroots; k++)
-			if (k != i && beneath_path(o->roots[i], o->roots[k]) &&
+			if (k != i && ctime_beneath(o->roots[i], o->roots[k]) &&
 			    (strcmp(o->roots[i], o->roots[k]) != 0 || k < i))
 				inside = 1;
 		for (size_t k = 0; k < s->nskip; k++)
-			inside |= beneath_path(o->roots[i], s->skip[k]);
+			inside |= ctime_beneath(o->roots[i], s->skip[k]);
 		if (!inside && push(&s->roots, &s->nroots, o->roots[i]) < 0)
 			goto nomem;
 	}
@@ -241,11 +260,18 @@ struct timespec ctime_sweep_start(const struct ctime_sweep *s)
 	return s->since;
 }
 
-static int changed_since(const struct stat *st, const struct timespec *t)
+static int ts_before(const struct timespec *a, const struct timespec *b)
 {
-	return st->st_ctim.tv_sec > t->tv_sec ||
-	       (st->st_ctim.tv_sec == t->tv_sec &&
-		st->st_ctim.tv_nsec >= t->tv_nsec);
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+int ctime_in_window(const struct timespec *ctime,
+		    const struct timespec *since, const struct timespec *until)
+{
+	if (ts_before(ctime, since))
+		return 0;
+	return until == NULL || !ts_before(until, ctime) ? 1 : -1;
 }
 
 /* An ancestor of a skipped path: reported only when its mode or owner
@@ -270,7 +296,12 @@ static void note(struct walker *w, const struct stat *st)
 	const char *p = w->path.p;
 	struct ctime_change *c;
 
-	if (!changed_since(st, &s->since) || ancestor_unchanged(s, p, st))
+	switch (ctime_in_window(&st->st_ctim, &w->win.since, &w->win.until)) {
+	case 0: return;
+	case -1: r->after++; return;
+	default: break;
+	}
+	if (ancestor_unchanged(s, p, st))
 		return;
 	r->changed++;
 	if (r->nnamed >= s->max_named)
@@ -281,7 +312,7 @@ static void note(struct walker *w, const struct stat *st)
 		return;
 	}
 	c = &r->named[r->nnamed];
-	if (s->base != NULL && beneath_path(p, s->base) &&
+	if (s->base != NULL && ctime_beneath(p, s->base) &&
 	    strlen(p) > strlen(s->base))
 		p += strlen(s->base) + (strcmp(s->base, "/") != 0);
 	if ((c->path = strdup(p)) == NULL) {
@@ -374,9 +405,9 @@ static void walk(struct walker *w, int dfd, const struct stat *dst,
 			if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 				continue; /* gone meanwhile */
 			w->r->inodes++;
+			if (is_skipped(w->s, w->path.p))
+				continue;
 			if (S_ISDIR(st.st_mode)) {
-				if (is_skipped(w->s, w->path.p))
-					continue;
 				if (buf_add(&subdirs, name, strlen(name) + 1) <
 				    0) {
 					w->nomem = 1;
@@ -473,6 +504,11 @@ int ctime_sweep_run(const struct ctime_sweep *s, struct ctime_result *r,
 	double t0 = io_now_ms();
 
 	memset(r, 0, sizeof *r);
+	w.win.since = s->since;
+	/* Whatever happened from this tick on is not the build's: its
+	 * processes are gone (a change at this very tick is counted). */
+	if (clock_gettime(CLOCK_REALTIME_COARSE, &w.win.until) < 0)
+		(void)clock_gettime(CLOCK_REALTIME, &w.win.until);
 	w.dents = malloc(DENTS_BUF);
 	if (w.dents == NULL)
 		return err_sys(e, ENOMEM, "ctime sweep");

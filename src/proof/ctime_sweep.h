@@ -6,8 +6,11 @@
  * file's times, and the image layer keeps it. Every such change (and every
  * content write, link or unlink) sets the inode's ctime to the kernel's
  * coarse clock, which no call can set back; so after the build, every
- * inode under the swept roots whose ctime is at or after the build's start
- * is reported.
+ * inode under the swept roots whose ctime is in the build's window is
+ * reported: at or after the build's start, and not after the sweep's own
+ * start (the build's processes are gone by then; a later change is some
+ * other process's, counted in `after`, and hides whatever the build did
+ * to that inode before it: a busy host's churn, not a build's doing).
  *
  * The walk: getdents64 in a 64 KiB buffer and fstatat(AT_SYMLINK_NOFOLLOW)
  * per entry, directories opened beneath their parent's fd with O_NOFOLLOW:
@@ -71,6 +74,7 @@ struct ctime_result {
 	struct ctime_change *named; /* the first max_named found */
 	size_t nnamed;
 	size_t changed;	     /* every inode found, named or not */
+	size_t after;	     /* inodes changed after the window */
 	size_t inodes;	     /* inodes looked at */
 	size_t unswept;	     /* directories that could not be read */
 	char *first_unswept; /* "path: strerror", or NULL */
@@ -89,6 +93,23 @@ struct ctime_sweep *ctime_sweep_begin(const struct ctime_sweep_opts *o,
  * in r->unswept, not an error. */
 int ctime_sweep_run(const struct ctime_sweep *s, struct ctime_result *r,
 		    struct err *e);
+
+/* Whether path is dir or beneath it, as strings ("/" holds every
+ * absolute path; "/usr" does not hold "/usrx"). */
+int ctime_beneath(const char *path, const char *dir);
+
+/* 1 when ctime is in [since, until], 0 before since, -1 after until
+ * (until NULL: no end). */
+int ctime_in_window(const struct timespec *ctime,
+		    const struct timespec *since, const struct timespec *until);
+
+/* Whether the sweep neither reports nor enters path: it is, or is
+ * beneath, a skipped path (as given, or as it resolved at begin). */
+int ctime_sweep_skips(const struct ctime_sweep *s, const char *path);
+
+/* The i-th root the sweep walks, in order (none inside another or inside
+ * a skipped path), owned by s; NULL past the last. */
+const char *ctime_sweep_root(const struct ctime_sweep *s, size_t i);
 
 /* The start time taken by ctime_sweep_begin. */
 struct timespec ctime_sweep_start(const struct ctime_sweep *s);

@@ -432,11 +432,9 @@ static int check_metadata(const struct verify_opts *o, struct verify_result *r)
 
 		rc |= findings_add(
 			&r->findings, FIND_ERROR, "metadata", ch->path,
-			"changed during the build, outside the writable set "
-			"(now mode %04o, uid %lu, gid %lu): a build that runs "
-			"as "
-			"root may not chmod, chown, touch, link or set xattrs "
-			"outside its outputs",
+			"changed during the build outside the writable set "
+			"(its mode, owner, times, xattrs, links or bytes; now "
+			"mode %04o, uid %lu, gid %lu)",
 			(unsigned)(ch->mode & 07777), (unsigned long)ch->uid,
 			(unsigned long)ch->gid);
 	}
