@@ -244,6 +244,7 @@ bench: $(B)/cleanroom
 	bash scripts/bench-run.sh $(B)/cleanroom
 	bash scripts/bench-verify.sh $(B)/cleanroom
 	bash scripts/bench-start.sh $(B)/cleanroom
+	bash scripts/bench-ctime.sh $(B)/cleanroom
 
 demo: $(B)/cleanroom
 	bash scripts/demo.sh $(B)/cleanroom

@@ -674,10 +674,12 @@ static int run_sweep(struct run *r, struct err *e)
 		return -1;
 	r->swept = 1;
 	msg_info("metadata: ctime sweep of %zu inodes outside the writable "
-		 "set in %.0f ms (%.0f inodes/s), %zu changed during the build",
+		 "set in %.0f ms (%.0f inodes/s), %zu changed during the "
+		 "build%s%.0zu%s",
 		 r->cr.inodes, r->cr.ms,
 		 r->cr.ms > 0 ? r->cr.inodes / (r->cr.ms / 1e3) : 0.0,
-		 r->cr.changed);
+		 r->cr.changed, r->cr.after ? ", " : "", r->cr.after,
+		 r->cr.after ? " changed after it (not the build's)" : "");
 	return 0;
 }
 

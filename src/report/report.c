@@ -171,10 +171,9 @@ static int check_note(const struct report_info *ri, const char *c,
 						    "a build")
 			       : buf_printf(out,
 					    "%zu inodes swept outside the "
-					    "writable set in %.2f s, %zu "
+					    "writable set in %.0f ms, %zu "
 					    "changed during the build",
-					    v->metadata_inodes,
-					    v->metadata_ms / 1e3,
+					    v->metadata_inodes, v->metadata_ms,
 					    v->metadata_changed);
 	if (strcmp(c, "lock") == 0)
 		return (v->lock_existed
