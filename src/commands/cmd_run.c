@@ -668,18 +668,27 @@ out:
 /* After the build: the sweep, its cost on its phase line. */
 static int run_sweep(struct run *r, struct err *e)
 {
+	double rate;
+
 	if (r->cs == NULL)
 		return 0;
 	if (ctime_sweep_run(r->cs, &r->cr, e) < 0)
 		return -1;
 	r->swept = 1;
-	msg_info("metadata: ctime sweep of %zu inodes outside the writable "
-		 "set in %.0f ms (%.0f inodes/s), %zu changed during the "
-		 "build%s%.0zu%s",
-		 r->cr.inodes, r->cr.ms,
-		 r->cr.ms > 0 ? r->cr.inodes / (r->cr.ms / 1e3) : 0.0,
-		 r->cr.changed, r->cr.after ? ", " : "", r->cr.after,
-		 r->cr.after ? " changed after it (not the build's)" : "");
+	rate = r->cr.ms > 0 ? (double)r->cr.inodes / (r->cr.ms / 1e3) : 0.0;
+
+	if (r->cr.after > 0)
+		msg_info("metadata: ctime sweep of %zu inodes outside the "
+			 "writable set in %.0f ms (%.0f inodes/s), %zu changed "
+			 "during the build, %zu changed after it (not the "
+			 "build's)",
+			 r->cr.inodes, r->cr.ms, rate, r->cr.changed,
+			 r->cr.after);
+	else
+		msg_info("metadata: ctime sweep of %zu inodes outside the "
+			 "writable set in %.0f ms (%.0f inodes/s), %zu changed "
+			 "during the build",
+			 r->cr.inodes, r->cr.ms, rate, r->cr.changed);
 	return 0;
 }
 

@@ -690,11 +690,10 @@ out:
 void cli_free(struct cli *c)
 {
 	struct strlist *lists[] = {
-		&c->env_files, &c->inherit,	  &c->pass,
-		&c->set,       &c->require,	  &c->secret,
-		&c->public,    &c->allow_write,	  &c->ctime_roots, &c->limits,
-		&c->outputs,   &c->require_files, &c->forbid,
-		&c->inputs,    &c->positional,	  &c->cache_control,
+		&c->env_files,	 &c->inherit, &c->pass,	      &c->set,
+		&c->require,	 &c->secret,  &c->public,     &c->allow_write,
+		&c->ctime_roots, &c->limits,  &c->outputs,    &c->require_files,
+		&c->forbid,	 &c->inputs,  &c->positional, &c->cache_control,
 	};
 
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)

@@ -29,7 +29,7 @@ const char *const ctime_default_skips[] = {
 /* A directory deeper than this below its root is counted as unswept:
  * each level holds one fd. */
 #define MAX_DEPTH 256
-#define DENTS_BUF (64 * 1024)
+#define DENTS_BUF ((size_t)64 * 1024)
 
 struct ancestor {
 	char *path;
@@ -80,8 +80,8 @@ static int cmp_str(const void *a, const void *b)
 
 static int is_skipped(const struct ctime_sweep *s, const char *path)
 {
-	return bsearch(&path, s->skip, s->nskip, sizeof *s->skip, cmp_str) !=
-	       NULL;
+	return s->nskip > 0 && bsearch(&path, s->skip, s->nskip,
+				       sizeof *s->skip, cmp_str) != NULL;
 }
 
 int ctime_sweep_skips(const struct ctime_sweep *s, const char *path)
@@ -169,7 +169,7 @@ static struct timespec next_tick(void)
 	if (clock_gettime(CLOCK_REALTIME_COARSE, &t0) < 0)
 		(void)clock_gettime(CLOCK_REALTIME, &t0);
 	for (int i = 0; i < 200; i++) {
-		struct timespec nap = {0, 250 * 1000};
+		struct timespec nap = {0, 250L * 1000};
 
 		if (clock_gettime(CLOCK_REALTIME_COARSE, &t) < 0)
 			break;
@@ -220,7 +220,8 @@ struct ctime_sweep *ctime_sweep_begin(const struct ctime_sweep_opts *o,
 		     add_ancestors(s, real) < 0))
 			goto nomem;
 	}
-	qsort(s->skip, s->nskip, sizeof *s->skip, cmp_str);
+	if (s->nskip > 0)
+		qsort(s->skip, s->nskip, sizeof *s->skip, cmp_str);
 	{
 		size_t k = 0;
 
@@ -266,8 +267,8 @@ static int ts_before(const struct timespec *a, const struct timespec *b)
 	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
-int ctime_in_window(const struct timespec *ctime,
-		    const struct timespec *since, const struct timespec *until)
+int ctime_in_window(const struct timespec *ctime, const struct timespec *since,
+		    const struct timespec *until)
 {
 	if (ts_before(ctime, since))
 		return 0;

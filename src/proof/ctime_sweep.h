@@ -100,8 +100,8 @@ int ctime_beneath(const char *path, const char *dir);
 
 /* 1 when ctime is in [since, until], 0 before since, -1 after until
  * (until NULL: no end). */
-int ctime_in_window(const struct timespec *ctime,
-		    const struct timespec *since, const struct timespec *until);
+int ctime_in_window(const struct timespec *ctime, const struct timespec *since,
+		    const struct timespec *until);
 
 /* Whether the sweep neither reports nor enters path: it is, or is
  * beneath, a skipped path (as given, or as it resolved at begin). */

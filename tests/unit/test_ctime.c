@@ -48,8 +48,8 @@ TAP_SUITE(ctime_window)
 TAP_SUITE(ctime_roots_and_skips)
 {
 	char top[] = "/tmp/cleanroom-ctime-XXXXXX", link[128], real[128];
-	const char *roots[] = {"/usr", "/usr/bin", "/etc", "/etc",
-			       "/srv/out/deep", "/usrx", "/opt"};
+	const char *roots[] = {"/usr",		"/usr/bin", "/etc", "/etc",
+			       "/srv/out/deep", "/usrx",    "/opt"};
 	const char *skip[] = {"/var/tmp", "/srv/out", NULL};
 	struct ctime_sweep_opts o = {.roots = roots, .nroots = 7, .skip = skip};
 	struct ctime_sweep *s;
@@ -114,8 +114,8 @@ TAP_SUITE(ctime_sweep_tree)
 	char top[] = "/tmp/cleanroom-ctime-XXXXXX", p[512], q[512];
 	char root[256], out[300], outside[300];
 	const char *roots[1], *skip[1];
-	struct ctime_sweep_opts o = {.roots = roots, .nroots = 1, .skip = skip,
-				     .nskip = 1};
+	struct ctime_sweep_opts o = {
+		.roots = roots, .nroots = 1, .skip = skip, .nskip = 1};
 	struct ctime_sweep *s;
 	struct ctime_result r;
 	struct err e = {0};
@@ -207,7 +207,8 @@ TAP_SUITE(ctime_sweep_tree)
 		abort();
 	(void)chmod(root, 0777);
 	T_OK(ctime_sweep_run(s, &r, &e) == 0, "sweeps: %s", e.msg);
-	T_OK(r.changed == 1 && r.nnamed == 1 && strcmp(r.named[0].path, root) == 0,
+	T_OK(r.changed == 1 && r.nnamed == 1 &&
+		     strcmp(r.named[0].path, root) == 0,
 	     "the parent's own chmod is named (changed %zu)", r.changed);
 	ctime_result_free(&r);
 	ctime_sweep_free(s);
