@@ -48,6 +48,7 @@ struct ctime_sweep {
 	size_t nanc;
 	char *base;
 	size_t max_named;
+	int lenient_ancestors;
 	struct timespec since;
 };
 
@@ -206,6 +207,7 @@ struct ctime_sweep *ctime_sweep_begin(const struct ctime_sweep_opts *o,
 	if (s == NULL)
 		goto nomem;
 	s->max_named = o->max_named ? o->max_named : 20;
+	s->lenient_ancestors = o->lenient_ancestors;
 	if (o->base != NULL && (s->base = strdup(o->base)) == NULL)
 		goto nomem;
 	/* Each skipped path as spelled and as resolved now (an output root
@@ -302,7 +304,7 @@ static void note(struct walker *w, const struct stat *st)
 	case -1: r->after++; return;
 	default: break;
 	}
-	if (ancestor_unchanged(s, p, st))
+	if (s->lenient_ancestors && ancestor_unchanged(s, p, st))
 		return;
 	r->changed++;
 	if (r->nnamed >= s->max_named)
@@ -313,8 +315,9 @@ static void note(struct walker *w, const struct stat *st)
 		return;
 	}
 	c = &r->named[r->nnamed];
-	if (s->base != NULL && ctime_beneath(p, s->base) &&
-	    strlen(p) > strlen(s->base))
+	if (s->base != NULL && strcmp(p, s->base) == 0)
+		p = ".";
+	else if (s->base != NULL && ctime_beneath(p, s->base))
 		p += strlen(s->base) + (strcmp(s->base, "/") != 0);
 	if ((c->path = strdup(p)) == NULL) {
 		w->nomem = 1;

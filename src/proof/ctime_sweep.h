@@ -20,10 +20,12 @@
  * ctimes are the kernel's and say nothing of the build. A skipped path
  * (the writable set, the output roots, cleanroom's state dir, given in
  * both the spelled and the resolved form) is neither reported nor
- * entered. Its ancestors' ctimes change when cleanroom itself creates the
- * directories before the build (and, with Landlock off, when a tool
- * recreates an output root): an ancestor is reported only when its mode,
- * owner or group differs from what it was at ctime_sweep_begin.
+ * entered. With `lenient_ancestors` (Landlock off: a tool may remove and
+ * make an output root again, which changes its parent's ctime), an
+ * ancestor of a skipped path is reported only when its mode, owner or
+ * group differs from what it was at ctime_sweep_begin; with Landlock on
+ * the build cannot do that, and an ancestor is reported like any inode
+ * (a `touch -d` or an xattr of the workdir).
  *
  * The start time: ctime_sweep_begin waits for the coarse clock to tick
  * (at most a few ms) and takes that tick as the start, so that nothing
@@ -57,10 +59,11 @@ struct ctime_sweep_opts {
 	/* Absolute paths neither reported nor entered. */
 	const char *const *skip;
 	size_t nskip;
-	/* Paths beneath it are shown relative to it (the workdir), or
-	 * NULL. */
+	/* Paths beneath it are shown relative to it (the workdir, itself
+	 * shown as "."), or NULL. */
 	const char *base;
-	size_t max_named; /* how many paths the result keeps (0: 20) */
+	size_t max_named;      /* how many paths the result keeps (0: 20) */
+	int lenient_ancestors; /* see above */
 };
 
 struct ctime_change {

@@ -90,6 +90,16 @@ run "$CLEANROOM" run --output public --ctime-root /etc -- touch -d 2001-01-01 "$
 caught "touch -d in /etc" "$ETCF"
 cleanup_etc
 
+# The working tree itself (the parent of the output root): its times.
+cr --user root -- touch -d 2001-01-01 .
+if [ "$LL" = 1 ]; then
+	caught "touch -d of the working tree itself" "."
+else
+	# Without Landlock a tool may make an output root again, which
+	# changes its parent's ctime: only the parent's mode or owner counts.
+	assert_rc 0 "touch -d of the working tree: not told from a remade output root without Landlock"
+fi
+
 # 4. An extended attribute (user.*: the owner may set it, Landlock does
 # not see it).
 if command -v setfattr >/dev/null && setfattr -n user.probe -v 1 "$SCRATCH/sys" 2>/dev/null; then
