@@ -509,10 +509,13 @@ int ctime_sweep_run(const struct ctime_sweep *s, struct ctime_result *r,
 
 	memset(r, 0, sizeof *r);
 	w.win.since = s->since;
-	/* Whatever happened from this tick on is not the build's: its
-	 * processes are gone (a change at this very tick is counted). */
-	if (clock_gettime(CLOCK_REALTIME_COARSE, &w.win.until) < 0)
-		(void)clock_gettime(CLOCK_REALTIME, &w.win.until);
+	/* Whatever happens from now on is not the build's: its processes
+	 * are gone. The fine clock, not the coarse one: a multigrain
+	 * filesystem (ext4, xfs, btrfs, tmpfs since Linux 6.13) stamps a
+	 * change to an inode whose ctime was looked at with the fine clock,
+	 * ahead of the coarse one; a build's last chmod must not land after
+	 * the end of its own window. */
+	(void)clock_gettime(CLOCK_REALTIME, &w.win.until);
 	w.dents = malloc(DENTS_BUF);
 	if (w.dents == NULL)
 		return err_sys(e, ENOMEM, "ctime sweep");
