@@ -83,12 +83,16 @@ chmod 600 .aptible.env
 cr --user root -- touch -d 2001-01-01 Gemfile
 caught "touch -d in the working tree" "Gemfile"
 ETCF=/etc/cleanroom-t-ctime.$$
-echo x >"$ETCF"
 cleanup_etc() { rm -f "$ETCF"; }
 trap 'cleanup_etc; rm -rf "$SCRATCH"' EXIT
-run "$CLEANROOM" run --output public --ctime-root /etc -- touch -d 2001-01-01 "$ETCF"
-caught "touch -d in /etc" "$ETCF"
-cleanup_etc
+if echo x 2>/dev/null >"$ETCF"; then
+	run "$CLEANROOM" run --output public --ctime-root /etc -- touch -d 2001-01-01 "$ETCF"
+	caught "touch -d in /etc" "$ETCF"
+	cleanup_etc
+else
+	# The Docker-default harness mounts the host's /etc read-only.
+	absent "/etc is read-only here: no file of /etc to touch"
+fi
 
 # The working tree itself (the parent of the output root): its times.
 cr --user root -- touch -d 2001-01-01 .
@@ -127,7 +131,10 @@ if [ -e public/Gemfile.link ]; then
 elif [ "$LL" = 1 ]; then
 	assert_contains "$OUT$ERR" "cross-device link" "hard link refused by Landlock (EXDEV)"
 	DD=$ROOT/scripts/docker-default.sh
-	if "$DD" --check >/dev/null 2>&1; then
+	if [ -n "${CLEANROOM_DOCKER_DEFAULT:-}" ]; then
+		# Inside the harness: its no-landlock run makes the link.
+		echo "# inside the Docker-default harness ($CLEANROOM_DOCKER_DEFAULT): not nested"
+	elif "$DD" --check >/dev/null 2>&1; then
 		# The same without Landlock, in the Docker-default harness.
 		run "$DD" --profile no-landlock --workdir "$W" --ro "$CLEANROOM" -- \
 			"$CLEANROOM" run --output public --ctime-root /etc --user root -- \
