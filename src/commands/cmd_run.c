@@ -653,6 +653,8 @@ static int begin_sweep(struct run *r, struct err *e)
 	co.skip = skip;
 	co.nskip = nskip;
 	co.base = r->j->wd_abs;
+	co.pin_base = 1;
+	co.base_fd = r->j->wdfd;
 	co.lenient_ancestors = !landlock_on(r);
 	r->cs = ctime_sweep_begin(&co, e);
 	rc = r->cs == NULL ? -1 : 0;

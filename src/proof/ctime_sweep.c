@@ -14,6 +14,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "beneath.h"
 #include "buf.h"
 #include "io.h"
 
@@ -47,6 +48,7 @@ struct ctime_sweep {
 	struct ancestor *anc;
 	size_t nanc;
 	char *base;
+	int base_fd; /* not owned */
 	size_t max_named;
 	int lenient_ancestors;
 	struct timespec since;
@@ -207,6 +209,7 @@ struct ctime_sweep *ctime_sweep_begin(const struct ctime_sweep_opts *o,
 	if (s == NULL)
 		goto nomem;
 	s->max_named = o->max_named ? o->max_named : 20;
+	s->base_fd = o->pin_base ? o->base_fd : -1;
 	s->lenient_ancestors = o->lenient_ancestors;
 	if (o->base != NULL && (s->base = strdup(o->base)) == NULL)
 		goto nomem;
@@ -482,21 +485,37 @@ static void sweep_root(struct walker *w, const char *root)
 		w->nomem = 1;
 		return;
 	}
-	if (lstat(root, &st) < 0) {
-		if (errno != ENOENT && errno != ENOTDIR)
-			unswept(w, errno);
+	/* The workdir through the fd pinned before the build, any other
+	 * root from "/" with no link anywhere on the way (beneath.h). */
+	if (w->s->base_fd >= 0 && w->s->base != NULL &&
+	    strcmp(root, w->s->base) == 0)
+		fd = openat(w->s->base_fd, ".",
+			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else
+		fd = beneath_open(AT_FDCWD, root, O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0) {
+		int errnum = errno;
+
+		if (errnum == ENOENT)
+			return;
+		/* A root that is itself a link (/bin -> usr/bin) or a
+		 * file: its own ctime only. A link further up: not
+		 * followed, not swept. */
+		if (lstat(root, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			w->r->inodes++;
+			note(w, &st);
+		} else
+			unswept(w, errnum);
+		return;
+	}
+	if (fstat(fd, &st) < 0) {
+		unswept(w, errno);
+		(void)close(fd);
 		return;
 	}
 	w->r->inodes++;
 	note(w, &st);
-	if (!S_ISDIR(st.st_mode) || w->nomem)
-		return; /* a link (/bin -> usr/bin): its own ctime only */
-	fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		unswept(w, errno);
-		return;
-	}
-	if (!pseudo_fs(fd))
+	if (!w->nomem && !pseudo_fs(fd))
 		walk(w, fd, &st, 0);
 	(void)close(fd);
 }

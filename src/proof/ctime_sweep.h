@@ -14,7 +14,11 @@
  *
  * The walk: getdents64 in a 64 KiB buffer and fstatat(AT_SYMLINK_NOFOLLOW)
  * per entry, directories opened beneath their parent's fd with O_NOFOLLOW:
- * no link is ever followed (a link's own ctime is looked at). Mounts are
+ * no link is ever followed (a link's own ctime is looked at). A root is
+ * opened from "/" with no link on the way (beneath_open): a root that is
+ * a link itself (/bin -> usr/bin) is looked at, not entered; one with a
+ * link further up is counted unswept. The workdir is walked through its
+ * fd pinned before the build. Mounts are
  * crossed (the overlay of a `docker build` and bind mounts are the point),
  * except into pseudo filesystems (proc, sysfs, devpts, cgroup, ...), whose
  * ctimes are the kernel's and say nothing of the build. A skipped path
@@ -60,8 +64,11 @@ struct ctime_sweep_opts {
 	const char *const *skip;
 	size_t nskip;
 	/* Paths beneath it are shown relative to it (the workdir, itself
-	 * shown as "."), or NULL. */
+	 * shown as "."), or NULL. With pin_base, the root equal to base is
+	 * walked through base_fd (the workdir's fd, pinned before the build,
+	 * borrowed for the sweep's lifetime), not through its path. */
 	const char *base;
+	int pin_base, base_fd;
 	size_t max_named;      /* how many paths the result keeps (0: 20) */
 	int lenient_ancestors; /* see above */
 };

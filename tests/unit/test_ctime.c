@@ -89,6 +89,56 @@ TAP_SUITE(ctime_roots_and_skips)
 	(void)rmdir(top);
 }
 
+TAP_SUITE(ctime_roots_links)
+{
+	char top[] = "/tmp/cleanroom-ctime-XXXXXX", real[128], sub[160];
+	char lnk[128], via[160];
+	const char *roots[2];
+	struct ctime_sweep_opts o = {.roots = roots, .nroots = 1};
+	struct ctime_sweep *s;
+	struct ctime_result r;
+	struct err e = {0};
+
+	if (mkdtemp(top) == NULL)
+		abort();
+	snprintf(real, sizeof real, "%s/real", top);
+	snprintf(sub, sizeof sub, "%s/sub", real);
+	snprintf(lnk, sizeof lnk, "%s/lnk", top);
+	snprintf(via, sizeof via, "%s/sub", lnk);
+	if (mkdir(real, 0755) || mkdir(sub, 0755) || symlink("real", lnk))
+		abort();
+	/* A root that is a link: its own ctime, not entered. */
+	roots[0] = lnk;
+	s = ctime_sweep_begin(&o, &e);
+	if (s == NULL)
+		abort();
+	(void)chmod(sub, 0700);
+	T_OK(ctime_sweep_run(s, &r, &e) == 0, "sweeps: %s", e.msg);
+	T_OK(r.inodes == 1 && r.changed == 0 && r.unswept == 0,
+	     "a root that is a link is looked at, not entered (%zu inodes)",
+	     r.inodes);
+	ctime_result_free(&r);
+	ctime_sweep_free(s);
+	/* A root with a link further up: not followed, counted. */
+	roots[0] = via;
+	s = ctime_sweep_begin(&o, &e);
+	if (s == NULL)
+		abort();
+	(void)chmod(sub, 0755);
+	T_OK(ctime_sweep_run(s, &r, &e) == 0, "sweeps: %s", e.msg);
+	T_OK(r.changed == 0 && r.unswept == 1 && r.first_unswept != NULL &&
+		     strncmp(r.first_unswept, via, strlen(via)) == 0 &&
+		     strstr(r.first_unswept, strerror(ELOOP)) != NULL,
+	     "a link on the way to a root is not followed: %s",
+	     r.first_unswept ? r.first_unswept : "(none)");
+	ctime_result_free(&r);
+	ctime_sweep_free(s);
+	(void)unlink(lnk);
+	(void)rmdir(sub);
+	(void)rmdir(real);
+	(void)rmdir(top);
+}
+
 static void put(const char *dir, const char *name)
 {
 	char p[512];
