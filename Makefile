@@ -8,6 +8,7 @@
 #   make asan       build/asan/cleanroom: dynamic glibc build with sanitizers
 #   make fuzz       long fuzzing (FUZZ_SECONDS, default 600)
 #   make bench      benchmarks (printed ratios, never asserted)
+#   make bench-publish  publish vs rclone copy and aws s3 sync (in bench)
 #   make install    PREFIX=/usr/local DESTDIR=: the stripped binary, man
 #                   pages, completions, README, LICENSE, third-party notices
 #   make dist       build/dist/cleanroom-VERSION-x86_64-linux-musl.tar.gz
@@ -109,7 +110,7 @@ AOBJS := $(SRCS:%.c=$(B)/asan/obj/%.o)
 AMAIN := $(MAIN:%.c=$(B)/asan/obj/%.o)
 ALIBS := -lyaml -lcap -lnettle -lz -lbrotlidec -lzstd -lcurl
 
-.PHONY: all check asan fuzz bench demo install install-bin dist clean lint \
+.PHONY: all check asan fuzz bench bench-publish demo install install-bin dist clean lint \
 	unit-tools
 all: $(B)/cleanroom
 
@@ -245,6 +246,14 @@ bench: $(B)/cleanroom
 	bash scripts/bench-verify.sh $(B)/cleanroom
 	bash scripts/bench-start.sh $(B)/cleanroom
 	bash scripts/bench-ctime.sh $(B)/cleanroom
+	bash scripts/bench-deps.sh
+	bash scripts/bench-publish.sh $(B)/cleanroom
+
+# cleanroom publish against rclone copy and aws s3 sync on a local S3
+# server (scripts/bench-deps.sh installs rclone, awscli and s3rver).
+bench-publish: $(B)/cleanroom
+	bash scripts/bench-deps.sh
+	bash scripts/bench-publish.sh $(B)/cleanroom
 
 demo: $(B)/cleanroom
 	bash scripts/demo.sh $(B)/cleanroom

@@ -419,6 +419,23 @@ int beneath_remove_tree(int dirfd, const char *path)
 	return rc;
 }
 
+/* Gives the entry name in fd to uid:gid, never following a link, unless
+ * it has them already: on overlayfs a chown copies the file up, data and
+ * all, into the image's layer, even when it changes nothing. *isdir
+ * tells whether to descend. */
+static int chown_entry(int fd, const char *name, uid_t uid, gid_t gid,
+		       int *isdir)
+{
+	struct stat st;
+
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	*isdir = S_ISDIR(st.st_mode);
+	if (st.st_uid == uid && st.st_gid == gid)
+		return 0;
+	return fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
+}
+
 /* Gives every entry below the directory open at fd to uid:gid, never
  * following a link; closes fd. */
 static int chown_below(int fd, uid_t uid, gid_t gid)
@@ -430,23 +447,23 @@ static int chown_below(int fd, uid_t uid, gid_t gid)
 	if (d == NULL)
 		return close_keep_errno(fd);
 	while ((errno = 0, de = readdir(d)) != NULL) {
-		int sub;
+		int sub, isdir = 0;
 
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if (fchownat(fd, de->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) <
-		    0) {
+		if (chown_entry(fd, de->d_name, uid, gid, &isdir) < 0) {
 			saved = errno;
 			rc = -1;
 			continue;
 		}
-		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+		if (!isdir)
 			continue;
 		sub = openat(fd, de->d_name,
 			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0) {
-			if (errno != ENOTDIR && errno != ELOOP) {
+			if (errno != ENOTDIR && errno != ELOOP &&
+			    errno != ENOENT) {
 				saved = errno;
 				rc = -1;
 			}
@@ -470,9 +487,13 @@ int beneath_chown_tree(int dirfd, const char *path, uid_t uid, gid_t gid)
 {
 	const char *leaf;
 	int fd = beneath_open(dirfd, path, O_RDONLY | O_DIRECTORY, 0), parent;
+	struct stat st;
 
 	if (fd >= 0) {
-		if (fchown(fd, uid, gid) < 0)
+		if (fstat(fd, &st) < 0)
+			return close_keep_errno(fd);
+		if ((st.st_uid != uid || st.st_gid != gid) &&
+		    fchown(fd, uid, gid) < 0)
 			return close_keep_errno(fd);
 		return chown_below(fd, uid, gid);
 	}

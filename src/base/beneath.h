@@ -49,8 +49,10 @@ int beneath_write_file(int dirfd, const char *path, const void *p, size_t len);
 
 /* chown -R uid:gid of the directory at path beneath dirfd, never
  * following a link: one in the directory's place is given over itself,
- * alone. A missing path is not an error. Returns 0, or -1 with errno set
- * after giving over what it could. */
+ * alone. An entry that has uid:gid already is not touched: on
+ * overlayfs even a chown that changes nothing copies the file up into
+ * the image's layer. A missing path is not an error. Returns 0, or -1
+ * with errno set after giving over what it could. */
 int beneath_chown_tree(int dirfd, const char *path, uid_t uid, gid_t gid);
 
 /* rm -rf of the entry at path beneath dirfd, never following a link: a

@@ -20,6 +20,7 @@
 #include "commands.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +247,77 @@ static int lint_policy(struct doctor *d, const struct job *j, unsigned before)
 	return rc;
 }
 
+/* Django: the folders of STATICFILES_DIRS are start's inputs only when
+ * the preset's patterns (static, *\/static) cover them or the spec lists
+ * them; doctor cannot run the settings, so when they name
+ * STATICFILES_DIRS and the spec keeps the preset's inputs it says which
+ * key to add (`cleanroom init` learns them by running manage.py in the
+ * sandbox). */
+static int lint_static_dirs(struct doctor *d, const struct job *j)
+{
+	static const char static_hint[] =
+		"add the other folders to inputs: (`cleanroom init` learns "
+		"them by running manage.py in the sandbox)";
+	const struct config *cfg = &j->cfg;
+	const struct spec_list *in = &cfg->spec.inputs;
+	static const char *const pats[] = {"*/settings.py", "*/settings/*.py",
+					   "settings.py", NULL};
+	size_t n = 0;
+	int rc = 0, said = 0;
+
+	if (cfg->preset == NULL || cfg->preset->framework != FW_DJANGO)
+		return 0;
+	while (cfg->preset->inputs[n] != NULL)
+		n++;
+	if (in->n != n)
+		return 0; /* the spec lists its own inputs */
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(in->v[i].s, cfg->preset->inputs[i]) != 0)
+			return 0;
+	for (size_t k = 0; pats[k] != NULL && rc == 0 && !said; k++) {
+		glob_t g;
+
+		if (glob(pats[k], 0, NULL, &g) != 0)
+			continue;
+		for (size_t i = 0; i < g.gl_pathc && rc == 0 && !said; i++) {
+			struct buf text = {0};
+
+			if (io_read_file(g.gl_pathv[i], 1u << 20, &text) == 0 &&
+			    text.p != NULL &&
+			    strstr(text.p, "STATICFILES_DIRS") != NULL) {
+				struct buf msg = {0};
+
+				rc = buf_printf(
+					&msg,
+					"%s sets STATICFILES_DIRS: start "
+					"rebuilds on a change there only "
+					"for folders named static (the "
+					"preset's static and */static) or "
+					"listed under inputs: in the spec",
+					g.gl_pathv[i]);
+				if (rc == 0 &&
+				    (buf_printf(&d->out,
+						"  note: %s\n    hint: %s\n",
+						msg.p, static_hint) < 0 ||
+				     jsep(&d->jwarnings) < 0 ||
+				     buf_adds(&d->jwarnings, "{\"message\": ") <
+					     0 ||
+				     jstr(&d->jwarnings, msg.p) < 0 ||
+				     buf_adds(&d->jwarnings, ", \"hint\": ") <
+					     0 ||
+				     jstr(&d->jwarnings, static_hint) < 0 ||
+				     buf_addc(&d->jwarnings, '}') < 0))
+					rc = -1;
+				buf_free(&msg);
+				said = 1;
+			}
+			buf_free(&text);
+		}
+		globfree(&g);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
 static int plan_lines(struct buf *o, const struct sandbox_plan *p)
 {
 	struct stat sb;
@@ -259,6 +331,25 @@ static int plan_lines(struct buf *o, const struct sandbox_plan *p)
 				       : " (not there yet: run makes it)") < 0)
 			return -1;
 	if (buf_adds(o, "  writable     a private TMPDIR (made by run)\n") < 0)
+		return -1;
+	if (p->private_home &&
+	    buf_printf(o,
+		       "  home         %s, private and empty (made by run)\n",
+		       PLAN_HOME) < 0)
+		return -1;
+	if (p->default_user &&
+	    buf_printf(o,
+		       "  user         uid %d, gid %d, no groups (the "
+		       "default; `user: root` keeps uid 0)\n",
+		       PLAN_BUILD_UID, PLAN_BUILD_GID) < 0)
+		return -1;
+	if (p->user != NULL &&
+	    buf_printf(o, "  user         %s%s\n", p->user,
+		       plan_user_is_root(p->user)
+			       ? ": uid 0 kept, the processes limit does not "
+				 "hold and modes and owners outside are not "
+				 "confined"
+			       : "") < 0)
 		return -1;
 	for (size_t i = 0; i < p->nhidden; i++)
 		if (buf_printf(o, "  hidden       %s%s\n", p->hidden[i],
@@ -433,6 +524,7 @@ int cmd_doctor(const struct cli *c, char *const *env, struct err *e)
 		/* An unknown user: probe again without it, and lint it. */
 		user_err = ce;
 		plan.user = NULL;
+		plan.default_user = geteuid() == 0;
 		if (sandbox_probe(&plan, &st, e) < 0)
 			goto out;
 	}
@@ -458,7 +550,9 @@ int cmd_doctor(const struct cli *c, char *const *env, struct err *e)
 			goto nomem;
 		before = d.findings;
 		imagebuild_warn_env_files(&cfg->spec.env.files);
-		if (lint_env_files(&d, j) < 0 || lint_policy(&d, j, before) < 0)
+		if (lint_env_files(&d, j) < 0 ||
+		    lint_policy(&d, j, before) < 0 ||
+		    lint_static_dirs(&d, j) < 0)
 			goto nomem;
 	}
 	if ((user_err.kind != ERR_NONE && finding(&d, &user_err) < 0) ||

@@ -14,16 +14,22 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "io.h"
+#include "job.h"
 #include "lock.h"
 #include "msg.h"
 #include "preset.h"
+#include "run.h"
 #include "spec.h"
+#include "vec.h"
+
+extern char **environ;
 
 #define WIDTH 78
 
@@ -534,28 +540,212 @@ static void put_outputs(struct out *o, const struct preset *p,
 	put(o, "\n");
 }
 
-static void put_inputs(struct out *o, const struct preset *p)
+/* What init learned by running the app's own code in the sandbox
+ * (Django's STATICFILES_DIRS): folders to add to the preset's inputs,
+ * and what could not be learned, said in the spec and on stderr. */
+struct learned {
+	const char **dirs; /* NULL-terminated; strings in text */
+	size_t n;
+	struct buf text;
+	struct buf unlearned; /* why, or the folders outside the workdir */
+};
+
+static void put_inputs(struct out *o, const struct preset *p,
+		       const struct learned *l)
 {
 	static const char *const ex[] = {"src", "package-lock.json", NULL};
 	const struct at top = {"", 1};
+	const char **all = NULL;
+	size_t n = p != NULL ? count(p->inputs) : 0;
 
 	note(o, &top,
 	     "What `cleanroom start` hashes to decide whether to "
 	     "rebuild (globs allowed).");
-	flow(o, &top, p != NULL, "inputs", p != NULL ? p->inputs : ex, 0, "[",
-	     "]");
+	if (l->n > 0)
+		note(o, &top,
+		     "Learned from the settings' STATICFILES_DIRS (manage.py "
+		     "run once in the sandbox by `cleanroom init`): the "
+		     "folders after the preset's.");
+	if (l->unlearned.len > 0) {
+		char text[1024];
+
+		(void)snprintf(text, sizeof text,
+			       "Not learned: %s. List those folders here "
+			       "yourself if start should rebuild when a file "
+			       "in them changes.",
+			       l->unlearned.p);
+		note(o, &top, text);
+	}
+	if (p != NULL && l->n > 0 &&
+	    (all = calloc(n + l->n + 1, sizeof *all)) != NULL) {
+		for (size_t i = 0; i < n; i++)
+			all[i] = p->inputs[i];
+		for (size_t i = 0; i < l->n; i++)
+			all[n + i] = l->dirs[i];
+	} else if (p != NULL && l->n > 0) {
+		o->bad = 1;
+	}
+	flow(o, &top, p != NULL, "inputs",
+	     all != NULL ? all
+	     : p != NULL ? p->inputs
+			 : ex,
+	     0, "[", "]");
+	free(all);
 }
 
 /* The whole starter spec for p (NULL: no framework) into o. */
 static void render(struct out *o, const struct preset *p,
-		   const struct detection *d)
+		   const struct detection *d, const struct learned *l)
 {
 	put_header(o, p, d);
 	put_top(o, p);
 	put_env(o, p);
 	put_sandbox(o, p);
 	put_outputs(o, p, d);
-	put_inputs(o, p);
+	put_inputs(o, p, l);
+}
+
+/* Python run by `manage.py shell -c` in the sandbox: each folder of
+ * STATICFILES_DIRS (a path, or a (prefix, path) pair), absolute,
+ * NUL-terminated, into $TMPDIR/RUN_LEARN_FILE. */
+static const char learn_py[] =
+	"import os\n"
+	"from django.conf import settings\n"
+	"out = []\n"
+	"for d in getattr(settings, 'STATICFILES_DIRS', None) or []:\n"
+	"    if isinstance(d, (list, tuple)):\n"
+	"        d = d[1]\n"
+	"    out.append(os.path.abspath(os.fspath(d)) + '\\0')\n"
+	"with open(os.path.join(os.environ['TMPDIR'], '" RUN_LEARN_FILE
+	"'), 'w') as f:\n"
+	"    f.write(''.join(out))\n";
+
+static int learned_add_why(struct learned *l, const char *s, size_t n)
+{
+	if (l->unlearned.len > 0 && buf_adds(&l->unlearned, ", ") < 0)
+		return -1;
+	return buf_add(&l->unlearned, s, n);
+}
+
+/* Whether the workdir-relative folder rel is already an input of p: it
+ * or a folder above it matches one of the preset's patterns. */
+static int covered(const struct preset *p, const char *rel)
+{
+	char tmp[4096];
+
+	if (snprintf(tmp, sizeof tmp, "%s", rel) >= (int)sizeof tmp)
+		return 0;
+	for (;;) {
+		char *slash;
+
+		for (size_t i = 0; p->inputs[i] != NULL; i++)
+			if (fnmatch(p->inputs[i], tmp, FNM_PATHNAME) == 0)
+				return 1;
+		slash = strrchr(tmp, '/');
+		if (slash == NULL)
+			return 0;
+		*slash = '\0';
+	}
+}
+
+/* The folders in raw (absolute, NUL-terminated) that are inside the
+ * workdir wd and not yet inputs, into l. */
+static int learned_parse(struct learned *l, const struct preset *p,
+			 const char *wd, struct buf *raw)
+{
+	size_t wl = strlen(wd), cap = 0;
+
+	for (size_t at = 0; at < raw->len;) {
+		char *s = raw->p + at;
+		size_t n = strnlen(s, raw->len - at);
+		const char *rel;
+		int bad = 0;
+
+		if (at + n >= raw->len)
+			break; /* unterminated: not trusted */
+		at += n + 1;
+		for (size_t i = 0; i < n; i++)
+			bad |= (unsigned char)s[i] < 0x20 || s[i] == 0x7f;
+		if (bad || n > 200 || strstr(s, "/../") != NULL) {
+			if (learned_add_why(l, "a folder with an unusual name",
+					    strlen("a folder with an unusual "
+						   "name")) < 0)
+				return -1;
+			continue;
+		}
+		if (strncmp(s, wd, wl) != 0 || s[wl] != '/' || s[wl + 1] == 0) {
+			if (learned_add_why(l, s, n) < 0 ||
+			    buf_adds(&l->unlearned, " (outside the workdir)") <
+				    0)
+				return -1;
+			continue;
+		}
+		rel = s + wl + 1;
+		if (covered(p, rel))
+			continue;
+		if (vec_grow((void **)&l->dirs, &cap, l->n + 2,
+			     sizeof *l->dirs) < 0)
+			return -1;
+		l->dirs[l->n++] = rel;
+		l->dirs[l->n] = NULL;
+	}
+	return 0;
+}
+
+/* Django: STATICFILES_DIRS, from the settings themselves, by running
+ * manage.py in the sandbox as the build would run (network denied,
+ * writes only to the output root and a private TMPDIR). What fails is
+ * said, and init goes on: the spec is still written. */
+static int learn_django(const struct preset *p, struct learned *l)
+{
+	struct spec ov;
+	struct job j;
+	struct job_request rq = {.over = &ov,
+				 .policy = JOB_POLICY_REQUIRED,
+				 .env = environ,
+				 .no_spec = 1};
+	struct run_opts ro = {.learn = &l->text};
+	struct err e = {0};
+	enum msg_level level = msg_level();
+	static const char *const argv[] = {"python3", "manage.py", "shell",
+					   "-c",      learn_py,	   NULL};
+	int rc = 0, had[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+
+	if (access("manage.py", F_OK) < 0)
+		return 0; /* named with --framework: nothing to run */
+	spec_init(&ov);
+	ov.framework = FW_DJANGO;
+	ov.command.set = 1;
+	for (size_t i = 0; argv[i] != NULL; i++)
+		if (spec_list_add(&ov.command, argv[i], 0, 0) < 0) {
+			spec_free(&ov);
+			return -1;
+		}
+	for (size_t i = 0; p->outputs[i] != NULL && i < 8; i++)
+		had[i] = access(p->outputs[i], F_OK) == 0;
+	if (level < MSG_VERBOSE)
+		msg_set_level(MSG_QUIET);
+	if (job_load(&rq, &j, &e) == 0) {
+		if (run_build(&j, &ro, &e) == 0)
+			rc = learned_parse(l, p, j.wd_abs, &l->text);
+		job_free(&j);
+	}
+	msg_set_level(level);
+	spec_free(&ov);
+	/* The output roots the sandbox plan made, when they were not
+	 * there before and are still empty: learning leaves nothing. */
+	for (size_t i = 0; p->outputs[i] != NULL && i < 8; i++)
+		if (!had[i])
+			(void)rmdir(p->outputs[i]);
+	if (e.msg[0] != '\0') {
+		if (learned_add_why(l, "manage.py failed in the sandbox (",
+				    strlen("manage.py failed in the sandbox "
+					   "(")) < 0 ||
+		    buf_adds(&l->unlearned, e.msg) < 0 ||
+		    buf_addc(&l->unlearned, ')') < 0)
+			return -1;
+	}
+	return rc;
 }
 
 static int sync_dir(const char *dir, struct err *e)
@@ -640,6 +830,7 @@ int cmd_init(const struct cli *c, struct err *e)
 	const struct preset *p;
 	struct detection d;
 	struct out o = {{0}, 0};
+	struct learned l = {0};
 	enum framework fw = FW_UNSET;
 	char *cwd;
 	int rc = -1;
@@ -672,7 +863,20 @@ int cmd_init(const struct cli *c, struct err *e)
 		goto out;
 	}
 	p = preset_get(d.framework);
-	render(&o, p, &d);
+	/* Not when init will refuse: the spec is there already. */
+	if (d.framework == FW_DJANGO && access(target, F_OK) < 0 &&
+	    learn_django(p, &l) < 0) {
+		err_sys(e, ENOMEM, "init");
+		goto out;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		msg_info("init: STATICFILES_DIRS has %s: added to inputs",
+			 l.dirs[i]);
+	if (l.unlearned.len > 0)
+		msg_warn("init: not learned: %s; add STATICFILES_DIRS' "
+			 "folders under inputs: in %s",
+			 l.unlearned.p, target);
+	render(&o, p, &d, &l);
 	if (o.bad) {
 		err_sys(e, ENOMEM, "formatting %s", target);
 		goto out;
@@ -688,6 +892,9 @@ int cmd_init(const struct cli *c, struct err *e)
 	rc = 0;
 out:
 	buf_free(&o.b);
+	free(l.dirs);
+	buf_free(&l.text);
+	buf_free(&l.unlearned);
 	free(cwd);
 	return rc;
 }

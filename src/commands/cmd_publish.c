@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "io.h"
 #include "msg.h"
 #include "policy.h"
 #include "publish.h"
@@ -58,6 +59,7 @@ int cmd_publish(struct job *j, const struct cli *c, struct err *e)
 	struct proof_opts po = {.report = c->report != NULL, .keep = &vr};
 	char *lock_path = NULL, *prov = NULL;
 	int rc = -1;
+	double start_ms = io_now_ms();
 
 	memset(&vr, 0, sizeof vr);
 	/* A bad destination is known before the outputs are read. */
@@ -102,6 +104,7 @@ int cmd_publish(struct job *j, const struct cli *c, struct err *e)
 		.dry_run = c->dry_run,
 		.prune = c->prune,
 		.now = (long long)time(NULL),
+		.start_ms = start_ms,
 	};
 
 	rc = publish_run(&o, e);

@@ -416,6 +416,10 @@ static int make_copies(struct repro *r, struct err *e)
 		return err_sys(e, errno ? errno : ENAMETOOLONG,
 			       "%s/reproduce.XXXXXX", JOB_STATE_DIR);
 	}
+	/* mkdtemp's 0700 would keep a build user (the default as root) out
+	 * of the copies below it: search only, no listing. */
+	if (chmod(r->work, 0711) < 0)
+		return err_sys(e, errno, "%s", r->work);
 	/* Two build paths of different lengths and depths, the same base
 	 * name (an app's name often comes from its directory). */
 	for (int i = 0; i < 2; i++) {

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,6 +22,7 @@
 #include <nettle/sha2.h>
 
 #include "beneath.h"
+#include "buildhome.h"
 #include "config.h"
 #include "ctime_sweep.h"
 #include "job.h"
@@ -50,8 +52,13 @@ struct run {
 	struct lock prev; /* the lock before the build */
 	int have_prev;
 	char tmpdir[64];
+	struct build_home home; /* with plan.sb.private_home */
 	char stamp[65]; /* start's freshness stamp, "" when not recorded */
-	char **envp;	/* the policy's plus TMPDIR */
+	struct buf stamp_parts; /* what it was made of (freshness.h) */
+	/* Before the build made its writable directories (Vite's are in
+	 * node_modules): a package.json and no package in node_modules. */
+	int no_node_modules;
+	char **envp; /* the policy's plus TMPDIR */
 	const char **argv;
 	const char **masks;
 	size_t nmasks;
@@ -111,31 +118,82 @@ static int make_dirs(struct run *r, struct err *e)
 		r->tmpdir[0] = '\0';
 		return err_sys(e, errno, "creating the private TMPDIR");
 	}
-	return plan_add_writable(&r->j->plan, r->tmpdir, e);
+	if (plan_add_writable(&r->j->plan, r->tmpdir, e) < 0)
+		return -1;
+	if (!r->j->plan.sb.private_home)
+		return 0;
+	if (build_home_make(&r->home, r->tmpdir, e) < 0)
+		return -1;
+	if (!r->home.stable)
+		msg_info("another cleanroom holds %s: the build's HOME is %s",
+			 PLAN_HOME, r->home.path);
+	return plan_add_writable(&r->j->plan, r->home.path, e);
 }
 
-/* The child's environment: the policy's, plus TMPDIR. */
+/* 1 when envp entry v is cleanroom's to set: TMPDIR always, HOME when
+ * the build gets a private one. */
+static int is_ours(const struct run *r, const char *v)
+{
+	return strncmp(v, "TMPDIR=", 7) == 0 ||
+	       (r->home.made && strncmp(v, "HOME=", 5) == 0);
+}
+
+/* The child's environment: the policy's, plus TMPDIR, plus the private
+ * HOME in place of the caller's. */
 static int make_env(struct run *r, struct err *e)
 {
-	size_t n = 0;
+	size_t n = 0, k = 0;
 
 	while (r->j->pol.envp[n] != NULL)
 		n++;
-	r->envp = calloc(n + 2, sizeof *r->envp);
+	r->envp = calloc(n + 3, sizeof *r->envp);
 	if (r->envp == NULL)
 		return nomem(e);
-	for (size_t i = 0, k = 0; i < n; i++)
-		if (strncmp(r->j->pol.envp[i], "TMPDIR=", 7) != 0)
+	for (size_t i = 0; i < n; i++)
+		if (!is_ours(r, r->j->pol.envp[i]))
 			r->envp[k++] = r->j->pol.envp[i];
-	for (size_t k = 0;; k++)
-		if (r->envp[k] == NULL) {
-			if (asprintf(&r->envp[k], "TMPDIR=%s", r->tmpdir) < 0) {
-				r->envp[k] = NULL;
-				return nomem(e);
-			}
-			break;
-		}
+	if (asprintf(&r->envp[k], "TMPDIR=%s", r->tmpdir) < 0) {
+		r->envp[k] = NULL;
+		return nomem(e);
+	}
+	k++;
+	if (r->home.made &&
+	    asprintf(&r->envp[k], "HOME=%s", r->home.path) < 0) {
+		r->envp[k] = NULL;
+		return nomem(e);
+	}
 	return 0;
+}
+
+/* Whether the exec-form program name w is several words quoted as one
+ * (`cleanroom run -- 'yarn build'`): it has a blank and no program of
+ * that name exists (a path as given, else in PATH). */
+static int quoted_words(const char *w)
+{
+	const char *path = getenv("PATH");
+
+	if (strpbrk(w, " \t") == NULL)
+		return 0;
+	if (strchr(w, '/') != NULL)
+		return access(w, F_OK) < 0;
+	if (path == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path;;) {
+		size_t len = strcspn(p, ":");
+		char *f;
+
+		if (asprintf(&f, "%.*s/%s", (int)len, len ? p : ".", w) >= 0) {
+			int there = access(f, F_OK) == 0;
+
+			free(f);
+			if (there)
+				return 0;
+		}
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	return 1;
 }
 
 static int make_argv(struct run *r, struct err *e)
@@ -151,6 +209,20 @@ static int make_argv(struct run *r, struct err *e)
 	r->argv = calloc(s->command.n + 3, sizeof *r->argv);
 	if (r->argv == NULL)
 		return nomem(e);
+	if (!s->command_shell && quoted_words(s->command.v[0].s)) {
+		const char *w = s->command.v[0].s;
+
+		err_set(e, ERR_USAGE, NULL, 0, 0,
+			"'%s' is taken as one program name: the words were "
+			"quoted together, and no program has that name",
+			w);
+		err_hint(
+			e,
+			"give the words unquoted after --: cleanroom run -- %s "
+			"(or `command: \"%s\"` in the spec, run by sh)",
+			w, w);
+		return -1;
+	}
 	if (s->command_shell) {
 		r->argv[0] = "/bin/sh";
 		r->argv[1] = "-c";
@@ -199,12 +271,29 @@ static int apply_sandbox(void *arg, int errfd)
 
 static void remove_tree(const char *dir);
 
-/* With `user:`, the build must own what it may write: the output roots,
+/* With a build user (the default one, or `user:`), the build must own
+ * what it may write: the output roots,
  * scratch dirs and TMPDIR, with what is already in them. back: after the
  * build, give everything back to cleanroom's own ids, so that a later run
  * without `user:` (capabilities dropped, so no DAC override) can write.
  * Never through a link: the build may have put one in any of these
  * places, and following it would hand over a tree outside, as root. */
+/* The directory a writable path names: itself, or where the links in it
+ * lead when that is beneath the workdir (an output root configured
+ * through a link, pub/assets -> ../real/assets). Never elsewhere: a link
+ * a build left in a writable place must not hand over a tree outside. */
+static const char *handed_path(const struct run *r, const char *path,
+			       char real[PATH_MAX])
+{
+	size_t wl = strlen(r->j->wd_abs);
+
+	if (realpath(path, real) == NULL || strcmp(real, path) == 0)
+		return path;
+	if (strncmp(real, r->j->wd_abs, wl) == 0 && real[wl] == '/')
+		return real;
+	return path;
+}
+
 static int chown_writable(struct run *r, int back, struct err *e)
 {
 	uid_t uid;
@@ -212,15 +301,34 @@ static int chown_writable(struct run *r, int back, struct err *e)
 
 	if (!sandbox_user_ids(r->prep, &uid, &gid))
 		return 0;
+	/* Every writable tree is given over whole, files too: build tools
+	 * write over an output that is already there (webpack's manifest,
+	 * a start that rebuilds over the image's assets), and caches are
+	 * updated in place. An entry that has the ids already is never
+	 * touched (on overlayfs a chown copies a file up into the layer,
+	 * so only files that were there before the build cost anything). */
 	if (back) {
 		uid = geteuid();
 		gid = getegid();
 	}
-	for (size_t i = 0; i < r->j->plan.sb.nwritable; i++)
-		if (beneath_chown_tree(AT_FDCWD, r->j->plan.sb.writable[i], uid,
-				       gid) < 0)
-			return err_sys(e, errno, "giving %s to uid %ld",
-				       r->j->plan.sb.writable[i], (long)uid);
+	for (size_t i = 0; i < r->j->plan.sb.nwritable; i++) {
+		char real[PATH_MAX];
+		const char *p;
+
+		p = handed_path(r, r->j->plan.sb.writable[i], real);
+		if (beneath_chown_tree(AT_FDCWD, p, uid, gid) == 0)
+			continue;
+		/* After the build, a link where a directory was: the build
+		 * swapped it (verification says so); what is behind it is
+		 * not followed, and stays the build's. */
+		if (back && errno == ELOOP) {
+			msg_warn("%s: not given back to uid %ld: a link on the "
+				 "way",
+				 p, (long)uid);
+			continue;
+		}
+		return err_sys(e, errno, "giving %s to uid %ld", p, (long)uid);
+	}
 	return 0;
 }
 
@@ -381,9 +489,17 @@ static const char *const refused_signs[] = {
 	"EPERM",
 };
 
+/* Django's collectstatic without STATIC_ROOT ("You're using the
+ * staticfiles app without having set the STATIC_ROOT setting to a
+ * filesystem path."): its own words, which nothing else prints. */
+static const char *const framework_signs[] = {
+	"without having set the STATIC_ROOT setting",
+};
+
 #define NSIGNS(a) (sizeof(a) / sizeof((a)[0]))
 _Static_assert(NSIGNS(network_signs) + NSIGNS(write_signs) +
-			       NSIGNS(refused_signs) <=
+			       NSIGNS(refused_signs) +
+			       NSIGNS(framework_signs) <=
 		       sizeof((struct run *)0)->watch /
 			       sizeof((struct run *)0)->watch[0],
 	       "struct run's watch array holds every sign");
@@ -467,6 +583,71 @@ static void network_hint(const struct run *r)
 			   "--allow-unix-sockets (or sandbox.unix_sockets: "
 			   "true in the spec)"
 			 : "");
+	msg_error(&why);
+}
+
+/* After a failed build whose output is Django's own complaint that
+ * STATIC_ROOT is unset: where to set it. */
+static void static_root_hint(const struct run *r)
+{
+	const struct spec *s = &r->j->cfg.spec;
+	const char *root = s->outputs.roots.n > 0 ? s->outputs.roots.v[0].s
+						  : "staticfiles";
+	struct buf shown = {0};
+	struct err why = {0};
+
+	if (seen_sign(r, framework_signs, NSIGNS(framework_signs)) == NULL)
+		return;
+	if (msg_escape(&shown, root, strlen(root), 0) < 0)
+		return;
+	err_set(&why, ERR_CONFIG, NULL, 0, 0,
+		"Django's collectstatic needs STATIC_ROOT, and the settings "
+		"do not set it");
+	err_hint(&why,
+		 "set it in settings.py to the output root cleanroom "
+		 "verifies: STATIC_ROOT = BASE_DIR / \"%s\"",
+		 shown.p ? shown.p : root);
+	msg_error(&why);
+	buf_free(&shown);
+}
+
+/* Whether ./node_modules holds no package: absent, or only dot entries
+ * (the writable directories a preset made there, .vite and .cache). */
+static int no_packages(void)
+{
+	DIR *d = opendir("node_modules");
+	struct dirent *de;
+	int none = 1;
+
+	if (d == NULL)
+		return errno == ENOENT;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.') {
+			none = 0;
+			break;
+		}
+	closedir(d);
+	return none;
+}
+
+/* After a failed build of a Node project that has a package.json but no
+ * node_modules: the dependencies were never installed, and inside the
+ * clean room they cannot be (the network is denied). Not said when the
+ * output shows a network refusal: network_hint says that better. */
+static void node_modules_hint(const struct run *r)
+{
+	struct err why = {0};
+
+	if (!r->no_node_modules ||
+	    seen_sign(r, network_signs, NSIGNS(network_signs)) != NULL)
+		return;
+	err_set(&why, ERR_CONFIG, NULL, 0, 0,
+		"there is a package.json but no package in node_modules: the "
+		"build's "
+		"dependencies are not installed");
+	err_hint(&why, "run `npm ci` (or yarn install, pnpm install) before "
+		       "cleanroom, in an earlier RUN step: the network is "
+		       "denied inside the clean room");
 	msg_error(&why);
 }
 
@@ -695,12 +876,145 @@ static int run_sweep(struct run *r, struct err *e)
 	return 0;
 }
 
+/* Who the build runs as, for a hint: "uid 65534 (cleanroom's default
+ * build user, no groups)" or "uid 1000 (user app)". */
+static void build_user_text(const struct run *r, char *out, size_t size)
+{
+	const struct sandbox_ids *ids = sandbox_prepared_ids(r->prep);
+
+	if (ids->is_default)
+		(void)snprintf(out, size,
+			       "uid %ld (cleanroom's default build user, no "
+			       "groups)",
+			       (long)ids->uid);
+	else
+		(void)snprintf(out, size, "uid %ld (user %.64s)",
+			       (long)ids->uid,
+			       r->j->plan.sb.user ? r->j->plan.sb.user : "?");
+}
+
+/* The error for a path the build cannot get at: what it is, the path on
+ * the way that refuses, and the key that lets the build in. what: "read",
+ * "run". */
+static void denied_error(const struct run *r, struct err *why,
+			 enum err_kind kind, const char *what, const char *path,
+			 const struct sandbox_denied *d)
+{
+	char who[128];
+	struct buf p = {0}, b = {0};
+
+	build_user_text(r, who, sizeof who);
+	if (msg_escape(&p, path, strlen(path), 0) < 0 ||
+	    msg_escape(&b, d->path, strlen(d->path), 0) < 0) {
+		err_sys(why, ENOMEM, "run");
+		goto out;
+	}
+	err_set(why, kind, NULL, 0, 0,
+		"the build cannot %s %s: it runs as %s, and %s is mode %04o, "
+		"owner uid %ld, group %ld",
+		what, p.p, who, b.p, d->mode, (long)d->uid, (long)d->gid);
+	err_hint(why,
+		 "make %s readable in the image (chmod o+rX, or chown to uid "
+		 "%ld), or keep the build as root with `sandbox: {user: "
+		 "root}` in the spec (--user root), which costs the processes "
+		 "limit and lets the build change modes and owners of the "
+		 "image's files",
+		 b.p, (long)sandbox_prepared_ids(r->prep)->uid);
+out:
+	buf_free(&p);
+	buf_free(&b);
+}
+
+/* Before the build, as root: whether the build user can reach the
+ * workdir and run the command (a pyenv or rbenv under a 0700 /root, an
+ * app tree of mode 0700). Each is certain to fail the build, so it fails
+ * here, naming the path. A command given to a shell is not looked at
+ * (the shell finds it). */
+static int access_precheck(struct run *r, struct err *e)
+{
+	const char *cmd = r->argv[0], *path = NULL;
+	struct sandbox_denied d, first = {0};
+	char cand[PATH_MAX];
+	int rc;
+
+	rc = sandbox_access_check(r->prep, r->j->wd_abs, R_OK | X_OK, &d);
+	if (rc == 0) {
+		denied_error(r, e, ERR_CONFIG, "enter the workdir",
+			     r->j->wd_abs, &d);
+		return -1;
+	}
+	if (strchr(cmd, '/') != NULL) {
+		if (sandbox_access_check(r->prep, cmd, X_OK, &d) == 0) {
+			denied_error(r, e, ERR_CONFIG, "run", cmd, &d);
+			return -1;
+		}
+		return 0;
+	}
+	for (size_t i = 0; r->envp[i] != NULL; i++)
+		if (strncmp(r->envp[i], "PATH=", 5) == 0)
+			path = r->envp[i] + 5;
+	if (path == NULL)
+		path = "/usr/local/bin:/bin:/usr/bin";
+	/* As execvp searches: a refused candidate is passed over, and the
+	 * build fails only when no candidate can be run. */
+	while (*path != '\0') {
+		size_t n = strcspn(path, ":");
+
+		if ((size_t)snprintf(cand, sizeof cand, "%.*s%s%s", (int)n,
+				     path, n ? "/" : "", cmd) < sizeof cand) {
+			rc = sandbox_access_check(r->prep, cand, X_OK, &d);
+			if (rc == 1)
+				return 0;
+			if (rc == 0 && first.path[0] == '\0')
+				first = d;
+		}
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	if (first.path[0] != '\0') {
+		denied_error(r, e, ERR_CONFIG, "run", cmd, &first);
+		return -1;
+	}
+	return 0;
+}
+
+/* After a failed build whose output shows "Permission denied" (or
+ * EACCES) on a path the build user cannot read: that path, and what
+ * grants it. Returns 1 when it said so (no write hint then). */
+static int read_hint(const struct run *r)
+{
+	const char *sign = seen_sign(r, write_signs, NSIGNS(write_signs));
+	struct refusal rf;
+	struct sandbox_denied d;
+	char abs[PATH_MAX];
+	struct err why = {0};
+
+	if (sign == NULL || !sandbox_prepared_ids(r->prep)->change)
+		return 0;
+	refusal_parse(sign_line(r, write_signs, NSIGNS(write_signs)),
+		      r->j->wd_abs, &rf);
+	if (rf.path[0] == '\0' || holds_secret(r, rf.path))
+		return 0;
+	if (rf.path[0] == '/')
+		(void)snprintf(abs, sizeof abs, "%s", rf.path);
+	else if ((size_t)snprintf(abs, sizeof abs, "%s/%s", r->j->wd_abs,
+				  rf.path) >= sizeof abs)
+		return 0;
+	if (sandbox_access_check(r->prep, abs, R_OK, &d) == 0) {
+		denied_error(r, &why, ERR_CHILD, "read", rf.path, &d);
+		msg_error(&why);
+		return 1;
+	}
+	return 0;
+}
+
 static int build(struct run *r, struct err *e)
 {
 	struct supervise_opts so = {0};
 
 	if (sandbox_prepare(&r->j->plan.sb, &r->st, &r->prep, e) < 0 ||
-	    chown_writable(r, 0, e) < 0)
+	    access_precheck(r, e) < 0 || chown_writable(r, 0, e) < 0)
 		return -1;
 	so.argv = (char *const *)(void *)r->argv;
 	so.envp = r->envp;
@@ -718,17 +1032,23 @@ static int build(struct run *r, struct err *e)
 	if (network_denier(r) != NULL)
 		for (size_t i = 0; i < NSIGNS(network_signs); i++)
 			r->watch[so.nwatch++] = network_signs[i];
-	if (landlock_on(r))
+	/* Refused writes (Landlock), and reads the build user may not
+	 * make. */
+	if (landlock_on(r) || sandbox_prepared_ids(r->prep)->change)
 		for (size_t i = 0; i < NSIGNS(write_signs); i++)
 			r->watch[so.nwatch++] = write_signs[i];
 	if (seccomp_on(r))
 		for (size_t i = 0; i < NSIGNS(refused_signs); i++)
 			r->watch[so.nwatch++] = refused_signs[i];
+	for (size_t i = 0; i < NSIGNS(framework_signs); i++)
+		r->watch[so.nwatch++] = framework_signs[i];
 	so.watch = r->watch;
 	if (begin_sweep(r, e) < 0)
 		return -1;
 	so.quiet = msg_level() < MSG_NORMAL;
 	so.stdout_to_stderr = r->o->stdout_to_stderr;
+	so.pipes_to_build =
+		sandbox_user_ids(r->prep, &so.build_uid, &so.build_gid);
 	if (supervise_run(&so, &r->sr, e) < 0)
 		return -1;
 	r->built = 1;
@@ -1028,13 +1348,14 @@ static void run_free(struct run *r)
 	ctime_result_free(&r->cr);
 	if (r->have_before)
 		tree_free(&r->before);
-	remove_tree(r->tmpdir);
 	if (r->envp != NULL) {
 		for (size_t i = 0; r->envp[i] != NULL; i++)
-			if (strncmp(r->envp[i], "TMPDIR=", 7) == 0)
+			if (is_ours(r, r->envp[i]))
 				free(r->envp[i]);
 		free(r->envp);
 	}
+	build_home_remove(&r->home);
+	remove_tree(r->tmpdir);
 	free(r->argv);
 	free(r->masks);
 	free(r->withheld);
@@ -1043,6 +1364,7 @@ static void run_free(struct run *r)
 	free(r->prov_path);
 	provenance_deps_free(&r->deps);
 	buf_free(&r->summary);
+	buf_free(&r->stamp_parts);
 	free(r->pins);
 	free(r->scratch_pins);
 	lock_free(&r->prev);
@@ -1057,12 +1379,44 @@ static void take_stamp(struct run *r)
 {
 	struct err why = {0};
 
-	if (freshness_stamp(r->j, r->stamp, &why) < 0) {
+	if (freshness_stamp(r->j, r->stamp, &r->stamp_parts, &why) < 0) {
 		r->stamp[0] = '\0';
 		msg_warn("the freshness stamp for 'cleanroom start' will not "
 			 "be recorded: %s",
 			 why.msg);
 	}
+}
+
+/* run_opts.learn: the command in the sandbox, then what it wrote. */
+static int learn(struct run *r, struct err *e)
+{
+	int dfd, fd, rc;
+	struct stat st;
+
+	if (build(r, e) < 0)
+		return -1;
+	if (r->sr.status != 0) {
+		err_set(e, ERR_CHILD, NULL, 0, 0, "%s failed (exit status %d)",
+			r->argv[0], r->sr.status);
+		e->status = r->sr.status;
+		return -1;
+	}
+	dfd = open(r->tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(e, errno, "%s", r->tmpdir);
+	fd = openat(dfd, RUN_LEARN_FILE,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	(void)close(dfd);
+	if (fd < 0)
+		return err_sys(e, errno, "%s/%s", r->tmpdir, RUN_LEARN_FILE);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		(void)close(fd);
+		return err_set(e, ERR_CHILD, NULL, 0, 0,
+			       "%s: not a regular file", RUN_LEARN_FILE);
+	}
+	rc = io_read_fd(fd, 1u << 20, r->o->learn);
+	(void)close(fd);
+	return rc < 0 ? err_sys(e, errno, "%s", RUN_LEARN_FILE) : 0;
 }
 
 int run_build(struct job *j, const struct run_opts *o, struct err *e)
@@ -1075,6 +1429,7 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 
 	if (r == NULL)
 		return nomem(e);
+	r->home.fd = -1;
 	r->j = j;
 	r->o = o;
 	r->started = time(NULL);
@@ -1091,6 +1446,12 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 			 given, j->pol.n - given);
 	}
 	note_placeholders(j);
+	{
+		struct stat st;
+
+		r->no_node_modules = lstat("package.json", &st) == 0 &&
+				     S_ISREG(st.st_mode) && no_packages();
+	}
 	t = io_now_ms();
 	if (make_dirs(r, e) < 0 || make_env(r, e) < 0 ||
 	    sandbox_probe(&j->plan.sb, &r->st, e) < 0)
@@ -1109,6 +1470,10 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 			missing);
 		err_hint(e, "'cleanroom doctor' says why; without --strict "
 			    "cleanroom runs with the layers it has");
+		goto out;
+	}
+	if (o->learn != NULL) {
+		rc = learn(r, e);
 		goto out;
 	}
 	/* Before the snapshot: taking the stamp writes its stat cache. */
@@ -1147,8 +1512,11 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 		if (r->sr.status != EXIT_TIMEOUT) {
 			withheld_hint(r);
 			network_hint(r);
-			write_hint(r);
+			if (!read_hint(r))
+				write_hint(r);
 			refused_hint(r);
+			static_root_hint(r);
+			node_modules_hint(r);
 		}
 		if (r->sr.timed_out)
 			err_set(e, ERR_CHILD, NULL, 0, 0,
@@ -1166,7 +1534,7 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 	if (r->stamp[0] != '\0') {
 		struct err why = {0};
 
-		if (freshness_record(j, r->stamp, &why) < 0)
+		if (freshness_record(j, r->stamp, &r->stamp_parts, &why) < 0)
 			msg_warn("the freshness stamp for 'cleanroom start' "
 				 "was not recorded: %s",
 				 why.msg);
@@ -1184,16 +1552,17 @@ out:
 
 int cmd_run(struct job *j, const struct cli *c, struct err *e)
 {
-	/* With the spec's or the preset's command, the build is the one
-	 * `cleanroom start` would run: its stamp, taken before the build,
-	 * is recorded after a verified build so that start finds it
-	 * fresh. */
+	/* With the spec's or the preset's command (given after -- in the
+	 * same words or not at all), the build is the one `cleanroom start`
+	 * would run: its stamp, taken before the build, is recorded after a
+	 * verified build so that start finds it fresh. */
 	struct run_opts o = {
 		.expect_lock = c->expect_lock,
 		.report = c->report != NULL,
 		.stdout_to_stderr =
 			c->report != NULL && report_is_stdout(c->report),
-		.record_stamp = c->argv == NULL,
+		.record_stamp =
+			c->argv == NULL || config_command_is_start(&j->cfg),
 	};
 
 	return run_build(j, &o, e);

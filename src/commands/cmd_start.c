@@ -64,24 +64,46 @@ static int exec_server(struct job *j, int lockfd, const struct cli *c,
 }
 
 /* After a failed build: the previous verified set back, checked. */
+/* One warning says it all: what failed, what is back, and whether it is
+ * served (why->msg already says "the build failed ..."). */
 static int after_failure(struct job *j, const struct freshness_stash *stash,
-			 const struct err *why, struct err *e)
+			 const struct err *why, int serve, struct err *e)
 {
 	size_t removed, restored;
 
 	if (freshness_restore(j, stash, &removed, &restored, e) < 0 ||
 	    verify_full(j, e) < 0) {
 		err_hint(e,
-			 "the build failed (%s), and the previous output set "
-			 "could not be restored whole",
+			 "%s, and the previous output set could not be "
+			 "restored whole",
 			 why->msg);
 		return -1;
 	}
-	msg_warn("start: the build failed; the previous verified set is "
-		 "back (%zu files restored and checked against its lock, %zu "
-		 "files of the failed build removed)",
-		 restored, removed);
+	msg_warn("start: %s; the previous verified set is back (%zu files "
+		 "restored and checked against its lock, %zu files of the "
+		 "failed build removed)%s",
+		 why->msg, restored, removed,
+		 serve ? ": serving it (--serve-stale)" : "");
 	return 0;
+}
+
+/* -v: what the stamp covered, and why it is stale. */
+static void say_considered(const struct buf *parts)
+{
+	struct buf b = {0};
+
+	if (freshness_considered(parts, &b) == 0 && b.p != NULL)
+		msg_debug("start: the stamp covers %s", b.p);
+	buf_free(&b);
+}
+
+static void say_why(const char *hex, const struct buf *parts)
+{
+	struct buf b = {0};
+
+	if (freshness_explain(hex, parts, &b) == 0 && b.p != NULL)
+		msg_debug("start: stale because %s", b.p);
+	buf_free(&b);
 }
 
 int cmd_start(struct job *j, const struct cli *c, struct err *e)
@@ -92,6 +114,8 @@ int cmd_start(struct job *j, const struct cli *c, struct err *e)
 	int fd, rc = -1,
 		full = c->verify != NULL && strcmp(c->verify, "full") == 0;
 	double t0 = io_now_ms();
+	int verbose = msg_level() >= MSG_VERBOSE;
+	struct buf parts = {0};
 
 	if (mkdir(JOB_STATE_DIR, 0755) < 0 && errno != EEXIST)
 		return err_sys(e, errno, "%s", JOB_STATE_DIR);
@@ -103,14 +127,20 @@ int cmd_start(struct job *j, const struct cli *c, struct err *e)
 			err_sys(e, errno, "locking %s", FRESHNESS_START_LOCK);
 			goto out;
 		}
-	if (freshness_stamp(j, hex, e) < 0)
+	if (freshness_stamp(j, hex, verbose ? &parts : NULL, e) < 0)
 		goto out;
+	if (verbose)
+		say_considered(&parts);
 	if (freshness_fresh(hex) && (!full || verify_full(j, e) == 0)) {
+		buf_free(&parts);
 		msg_info("start: fresh (stamp %.12s, %.1f ms): starting %s",
 			 hex, io_now_ms() - t0, c->argv[0]);
 		return exec_server(j, fd, c, e);
 	}
 	msg_info("start: stale (stamp %.12s): building", hex);
+	if (verbose)
+		say_why(hex, &parts);
+	buf_free(&parts);
 	/* Keep a copy of the previous verified set while the build runs: a
 	 * build may empty its output directory (Vite, webpack) or leave
 	 * files that fail verification, and after a failure the previous set
@@ -126,7 +156,7 @@ int cmd_start(struct job *j, const struct cli *c, struct err *e)
 			freshness_drop_stash(&stash);
 			goto out;
 		}
-		rc = after_failure(j, &stash, &why, e);
+		rc = after_failure(j, &stash, &why, c->serve_stale, e);
 		freshness_drop_stash(&stash);
 		if (rc < 0)
 			goto out;
@@ -135,9 +165,6 @@ int cmd_start(struct job *j, const struct cli *c, struct err *e)
 			*e = why;
 			goto out;
 		}
-		msg_warn("the build failed (%s); serving the previous "
-			 "verified outputs (--serve-stale)",
-			 why.msg);
 		return exec_server(j, fd, c, e);
 	}
 	freshness_drop_stash(&stash);
@@ -145,6 +172,7 @@ int cmd_start(struct job *j, const struct cli *c, struct err *e)
 		 (io_now_ms() - t0) / 1e3, c->argv[0]);
 	return exec_server(j, fd, c, e);
 out:
+	buf_free(&parts);
 	(void)close(fd);
 	return rc;
 }

@@ -22,7 +22,15 @@ struct run_opts {
 	 * stamp before it and record it after a verified build, so that an
 	 * image built with `cleanroom run` starts fresh. */
 	int record_stamp;
+	/* Learning, not building (`cleanroom init`): the command runs in the
+	 * sandbox as a build would and writes what it learned to
+	 * $TMPDIR/RUN_LEARN_FILE; nothing is verified, locked or recorded,
+	 * and that file's bytes (at most 1 MiB, a regular file, never
+	 * through a link) go into *learn. NULL: a build. */
+	struct buf *learn;
 };
+
+#define RUN_LEARN_FILE "cleanroom-learn"
 
 /* j must have been loaded with JOB_POLICY_REQUIRED. Adds run's private
  * TMPDIR to j's plan (j owns it from then on; job_free releases it); o is

@@ -88,8 +88,9 @@ static const struct opt opts[] = {
 	 "sweep DIR for metadata changes instead of the system dirs", NULL,
 	 "sandbox.ctime_roots"},
 	{"timeout", 0, STR, F(timeout), SPEC, "DURATION",
-	 "kill the build after DURATION (90s, 15m, 1h)", NULL,
-	 "sandbox.timeout"},
+	 "kill the build after DURATION (90s, 15m, 1h); publish: give up "
+	 "after DURATION (publish.timeout, default 30m)",
+	 NULL, "sandbox.timeout"},
 	{"limit", 0, LIST, F(limits), SPEC, "X=VALUE",
 	 "resource limit: cpu, memory, files, processes, file_size", NULL,
 	 "sandbox.limits.*"},
@@ -189,6 +190,10 @@ static const struct opt opts[] = {
 	{"records", 0, STR, F(records), PUB, "PREFIX",
 	 "key prefix of release records (default PREFIX/.cleanroom/releases/)",
 	 NULL, "publish.records"},
+	{"content-encoding", 0, STR, F(content_encoding), PUB, "ENCODING",
+	 "none (default), gzip or br: a locked X.gz or X.br's bytes under X's "
+	 "key with Content-Encoding",
+	 "none gzip br", "publish.content_encoding"},
 	{"ca-file", 0, STR, F(ca_file), PUB, "FILE",
 	 "CA bundle for the store's TLS certificate", NULL, "publish.ca_file"},
 	{"dry-run", 0, FLAG, F(dry_run), PUB, NULL,
@@ -510,8 +515,20 @@ static const char *format_choices(enum cmd cmd)
 	return cmd == CMD_ENV ? "sh json nul" : "text json";
 }
 
+/* Keys a flag overrides for one command besides its own key: publish
+ * runs no build, so its --timeout is the publish's deadline
+ * (overrides.c). */
+static const struct {
+	const char *key, *flag;
+} key_also[] = {
+	{"publish.timeout", "timeout"},
+};
+
 const char *cli_flag_for_key(const char *path)
 {
+	for (size_t i = 0; i < sizeof key_also / sizeof *key_also; i++)
+		if (strcmp(key_also[i].key, path) == 0)
+			return key_also[i].flag;
 	for (size_t i = 0; i < NOPTS; i++) {
 		const char *k = opts[i].key;
 		size_t n;

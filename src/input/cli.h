@@ -67,7 +67,7 @@ struct cli {
 
 	/* publish: the spec's publish keys, and what this run does */
 	const char *to, *endpoint, *region, *addressing, *ca_file, *records,
-		*connections, *keep, *older_than;
+		*connections, *keep, *older_than, *content_encoding;
 	struct strlist cache_control;
 	int dry_run, prune;
 

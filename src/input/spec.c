@@ -160,6 +160,8 @@ static const struct key publish_keys[] = {
 	{"connections", K_COUNT, OFF(publish.connections), NULL, NULL},
 	{"keep_releases", K_COUNT, OFF(publish.keep_releases), NULL, NULL},
 	{"older_than", K_DURATION, OFF(publish.older_than_ms), NULL, NULL},
+	{"timeout", K_DURATION, OFF(publish.timeout_ms), NULL, NULL},
+	{"content_encoding", K_STR, OFF(publish.content_encoding), NULL, NULL},
 	{"cache_control", K_SECTION, 0, cache_keys, NULL},
 	{NULL, 0, 0, NULL, NULL},
 };
@@ -278,6 +280,11 @@ static void list_clear(struct spec_list *l)
 	l->set = 0;
 }
 
+void spec_list_free(struct spec_list *l)
+{
+	list_clear(l);
+}
+
 int spec_list_add(struct spec_list *l, const char *s, unsigned line,
 		  unsigned col)
 {
@@ -367,6 +374,7 @@ void spec_init(struct spec *s)
 	s->publish.connections = -1;
 	s->publish.keep_releases = -1;
 	s->publish.older_than_ms = -1;
+	s->publish.timeout_ms = -1;
 }
 
 void spec_free(struct spec *s)
@@ -398,6 +406,7 @@ void spec_free(struct spec *s)
 	str_free(&s->publish.records);
 	str_free(&s->publish.cache_fingerprinted);
 	str_free(&s->publish.cache_other);
+	str_free(&s->publish.content_encoding);
 	/* Leaves an empty spec, so a second spec_free is harmless. */
 	spec_init(s);
 }

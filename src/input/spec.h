@@ -136,6 +136,9 @@ struct spec {
 		int64_t connections;	     /* -1 when unset */
 		int64_t keep_releases;	     /* -1 when unset */
 		int64_t older_than_ms;	     /* prune: -1 when unset */
+		int64_t timeout_ms; /* the whole publish: -1 when unset */
+		/* none, gzip or br: the plain key gets that sibling's bytes */
+		struct spec_str content_encoding;
 	} publish;
 };
 
@@ -183,6 +186,8 @@ int spec_map_put(struct spec_map *m, const char *name, const char *value,
 /* Releases a map's entries and array and leaves it empty, so a second
  * call is harmless (spec_free does this for env.set). */
 void spec_map_free(struct spec_map *m);
+/* Releases a list's entries and array and leaves it empty and unset. */
+void spec_list_free(struct spec_list *l);
 /* Replaces dst's string by a copy of s (NULL clears it: a flag may remove
  * what a preset set). 0 or -1 (ENOMEM). */
 int spec_str_set(struct spec_str *dst, const char *s, unsigned line,

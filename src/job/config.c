@@ -277,11 +277,13 @@ static int merge_publish(const struct spec *ov, const struct spec *file,
 
 	if (PUB_STR(to) || PUB_STR(endpoint) || PUB_STR(region) ||
 	    PUB_STR(addressing) || PUB_STR(ca_file) || PUB_STR(records) ||
-	    PUB_STR(cache_fingerprinted) || PUB_STR(cache_other))
+	    PUB_STR(cache_fingerprinted) || PUB_STR(cache_other) ||
+	    PUB_STR(content_encoding))
 		return nomem(e);
 	PUB_NUM(connections);
 	PUB_NUM(keep_releases);
 	PUB_NUM(older_than_ms);
+	PUB_NUM(timeout_ms);
 #undef PUB_STR
 #undef PUB_NUM
 	return 0;
@@ -305,6 +307,17 @@ static int merge_command(const struct spec *ov, const struct spec *file,
 			return nomem(e);
 		s->command.set = 1;
 		s->command_shell = 1;
+	}
+	if (file->command.set) {
+		if (copy_list(&cfg->start_command, &file->command) < 0)
+			return nomem(e);
+		cfg->start_command_shell = file->command_shell;
+	} else if (cfg->preset != NULL) {
+		if (spec_list_add(&cfg->start_command, cfg->preset->command, 0,
+				  0) < 0)
+			return nomem(e);
+		cfg->start_command.set = 1;
+		cfg->start_command_shell = 1;
 	}
 	return copy_str(&s->workdir, &file->workdir) < 0 ? nomem(e) : 0;
 }
@@ -331,9 +344,62 @@ int config_merge(const struct spec *file, int spec_found, const struct spec *ov,
 	return 0;
 }
 
+/* Whether the exec-form words w[0..n) are the shell string sh split at
+ * blanks, sh holding only characters sh takes literally. */
+static int words_are_string(const struct spec_str *w, size_t n, const char *sh)
+{
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789_-+=.,:/@%^";
+	const char *p = sh;
+	size_t i = 0;
+
+	for (const char *q = sh; *q != '\0'; q++)
+		if (*q != ' ' && *q != '\t' && strchr(plain, *q) == NULL)
+			return 0;
+	for (;;) {
+		size_t len;
+
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			break;
+		len = strcspn(p, " \t");
+		if (i >= n || strlen(w[i].s) != len ||
+		    memcmp(w[i].s, p, len) != 0)
+			return 0;
+		i++;
+		p += len;
+	}
+	/* The first word must not be an assignment (sh would set it). */
+	return i == n && n > 0 && strchr(w[0].s, '=') == NULL;
+}
+
+int config_command_is_start(const struct config *cfg)
+{
+	const struct spec_list *a = &cfg->spec.command,
+			       *b = &cfg->start_command;
+
+	if (!a->set || !b->set || a->n == 0 || b->n == 0)
+		return 0;
+	if (cfg->spec.command_shell == cfg->start_command_shell) {
+		if (a->n != b->n)
+			return 0;
+		for (size_t i = 0; i < a->n; i++)
+			if (strcmp(a->v[i].s, b->v[i].s) != 0)
+				return 0;
+		return 1;
+	}
+	if (cfg->start_command_shell && b->n == 1)
+		return words_are_string(a->v, a->n, b->v[0].s);
+	if (cfg->spec.command_shell && a->n == 1)
+		return words_are_string(b->v, b->n, a->v[0].s);
+	return 0;
+}
+
 void config_free(struct config *cfg)
 {
 	spec_free(&cfg->spec);
+	spec_list_free(&cfg->start_command);
 	spec_map_free(&cfg->preset_set);
 	spec_map_free(&cfg->spec_set);
 	spec_map_free(&cfg->flag_set);

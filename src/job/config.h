@@ -28,7 +28,20 @@ struct config {
 	struct spec_map spec_set;    /* the spec's env.set */
 	struct spec_map flag_set;    /* --set NAME=VALUE */
 	int env_files_default;	     /* env.files is the .aptible.env default */
+	/* The command `cleanroom start` runs: the spec's, else the
+	 * preset's (unset when neither gives one), whatever the command
+	 * line said; its stamp hashes this one. */
+	struct spec_list start_command;
+	int start_command_shell;
 };
+
+/* 1 when cfg's effective command is start_command in other words: equal
+ * lists of the same form, or an exec-form list whose words are the
+ * shell-form string split at blanks, when that string has nothing the
+ * shell would treat otherwise (quotes, $, globs, redirections, `;`,
+ * `&`, `|`, backslashes, `#`, `~`...). So `run -- bundle exec rake
+ * assets:precompile` is the Rails preset's command. */
+int config_command_is_start(const struct config *cfg);
 
 /* Names inherited from the caller by default (DESIGN.md "The
  * environment"), NULL-terminated; presets add their own. */

@@ -132,8 +132,13 @@ static int sandbox_flags(const struct cli *c, struct spec *ov, struct err *e)
 	    (c->user != NULL &&
 	     spec_str_set(&ov->sandbox.user, c->user, 0, 0) < 0))
 		return nomem(e);
+	/* publish runs no build: its --timeout is the publish's own
+	 * (publish.timeout). */
 	if (c->timeout != NULL &&
-	    units_parse_duration(c->timeout, &ov->sandbox.timeout_ms) < 0)
+	    units_parse_duration(c->timeout,
+				 c->cmd == CMD_PUBLISH
+					 ? &ov->publish.timeout_ms
+					 : &ov->sandbox.timeout_ms) < 0)
 		return flag_err(e, "--timeout", c->timeout, "bad duration",
 				"durations look like 90s, 15m, 1h or 1h30m");
 	for (size_t i = 0; i < c->limits.n; i++)
@@ -217,6 +222,8 @@ static int publish_flags(const struct cli *c, struct spec *ov, struct err *e)
 		 offsetof(struct spec, publish.ca_file)},
 		{offsetof(struct cli, records),
 		 offsetof(struct spec, publish.records)},
+		{offsetof(struct cli, content_encoding),
+		 offsetof(struct spec, publish.content_encoding)},
 	};
 
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {

@@ -34,6 +34,12 @@ static const char *own(struct plan *pl, const char *wd, const char *p)
 	return out;
 }
 
+int plan_user_is_root(const char *user)
+{
+	return user != NULL &&
+	       (strcmp(user, "root") == 0 || strcmp(user, "0") == 0);
+}
+
 int plan_build(const struct config *cfg, const char *wd_abs, struct plan *p,
 	       struct err *e)
 {
@@ -68,6 +74,8 @@ int plan_build(const struct config *cfg, const char *wd_abs, struct plan *p,
 	p->sb.allow_unix_sockets = s->sandbox.unix_sockets == 1;
 	p->sb.limits = s->sandbox.limits;
 	p->sb.user = s->sandbox.user.s;
+	p->sb.default_user = p->sb.user == NULL && geteuid() == 0;
+	p->sb.private_home = geteuid() == 0 && !plan_user_is_root(p->sb.user);
 	p->sb.strict = s->sandbox.strict == 1;
 	return 0;
 }

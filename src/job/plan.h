@@ -37,10 +37,32 @@ struct sandbox_plan {
 	 * sandbox.unix_sockets). Pairs (socketpair) always are. */
 	int allow_unix_sockets;
 	struct spec_limits limits; /* -1 = unset: leave the inherited limit */
-	/* NULL: keep uid/gid; else a user name or uid, only when root. */
+	/* The spec's user (a name or uid, applied only when cleanroom is
+	 * root), or NULL. "root" (or a user whose uid is 0) keeps uid 0. */
 	const char *user;
+	/* 1: cleanroom is root and the spec names no user, so the build runs
+	 * as PLAN_BUILD_UID:PLAN_BUILD_GID with no supplementary groups. */
+	int default_user;
+	/* 1: the build runs as another user than cleanroom's (default_user,
+	 * or a user other than root), so it gets a private, empty HOME at
+	 * PLAN_HOME instead of the caller's. */
+	int private_home;
 	int strict;
 };
+
+/* The build's ids when cleanroom runs as root and the spec names no
+ * user: `nobody` and its group, which Debian, Ubuntu, Alpine, Fedora and
+ * busybox images list in /etc/passwd (so getpwuid answers), below 65536
+ * (so a daemon with remapped users maps it), and used by no file of a
+ * web app's tree. README "The build's user" weighs the choice. */
+#define PLAN_BUILD_UID 65534
+#define PLAN_BUILD_GID 65534
+/* The build's HOME with private_home: one stable path, so that a tool
+ * that writes HOME into its output writes the same on every run. */
+#define PLAN_HOME "/tmp/cleanroom-home"
+
+/* 1 when user names root as `user:` may ("root" or "0"). */
+int plan_user_is_root(const char *user);
 
 struct plan {
 	struct sandbox_plan sb;

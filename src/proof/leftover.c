@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "beneath.h"
+#include "plan.h"
 #include "vec.h"
 
 int leftover_scratch_template(char *out, size_t size)
@@ -108,7 +109,8 @@ static int sweep(int dfd, match_fn *match, const void *arg, long uid,
 			continue;
 		if (uid >= 0 &&
 		    (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		     (long)st.st_uid != uid))
+		     ((long)st.st_uid != uid &&
+		      !(uid == 0 && st.st_uid == PLAN_BUILD_UID))))
 			continue;
 		if (beneath_remove_tree(dfd, de->d_name) < 0)
 			saved = errno;
@@ -143,7 +145,8 @@ int leftover_sweep_scratch(size_t *removed)
 	if (dfd < 0)
 		return -1;
 	/* /tmp is shared: another user's directory of that name is not
-	 * ours to judge. */
+	 * ours to judge. As root, one of the default build user's is: a
+	 * killed run's TMPDIR was handed to it (plan.h). */
 	rc = sweep(dfd, match_scratch, NULL, (long)geteuid(), removed);
 	saved = errno;
 	(void)close(dfd);

@@ -33,6 +33,9 @@ struct publish_opts {
 	const char *ssl_cert_file; /* SSL_CERT_FILE or NULL */
 	int dry_run, prune;
 	long long now; /* seconds since the epoch */
+	/* io_now_ms() when the command started: publish.timeout counts
+	 * from there (0: from publish_run's start). */
+	double start_ms;
 };
 
 /* Parses "s3://BUCKET/PREFIX" into bucket (size bsize) and prefix (psize;
@@ -42,8 +45,19 @@ int publish_parse_to(const char *to, char *bucket, size_t bsize, char *prefix,
 
 /* Publishes. Returns 0, or -1 with e filled: ERR_CONFIG (bad publish
  * keys, missing credentials, no CA bundle, a file over 5 GB, a
- * fingerprinted key already in the store with other bytes), ERR_PERMISSION,
- * ERR_UNAVAILABLE, ERR_SYSTEM. */
+ * fingerprinted key already in the store with other bytes, a bucket in
+ * another region), ERR_VERIFY (a file changed since the verification:
+ * another inode at its path, a symlink on its way, other bytes),
+ * ERR_PERMISSION, ERR_UNAVAILABLE (the store, or publish.timeout passed:
+ * the message says how far it got), ERR_SYSTEM.
+ *
+ * Every file sent is opened beneath its output root's fd (beneath.h: no
+ * symlink, no "..") and must be the inode the verification read; its
+ * SHA-256 is computed from that fd and must be the lock's, and the PUT
+ * reads the same fd. With publish.content_encoding (gzip, br), a plain
+ * file X whose sibling X.gz / X.br is locked is published under X's key
+ * with the sibling's bytes and Content-Encoding, after the sibling is
+ * decompressed again (from the fd sent) and found byte for byte X. */
 int publish_run(const struct publish_opts *o, struct err *e);
 
 #endif

@@ -36,6 +36,7 @@ struct s3_client {
 	char hostport[512]; /* host[:port] of the endpoint */
 	struct s3_stats stats;
 	unsigned rng;
+	int timed_out;
 };
 
 struct slot {
@@ -140,6 +141,11 @@ void s3_close(struct s3_client *c)
 const struct s3_stats *s3_stats(const struct s3_client *c)
 {
 	return &c->stats;
+}
+
+int s3_timed_out(const struct s3_client *c)
+{
+	return c->timed_out;
 }
 
 void s3_req_free(struct s3_req *r)
@@ -326,7 +332,10 @@ static int prepare(struct s3_client *c, struct slot *s, struct err *e)
 	    (r->content_type && add_header(&s->headers, "Content-Type: %s",
 					   r->content_type) < 0) ||
 	    (r->cache_control && add_header(&s->headers, "Cache-Control: %s",
-					    r->cache_control) < 0))
+					    r->cache_control) < 0) ||
+	    (r->content_encoding &&
+	     add_header(&s->headers, "Content-Encoding: %s",
+			r->content_encoding) < 0))
 		goto nomem;
 
 	CURL *h2 = s->easy;
@@ -485,6 +494,16 @@ int s3_run(struct s3_client *c, struct s3_req *reqs, size_t n,
 	while (done < n) {
 		long long t = now_ms();
 		long long wait_until = -1;
+
+		if (c->cfg->deadline_ms > 0 &&
+		    io_now_ms() >= c->cfg->deadline_ms) {
+			c->timed_out = 1;
+			err_set(e, ERR_UNAVAILABLE, NULL, 0, 0,
+				"the deadline passed with %zu of %zu requests "
+				"of this batch finished",
+				done, n);
+			goto out;
+		}
 
 		/* Start what can start: a new request in a free slot, or a
 		 * waiting retry whose time has come. */

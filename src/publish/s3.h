@@ -32,6 +32,10 @@ struct s3_config {
 	int max_attempts;	   /* per request, >= 1 */
 	long backoff_ms;	   /* first retry's base delay */
 	long stall_seconds;	   /* a transfer idle this long is retried */
+	/* CLOCK_MONOTONIC milliseconds (io_now_ms) past which s3_run stops
+	 * whatever is in flight and fails (ERR_UNAVAILABLE, s3_timed_out
+	 * then true); 0: none. */
+	double deadline_ms;
 };
 
 struct s3_client;
@@ -46,10 +50,11 @@ struct s3_req {
 	off_t size;	    /* its size */
 	const void *mem;    /* PUT body from memory when fd is -1 */
 	size_t memlen;
-	const char *sha256;	   /* hex SHA-256 of the body (signed) */
-	const char *content_type;  /* or NULL */
-	const char *cache_control; /* or NULL */
-	const char *meta_sha256;   /* x-amz-meta-sha256, or NULL */
+	const char *sha256;	      /* hex SHA-256 of the body (signed) */
+	const char *content_type;     /* or NULL */
+	const char *cache_control;    /* or NULL */
+	const char *content_encoding; /* or NULL */
+	const char *meta_sha256;      /* x-amz-meta-sha256, or NULL */
 
 	/* Outcome. */
 	long status;		/* HTTP status of the last attempt; 0: none */
@@ -78,12 +83,15 @@ typedef void (*s3_progress_fn)(void *arg, const struct s3_req *r, size_t done,
 int s3_open(const struct s3_config *cfg, struct s3_client **out, struct err *e);
 void s3_close(struct s3_client *c);
 const struct s3_stats *s3_stats(const struct s3_client *c);
+/* 1 when an s3_run failed because cfg.deadline_ms passed. */
+int s3_timed_out(const struct s3_client *c);
 
 /* Runs n requests, up to cfg.connections at a time, each retried as the
  * header says. Returns 0 when every request got an HTTP answer that is
  * final (2xx, 3xx, 4xx other than 429/408), whatever its status: the
  * caller judges it (s3_check). Returns -1 with e filled (ERR_UNAVAILABLE)
- * when a request was still failing after max_attempts, or ERR_SYSTEM. */
+ * when a request was still failing after max_attempts or the deadline
+ * passed (requests not finished then have status 0), or ERR_SYSTEM. */
 int s3_run(struct s3_client *c, struct s3_req *reqs, size_t n,
 	   s3_progress_fn progress, void *arg, struct err *e);
 

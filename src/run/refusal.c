@@ -116,6 +116,27 @@ static void find_root(struct refusal *r)
 		r->asset = 0; /* a file at the top: no directory to name */
 }
 
+/* coreutils' form, "cat: PATH: Permission denied": the text between the
+ * program's name and the error, when it looks like a path (a '/' or a
+ * '.' in it). */
+static int coreutils(const char *line, char *out)
+{
+	const char *err = strstr(line, ": Permission denied");
+	const char *p;
+
+	if (err == NULL)
+		return 0;
+	for (p = err; p > line; p--)
+		if (p[-1] == ' ' && p - 1 > line && p[-2] == ':')
+			break;
+	if (p == line || p == err ||
+	    !(memchr(p, '/', (size_t)(err - p)) ||
+	      memchr(p, '.', (size_t)(err - p))))
+		return 0;
+	take(out, p, (size_t)(err - p));
+	return 1;
+}
+
 void refusal_parse(const char *line, const char *wd_abs, struct refusal *r)
 {
 	char found[PATH_MAX];
@@ -124,7 +145,8 @@ void refusal_parse(const char *line, const char *wd_abs, struct refusal *r)
 	memset(r, 0, sizeof *r);
 	if (!quoted(line, found) &&
 	    !after(line, "cannot create ", ":", found) &&
-	    !after(line, "rb_sysopen - ", " \t\r", found))
+	    !after(line, "rb_sysopen - ", " \t\r", found) &&
+	    !coreutils(line, found))
 		return;
 	if (wl > 1 && strncmp(found, wd_abs, wl) == 0 && found[wl] == '/') {
 		take(r->path, found + wl + 1, strlen(found + wl + 1));

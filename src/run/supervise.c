@@ -642,6 +642,13 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 		err_sys(e, errno, "build: pipe");
 		goto out;
 	}
+	if (o->pipes_to_build &&
+	    (fchown(outp[1], o->build_uid, o->build_gid) < 0 ||
+	     fchown(errp[1], o->build_uid, o->build_gid) < 0)) {
+		err_sys(e, errno, "build: giving its output pipes to uid %ld",
+			(long)o->build_uid);
+		goto out;
+	}
 	null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null_fd < 0) {
 		err_sys(e, errno, "build: /dev/null");

@@ -73,6 +73,13 @@ struct supervise_opts {
 	/* The command's standard output is relayed to stderr, keeping
 	 * cleanroom's standard output for itself (--report -). */
 	int stdout_to_stderr;
+	/* The build runs as another user (sandbox_user_ids): the pipes its
+	 * standard output and error go to are given to these ids, so that
+	 * it can open /dev/stdout and /dev/stderr (a pipe's inode is mode
+	 * 0600, its creator's). 0: they stay cleanroom's. */
+	int pipes_to_build;
+	uid_t build_uid;
+	gid_t build_gid;
 };
 
 struct supervise_result {

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -83,6 +84,8 @@ static void exec_search(char *const *argv, char *const *envp, int errw)
 	char cand[PATH_MAX];
 	size_t flen = strlen(file);
 	int eacces = 0, err;
+	char noscan[256] = "";
+	struct stat st;
 
 	if (flen == 0) {
 		child_write(errw, "\001", "build: the command is empty", "");
@@ -110,7 +113,20 @@ static void exec_search(char *const *argv, char *const *envp, int errw)
 			memcpy(cand + dlen, file, flen + 1);
 			err = try_exec(cand, argv, envp);
 			switch (err) {
-			case EACCES: eacces = 1; break;
+			case EACCES:
+				/* The file is there and may not be run;
+				 * or a directory on the way may not be
+				 * searched (a 0700 /root in PATH, for the
+				 * build user): then it was not found. */
+				if (stat(cand, &st) == 0)
+					eacces = 1;
+				else if (noscan[0] == '\0')
+					(void)snprintf(noscan, sizeof noscan,
+						       "%.*s",
+						       (int)(dlen > 1 ? dlen - 1
+								      : dlen),
+						       cand);
+				break;
 			case ENOENT:
 			case ENOTDIR:
 			case ESTALE:
@@ -134,6 +150,9 @@ static void exec_search(char *const *argv, char *const *envp, int errw)
 	}
 	child_write(errw, "\001build: ", file, ": command not found in PATH ");
 	child_write(errw, "(", path, ")");
+	if (noscan[0] != '\0')
+		child_write(errw, "; the build may not search ", noscan,
+			    " (Permission denied)");
 	_exit(EXIT_NOTFOUND);
 }
 

@@ -210,8 +210,7 @@ static int trial(int v, int killed_by)
  * each result recorded before the next step, in memory shared with the
  * parent. It never returns.
  */
-__attribute__((noreturn)) static void probe_child(const struct sandbox_plan *p,
-						  const struct sandbox_ids *ids,
+__attribute__((noreturn)) static void probe_child(const struct sandbox_ids *ids,
 						  int landlock_abi,
 						  struct sandbox_trials *t)
 {
@@ -220,7 +219,7 @@ __attribute__((noreturn)) static void probe_child(const struct sandbox_plan *p,
 
 	t->cap_bound = sandbox_caps_drop_bound();
 	t->secbits = sandbox_caps_lock_secbits();
-	if (p->user != NULL && ids->change && geteuid() == 0)
+	if (ids->change && geteuid() == 0)
 		t->identity = sandbox_ids_apply(ids, &step);
 	t->cap_clear = empty != NULL ? sandbox_caps_clear(empty) : ENOMEM;
 	t->nnp = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? errno : 0;
@@ -234,8 +233,7 @@ __attribute__((noreturn)) static void probe_child(const struct sandbox_plan *p,
 /* Runs the probe (or, with netns_only, only the network namespace trial)
  * in a forked child, its results in shared memory so that a child killed
  * half-way still tells how far it got. */
-static int run_probe(const struct sandbox_plan *p,
-		     const struct sandbox_ids *ids, int abi, int netns_only,
+static int run_probe(const struct sandbox_ids *ids, int abi, int netns_only,
 		     struct sandbox_trials *out, struct err *e)
 {
 	struct sandbox_trials *t;
@@ -263,7 +261,7 @@ static int run_probe(const struct sandbox_plan *p,
 			t->netns = unshare(CLONE_NEWNET) < 0 ? errno : 0;
 			_exit(0);
 		}
-		probe_child(p, ids, abi, t);
+		probe_child(ids, abi, t);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -299,40 +297,60 @@ static void probe_limits(const struct sandbox_plan *p,
 	layer_add(st, "limits", LAYER_ON, 0, "%s", d);
 }
 
+/* What a build that keeps uid 0 can do that the default user cannot,
+ * for doctor and the layer line. */
+#define ROOT_COST                                                              \
+	"processes limit off (uid 0 is exempt); chmod, chown, utimes of the "  \
+	"image's files not confined"
+
 static void probe_identity(const struct sandbox_plan *p,
 			   const struct sandbox_ids *ids,
 			   struct sandbox_status *st)
 {
+	char who[64];
 	int err;
 
 	st->build_uid = (long)geteuid();
-	if (p->user == NULL) {
+	if (ids->is_default)
+		(void)snprintf(who, sizeof who, "the default user %ld",
+			       (long)ids->uid);
+	else
+		(void)snprintf(who, sizeof who, "user %.40s",
+			       p->user ? p->user : "?");
+	if (p->user == NULL && !p->default_user) {
 		layer_add(st, "identity", LAYER_NOT_REQUESTED, 0,
 			  "no user: the build runs as uid %ld", st->build_uid);
 		return;
 	}
 	if (geteuid() != 0) {
 		layer_add(st, "identity", LAYER_OFF_UNPRIVILEGED, EPERM,
-			  "user %s needs cleanroom to run as root; the build "
+			  "%s needs cleanroom to run as root; the build "
 			  "runs as uid %ld",
-			  p->user, st->build_uid);
+			  who, st->build_uid);
+		return;
+	}
+	if (!ids->change) {
+		st->keeps_root = 1;
+		layer_add(st, "identity", LAYER_NOT_REQUESTED, 0,
+			  "%s: the build keeps uid 0: " ROOT_COST, who);
 		return;
 	}
 	err = trial(st->tried.identity, st->tried.killed_by);
 	if (err == 0) {
 		st->build_uid = (long)ids->uid;
 		layer_add(st, "identity", LAYER_ON, 0,
-			  "user %s: uid %ld, gid %ld, %zu groups", p->user,
+			  "%s: uid %ld, gid %ld, %zu groups", who,
 			  (long)ids->uid, (long)ids->gid, ids->ngroups);
 		return;
 	}
+	st->keeps_root = 1;
 	layer_add(st, "identity",
 		  (st->caps_held & (CAP_SETUID_BIT | CAP_SETGID_BIT)) !=
 				  (CAP_SETUID_BIT | CAP_SETGID_BIT)
 			  ? LAYER_OFF_UNPRIVILEGED
 			  : classify(err),
-		  err, "user %s not applied; the build runs as uid %ld",
-		  p->user, st->build_uid);
+		  err, "%s not applied; the build runs as uid %ld", who,
+		  st->build_uid);
 }
 
 static void probe_caps(struct sandbox_status *st)
@@ -464,7 +482,7 @@ static int probe_netns(const struct sandbox_plan *p,
 			  "needs CAP_SYS_ADMIN");
 		return 0;
 	}
-	if (run_probe(p, ids, 0, 1, &t, e) < 0)
+	if (run_probe(ids, 0, 1, &t, e) < 0)
 		return -1;
 	t.netns = trial(t.netns, t.killed_by);
 	layer_add(st, "netns", classify(t.netns), t.netns,
@@ -489,9 +507,9 @@ int sandbox_probe(const struct sandbox_plan *p, struct sandbox_status *st,
 	st->nnp_now = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
 	st->caps_held = sandbox_caps_effective();
 	st->caps_bound = sandbox_caps_bounding();
-	if (sandbox_ids_resolve(p->user, &ids, e) < 0)
+	if (sandbox_ids_resolve(p, &ids, e) < 0)
 		return -1;
-	if (run_probe(p, &ids, st->landlock_abi, 0, &st->tried, e) < 0)
+	if (run_probe(&ids, st->landlock_abi, 0, &st->tried, e) < 0)
 		return -1;
 	err = trial(st->tried.userns, st->tried.killed_by);
 	st->userns = err == 0;
@@ -625,15 +643,29 @@ int sandbox_summary(const struct sandbox_status *st,
 			continue;
 		if (piece(out, &first, "%s%s off (%s): %s",
 			  is_identity ? "user " : l->name,
-			  is_identity && p->user ? p->user : "",
+			  !is_identity ? ""
+			  : p->user    ? p->user
+				       : "(default)",
 			  why_off(l, why, sizeof why),
 			  consequence(l, st, p)) < 0)
 			return -1;
 	}
+	{
+		const struct sandbox_layer *id =
+			sandbox_layer_find(st, "identity");
+
+		/* `user: root` chosen: what it costs, on the line. */
+		if (st->keeps_root && id != NULL &&
+		    id->state == LAYER_NOT_REQUESTED &&
+		    piece(out, &first,
+			  "user root: chmod/chown/utimes outside not "
+			  "confined") < 0)
+			return -1;
+	}
 	if (st->nproc_unenforced &&
-	    piece(out, &first,
-		  "processes limit off (uid 0 is exempt): set sandbox.user") <
-		    0)
+	    piece(out, &first, "processes limit off (uid 0 is exempt)%s",
+		  plan_user_is_root(p->user) ? ": drop sandbox.user: root"
+					     : "") < 0)
 		return -1;
 	return 0;
 }
@@ -652,7 +684,7 @@ int sandbox_prepare(const struct sandbox_plan *p,
 	sp->ruleset_fd = -1;
 	sp->nlim = sandbox_limits_plan(&p->limits, sp->lim);
 #define ON(name) ((l = sandbox_layer_find(st, name)) && l->state == LAYER_ON)
-	if (ON("identity") && sandbox_ids_resolve(p->user, &sp->ids, e) < 0)
+	if (ON("identity") && sandbox_ids_resolve(p, &sp->ids, e) < 0)
 		goto fail;
 	if (ON("caps")) {
 		sp->empty_caps = sandbox_caps_empty_new();
@@ -700,6 +732,12 @@ void sandbox_prepared_free(struct sandbox_prepared *sp)
 		(void)close(sp->ruleset_fd);
 	sandbox_caps_empty_free(sp->empty_caps);
 	free(sp);
+}
+
+const struct sandbox_ids *
+sandbox_prepared_ids(const struct sandbox_prepared *sp)
+{
+	return &sp->ids;
 }
 
 int sandbox_user_ids(const struct sandbox_prepared *sp, uid_t *uid, gid_t *gid)

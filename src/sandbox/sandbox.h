@@ -77,6 +77,9 @@ struct sandbox_status {
 	int nproc_unenforced;	  /* a processes limit is asked for but the
 				     build runs as uid 0, which the kernel
 				     exempts */
+	int keeps_root;		  /* cleanroom is root and the build keeps
+				     uid 0 (`user: root`, or the user could
+				     not be changed) */
 	struct sandbox_trials tried;
 };
 
@@ -136,6 +139,26 @@ void sandbox_prepared_free(struct sandbox_prepared *sp);
  * identity changes, 0 when the build keeps cleanroom's. */
 int sandbox_user_ids(const struct sandbox_prepared *sp, uid_t *uid, gid_t *gid);
 
+/* Why the build cannot get at a path (sandbox_access_check). */
+struct sandbox_denied {
+	char path[4096]; /* the first path on the way (absolute, links
+			    resolved) whose mode refuses the build */
+	unsigned mode;	 /* its mode bits (07777) */
+	uid_t uid;	 /* its owner */
+	gid_t gid;
+};
+
+/* Whether the build, with the ids sandbox_apply gives it, can get at path
+ * (absolute, or relative to the current directory): search on every
+ * directory on the way, and want (R_OK, W_OK, X_OK bits) on path itself,
+ * by mode bits (sandbox_access.c says why not access(2)). Returns 1 when
+ * it can (always, when the identity does not change), and also when no
+ * class of the mode grants it (no build could: not the user's doing);
+ * 0 when it cannot as its user (why filled), -1 when path does not
+ * resolve (errno set). */
+int sandbox_access_check(const struct sandbox_prepared *sp, const char *path,
+			 int want, struct sandbox_denied *why);
+
 /* ------------------------------------------------------------------
  * Internal: shared by src/sandbox*.c and their unit tests, not part of
  * the contract with supervise and the commands.
@@ -190,15 +213,21 @@ const char *sandbox_landlock_devices(void);
 
 /* Capabilities and identity (sandbox_caps.c). */
 struct sandbox_ids {
-	int change; /* 0: keep cleanroom's identity */
+	int change;	/* 0: keep cleanroom's identity */
+	int is_default; /* the default build user (plan's default_user) */
 	uid_t uid;
 	gid_t gid;
 	gid_t groups[64];
 	size_t ngroups;
 };
-/* Resolves a user name or numeric uid. Returns 0, or -1 with e filled
- * (ERR_CONFIG: unknown user). */
-int sandbox_ids_resolve(const char *user, struct sandbox_ids *ids,
+/* The ids sandbox_apply gives the build; they point into sp. */
+const struct sandbox_ids *
+sandbox_prepared_ids(const struct sandbox_prepared *sp);
+/* The build's ids for the plan: its user (a name or numeric uid; one
+ * whose uid is 0 keeps cleanroom's identity), or the default build user
+ * (PLAN_BUILD_UID, no groups) with default_user, or cleanroom's own.
+ * Returns 0, or -1 with e filled (ERR_CONFIG: unknown user). */
+int sandbox_ids_resolve(const struct sandbox_plan *p, struct sandbox_ids *ids,
 			struct err *e);
 /* setgroups, setresgid, setresuid. Returns 0 or an errno, with the failed
  * call's name in *step. */

@@ -27,17 +27,30 @@
 
 #include <linux/securebits.h>
 
-int sandbox_ids_resolve(const char *user, struct sandbox_ids *ids,
+int sandbox_ids_resolve(const struct sandbox_plan *p, struct sandbox_ids *ids,
 			struct err *e)
 {
+	const char *user = p->user;
 	struct passwd *pw;
 	char *end;
 	unsigned long n;
 	int ng;
 
 	memset(ids, 0, sizeof *ids);
-	if (user == NULL)
+	if (user == NULL) {
+		/* The default build user: fixed ids, whatever this image's
+		 * /etc/passwd says, and no supplementary group at all
+		 * (setgroups(0, NULL)): root's groups (disk, adm, shadow in
+		 * some images) would give it what the uid does not. */
+		if (!p->default_user)
+			return 0;
+		ids->uid = PLAN_BUILD_UID;
+		ids->gid = PLAN_BUILD_GID;
+		ids->ngroups = 0;
+		ids->change = 1;
+		ids->is_default = 1;
 		return 0;
+	}
 	errno = 0;
 	pw = getpwnam(user);
 	if (pw == NULL) {
@@ -74,6 +87,10 @@ int sandbox_ids_resolve(const char *user, struct sandbox_ids *ids,
 		return -1;
 	}
 	ids->ngroups = (size_t)ng;
+	/* `user: root` keeps cleanroom's own identity, groups and all: the
+	 * build runs as it did before the default user existed. */
+	if (ids->uid == 0)
+		ids->change = 0;
 	return 0;
 }
 
@@ -82,7 +99,7 @@ int sandbox_ids_apply(const struct sandbox_ids *ids, const char **step)
 	/* Groups first: setgroups and setresgid need CAP_SETGID, which
 	 * setresuid to a non-root uid may take away. */
 	*step = "setgroups";
-	if (setgroups(ids->ngroups, ids->groups) < 0)
+	if (setgroups(ids->ngroups, ids->ngroups ? ids->groups : NULL) < 0)
 		return errno;
 	*step = "setresgid";
 	if (setresgid(ids->gid, ids->gid, ids->gid) < 0)

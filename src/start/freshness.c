@@ -19,47 +19,150 @@
 #include "hex.h"
 #include "io.h"
 #include "lock.h"
+#include "msg.h"
 #include "policy.h"
 #include "stamp.h"
 #include "tree.h"
+#include "vec.h"
 #include "verify.h"
+
+#include <nettle/sha2.h>
 
 #define STAMP_FILE FRESHNESS_STAMP
 #define CACHE_FILE JOB_STATE_DIR "/stamp-cache"
 #define STAMP_MAX  (64u << 20)
 
+/* SHA-256 of n bytes at p, in hex. */
+static void sha_hex(const void *p, size_t n, char hex[65])
+{
+	struct sha256_ctx c;
+	unsigned char sum[32];
+
+	sha256_init(&c);
+	if (n)
+		sha256_update(&c, n, p);
+	sha256_digest(&c, 32, sum);
+	hex_encode(hex, sum, 32);
+}
+
+static int part(struct buf *b, char tag, const char *value, const char *name,
+		size_t name_len)
+{
+	if (buf_printf(b, "%c %s ", tag, value) < 0 ||
+	    buf_add(b, name, name_len) < 0 || buf_addc(b, '\0') < 0)
+		return -1;
+	return 0;
+}
+
+/* Whether the policy marks the variable of the "NAME=VALUE" string kv
+ * secret. */
+static int var_secret(const struct policy *pol, const char *kv, size_t nlen)
+{
+	for (size_t i = 0; i < pol->n; i++)
+		if (strlen(pol->v[i].name) == nlen &&
+		    memcmp(pol->v[i].name, kv, nlen) == 0)
+			return pol->v[i].secret;
+	return 1; /* unknown: treat as secret, leave no digest */
+}
+
+/* The parts before the listing: spec, command, variables. */
+static int head_parts(const struct job *j, const struct stamp_input *in,
+		      struct buf *b)
+{
+	struct buf cmd = {0};
+	char hex[65];
+	int rc = -1;
+
+	if (in->spec)
+		sha_hex(in->spec, in->spec_len, hex);
+	if (part(b, 'S', in->spec ? hex : "absent", "-", 1) < 0 ||
+	    buf_addc(&cmd, in->shell ? 's' : 'x') < 0)
+		goto out;
+	for (size_t i = 0; in->argv && in->argv[i]; i++)
+		if (buf_add(&cmd, in->argv[i], strlen(in->argv[i]) + 1) < 0)
+			goto out;
+	sha_hex(cmd.p, cmd.len, hex);
+	if (part(b, 'C', hex, "-", 1) < 0)
+		goto out;
+	for (size_t i = 0; in->env && in->env[i]; i++) {
+		const char *kv = in->env[i], *eq = strchr(kv, '=');
+		size_t nlen = eq ? (size_t)(eq - kv) : strlen(kv);
+
+		if (var_secret(&j->pol, kv, nlen))
+			strcpy(hex, "secret");
+		else
+			sha_hex(kv, strlen(kv), hex);
+		if (part(b, 'E', hex, kv, nlen) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&cmd);
+	return rc;
+}
+
 /* The stamp of what the build would be given now. */
-int freshness_stamp(const struct job *j, char hex[65], struct err *e)
+int freshness_stamp(const struct job *j, char hex[65], struct buf *parts,
+		    struct err *e)
 {
 	const struct config *cfg = &j->cfg;
+	const struct spec_list *command = cfg->start_command.set
+						  ? &cfg->start_command
+						  : &cfg->spec.command;
 	struct stamp_input in = {0};
 	struct stamp_cache cache = {0};
 	const char **inputs = NULL;
-	char **argv = NULL;
+	char **argv = NULL, **env = NULL;
 	struct stamp_stats stats;
 	unsigned char sum[32];
-	size_t loaded;
+	size_t loaded, n, head = parts ? parts->len : 0;
 	int rc = -1;
 
 	inputs = calloc(cfg->spec.inputs.n + 1, sizeof *inputs);
-	argv = calloc(cfg->spec.command.n + 1, sizeof *argv);
+	argv = calloc(command->n + 1, sizeof *argv);
 	if (inputs == NULL || argv == NULL) {
 		err_sys(e, ENOMEM, "start");
 		goto out;
 	}
 	for (size_t i = 0; i < cfg->spec.inputs.n; i++)
 		inputs[i] = cfg->spec.inputs.v[i].s;
-	for (size_t i = 0; i < cfg->spec.command.n; i++)
-		argv[i] = cfg->spec.command.v[i].s;
+	for (size_t i = 0; i < command->n; i++)
+		argv[i] = command->v[i].s;
 	/* The spec's bytes as job_load read them: read once per start. */
 	in.spec =
 		cfg->spec_found ? (j->spec_text.p ? j->spec_text.p : "") : NULL;
 	in.spec_len = j->spec_text.len;
-	in.env = j->pol.envp;
+	/* The environment the build sees, but for what run sets itself:
+	 * TMPDIR (never in the policy's) and, with a private HOME, the
+	 * caller's HOME, which the build never sees (plan.h). */
+	for (n = 0; j->pol.envp[n] != NULL; n++)
+		;
+	env = calloc(n + 1, sizeof *env);
+	if (env == NULL) {
+		err_sys(e, ENOMEM, "start");
+		goto out;
+	}
+	for (size_t i = 0, k = 0; i < n; i++)
+		if (!j->plan.sb.private_home ||
+		    strncmp(j->pol.envp[i], "HOME=", 5) != 0)
+			env[k++] = j->pol.envp[i];
+	in.env = env;
 	in.argv = argv;
-	in.shell = cfg->spec.command_shell;
+	in.shell = cfg->start_command.set ? cfg->start_command_shell
+					  : cfg->spec.command_shell;
 	in.inputs = inputs;
 	in.ninputs = cfg->spec.inputs.n;
+	in.listing = parts;
+	/* The stamp record first (filled in below), then the head. */
+	if (parts != NULL &&
+	    (part(parts, 'H',
+		  "0000000000000000000000000000000000000000000000"
+		  "000000000000000000",
+		  "-", 1) < 0 ||
+	     head_parts(j, &in, parts) < 0)) {
+		err_sys(e, ENOMEM, "start");
+		goto out;
+	}
 	if (stamp_cache_load(CACHE_FILE, &cache, e) < 0)
 		goto out;
 	loaded = cache.n;
@@ -69,6 +172,9 @@ int freshness_stamp(const struct job *j, char hex[65], struct err *e)
 	 * right (its older reference time only makes more entries racy),
 	 * and the fresh path skips rewriting it. */
 	stamp_cache_stats(&cache, &stats);
+	msg_debug("stamp: %lu input files read, %lu unchanged by the stat "
+		  "cache",
+		  stats.hashed, stats.reused);
 	if (stats.hashed > 0 || cache.n != loaded) {
 		if (mkdir(JOB_STATE_DIR, 0755) < 0 && errno != EEXIST) {
 			err_sys(e, errno, "%s", JOB_STATE_DIR);
@@ -78,11 +184,14 @@ int freshness_stamp(const struct job *j, char hex[65], struct err *e)
 			goto out;
 	}
 	hex_encode(hex, sum, 32);
+	if (parts != NULL)
+		memcpy(parts->p + head + 2, hex, 64);
 	rc = 0;
 out:
 	stamp_cache_free(&cache);
 	free(inputs);
 	free(argv);
+	free(env);
 	return rc;
 }
 
@@ -467,7 +576,8 @@ void freshness_drop_stash(struct freshness_stash *st)
 	memset(st, 0, sizeof *st);
 }
 
-int freshness_record(const struct job *j, const char *hex, struct err *e)
+int freshness_record(const struct job *j, const char *hex,
+		     const struct buf *parts, struct err *e)
 {
 	struct outset o;
 	struct buf text = {0};
@@ -493,8 +603,20 @@ int freshness_record(const struct job *j, const char *hex, struct err *e)
 			       (unsigned long long)st.st_size, p) < 0)
 			goto oom;
 	}
-	if ((mkdir(JOB_STATE_DIR, 0755) < 0 && errno != EEXIST) ||
-	    beneath_write_file(AT_FDCWD, STAMP_FILE, text.p, text.len) < 0) {
+	if (mkdir(JOB_STATE_DIR, 0755) < 0 && errno != EEXIST) {
+		err_sys(e, errno, "%s", JOB_STATE_DIR);
+		goto out;
+	}
+	/* The parts first: tied to hex by their first record, they explain
+	 * only the stamp they came with. */
+	if (parts != NULL && parts->len > 66 &&
+	    memcmp(parts->p + 2, hex, 64) == 0 &&
+	    beneath_write_file(AT_FDCWD, FRESHNESS_PARTS, parts->p,
+			       parts->len) < 0) {
+		err_sys(e, errno, "%s", FRESHNESS_PARTS);
+		goto out;
+	}
+	if (beneath_write_file(AT_FDCWD, STAMP_FILE, text.p, text.len) < 0) {
 		err_sys(e, errno, "%s", STAMP_FILE);
 		goto out;
 	}
@@ -505,5 +627,371 @@ oom:
 out:
 	buf_free(&text);
 	outset_free(&o);
+	return rc;
+}
+
+/* ---- Why a stamp is stale (`start -v`) ---- */
+
+struct rec {
+	char tag;
+	const char *value; /* NUL-terminated, inside the parts */
+	size_t vlen;
+	const char *name;
+	size_t nlen;
+};
+
+struct recs {
+	struct rec *v;
+	size_t n, cap;
+	const struct rec **by; /* recs_index */
+};
+
+/* Splits parts (p, len) into records; malformed ones are skipped. */
+static int recs_parse(const char *p, size_t len, struct recs *r)
+{
+	const char *end = p + len;
+
+	while (p < end) {
+		const char *z = memchr(p, '\0', (size_t)(end - p));
+		const char *sp;
+		struct rec x;
+
+		if (z == NULL)
+			break;
+		sp = z - p > 2 ? memchr(p + 2, ' ', (size_t)(z - p - 2)) : NULL;
+		if (sp != NULL && p[1] == ' ') {
+			x.tag = p[0];
+			x.value = p + 2;
+			x.vlen = (size_t)(sp - x.value);
+			x.name = sp + 1;
+			x.nlen = (size_t)(z - x.name);
+			if (vec_grow((void **)&r->v, &r->cap, r->n + 1,
+				     sizeof *r->v) < 0)
+				return -1;
+			r->v[r->n++] = x;
+		}
+		p = z + 1;
+	}
+	return 0;
+}
+
+static int is_input(char tag)
+{
+	return strchr("FDLMO", tag) != NULL;
+}
+
+/* The kind a record is looked up by: every input tag is one kind (a file
+ * that became a link is the same path), others their own tag. */
+static char rec_kind(const struct rec *x)
+{
+	if (is_input(x->tag))
+		return 'I';
+	return x->tag;
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+	const struct rec *x = *(const struct rec *const *)a;
+	const struct rec *y = *(const struct rec *const *)b;
+	size_t n = x->nlen < y->nlen ? x->nlen : y->nlen;
+	int c;
+
+	if (rec_kind(x) != rec_kind(y))
+		return rec_kind(x) < rec_kind(y) ? -1 : 1;
+	c = memcmp(x->name, y->name, n);
+	if (c != 0)
+		return c;
+	return x->nlen < y->nlen ? -1 : x->nlen > y->nlen;
+}
+
+/* r's records sorted by kind and name into r->by (for rec_find). */
+static int recs_index(struct recs *r)
+{
+	r->by = malloc((r->n ? r->n : 1) * sizeof *r->by);
+	if (r->by == NULL)
+		return -1;
+	for (size_t i = 0; i < r->n; i++)
+		r->by[i] = &r->v[i];
+	qsort(r->by, r->n, sizeof *r->by, rec_cmp);
+	return 0;
+}
+
+/* The record of r of x's kind and name, or NULL. */
+static const struct rec *rec_find(const struct recs *r, const struct rec *x)
+{
+	const struct rec *const *hit =
+		bsearch(&x, r->by, r->n, sizeof *r->by, rec_cmp);
+
+	return hit != NULL ? *hit : NULL;
+}
+
+static int same_value(const struct rec *a, const struct rec *b)
+{
+	return a->tag == b->tag && a->vlen == b->vlen &&
+	       memcmp(a->value, b->value, a->vlen) == 0;
+}
+
+static const char *kind_name(char tag)
+{
+	switch (tag) {
+	case 'F': return "file";
+	case 'D': return "directory";
+	case 'L': return "symlink";
+	case 'M': return "missing";
+	default: return "special file";
+	}
+}
+
+/* How input record o (recorded) became n (now). */
+static const char *input_change(const struct rec *o, const struct rec *n)
+{
+	if (o->tag != n->tag)
+		return o->tag == 'M'   ? "created"
+		       : n->tag == 'M' ? "deleted"
+				       : "changed kind";
+	if (n->tag == 'F') {
+		const char *oc = memchr(o->value, ':', o->vlen);
+		const char *nc = memchr(n->value, ':', n->vlen);
+
+		if (oc && nc && oc - o->value == nc - n->value &&
+		    memcmp(o->value, n->value, (size_t)(oc - o->value)) == 0)
+			return "mode changed";
+		return "content changed";
+	}
+	if (n->tag == 'L')
+		return "link target changed";
+	return "mode changed";
+}
+
+/* Why the outputs recorded with the stamp no longer hold. */
+static int outputs_why(struct buf *why)
+{
+	struct buf text = {0};
+	int rc = 0;
+
+	if (io_read_file(STAMP_FILE, STAMP_MAX, &text) < 0 || text.len < 65)
+		goto out;
+	for (char *line = text.p + 65; *line != '\0';) {
+		char *nl = strchr(line, '\n');
+		char *sp = strchr(line, ' ');
+		unsigned long long size;
+		struct stat st;
+
+		if (nl == NULL || sp == NULL || sp > nl)
+			break;
+		*nl = '\0';
+		size = strtoull(line, NULL, 10);
+		if (lstat(sp + 1, &st) < 0 || !S_ISREG(st.st_mode)) {
+			rc = buf_printf(why, "output %s is missing", sp + 1);
+			goto out;
+		}
+		if ((unsigned long long)st.st_size != size) {
+			rc = buf_printf(why,
+					"output %s changed size (%llu bytes, "
+					"recorded %llu)",
+					sp + 1, (unsigned long long)st.st_size,
+					size);
+			goto out;
+		}
+		line = nl + 1;
+	}
+	rc = buf_adds(why, "an output changed");
+out:
+	buf_free(&text);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Appends "NAME" (len bytes) to a comma-separated list in b. */
+static int list_add(struct buf *b, const char *name, size_t len)
+{
+	if (b->len > 0 && buf_adds(b, ", ") < 0)
+		return -1;
+	return buf_add(b, name, len);
+}
+
+int freshness_explain(const char *hex, const struct buf *parts, struct buf *why)
+{
+	struct buf stamp = {0}, old = {0}, vars = {0}, secrets = {0};
+	struct recs o = {0}, n = {0};
+	const struct rec *first = NULL, *firsto = NULL;
+	size_t ndiff = 0;
+	int rc = -1;
+
+	if (io_read_file(STAMP_FILE, STAMP_MAX, &stamp) < 0 || stamp.len < 65) {
+		rc = buf_adds(why, "no build recorded yet");
+		goto out;
+	}
+	if (memcmp(stamp.p, hex, 64) == 0) {
+		rc = outputs_why(why);
+		goto out;
+	}
+	if (parts == NULL ||
+	    io_read_file(FRESHNESS_PARTS, STAMP_MAX, &old) < 0 ||
+	    old.len < 66 || memcmp(old.p + 2, stamp.p, 64) != 0) {
+		rc = buf_adds(why, "the stamp changed (the last build recorded "
+				   "no parts to compare: rebuilt now, the next "
+				   "start says what changed)");
+		goto out;
+	}
+	if (recs_parse(old.p, old.len, &o) < 0 ||
+	    recs_parse(parts->p, parts->len, &n) < 0 || recs_index(&o) < 0 ||
+	    recs_index(&n) < 0)
+		goto out;
+	{
+		const struct rec so = {.tag = 'S', .name = "-", .nlen = 1},
+				 co = {.tag = 'C', .name = "-", .nlen = 1};
+		const struct rec *a = rec_find(&o, &so), *b = rec_find(&n, &so);
+
+		if (a && b && !same_value(a, b)) {
+			rc = buf_adds(why, "the spec changed");
+			goto out;
+		}
+		a = rec_find(&o, &co);
+		b = rec_find(&n, &co);
+		if (a && b && !same_value(a, b)) {
+			rc = buf_adds(why, "the build command changed");
+			goto out;
+		}
+	}
+	/* Variables: added, removed, changed; a secret's value is unknown. */
+	for (size_t i = 0; i < n.n; i++) {
+		const struct rec *x = &n.v[i], *y;
+
+		if (x->tag != 'E')
+			continue;
+		y = rec_find(&o, x);
+		if (y == NULL || (!same_value(x, y) &&
+				  !(x->vlen == 6 && y->vlen == 6 &&
+				    memcmp(x->value, "secret", 6) == 0))) {
+			if (list_add(&vars, x->name, x->nlen) < 0 ||
+			    buf_adds(&vars, y == NULL ? " (new)" : "") < 0)
+				goto out;
+		} else if (memcmp(x->value, "secret", 6) == 0 &&
+			   list_add(&secrets, x->name, x->nlen) < 0) {
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < o.n; i++)
+		if (o.v[i].tag == 'E' && rec_find(&n, &o.v[i]) == NULL &&
+		    (list_add(&vars, o.v[i].name, o.v[i].nlen) < 0 ||
+		     buf_adds(&vars, " (gone)") < 0))
+			goto out;
+	if (vars.len > 0) {
+		rc = buf_printf(why, "the build's environment changed: %s",
+				vars.p);
+		goto out;
+	}
+	/* Inputs: the first path, in walk order, that is new or differs;
+	 * else the first that is gone. */
+	for (size_t i = 0; i < n.n; i++) {
+		const struct rec *x = &n.v[i], *y;
+
+		if (!is_input(x->tag))
+			continue;
+		y = rec_find(&o, x);
+		if (y == NULL || !same_value(x, y)) {
+			if (first == NULL) {
+				first = x;
+				firsto = y;
+			}
+			ndiff++;
+		}
+	}
+	for (size_t i = 0; i < o.n; i++) {
+		const struct rec *x = &o.v[i];
+
+		if (is_input(x->tag) && rec_find(&n, x) == NULL) {
+			if (first == NULL) {
+				if (buf_adds(why, "input ") < 0 ||
+				    buf_add(why, x->name, x->nlen) < 0 ||
+				    buf_adds(why, " was deleted") < 0)
+					goto out;
+				first = firsto = x;
+			}
+			ndiff++;
+		}
+	}
+	if (first != NULL) {
+		if (firsto != first &&
+		    (buf_adds(why, "input ") < 0 ||
+		     buf_add(why, first->name, first->nlen) < 0 ||
+		     buf_printf(why, firsto ? " (%s): %s" : " (%s): new",
+				kind_name(first->tag),
+				firsto ? input_change(firsto, first) : "") < 0))
+			goto out;
+		if (ndiff > 1 &&
+		    buf_printf(why, "; %zu input paths differ in all", ndiff) <
+			    0)
+			goto out;
+		rc = 0;
+		goto out;
+	}
+	if (secrets.len > 0)
+		rc = buf_printf(why,
+				"the value of a secret variable changed (one "
+				"of %s; secrets leave no digest to compare)",
+				secrets.p);
+	else
+		rc = buf_adds(why, "the stamp changed, but no part of it did "
+				   "(a new cleanroom version?)");
+out:
+	buf_free(&stamp);
+	buf_free(&old);
+	buf_free(&vars);
+	buf_free(&secrets);
+	free(o.v);
+	free(n.v);
+	free(o.by);
+	free(n.by);
+	return rc < 0 ? -1 : 0;
+}
+
+int freshness_considered(const struct buf *parts, struct buf *out)
+{
+	struct recs r = {0};
+	size_t nvars = 0;
+	int rc = -1;
+
+	if (parts == NULL || recs_parse(parts->p, parts->len, &r) < 0)
+		goto out;
+	for (size_t i = 0; i < r.n; i++)
+		nvars += r.v[i].tag == 'E';
+	if (buf_printf(out, "the spec, the command, %zu variable%s", nvars,
+		       nvars == 1 ? "" : "s") < 0)
+		goto out;
+	for (size_t i = 0; i < r.n; i++) {
+		unsigned long files = 0, dirs = 0, links = 0, other = 0;
+		size_t k = i + 1;
+
+		if (r.v[i].tag != 'P')
+			continue;
+		if (buf_adds(out, "; ") < 0 ||
+		    buf_add(out, r.v[i].name, r.v[i].nlen) < 0)
+			goto out;
+		if (k < r.n && r.v[k].tag == 'M') {
+			if (buf_adds(out, " (missing)") < 0)
+				goto out;
+			continue;
+		}
+		for (; k < r.n && r.v[k].tag != 'P'; k++)
+			switch (r.v[k].tag) {
+			case 'F': files++; break;
+			case 'D': dirs++; break;
+			case 'L': links++; break;
+			default: other++; break;
+			}
+		if (buf_printf(out, " (%lu file%s", files,
+			       files == 1 ? "" : "s") < 0 ||
+		    (dirs && buf_printf(out, ", %lu director%s", dirs,
+					dirs == 1 ? "y" : "ies") < 0) ||
+		    (links && buf_printf(out, ", %lu link%s", links,
+					 links == 1 ? "" : "s") < 0) ||
+		    (other && buf_printf(out, ", %lu other", other) < 0) ||
+		    buf_addc(out, ')') < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(r.v);
 	return rc;
 }

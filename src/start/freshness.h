@@ -14,27 +14,56 @@
 #ifndef CLEANROOM_FRESHNESS_H
 #define CLEANROOM_FRESHNESS_H
 
+#include "buf.h"
 #include "err.h"
 #include "job.h"
 #include "tree.h"
 
 #define FRESHNESS_STAMP	     JOB_STATE_DIR "/stamp"
+#define FRESHNESS_PARTS	     JOB_STATE_DIR "/stamp-parts"
 #define FRESHNESS_START_LOCK JOB_STATE_DIR "/start.lock"
 
 /* The stamp of j's build (its spec's bytes, the policy's environment, the
  * command and the inputs), as 64 hex digits, computed in the workdir
  * (the stat cache is read and, when it changed, rewritten). j must hold
- * a policy. Reads neither the spec nor an env file again. Returns 0, or
- * -1 with e filled. */
-int freshness_stamp(const struct job *j, char hex[65], struct err *e);
+ * a policy. Reads neither the spec nor an env file again. The command
+ * hashed is the one `start` runs (config.h start_command), also when
+ * `run -- ARGV` overrides it with the same words. When parts is not NULL
+ * it receives what the stamp was made of (below), for
+ * freshness_record and freshness_explain. Returns 0, or -1 with e
+ * filled. */
+int freshness_stamp(const struct job *j, char hex[65], struct buf *parts,
+		    struct err *e);
 
 /* 1 when the recorded stamp is hex and every file it lists is there with
  * its recorded size; 0 otherwise (no state yet included). */
 int freshness_fresh(const char *hex);
 
 /* Records hex and the sizes of the files in the lock just written (whole
- * or not at all). Returns 0, or -1 with e filled. */
-int freshness_record(const struct job *j, const char *hex, struct err *e);
+ * or not at all), and, when parts is not NULL, the stamp's parts (in
+ * FRESHNESS_PARTS, tied to hex). Returns 0, or -1 with e filled. */
+int freshness_record(const struct job *j, const char *hex,
+		     const struct buf *parts, struct err *e);
+
+/*
+ * The parts of a stamp: NUL-terminated records "TAG VALUE NAME": H (the
+ * stamp, NAME "-"), S (the spec's SHA-256, or "absent"), C (the
+ * command's), E per variable given to the build (VALUE the SHA-256 of
+ * its value, or "secret": a secret's value leaves no digest behind),
+ * then stamp.h's listing of the inputs. Values are digests; a secret's
+ * value is never written.
+ *
+ * freshness_explain says, after freshness_fresh said stale, why: one line
+ * into why (no build recorded; which output is missing or changed size;
+ * the spec, the command, which variables, or which input path first
+ * differs, and how many do), and what the stamp considered into
+ * considered (each input root with its counts of files, directories and
+ * links, or missing; the number of variables). Both read the recorded
+ * state and never fail but for memory: -1.
+ */
+int freshness_explain(const char *hex, const struct buf *parts,
+		      struct buf *why);
+int freshness_considered(const struct buf *parts, struct buf *out);
 
 /*
  * The previous verified output set, for `start --serve-stale`:

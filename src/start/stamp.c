@@ -45,6 +45,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "hex.h"
 #include "io.h"
 #include "vec.h"
 
@@ -250,8 +251,21 @@ struct walk {
 	struct buf path;	   /* the current relative path */
 	size_t hint;		   /* the cache entry likely to come next */
 	unsigned char *chunk;
+	struct buf *listing; /* stamp_input.listing */
 	struct err *e;
 };
+
+/* One listing record (stamp.h) for w->path; 0, or -1 with w->e filled. */
+static int list_rec(struct walk *w, char tag, const char *value)
+{
+	if (w->listing == NULL)
+		return 0;
+	if (buf_printf(w->listing, "%c %s ", tag, value) < 0 ||
+	    buf_add(w->listing, w->path.p, w->path.len) < 0 ||
+	    buf_addc(w->listing, '\0') < 0)
+		return err_sys(w->e, ENOMEM, "stamp: listing");
+	return 0;
+}
 
 static int stat_matches(const struct stamp_cache_entry *ce,
 			const struct stat *st)
@@ -387,6 +401,13 @@ static int hash_dir(struct walk *w, int dfd, const char *name,
 	put_bytes(w->h, w->path.p, w->path.len);
 	put_u64(w->h, (uint64_t)(st->st_mode & 07777));
 	put_u64(w->h, ns.n);
+	{
+		char mode[16];
+
+		(void)snprintf(mode, sizeof mode, "%o",
+			       (unsigned)(st->st_mode & 07777));
+		rc = list_rec(w, 'D', mode);
+	}
 	for (size_t i = 0; i < ns.n && rc == 0; i++) {
 		if (buf_addc(&w->path, '/') < 0 ||
 		    buf_adds(&w->path, ns.v[i]) < 0) {
@@ -412,7 +433,7 @@ static int hash_node(struct walk *w, int dfd, const char *name)
 			return err_sys(w->e, errno, "%s", w->path.p);
 		put_tag(w->h, 'M');
 		put_bytes(w->h, w->path.p, w->path.len);
-		return 0;
+		return list_rec(w, 'M', "-");
 	}
 	if (S_ISREG(st.st_mode)) {
 		unsigned char sha[32] = {0};
@@ -425,6 +446,14 @@ static int hash_node(struct walk *w, int dfd, const char *name)
 		put_u64(w->h, (uint64_t)(st.st_mode & 07777));
 		put_u64(w->h, size);
 		h_put(w->h, sha, 32);
+		if (w->listing != NULL) {
+			char v[64 + 16];
+
+			hex_encode(v, sha, 32);
+			(void)snprintf(v + 64, sizeof v - 64, ":%o",
+				       (unsigned)(st.st_mode & 07777));
+			return list_rec(w, 'F', v);
+		}
 		return 0;
 	}
 	if (S_ISLNK(st.st_mode)) {
@@ -438,6 +467,17 @@ static int hash_node(struct walk *w, int dfd, const char *name)
 		put_tag(w->h, 'L');
 		put_bytes(w->h, w->path.p, w->path.len);
 		put_bytes(w->h, target, (size_t)r);
+		if (w->listing != NULL) {
+			unsigned char sha[32];
+			char v[65];
+			struct sha256_ctx th;
+
+			sha256_init(&th);
+			sha256_update(&th, (size_t)r, (const uint8_t *)target);
+			sha256_digest(&th, 32, sha);
+			hex_encode(v, sha, 32);
+			return list_rec(w, 'L', v);
+		}
 		return 0;
 	}
 	if (S_ISDIR(st.st_mode))
@@ -447,7 +487,13 @@ static int hash_node(struct walk *w, int dfd, const char *name)
 	put_bytes(w->h, w->path.p, w->path.len);
 	put_u64(w->h, (uint64_t)st.st_mode);
 	put_u64(w->h, (uint64_t)st.st_rdev);
-	return 0;
+	{
+		char v[48];
+
+		(void)snprintf(v, sizeof v, "%o:%llx", (unsigned)st.st_mode,
+			       (unsigned long long)st.st_rdev);
+		return list_rec(w, 'O', v);
+	}
 }
 
 /* A directory the pattern passes through that does not exist is no
@@ -553,7 +599,8 @@ int stamp_compute(const struct stamp_input *in, struct stamp_cache *cache,
 		  unsigned char out[32], struct err *e)
 {
 	struct hasher *h = malloc(sizeof *h);
-	struct walk w = {.h = h, .cache = cache, .e = e};
+	struct walk w = {
+		.h = h, .cache = cache, .listing = in->listing, .e = e};
 	struct timespec now;
 	char **paths = NULL;
 	size_t npaths = 0, argc = 0;
@@ -603,7 +650,8 @@ int stamp_compute(const struct stamp_input *in, struct stamp_cache *cache,
 		}
 		put_tag(h, 'P');
 		put_str(h, paths[i]);
-		if (hash_node(&w, AT_FDCWD, paths[i]) < 0)
+		if (list_rec(&w, 'P', "-") < 0 ||
+		    hash_node(&w, AT_FDCWD, paths[i]) < 0)
 			goto out;
 	}
 	h_flush(h);

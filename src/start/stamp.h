@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "err.h"
 
 /* Everything the stamp covers. All of it is borrowed for the call. */
@@ -41,6 +42,15 @@ struct stamp_input {
 	 * creating it later changes the stamp. */
 	const char *const *inputs;
 	size_t ninputs;
+	/* When not NULL, what the walk met is appended to it, for `start -v`
+	 * to say which input changed: one NUL-terminated record per node,
+	 * "TAG VALUE PATH", in walk order. TAG: P (a declared path as
+	 * matched, VALUE "-", before its own node), F (a regular file, VALUE
+	 * its SHA-256 in hex, ':', its mode in octal), D (a directory, VALUE
+	 * its mode), L (a symlink, VALUE the SHA-256 of its target text), M
+	 * (missing, VALUE "-"), O (another kind, VALUE mode ':' rdev). PATH
+	 * may hold any byte but NUL. The caller owns the buffer. */
+	struct buf *listing;
 };
 
 /* One cached file: the stat fields that, all unchanged, let its content

@@ -11,6 +11,9 @@ T_PASS=0
 T_FAIL=0
 T_NAME=$(basename "$0" .sh)
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/cleanroom-it.XXXXXX")
+# As an app's directory in an image (/app, /rails): the build runs as an
+# unprivileged user, which must be able to reach the workdir.
+chmod 755 "$SCRATCH"
 trap 'rm -rf "$SCRATCH"' EXIT
 
 pass() {

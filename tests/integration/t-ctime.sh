@@ -46,8 +46,16 @@ caught() {
 	assert_contains "$ERR" "metadata     failed" "$1: the metadata row fails"
 }
 
-# The sandbox's layers here.
+# The default build user is not uid 0: no sweep.
 cr -- true
+assert_rc 0 "a harmless build as the default user"
+if grep -q "· uid 0$" <<<"$ERR"; then
+	echo "# the default build user is uid 0 here: swept"
+else
+	assert_not_contains "$ERR" "ctime sweep of" "the default (unprivileged) build user is not swept"
+fi
+# The sandbox's layers here.
+cr --user root -- true
 assert_rc 0 "a harmless build of uid 0 passes the sweep"
 assert_contains "$ERR" "cleanroom: metadata: ctime sweep of " \
 	"the sweep's phase line"
@@ -86,7 +94,7 @@ ETCF=/etc/cleanroom-t-ctime.$$
 cleanup_etc() { rm -f "$ETCF"; }
 trap 'cleanup_etc; rm -rf "$SCRATCH"' EXIT
 if echo x 2>/dev/null >"$ETCF"; then
-	run "$CLEANROOM" run --output public --ctime-root /etc -- touch -d 2001-01-01 "$ETCF"
+	run "$CLEANROOM" run --output public --ctime-root /etc --user root -- touch -d 2001-01-01 "$ETCF"
 	caught "touch -d in /etc" "$ETCF"
 	cleanup_etc
 else
@@ -183,7 +191,7 @@ assert_contains "$ERR" "metadata     skipped  not needed: the build did not run 
 # 9. No false positives: an output root cleanroom creates, a writable
 # dir, and the envfile example built as it is (framework none), with
 # the system roots that nothing else on this host changes.
-cr --output dist --allow-write tmp -- sh -c 'echo a >dist/a.js; echo t >tmp/x'
+cr --user root --output dist --allow-write tmp -- sh -c 'echo a >dist/a.js; echo t >tmp/x'
 assert_rc 0 "a new output root and a writable dir are not reported"
 assert_contains "$ERR" "metadata     ok" "metadata ok with new dirs"
 EX=$SCRATCH/example
@@ -192,7 +200,7 @@ SYSROOTS=()
 for d in /usr /etc /bin /sbin /lib /lib32 /lib64 /libx32 /opt; do
 	[ -e "$d" ] && SYSROOTS+=(--ctime-root "$d")
 done
-run "$CLEANROOM" -C "$EX" run --framework none --output public "${SYSROOTS[@]}" -- ./build.sh
+run "$CLEANROOM" -C "$EX" run --user root --framework none --output public "${SYSROOTS[@]}" -- ./build.sh
 assert_rc 0 "the envfile example builds, verifies and locks"
 assert_contains "$ERR" "metadata     ok" "the example trips no metadata finding"
 assert_not_contains "$ERR" "error: metadata" "no metadata error for the example"

@@ -219,7 +219,12 @@ assert_rc 5 "SIGTERM is forwarded to the container's command"
 assert_contains "$(cat "$SCRATCH/sig.out")" "got TERM" "which handles it"
 DOCKER_DEFAULT_GRACE=1 "$DD" --workdir "$W" -- sleep 127.31 >/dev/null 2>&1 &
 pid=$!
-sleep 0.5
+# Until the container's command runs (a loaded machine takes seconds to
+# start the container): a TERM before it would end the harness itself.
+for _ in $(seq 200); do
+	pgrep -f "^sleep 127.31" >/dev/null && break
+	sleep 0.05
+done
 kill -TERM "$pid"
 wait "$pid"
 RC=$?

@@ -63,7 +63,10 @@ case "$last" in
 "sandbox: "*) pass "the last line is the summary" ;;
 *) fail "the last line is the summary" "$last" ;;
 esac
-assert_contains "$last" "seccomp net-deny $MID caps 0 $MID nnp $MID uid $(id -u)" \
+# As root the build runs as the default build user, 65534.
+BUILD_UID=$(id -u)
+[ "$BUILD_UID" = 0 ] && BUILD_UID=65534
+assert_contains "$last" "seccomp net-deny $MID caps 0 $MID nnp $MID uid $BUILD_UID" \
 	"summary: seccomp, caps, nnp, uid"
 
 case $landlock in
@@ -78,7 +81,7 @@ on)
 landlock       ABI $abi
 " "Landlock ABI $abi"
 		assert_eq "$last" \
-			"sandbox: landlock v$abi fs+tcp $MID seccomp net-deny $MID caps 0 $MID nnp $MID uid $(id -u)" \
+			"sandbox: landlock v$abi fs+tcp $MID seccomp net-deny $MID caps 0 $MID nnp $MID uid $BUILD_UID" \
 			"summary, everything on"
 	else
 		skip "Landlock is off on this machine: $(printf '%s\n' "$OUT" | grep '^  landlock')"
@@ -110,16 +113,16 @@ else
 		"--strict: names the layer"
 fi
 
-# A processes limit for uid 0 is not enforced by the kernel: named, and a
-# missing layer for --strict.
+# A processes limit for uid 0 (`user: root`) is not enforced by the
+# kernel: named, and a missing layer for --strict.
 if [ "$(id -u)" = 0 ]; then
-	run cr doctor --limit processes=64
+	run cr doctor --limit processes=64 --user root
 	assert_rc 0 "processes limit as root: exit 0"
 	assert_contains "$(printf '%s\n' "$OUT" | tail -n 1)" \
-		"processes limit off (uid 0 is exempt): set sandbox.user" \
+		"processes limit off (uid 0 is exempt): drop sandbox.user: root" \
 		"processes limit as root: named in the summary"
 	if [ "$landlock" = on ]; then
-		run cr doctor --strict --limit processes=64
+		run cr doctor --strict --limit processes=64 --user root
 		assert_rc 71 "processes limit as root, --strict: 71"
 		assert_contains "$ERR" "sandbox: limits is unavailable" \
 			"--strict names limits"

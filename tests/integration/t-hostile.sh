@@ -112,6 +112,15 @@ expect() {
 
 # The layers here, from the sandbox line of a harmless run.
 cr -- true
+
+# As root, the build runs as the unprivileged build user (uid 65534, no
+# groups) unless the spec says `user: root`. The kernel's own checks then
+# refuse much before a layer of the sandbox is asked (EPERM for a hard
+# link to a file the build does not own, protected_hardlinks), so the
+# tests of what each layer holds for a build that keeps uid 0 run with
+# --user root (ROOT_USER), and those of the default user beside them.
+ROOT_USER=()
+[ "$(id -u)" = 0 ] && ROOT_USER=(--user root)
 assert_rc 0 "a harmless build runs"
 SANDBOX=$(grep -m1 '^cleanroom: sandbox:' <<<"$ERR")
 case "$SANDBOX" in
@@ -192,7 +201,7 @@ ULISTENER=
 # must fail the run with 65.
 denied() {
 	local desc=${*: -1} want=${DENIED_ERRNO:-EACCES}
-	cr -- "$TS" "${@:1:$#-1}"
+	cr "${ROOT_USER[@]}" -- "$TS" "${@:1:$#-1}"
 	if [ "$LL" = 1 ]; then
 		expect "errno $want" "$desc: $want"
 		assert_rc 0 "$desc: the build itself succeeded"
@@ -222,11 +231,11 @@ rm -f "$W/app-link.css"
 if [ "$LL" = 1 ]; then
 	cr -- "$TS" create "$OUTSIDE/x"
 	expect "errno EACCES" "create outside the workdir: EACCES"
-	cr -- "$TS" link "$W/public/app.css" "$OUTSIDE/app.css"
+	cr "${ROOT_USER[@]}" -- "$TS" link "$W/public/app.css" "$OUTSIDE/app.css"
 	expect "errno EACCES" "hard link out of the output dir to outside: EACCES"
 	cr -- "$TS" rename "$W/public/app.css" "$OUTSIDE/app.css"
 	expect "errno EACCES" "rename out of the output dir to outside: EACCES"
-	cr -- sh -c "exec \"$TS\" create \"\$HOME/dotfile\""
+	cr "${ROOT_USER[@]}" -- sh -c "exec \"$TS\" create \"\$HOME/dotfile\""
 	expect "errno EACCES" "create in \$HOME: EACCES"
 	cr -- "$TS" write-bytes /etc/cleanroom-hostile 1
 	if [ -n "$IN_DOCKER" ]; then
@@ -251,6 +260,26 @@ fi
 cr -- "$TS" create "$W/public/new.css"
 expect "ok" "create in the output dir: ok"
 rm -f "$W/public/new.css"
+
+# --- The build's HOME ----------------------------------------------------------
+# The default user's HOME: private, empty, at one path, gone afterwards.
+if [ "$(id -u)" = 0 ]; then
+	cr -- sh -c 'echo "$HOME"; ls -A "$HOME" | wc -l; echo c >"$HOME/.cache" && echo wrote'
+	# (A cleanroom running in parallel holds the stable path: the build's
+	# HOME is then in its TMPDIR, as the line says.)
+	WANT_HOME=/tmp/cleanroom-home
+	case "$ERR" in *"another cleanroom holds /tmp/cleanroom-home: the build's HOME is "*)
+		WANT_HOME=$(sed -n "s/.*the build's HOME is //p" <<<"$ERR") ;;
+	esac
+	assert_eq "$OUT" "$WANT_HOME
+0
+wrote" "the default user's HOME is /tmp/cleanroom-home, empty and writable"
+	[ ! -e "$WANT_HOME" ] && [ -z "$(ls -A "$HOMEDIR")" ]
+	RC=$?
+	assert_rc 0 "it is gone after the run, and the caller's HOME was not touched"
+	cr -- sh -c 'ls -A "$HOME" | wc -l'
+	assert_eq "$OUT" "0" "nothing of one run's HOME reaches the next"
+fi
 
 # --- The env file on disk ----------------------------------------------------
 SECRETS="kb_9f8e7d6c5b4a3210 pg_pass_2718"
@@ -279,7 +308,7 @@ if [ "$LL" = 1 ]; then
 	cr -- sh -c "ln -s \"$W/.aptible.env\" public/env && exec \"$TS\" open-read public/env"
 	expect "errno EACCES" "through a symlink made in the output dir: EACCES"
 	rm -f "$W/public/env"
-	cr -- "$TS" link "$W/.aptible.env" "$W/public/env"
+	cr "${ROOT_USER[@]}" -- "$TS" link "$W/.aptible.env" "$W/public/env"
 	expect "errno EXDEV" "hard link of the env file into the output dir: EXDEV (REFER)"
 	[ ! -e "$W/public/env" ]
 	RC=$?
@@ -349,7 +378,7 @@ no_secret "no secret from cleanroom's memory"
 cp "$TS" "$BIN/suid-try"
 chown 0:0 "$BIN/suid-try" 2>/dev/null
 chmod 4755 "$BIN/suid-try"
-cr -- "$BIN/suid-try" capget
+cr "${ROOT_USER[@]}" -- "$BIN/suid-try" capget
 assert_contains "$OUT" "ok eff=0 prm=0 inh=0 bnd=0 amb=0 uid=$(id -u) euid=$(id -u)" \
 	"setuid-root binary run as uid $(id -u): no capability in any set"
 cr -- "$BIN/suid-try" unshare-net
@@ -369,14 +398,14 @@ fi
 # same uid needs no capability. seccomp refuses them (EPERM).
 cr -- "$TS" prlimit-parent
 expect "errno EPERM" "prlimit on cleanroom (setting its RLIMIT_CORE): EPERM"
-cr -- "$TS" prlimit-parent-read
+cr "${ROOT_USER[@]}" -- "$TS" prlimit-parent-read
 expect "ok" "prlimit on cleanroom, only reading: allowed"
 cr -- "$TS" chmod "$W/Gemfile" 4755
 expect "errno EPERM" "chmod 4755 of a file of the tree (u+s): EPERM"
 cr -- "$TS" chmod "$W/Gemfile" 2755
 expect "errno EPERM" "chmod 2755 (g+s): EPERM"
 assert_eq "$(stat -c %a "$W/Gemfile")" "644" "the file's mode is unchanged"
-cr -- "$TS" chmod "$W/public/app.css" 600
+cr "${ROOT_USER[@]}" -- "$TS" chmod "$W/public/app.css" 600
 expect "ok" "a plain chmod stays allowed"
 chmod 644 "$W/public/app.css"
 mkdir -p "$W/scratch"
@@ -390,13 +419,16 @@ expect "ok" "open(O_CREAT, 0755) stays allowed"
 rm -rf "$W/scratch"
 cr -- "$TS" chown "$W/public/app.css" 1 -1
 expect "errno EPERM" "chown to another uid: EPERM"
-cr -- "$TS" chown "$W/public/app.css" "$(id -u)" "$(id -g)"
+cr "${ROOT_USER[@]}" -- "$TS" chown "$W/public/app.css" "$(id -u)" "$(id -g)"
 expect "ok" "chown to the build's own ids stays allowed"
 # A group change the kernel itself would allow: the owner, a member of
 # the group. Only seccomp refuses it.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	CR_PREFIX=(setpriv --groups 4242 --)
-	cr -- sh -c "id -G; exec \"$TS\" chown \"$W/public/app.css\" -1 4242"
+	cr -- sh -c "id -u; id -G"
+	assert_eq "$OUT" "65534
+65534" "the default build user has uid 65534 and no supplementary group (4242 dropped)"
+	cr "${ROOT_USER[@]}" -- sh -c "id -G; exec \"$TS\" chown \"$W/public/app.css\" -1 4242"
 	CR_PREFIX=()
 	assert_contains "$OUT" " 4242" "(the build is in supplementary group 4242)"
 	expect "errno EPERM" "chown to a supplementary group of the build: EPERM"
@@ -444,7 +476,7 @@ rm -rf "$W/scratch"/*
 # A setuid file: open(O_CREAT, 04755) and chmod u+s are refused above,
 # and Landlock refuses a hard link of one into the dir (EXDEV: REFER);
 # without Landlock the link is made, and the scratch check fails it.
-cr --allow-write scratch -- "$TS" link "$BIN/suid-try" "$W/scratch/suid"
+cr "${ROOT_USER[@]}" --allow-write scratch -- "$TS" link "$BIN/suid-try" "$W/scratch/suid"
 if [ "$LL" = 1 ]; then
 	expect "errno EXDEV" "hard link of a setuid binary into a scratch dir: EXDEV"
 	assert_rc 0 "nothing to find then"
@@ -455,6 +487,13 @@ else
 		"named, with its mode"
 fi
 rm -f "$W/scratch/suid"
+# The default build user does not own the binary: the kernel refuses the
+# link first (protected_hardlinks), before Landlock is asked.
+if [ "$(id -u)" = 0 ] && [ "$(cat /proc/sys/fs/protected_hardlinks 2>/dev/null)" = 1 ]; then
+	cr --allow-write scratch -- "$TS" link "$BIN/suid-try" "$W/scratch/suid"
+	expect "errno EPERM" "hard link of root's setuid binary by the build user: EPERM (protected_hardlinks)"
+	rm -f "$W/scratch/suid"
+fi
 # And one left there however it came (a step before, a kernel without
 # the filter): verify holds the dir to the same rule.
 cp "$TS" "$W/scratch/suid"
@@ -517,11 +556,30 @@ assert_rc 0 "cleanroom did not hang ($(((T1 - T0) / 1000000)) ms)"
 # --- Limits ------------------------------------------------------------------
 if [ "$(id -u)" = 0 ]; then
 	# RLIMIT_NPROC does not bind uid 0 (the kernel exempts the root
-	# user), so the fork bomb runs as nobody; as root the sandbox line
-	# must say the limit is off.
-	cr --limit processes=64 -- true
+	# user): with `user: root` the sandbox line must say the limit is
+	# off; by default the build runs as the unprivileged build user, so
+	# the limit holds for it.
+	cr --user root --limit processes=64 -- true
 	assert_contains "$ERR" "processes limit off (uid 0 is exempt)" \
-		"as root, the sandbox line says the processes limit is not enforced"
+		"with --user root, the sandbox line says the processes limit is not enforced"
+	assert_contains "$ERR" "user root: chmod/chown/utimes outside not confined" \
+		"and what keeping root costs"
+	cr --limit processes=64 -- true
+	assert_not_contains "$ERR" "processes limit off" \
+		"by default (no user), the processes limit is not said to be off"
+	assert_contains "$ERR" "uid 65534" "the build runs as uid 65534"
+fi
+# A 3,000-process storm under processes: 100, with no user named: as
+# root this forked all 3,000 before the build user existed.
+cr --limit processes=100 -- "$H" fork-bomb 3000
+N=$(sed -n 's/^fork: errno EAGAIN after //p' <<<"$OUT")
+if [ -n "$N" ] && [ "$N" -lt 100 ]; then
+	pass "fork storm: fork fails with EAGAIN after $N processes (limit 100, default user)"
+else
+	fail "fork storm stopped by RLIMIT_NPROC for the default user" "stdout: $OUT" "stderr: $ERR"
+fi
+assert_contains "$ERR" "processes it left running" "the storm's children were swept"
+if [ "$(id -u)" = 0 ]; then
 	cr --user nobody --limit processes=64 -- "$H" fork-bomb 5000
 else
 	cr --limit processes=64 -- "$H" fork-bomb 5000

@@ -24,10 +24,12 @@ case "$ERR" in
 	;;
 esac
 
+# The build's ids: cleanroom's, or the default build user's as root.
+if [ "$(id -u)" = 0 ]; then bu=65534 bg=65534; else bu=$(id -u) bg=$(id -g); fi
 cr -- sh -c 'echo x >out/tool && chmod u+s out/tool'
 assert_rc 1 "chmod u+s in the build fails it (chmod: exit 1)"
 assert_eq "$(stat -c %a out/tool)" "644" "the mode is unchanged"
-assert_contains "$ERR" "$hint (its output shows \"Operation not permitted\"): in the clean room no file may get a setuid or setgid mode (chmod, open, mkdir, mknod), files may be given to no owner but the build's (uid $(id -u), gid $(id -g)), and no limit of another process may be set (prlimit)" \
+assert_contains "$ERR" "$hint (its output shows \"Operation not permitted\"): in the clean room no file may get a setuid or setgid mode (chmod, open, mkdir, mknod), files may be given to no owner but the build's (uid $bu, gid $bg), and no limit of another process may be set (prlimit)" \
 	"the hint names the sign and what the clean room refuses"
 assert_contains "$ERR" "hint: an asset build needs none of these, and they cannot be allowed: have the step keep owners and plain modes (tar --no-same-owner --no-same-permissions, cp without -p, chmod without s)" \
 	"and how a build step does without"

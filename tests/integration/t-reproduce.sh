@@ -37,7 +37,7 @@ epoch) printf '%s\n' "${SOURCE_DATE_EPOCH:-now}" >public/assets/epoch.txt ;;
 locale) printf '%s\n' "$LC_ALL" >public/assets/locale.txt ;;
 binary) { printf 'BIN\0'; head -c 64 /dev/urandom; } >public/assets/blob.bin ;;
 fail) echo "compile error" >&2; exit 3 ;;
-slow) sleep 30 ;;
+slow) sleep 30.417 ;;
 esac
 if [ -e public/assets/stale.txt ]; then echo "stale output copied" >&2; exit 9; fi
 EOF
@@ -136,7 +136,7 @@ env -i PATH=/usr/bin:/bin HOME=/root "$CLEANROOM" reproduce --framework none \
 	-- ./build.sh >"$SCRATCH/slow.out" 2>"$SCRATCH/slow.err" &
 pid=$!
 for _ in $(seq 100); do
-	pgrep -f "sleep 30" >/dev/null && break
+	pgrep -f "sleep 30.417" >/dev/null && break
 	sleep 0.05
 done
 kill -TERM "$pid"
@@ -145,8 +145,9 @@ RC=$?
 ERR=$(cat "$SCRATCH/slow.err")
 assert_rc 143 "SIGTERM during a build: 128+15"
 assert_contains "$ERR" "interrupted by signal 15" "says it was interrupted"
+# A duration no other test uses: other suites may be running.
 sleep 0.1
-assert_eq "$(pgrep -fc 'sleep 30')" 0 "the build's processes are gone"
+assert_eq "$(pgrep -fc 'sleep 30.417')" 0 "the build's processes are gone"
 assert_eq "$(leftovers)" 0 "no copies are left"
 
 finish

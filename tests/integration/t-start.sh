@@ -5,6 +5,7 @@
 # cleanroom's pid; a failed build starts nothing unless --serve-stale; two
 # starts at once build once.
 . "$(dirname "$0")/lib.sh"
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
 # The app is a subdirectory: run's capture files in $SCRATCH must not
 # count as writes outside the writable set when Landlock is off.
 mkdir "$SCRATCH/app" && cd "$SCRATCH/app" || exit 1
@@ -55,6 +56,59 @@ DESC="spec change" stale_after
 sed -i 's|>>logs/builds.log"|>>logs/builds.log; true"|' cleanroom.yml
 DESC="command change" stale_after
 
+# -v says what the stamp covered and why start is stale: the first input
+# path that differs, the variables, the spec, an output. (An old mtime
+# keeps the file out of the stat cache's racy window: the second start
+# reuses its hash.)
+touch -d '2001-01-01' src/app.css
+run cr start -- true
+run cr start -v -- true
+assert_contains "$ERR" "start: the stamp covers the spec, the command, " "-v: what the stamp covers"
+assert_contains "$ERR" "; src (1 file, 1 directory)" "-v: each input root with its counts"
+assert_contains "$ERR" "stamp: 0 input files read, 1 unchanged by the stat cache" "-v: the stat cache's work"
+echo 'j{}' >src/app.css
+run cr start -v -- true
+assert_contains "$ERR" "start: stale because input src/app.css (file): content changed" "-v: content change"
+echo 'k{}' >src/new.css
+echo 'k{}' >src/new2.css
+run cr start -v -- true
+assert_contains "$ERR" "stale because input src/new.css (file): new; 2 input paths differ in all" \
+	"-v: a new file, the first of two"
+rm src/new.css src/new2.css
+run cr start -v -- true
+assert_contains "$ERR" "stale because input src/new.css was deleted" "-v: a deleted file"
+chmod 600 src/app.css
+run cr start -v -- true
+assert_contains "$ERR" "stale because input src/app.css (file): mode changed" "-v: a mode change"
+run cr start -v --set FEATURE=2 -- true
+assert_contains "$ERR" "stale because the build's environment changed: FEATURE (new)" "-v: a new variable"
+run cr start -v --set FEATURE=3 -- true
+assert_contains "$ERR" "stale because the build's environment changed: FEATURE" "-v: a changed variable"
+assert_not_contains "$ERR" "FEATURE (new)" "-v: changed, not new"
+run cr start -v -- true
+assert_contains "$ERR" "stale because the build's environment changed: FEATURE (gone)" "-v: a variable gone"
+sec() { env -i PATH=/usr/bin:/bin HOME=/root API_TOKEN="$1" "$CLEANROOM" start -v --inherit API_TOKEN -- true; }
+run sec tok-one-1234567890
+run sec tok-two-1234567890
+assert_contains "$ERR" "stale because the value of a secret variable changed (one of API_TOKEN" \
+	"-v: a secret's change is named, not shown"
+assert_not_contains "$(tr '\0' '\n' <.cleanroom/stamp-parts)" "$(printf 'API_TOKEN=tok-two-1234567890' | sha256sum | cut -c1-64)" \
+	"-v: no digest of a secret's value is kept"
+assert_not_contains "$(tr '\0' '\n' <.cleanroom/stamp-parts)" "tok-two" "-v: nor the value"
+run cr start -v -- true
+sed -i 's/min_files: 1/min_files: 2/' cleanroom.yml
+run cr start -v -- true
+assert_contains "$ERR" "stale because the spec changed" "-v: the spec"
+gone=$(cd out && ls app-*.css | head -1)
+rm "out/$gone"
+run cr start -v -- true
+assert_contains "$ERR" "stale because output out/$gone is missing" "-v: an output missing"
+run cr start -v -- true
+assert_contains "$ERR" "start: fresh" "-v: then fresh"
+rm -rf .cleanroom
+run cr start -v -- true
+assert_contains "$ERR" "stale because no build recorded yet" "-v: no state"
+
 # Not PID 1 and no --init: the server replaces cleanroom, same pid
 # (t-pid1.sh: as PID 1 it runs as cleanroom's child).
 run cr sh -c 'echo $$; exec "$0" start -- sh -c "echo \$\$"' "$CLEANROOM"
@@ -69,7 +123,10 @@ assert_not_contains "$OUT" "served" "the server is not started"
 run cr start --serve-stale -- sh -c 'echo served stale'
 assert_rc 0 "--serve-stale starts the server"
 assert_eq "$OUT" "served stale" "on the previous outputs"
-assert_contains "$ERR" "serving the previous verified outputs" "with a warning"
+assert_contains "$ERR" "the build failed (exit status 3); the previous verified set is back" "with one warning"
+assert_contains "$ERR" "serving it (--serve-stale)" "that says it serves it"
+assert_eq "$(grep -c 'the build failed' <<<"$ERR")" 1 "the failure said once"
+assert_not_contains "$ERR" "failed (the build failed" "not nested"
 sed -i 's|command: "exit 3; |command: "sleep 1; |' cleanroom.yml
 
 # Two starts at once build once.
@@ -138,6 +195,38 @@ run cr run -- sh -c 'mkdir -p out; cp src/app.css out/'
 run cr start -- true
 assert_contains "$ERR" "start: stale" "after run -- CMD, start builds its own command"
 
+# `run -- WORDS` with the words of the spec's command string, or of the
+# preset's (the README's `RUN cleanroom run -- bundle exec rake
+# assets:precompile`), is the build start runs: start is fresh after it.
+mkdir -p "$SCRATCH/words/src" && cd "$SCRATCH/words" || exit 1
+echo 'w{}' >src/a.css
+printf 'mkdir -p out && cp src/a.css out/a-1.css\n' >build.sh
+cat >cleanroom.yml <<'END'
+framework: none
+command: "sh build.sh"
+outputs: {root: out, manifest: none}
+inputs: [src]
+END
+run cr run -- sh build.sh
+assert_rc 0 "run -- the spec command's words"
+run cr start -- true
+assert_contains "$ERR" "start: fresh" "start after run -- the same words is fresh"
+echo 'v{}' >src/a.css
+run cr run -- sh ./build.sh
+run cr start -- true
+assert_contains "$ERR" "start: stale" "other words record nothing"
+if /usr/bin/python3 -c 'import django' 2>/dev/null; then
+	cp -a "$REPO/examples/django" "$SCRATCH/dj"
+	cd "$SCRATCH/dj" && rm -rf staticfiles .cleanroom cleanroom.yml
+	djr() { env -i PATH=/usr/bin:/bin HOME=/root "$CLEANROOM" "$@"; }
+	run djr run -- python3 manage.py collectstatic --noinput
+	assert_rc 0 "django: run -- the preset's command"
+	run djr start -- true
+	assert_contains "$ERR" "start: fresh" "django: the first start after it does not rebuild"
+else
+	skip "django: run -- the preset's command: python3 cannot import django (scripts/example-deps.sh)"
+fi
+
 # A spec workdir: inputs, outputs, the lock and the state are the
 # workdir's; the server runs where start was started.
 mkdir -p "$SCRATCH/top/web/src" && cd "$SCRATCH/top" || exit 1
@@ -155,7 +244,7 @@ assert_eq "$OUT" "$SCRATCH/top" "the server runs where start was started"
 run cr start -- pwd
 assert_contains "$ERR" "start: fresh" "workdir: then fresh"
 assert_eq "$OUT" "$SCRATCH/top" "in the same directory"
-assert_eq "$(ls -A web/.cleanroom | grep -c stamp)" 2 "the state is the workdir's"
+assert_eq "$(ls -A web/.cleanroom | grep -cxE 'stamp|stamp-cache|stamp-parts')" 3 "the state is the workdir's"
 echo 'x{}' >web/src/site.css
 run cr start -- true
 assert_contains "$ERR" "start: stale" "workdir: an input of the workdir changed"

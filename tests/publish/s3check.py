@@ -13,7 +13,22 @@ nothing reaches s3rver.
 Faults for the retry tests come from a control file, re-read at each
 request: lines "503 N" (the next N requests get 503 SlowDown) and "drop N"
 (the next N connections are closed without an answer, after the body is
-read). Each request is logged to the log file as "METHOD PATH STATUS".
+read). The first line whose N is above 0 applies, then counts down. More
+kinds: "pass N" (answered as usual: lets N requests through before the
+next line), "stall N" (held 20 s, then closed without an answer),
+"hook N" (CONTROL.hook is run, then the request answered as usual: a test
+changes files between the verification and the uploads), "redirect N"
+(301 PermanentRedirect with x-amz-bucket-region: eu-west-3, as S3 answers
+a request sent to another region's endpoint) and "badregion N" (400
+AuthorizationHeaderMalformed naming eu-central-1, as S3 answers a request
+signed for another region), "page N" (a listing's max-keys=1000 is
+forwarded as max-keys=2, so that a small listing takes pages and
+continuation tokens). Each request is logged to the log file as
+"METHOD PATH STATUS".
+
+With S3CHECK_COUNT_ONLY=1 in the environment, signatures and payload
+hashes are not checked (rclone and the AWS CLI may send UNSIGNED-PAYLOAD):
+the proxy forwards and logs, for `make bench-publish`'s request counts.
 
 usage: s3check.py LISTEN_PORT UPSTREAM_PORT ACCESS_KEY SECRET_KEY LOG CONTROL
                   [CERT KEY]   (with CERT and KEY: TLS)
@@ -24,8 +39,10 @@ import http.server
 import os
 import socketserver
 import ssl
+import subprocess
 import sys
 import threading
+import time
 import urllib.parse
 
 from botocore.auth import S3SigV4Auth
@@ -36,6 +53,7 @@ PORT, UP = int(sys.argv[1]), int(sys.argv[2])
 AK, SK, LOG, CONTROL = sys.argv[3:7]
 TLS = sys.argv[7:9] if len(sys.argv) >= 9 else None
 lock = threading.Lock()
+COUNT_ONLY = os.environ.get("S3CHECK_COUNT_ONLY") == "1"
 
 
 def take_fault():
@@ -101,12 +119,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
-    def reply(self, status, code, msg):
+    def reply(self, status, code, msg, extra="", headers=()):
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code>'
-            "<Message>%s</Message></Error>" % (code, msg)
+            "<Message>%s</Message>%s</Error>" % (code, msg, extra)
         ).encode()
         self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
         self.send_header("Content-Type", "application/xml")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -123,14 +143,38 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(2)
             return
+        if fault == "stall":
+            log("%s %s STALL" % (self.command, self.path))
+            time.sleep(20)
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        if fault == "hook":
+            subprocess.run([CONTROL + ".hook"], check=False)
         if fault == "503":
             return self.reply(503, "SlowDown", "Please reduce your request rate.")
-        why = check_signature(self.command, self.path, self.headers, body)
+        if fault == "redirect":
+            return self.reply(
+                301, "PermanentRedirect",
+                "The bucket you are attempting to access must be addressed "
+                "using the specified endpoint. Please send all future "
+                "requests to this endpoint.",
+                "<Endpoint>assets.s3.eu-west-3.amazonaws.com</Endpoint>"
+                "<Bucket>assets</Bucket>",
+                [("x-amz-bucket-region", "eu-west-3")])
+        if fault == "badregion":
+            return self.reply(
+                400, "AuthorizationHeaderMalformed",
+                "The authorization header is malformed; the region "
+                "'us-east-1' is wrong; expecting 'eu-central-1'",
+                "<Region>eu-central-1</Region>")
+        why = None if COUNT_ONLY else check_signature(
+            self.command, self.path, self.headers, body)
         if why == "InvalidAccessKeyId":
             return self.reply(403, "InvalidAccessKeyId", "unknown key id")
         if why is not None:
             return self.reply(403, "SignatureDoesNotMatch", why)
-        if hashlib.sha256(body).hexdigest() != self.headers["x-amz-content-sha256"]:
+        if not COUNT_ONLY and hashlib.sha256(body).hexdigest() != self.headers["x-amz-content-sha256"]:
             return self.reply(400, "XAmzContentSHA256Mismatch",
                               "The provided 'x-amz-content-sha256' header does "
                               "not match what was computed.")
@@ -140,7 +184,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                ("host", "connection", "expect", "authorization",
                                 "x-amz-security-token")}
         fwd["Host"] = "127.0.0.1:%d" % UP
-        conn.request(self.command, self.path, body=body if n else None,
+        path = self.path
+        if fault == "page":
+            path = path.replace("max-keys=1000", "max-keys=2")
+        conn.request(self.command, path, body=body if n else None,
                      headers=fwd)
         r = conn.getresponse()
         data = r.read()

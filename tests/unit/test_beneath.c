@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "beneath.h"
@@ -145,6 +146,51 @@ TAP_SUITE(beneath_chown)
 	     "does not follow it");
 	T_OK(fstatat(dir, "real", &st, 0) == 0 && st.st_uid == 4343,
 	     "the directory is given over");
+	cleanup(dir);
+}
+
+/* The build user's hand-over: the whole tree but never a link, and
+ * nothing that has the ids already (on overlayfs a chown copies a file
+ * up). */
+TAP_SUITE(beneath_chown_whole)
+{
+	struct stat st, before;
+	struct timespec tick = {0, 30 * 1000 * 1000};
+	int dir = scratch(), fd;
+
+	if (geteuid() != 0) {
+		T_OK(1, "# SKIP chown needs root");
+		cleanup(dir);
+		return;
+	}
+	T_OK(mkdirat(dir, "real/sub", 0755) == 0, "a subdirectory");
+	fd = openat(dir, "real/sub/file", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	T_OK(fd >= 0 && close(fd) == 0, "a file in it");
+	T_OK(symlinkat("sub", dir, "real/sublink") == 0, "a link");
+	T_OK(beneath_chown_tree(dir, "real", 4444, 4444) == 0, "given over");
+	T_OK(fstatat(dir, "real/sub", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     st.st_uid == 4444 && st.st_gid == 4444,
+	     "the subdirectory is given over");
+	T_OK(fstatat(dir, "real/sub/file", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     st.st_uid == 4444 && st.st_gid == 4444,
+	     "the file is given over");
+	T_OK(fstatat(dir, "real/sublink", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     st.st_uid == 4444,
+	     "a link is given over itself (lchown)");
+	T_OK(beneath_chown_tree(dir, "real", 0, 0) == 0, "given back");
+	T_OK(fstatat(dir, "real/sub/file", &before, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     before.st_uid == 0,
+	     "the file is root's again");
+	/* More than a clock tick, so that a chown would move the ctime. */
+	(void)nanosleep(&tick, NULL);
+	T_OK(beneath_chown_tree(dir, "real", 0, 0) == 0, "given back again");
+	T_OK(fstatat(dir, "real/sub/file", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     st.st_ctim.tv_sec == before.st_ctim.tv_sec &&
+		     st.st_ctim.tv_nsec == before.st_ctim.tv_nsec,
+	     "a file that has the ids already is not touched");
+	T_OK(fstatat(dir, "real/sub", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     st.st_uid == 0,
+	     "the subdirectory is root's again");
 	cleanup(dir);
 }
 

@@ -152,3 +152,62 @@ TAP_SUITE(config_merge_rules)
 	spec_free(&file);
 	leave();
 }
+
+/* The command start runs, and whether `run -- WORDS` is it: the words of
+ * a plain command string, or an equal list; never a string the shell
+ * would read otherwise. */
+static int is_start(const char *yml, const char *const *words)
+{
+	struct spec file, ov;
+	struct config cfg;
+	struct err e = {0};
+	int r;
+
+	spec_init(&file);
+	spec_init(&ov);
+	if (spec_parse("t.yml", yml, strlen(yml), &file, &e) < 0)
+		abort();
+	for (size_t i = 0; words != NULL && words[i] != NULL; i++)
+		spec_list_add(&ov.command, words[i], 0, 0);
+	ov.command.set = words != NULL;
+	if (config_merge(&file, 1, &ov, &cfg, &e) < 0)
+		abort();
+	r = config_command_is_start(&cfg);
+	config_free(&cfg);
+	spec_free(&ov);
+	spec_free(&file);
+	return r;
+}
+
+TAP_SUITE(config_command_is_start)
+{
+	static const char dj[] = "framework: django\n";
+	static const char *const preset[] = {
+		"python3", "manage.py", "collectstatic", "--noinput", NULL};
+	static const char *const fewer[] = {"python3", "manage.py",
+					    "collectstatic", NULL};
+	static const char *const one[] = {
+		"python3 manage.py collectstatic --noinput", NULL};
+	static const char *const amp[] = {"make", "&&", "true", NULL};
+	static const char *const ab[] = {"a", "b", NULL};
+	static const char *const assign[] = {"FOO=1", "make", NULL};
+	static const char *const quoted[] = {"echo", "'x'", NULL};
+
+	enter();
+	T_INT(is_start(dj, NULL), 1, "no command after --: the preset's");
+	T_INT(is_start(dj, preset), 1, "the preset's string, word by word");
+	T_INT(is_start(dj, fewer), 0, "fewer words: another command");
+	T_INT(is_start(dj, one), 0, "the string as one program name: not it");
+	T_INT(is_start("framework: none\ncommand: \"make && true\"\n", amp), 0,
+	      "a string with && is the shell's, not words");
+	T_INT(is_start("framework: none\ncommand: [a, b]\n", ab), 1,
+	      "an equal list");
+	T_INT(is_start("framework: none\ncommand: \"a  b\"\n", ab), 1,
+	      "blanks between words");
+	T_INT(is_start("framework: none\ncommand: \"FOO=1 make\"\n", assign), 0,
+	      "sh would take FOO=1 for an assignment");
+	T_INT(is_start("framework: none\ncommand: \"echo 'x'\"\n", quoted), 0,
+	      "quotes: sh would remove them");
+	T_INT(is_start("framework: none\n", ab), 0, "no start command at all");
+	leave();
+}

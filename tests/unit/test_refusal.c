@@ -51,6 +51,14 @@ TAP_SUITE(refusal_forms)
 		/* A file at the top: no directory to name. */
 		{"EACCES: permission denied, open './app.js'", "app.js", 1, 0,
 		 ""},
+		/* coreutils (cat, cp, tee): "PROG: PATH: Permission
+		 * denied". */
+		{"cat: config/master.key: Permission denied",
+		 "config/master.key", 1, 0, ""},
+		{"cat: /root/.pyenv/version: Permission denied",
+		 "/root/.pyenv/version", 0, 0, ""},
+		/* A word that is no path. */
+		{"foo: bar: Permission denied", "", 0, 0, ""},
 		/* No path at all. */
 		{"Permission denied", "", 0, 0, ""},
 		{"EROFS: read-only file system", "", 0, 0, ""},

@@ -332,7 +332,7 @@ static const struct bad_case bad_cases[] = {
 	 "valid keys: framework, command, workdir, env, sandbox, outputs, "
 	 "inputs, publish"},
 	{B("timeout: 5m\n"), "1:1: unknown key 'timeout'",
-	 "'timeout' belongs under 'sandbox:'"},
+	 "'timeout' belongs under 'sandbox:' or 'publish:'"},
 	{B("require: [A]\n"), "1:1: unknown key 'require'",
 	 "'require' belongs under 'env:' or 'outputs:'"},
 	{B("env:\n  inputs: [a]\n"), "2:3: unknown key 'inputs' in env",

@@ -575,3 +575,54 @@ TAP_SUITE(stamp_racy)
 	stamp_cache_free(&c);
 	leave_scratch();
 }
+
+/* The listing `start -v` compares: one record per node in walk order,
+ * and taking it leaves the stamp as it is. */
+TAP_SUITE(stamp_listing)
+{
+	struct stamp_input in;
+	unsigned char plain[32], listed[32];
+	struct buf l = {0};
+	const char *want[] = {"P - package.json",
+			      NULL,
+			      "P - src",
+			      "D 755 src",
+			      NULL,
+			      NULL,
+			      NULL};
+	size_t k = 0;
+
+	enter_scratch();
+	if (chmod("src", 0755) != 0 || symlink("a.js", "src/link") != 0)
+		abort();
+	input_base(&in);
+	stamp(&in, NULL, plain);
+	in.listing = &l;
+	stamp(&in, NULL, listed);
+	T_OK(same(plain, listed), "the listing leaves the stamp as it is");
+	for (size_t at = 0; at < l.len && k < 16; k++) {
+		const char *r = l.p + at;
+
+		if (k < 4 && want[k] != NULL)
+			T_STR(r, want[k], "record in walk order");
+		if (k == 1)
+			T_OK(strncmp(r, "F ", 2) == 0 &&
+				     strcmp(r + strlen(r) - 13,
+					    " package.json") == 0,
+			     "a file: its digest and mode, then its path (%s)",
+			     r);
+		at += strlen(r) + 1;
+	}
+	T_OK(memmem(l.p, l.len, "F ", 2) != NULL &&
+		     memmem(l.p, l.len, " src/a.js", 10) != NULL &&
+		     memmem(l.p, l.len, " src/lib/b.js", 14) != NULL &&
+		     memmem(l.p, l.len, "D 755 src/lib", 14) != NULL,
+	     "the walk's files and directories are listed");
+	T_OK(memmem(l.p, l.len, " src/link", 10) != NULL &&
+		     memmem(l.p, l.len, "L ", 2) != NULL,
+	     "a symlink: the digest of its target");
+	T_OK(memmem(l.p, l.len, "outside.txt", 11) == NULL,
+	     "nothing that is not an input");
+	buf_free(&l);
+	leave_scratch();
+}
