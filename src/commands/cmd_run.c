@@ -768,8 +768,8 @@ out:
 
 /*
  * The ctime sweep's plan, just before the build: on when the build keeps
- * uid 0 (decided by the ids the sandbox gives the build: no `user:` while
- * cleanroom is root, or `user: root`); a build of another uid cannot
+ * uid 0 (decided by the ids the sandbox gives the build: `user: root`,
+ * or cleanroom not root and no `user:`); a build of another uid cannot
  * chmod, touch or link root's files. The roots: the working tree, and the
  * system's directories (ctime_default_roots) or, when set, the spec's
  * sandbox.ctime_roots instead (relative ones beneath the workdir).
