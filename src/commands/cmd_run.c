@@ -1009,6 +1009,44 @@ static int read_hint(const struct run *r)
 	return 0;
 }
 
+/* After the build, what its cgroup counted: processes the kernel killed
+ * at the memory limit of the whole build (the build itself only sees a
+ * SIGKILL), and forks refused at the processes limit. As the reason of a
+ * failed build, or as a warning when the build got over it. */
+static void limits_hint(const struct run *r, int failed)
+{
+	const struct spec_limits *l = &r->j->plan.sb.limits;
+	struct err why = {0};
+
+	if (r->sr.oom_kills > 0) {
+		err_set(&why, ERR_CHILD, NULL, 0, 0,
+			"the kernel killed %ld process%s of the build: "
+			"together they used more than the memory limit of "
+			"the whole build (%lld bytes, its cgroup)",
+			r->sr.oom_kills, r->sr.oom_kills == 1 ? "" : "es",
+			(long long)l->memory);
+		err_hint(&why,
+			 "raise sandbox.limits.memory (--limit memory=SIZE), "
+			 "or have the build use less at once (fewer parallel "
+			 "workers; Node: NODE_OPTIONS=--max-old-space-size)");
+		if (failed)
+			msg_error(&why);
+		else
+			msg_warn("%s", why.msg);
+	}
+	if (failed && r->sr.fork_refused > 0) {
+		err_set(&why, ERR_CHILD, NULL, 0, 0,
+			"the build was refused %ld fork%s at its processes "
+			"limit (%lld processes and threads together, its "
+			"cgroup)",
+			r->sr.fork_refused, r->sr.fork_refused == 1 ? "" : "s",
+			(long long)l->processes);
+		err_hint(&why, "raise sandbox.limits.processes (--limit "
+			       "processes=N), or run fewer parallel jobs");
+		msg_error(&why);
+	}
+}
+
 static int build(struct run *r, struct err *e)
 {
 	struct supervise_opts so = {0};
@@ -1049,6 +1087,9 @@ static int build(struct run *r, struct err *e)
 	so.stdout_to_stderr = r->o->stdout_to_stderr;
 	so.pipes_to_build =
 		sandbox_user_ids(r->prep, &so.build_uid, &so.build_gid);
+	so.cgroup = &r->st.cgroup;
+	so.cgroup_memory = r->j->plan.sb.limits.memory;
+	so.cgroup_processes = r->j->plan.sb.limits.processes;
 	if (supervise_run(&so, &r->sr, e) < 0)
 		return -1;
 	r->built = 1;
@@ -1457,6 +1498,20 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 	    sandbox_probe(&j->plan.sb, &r->st, e) < 0)
 		goto out;
 	r->probed = 1;
+	{
+		/* Groups of killed cleanrooms, and what still ran in them. */
+		size_t groups = 0, killed = 0;
+
+		if (cgroup_sweep_stale(&r->st.cgroup, &groups, &killed) < 0)
+			msg_debug("sweeping cgroups: %s", strerror(errno));
+		if (groups > 0)
+			msg_info("removed %zu cgroup%s left by a cleanroom "
+				 "that was killed (%zu process%s still running "
+				 "in %s killed)",
+				 groups, groups == 1 ? "" : "s", killed,
+				 killed == 1 ? "" : "es",
+				 groups == 1 ? "it" : "them");
+	}
 	if (sandbox_summary(&r->st, &j->plan.sb, &line) < 0)
 		goto out;
 	msg_info("%s", line.p ? line.p : "sandbox: ?");
@@ -1518,6 +1573,7 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 			static_root_hint(r);
 			node_modules_hint(r);
 		}
+		limits_hint(r, 1);
 		if (r->sr.timed_out)
 			err_set(e, ERR_CHILD, NULL, 0, 0,
 				"the build timed out; its whole process tree "
@@ -1529,6 +1585,7 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 		e->status = r->sr.status;
 		goto out;
 	}
+	limits_hint(r, 0);
 	if (run_sweep(r, e) < 0 || verify_and_lock(r, e) < 0)
 		goto out;
 	if (r->stamp[0] != '\0') {

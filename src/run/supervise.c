@@ -592,6 +592,7 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 	memset(r, 0, sizeof *r);
 	r->exit_code = -1;
 	r->status = EXIT_INTERNAL;
+	r->oom_kills = r->fork_refused = -1;
 	memset(&sv, 0, sizeof sv);
 	sv.o = o;
 	sv.r = r;
@@ -664,6 +665,20 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 		goto out;
 	}
 
+	if (o->cgroup != NULL && o->cgroup->n > 0) {
+		struct err ce = {0};
+
+		/* The probe found it writable; if it cannot be made after
+		 * all, the build still runs, under its rlimits, and the
+		 * warning says so. */
+		if (cgroup_create(o->cgroup, o->cgroup_memory,
+				  o->cgroup_processes, &sv.cg, &ce) < 0)
+			msg_warn("%s; the build runs without its own cgroup: "
+				 "per-process rlimits only",
+				 ce.msg);
+	}
+	r->in_cgroup = sv.cg.n > 0;
+
 	sv.t0 = now_ms();
 	sv.pid = fork();
 	if (sv.pid < 0) {
@@ -677,6 +692,7 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 	close_fd(&errp[1]);
 	close_fd(&ctlp[1]);
 	close_fd(&null_fd);
+	cgroup_close_join(&sv.cg);
 	sv.rl[0].fd = outp[0];
 	sv.rl[1].fd = errp[0];
 	sv.errfd = ctlp[0];
@@ -710,6 +726,12 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 	close_fd(&sv.errfd);
 	if (sv.exited)
 		sv_reap_command(&sv);
+	if (sv.cg.n > 0) {
+		cgroup_events(&sv.cg, &r->oom_kills, &r->fork_refused);
+		if (cgroup_destroy(&sv.cg) < 0)
+			msg_warn("build: its cgroup could not be removed: %s",
+				 strerror(errno));
+	}
 	rc = results(&sv, e);
 	if (!o->quiet) {
 		char line[512];
@@ -737,6 +759,8 @@ out:
 	close_fd(&ctlp[1]);
 	close_fd(&null_fd);
 	close_fd(&sv.errfd);
+	if (sv.cg.n > 0)
+		(void)cgroup_destroy(&sv.cg);
 	relays_free(&sv);
 	return rc;
 }

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "err.h"
 
 #define SUPERVISE_GRACE_MS  10000 /* SIGTERM to SIGKILL after a timeout */
@@ -80,6 +81,13 @@ struct supervise_opts {
 	int pipes_to_build;
 	uid_t build_uid;
 	gid_t build_gid;
+	/* Where the build's own cgroup goes (cgroup.h, from the sandbox
+	 * probe), and its limits (< 0: none). The group is made before the
+	 * fork and joined by the child before child_setup (while it is
+	 * still root); the sweep empties it, and it is removed before
+	 * supervise_run returns. NULL, or no place: no group. */
+	const struct cgroup_where *cgroup;
+	int64_t cgroup_memory, cgroup_processes;
 };
 
 struct supervise_result {
@@ -99,6 +107,10 @@ struct supervise_result {
 				up (stuck in the kernel); normally 0 */
 	int output_cut;	     /* output was still open when it was cut off after
 				the drain window */
+	int in_cgroup;	     /* the build ran in its own cgroup */
+	long oom_kills;	     /* processes of the build the kernel killed at
+				the cgroup's memory limit; -1: unknown */
+	long fork_refused;   /* forks refused at its processes limit; -1 */
 	long duration_ms;    /* from the start to the command's exit */
 	/* Withheld names that appeared in the output (in either stream),
 	 * in the order of opts->withheld; the strings are opts'. */

@@ -172,6 +172,7 @@ void sv_run_child(const struct sv *sv, int null_fd, int out_w, int err_w,
 	struct sigaction dfl;
 	sigset_t none;
 	int fds[3] = {null_fd, out_w, err_w};
+	int err;
 
 	/* A clean slate for the build: no signal cleanroom's caller ignored
 	 * or blocked, and none cleanroom blocked for its signalfd. A signal
@@ -207,6 +208,10 @@ void sv_run_child(const struct sv *sv, int null_fd, int out_w, int err_w,
 		(void)snprintf(what, sizeof what, "chdir %s", o->workdir);
 		child_die(errw, what, errno);
 	}
+	/* Into the build's cgroup while still root and before the sandbox
+	 * closes the fds the parent opened for it. */
+	if (sv->cg.n > 0 && (err = cgroup_enter(&sv->cg)) != 0)
+		child_die(errw, "joining its cgroup", err);
 	if (o->child_setup != NULL &&
 	    o->child_setup(o->child_setup_arg, errw) < 0)
 		_exit(EXIT_INTERNAL);

@@ -97,6 +97,7 @@ struct sv {
 	int sig;	/* the signal that ended it, or 0 */
 	pid_t *counted; /* pids counted as swept */
 	size_t ncounted, capcounted;
+	struct cgroup cg; /* the build's group; cg.n == 0: none */
 };
 
 static inline long long now_ms(void)

@@ -516,6 +516,13 @@ void sv_sweep(struct sv *sv)
 	for (;;) {
 		size_t left = sweep_round(sv);
 
+		/* The group holds what the tree may miss for a moment (a
+		 * child forked while the round was listing); on v2 its
+		 * cgroup.kill ends it all at once. The command is not
+		 * counted: it is left unreaped on purpose. */
+		if (sv->cg.n > 0)
+			left += cgroup_kill_round(
+				&sv->cg, is_command(sv, sv->pid) ? sv->pid : 0);
 		check_children(sv);
 		if (left == 0 && sv->exited)
 			return;

@@ -290,7 +290,10 @@ static void probe_limits(const struct sandbox_plan *p,
 	LIM(processes, "processes")
 	LIM(file_size, "file_size")
 #undef LIM
-	st->nproc_unenforced = l->processes >= 0 && st->build_uid == 0;
+	/* pids.max binds uid 0 as any other: with the build's cgroup, the
+	 * processes limit holds whoever the build runs as. */
+	st->nproc_unenforced = l->processes >= 0 && st->build_uid == 0 &&
+			       !(st->cgroup.controllers & CG_PIDS);
 	if (st->nproc_unenforced && n > 0 && (size_t)n < sizeof d)
 		(void)snprintf(d + n, sizeof d - (size_t)n,
 			       "; processes not enforced for uid 0");
@@ -490,6 +493,34 @@ static int probe_netns(const struct sandbox_plan *p,
 	return 0;
 }
 
+/* The build's own cgroup (cgroup.h): where one can be made, for the
+ * limits on the whole build and the sweep. Probed before the limits
+ * layer, which says whether the processes limit holds for uid 0; its
+ * layer comes last, an extra like netns: inside `docker build` there is
+ * never a writable cgroup, and --strict does not ask for one. */
+static void probe_cgroup(const struct sandbox_plan *p,
+			 struct sandbox_status *st)
+{
+	const struct spec_limits *l = &p->limits;
+	char d[160];
+
+	cgroup_describe(&st->cgroup, d, sizeof d);
+	if (st->cgroup.n == 0) {
+		layer_add(st, "cgroup", LAYER_OFF_UNPRIVILEGED, 0, "%s: %s",
+			  st->cgroup.why, d);
+		return;
+	}
+	layer_add(st, "cgroup", LAYER_ON, 0,
+		  "%s under %s; memory %s, processes %s", d,
+		  st->cgroup.place[0].dir,
+		  l->memory >= 0 && (st->cgroup.controllers & CG_MEMORY)
+			  ? "limited for the whole build"
+			  : "not limited",
+		  l->processes >= 0 && (st->cgroup.controllers & CG_PIDS)
+			  ? "limited for the whole build"
+			  : "not limited");
+}
+
 int sandbox_probe(const struct sandbox_plan *p, struct sandbox_status *st,
 		  struct err *e)
 {
@@ -507,6 +538,7 @@ int sandbox_probe(const struct sandbox_plan *p, struct sandbox_status *st,
 	st->nnp_now = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
 	st->caps_held = sandbox_caps_effective();
 	st->caps_bound = sandbox_caps_bounding();
+	cgroup_probe(&st->cgroup);
 	if (sandbox_ids_resolve(p, &ids, e) < 0)
 		return -1;
 	if (run_probe(&ids, st->landlock_abi, 0, &st->tried, e) < 0)
@@ -528,7 +560,10 @@ int sandbox_probe(const struct sandbox_plan *p, struct sandbox_status *st,
 	layer_add(st, "session", LAYER_ON, 0,
 		  "own session; cleanroom is its subreaper");
 	layer_add(st, "environment", LAYER_ON, 0, "built from scratch");
-	return probe_netns(p, &ids, st, e);
+	if (probe_netns(p, &ids, st, e) < 0)
+		return -1;
+	probe_cgroup(p, st);
+	return 0;
 }
 
 int sandbox_missing(const struct sandbox_status *st, const char **which)
@@ -539,7 +574,8 @@ int sandbox_missing(const struct sandbox_status *st, const char **which)
 		if (l->state == LAYER_ON || l->state == LAYER_NOT_REQUESTED)
 			continue;
 		/* An extra layer, not one the plan needs. */
-		if (strcmp(l->name, "netns") == 0)
+		if (strcmp(l->name, "netns") == 0 ||
+		    strcmp(l->name, "cgroup") == 0)
 			continue;
 		*which = l->name;
 		return 1;
@@ -639,7 +675,8 @@ int sandbox_summary(const struct sandbox_status *st,
 		int is_identity = strcmp(l->name, "identity") == 0;
 
 		if (l->state == LAYER_ON || l->state == LAYER_NOT_REQUESTED ||
-		    strcmp(l->name, "netns") == 0)
+		    strcmp(l->name, "netns") == 0 ||
+		    strcmp(l->name, "cgroup") == 0)
 			continue;
 		if (piece(out, &first, "%s%s off (%s): %s",
 			  is_identity ? "user " : l->name,
@@ -667,6 +704,15 @@ int sandbox_summary(const struct sandbox_status *st,
 		  plan_user_is_root(p->user) ? ": drop sandbox.user: root"
 					     : "") < 0)
 		return -1;
+	/* Last: where the limits of the whole build hold, or that only
+	 * the per-process ones do. */
+	if (sandbox_layer_find(st, "cgroup") != NULL) {
+		char cg[160];
+
+		cgroup_describe(&st->cgroup, cg, sizeof cg);
+		if (piece(out, &first, "%s", cg) < 0)
+			return -1;
+	}
 	return 0;
 }
 

@@ -30,6 +30,7 @@
 #include <linux/filter.h>
 
 #include "buf.h"
+#include "cgroup.h"
 #include "err.h"
 #include "plan.h"
 #include "spec.h"
@@ -44,7 +45,7 @@ enum layer_state {
 
 struct sandbox_layer {
 	/* "fds", "limits", "identity", "caps", "nnp", "landlock",
-	 * "seccomp", "session", "environment", "netns" */
+	 * "seccomp", "session", "environment", "netns", "cgroup" */
 	const char *name;
 	enum layer_state state;
 	int err;	  /* the errno that decided an off state, else 0 */
@@ -76,11 +77,16 @@ struct sandbox_status {
 	long build_uid;		  /* the uid the build will run as */
 	int nproc_unenforced;	  /* a processes limit is asked for but the
 				     build runs as uid 0, which the kernel
-				     exempts */
+				     exempts; 0 when the build's cgroup
+				     holds it (pids.max binds uid 0) */
 	int keeps_root;		  /* cleanroom is root and the build keeps
 				     uid 0 (`user: root`, or the user could
 				     not be changed) */
 	struct sandbox_trials tried;
+
+	/* Where the build's own cgroup can go (cgroup.h): the layer
+	 * "cgroup". */
+	struct cgroup_where cgroup;
 };
 
 /* Probes each layer separately WITHOUT changing this process (anything

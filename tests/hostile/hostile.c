@@ -26,6 +26,12 @@
  *   hostile fork-bomb MAX         forks children that pause until fork
  *                                 fails or MAX exist; leaves them running
  *   hostile hog MAXMB             maps and touches memory in 8 MiB steps
+ *   hostile hog-many N MB         N children each map and touch MB MiB
+ *                                 and hold it; prints `held N x MB MiB`
+ *                                 and exits 0 once all hold it together,
+ *                                 or `child killed by signal S` and exits
+ *                                 3 when one dies first (the memory of a
+ *                                 whole build over its limit)
  *   hostile close-stdout          closes 0-2 and sleeps forever
  *   hostile print-split VALUE     writes VALUE in two writes 100 ms apart
  *   hostile sleep                 sleeps forever
@@ -112,7 +118,8 @@ static int listen_op(const char *portfile, const char *log)
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (t < 0 || u < 0 || bind(t, (struct sockaddr *)&a, sizeof a) < 0 ||
-	    listen(t, 8) < 0 || getsockname(t, (struct sockaddr *)&a, &len) < 0 ||
+	    listen(t, 8) < 0 ||
+	    getsockname(t, (struct sockaddr *)&a, &len) < 0 ||
 	    bind(u, (struct sockaddr *)&a, sizeof a) < 0) {
 		perror("hostile listen");
 		return 1;
@@ -264,6 +271,65 @@ static int hog(long maxmb)
 	return 0;
 }
 
+static int hog_many(long n, long mb)
+{
+	pid_t kids[64];
+	int pfd[2];
+	long ready = 0, i;
+	int rc = 0;
+
+	if (n < 1 || n > 64 || pipe(pfd) < 0)
+		return 2;
+	fflush(stdout);
+	for (i = 0; i < n; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			size_t len = (size_t)mb << 20;
+			char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			close(pfd[0]);
+			if (p == MAP_FAILED)
+				_exit(4);
+			memset(p, 1, len);
+			if (write(pfd[1], "r", 1) != 1)
+				_exit(5);
+			forever();
+		}
+		if (kids[i] < 0)
+			return 2;
+	}
+	close(pfd[1]);
+	/* Each child writes once when it holds its memory; a child that
+	 * dies first shows as a wait status before n bytes have come. */
+	while (ready < n) {
+		int status;
+		pid_t w = waitpid(-1, &status, WNOHANG);
+		struct pollfd pf = {.fd = pfd[0], .events = POLLIN};
+		char c;
+
+		if (w > 0) {
+			if (WIFSIGNALED(status))
+				printf("child killed by signal %d\n",
+				       WTERMSIG(status));
+			else
+				printf("child exited %d\n",
+				       WEXITSTATUS(status));
+			rc = 3;
+			break;
+		}
+		if (poll(&pf, 1, 50) > 0 && read(pfd[0], &c, 1) == 1)
+			ready++;
+	}
+	if (rc == 0)
+		printf("held %ld x %ld MiB\n", n, mb);
+	for (i = 0; i < n; i++)
+		kill(kids[i], SIGKILL);
+	while (wait(NULL) > 0)
+		;
+	return rc;
+}
+
 static int print_split(const char *v)
 {
 	size_t n = strlen(v), half = n / 2;
@@ -300,8 +366,8 @@ static int hold_pty(const char *file)
 static int open_dev(int n, char **paths)
 {
 	for (int i = 0; i < n; i++) {
-		int fd = open(paths[i], O_RDONLY | O_NOCTTY | O_NONBLOCK |
-						O_CLOEXEC);
+		int fd = open(paths[i],
+			      O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 
 		if (fd < 0) {
 			printf("errno %s %s\n", errname(errno), paths[i]);
@@ -332,6 +398,9 @@ int main(int argc, char **argv)
 		return fork_bomb(strtol(argv[2], NULL, 10));
 	if (strcmp(op, "hog") == 0 && argc == 3)
 		return hog(strtol(argv[2], NULL, 10));
+	if (strcmp(op, "hog-many") == 0 && argc == 4)
+		return hog_many(strtol(argv[2], NULL, 10),
+				strtol(argv[3], NULL, 10));
 	if (strcmp(op, "close-stdout") == 0) {
 		printf("pid=%d\n", (int)getpid());
 		close(0);

@@ -799,8 +799,12 @@ TAP_SUITE(sandbox_user)
 	default_plan(&ps);
 	ps.plan.limits.processes = 8;
 
-	/* As root without a user, the processes limit is not enforced. */
-	if (T_OK(sandbox_probe(&ps.plan, &st, &e) == 0, "probe: %s", e.msg)) {
+	/* As root without a user, the processes limit is not enforced,
+	 * unless the build's cgroup holds it (pids.max binds uid 0 too). */
+	if (T_OK(sandbox_probe(&ps.plan, &st, &e) == 0, "probe: %s", e.msg) &&
+	    (st.cgroup.controllers & CG_PIDS)) {
+		T_INT(st.nproc_unenforced, 0, "uid 0: the cgroup holds it");
+	} else if (st.n > 0) {
 		T_INT(st.nproc_unenforced, 1, "uid 0: processes unenforced");
 		T_INT(sandbox_missing(&st, &which), 1, "missing for --strict");
 		if (landlock_on(&st))
@@ -842,29 +846,54 @@ TAP_SUITE(sandbox_probe_summary)
 	const char *which = "x";
 	char want[512];
 	static const char *const names[] = {
-		"fds",	    "identity", "limits",  "caps",	  "nnp",
-		"landlock", "seccomp",	"session", "environment", "netns"};
+		"fds",	       "identity", "limits",  "caps",
+		"nnp",	       "landlock", "seccomp", "session",
+		"environment", "netns",	   "cgroup"};
+	char cg[160];
 
 	default_plan(&ps);
 	if (!T_OK(sandbox_probe(&ps.plan, &st, &e) == 0, "probe: %s", e.msg))
 		return;
-	T_INT(st.n, 10, "ten layers");
-	for (size_t i = 0; i < 10 && i < st.n; i++)
+	T_INT(st.n, 11, "eleven layers");
+	for (size_t i = 0; i < 11 && i < st.n; i++)
 		T_STR(st.layer[i].name, names[i], "layer order");
 	T_OK(st.kernel[0] != '\0', "kernel: %s", st.kernel);
 	tap_diag("landlock ABI %d, seccomp mode %d, caps %#lx, userns %d",
 		 st.landlock_abi, st.seccomp_mode, st.caps_held, st.userns);
 	if (!all_on(&st))
 		return;
+	/* The cgroup comes last on the line, whether there is one or not
+	 * (cgroup_describe is test_cgroup.c's). */
+	cgroup_describe(&st.cgroup, cg, sizeof cg);
 	T_INT(sandbox_missing(&st, &which), 0, "nothing missing");
 	T_OK(which == NULL, "no name");
 	(void)sandbox_summary(&st, &ps.plan, &b);
-	(void)snprintf(want, sizeof want,
-		       "sandbox: landlock v%d fs%s \xc2\xb7 seccomp net-deny "
-		       "\xc2\xb7 caps 0 \xc2\xb7 nnp \xc2\xb7 uid %d",
-		       st.landlock_abi, st.landlock_abi >= 4 ? "+tcp" : "",
-		       (int)geteuid());
+	(void)snprintf(
+		want, sizeof want,
+		"sandbox: landlock v%d fs%s \xc2\xb7 seccomp net-deny "
+		"\xc2\xb7 caps 0 \xc2\xb7 nnp \xc2\xb7 uid %d \xc2\xb7 %s",
+		st.landlock_abi, st.landlock_abi >= 4 ? "+tcp" : "",
+		(int)geteuid(), cg);
 	T_STR(b.p, want, "summary, everything on");
+
+	/* No writable cgroup, as inside `docker build`: said last, and not
+	 * a layer --strict asks for. */
+	off = st;
+	memset(&off.cgroup, 0, sizeof off.cgroup);
+	for (size_t i = 0; i < off.n; i++)
+		if (strcmp(off.layer[i].name, "cgroup") == 0)
+			off.layer[i].state = LAYER_OFF_UNPRIVILEGED;
+	buf_reset(&b);
+	(void)sandbox_summary(&off, &ps.plan, &b);
+	(void)snprintf(
+		want, sizeof want,
+		"sandbox: landlock v%d fs%s \xc2\xb7 seccomp net-deny "
+		"\xc2\xb7 caps 0 \xc2\xb7 nnp \xc2\xb7 uid %d \xc2\xb7 no "
+		"writable cgroup: per-process rlimits only",
+		st.landlock_abi, st.landlock_abi >= 4 ? "+tcp" : "",
+		(int)geteuid());
+	T_STR(b.p, want, "summary, no writable cgroup");
+	T_INT(sandbox_missing(&off, &which), 0, "not missing for --strict");
 
 	/* Landlock blocked by the container's seccomp (Docker before
 	 * 20.10.18): named, with its errno and its consequence. */
@@ -881,8 +910,9 @@ TAP_SUITE(sandbox_probe_summary)
 		       "sandbox: seccomp net-deny \xc2\xb7 caps 0 \xc2\xb7 nnp "
 		       "\xc2\xb7 uid %d \xc2\xb7 landlock off (blocked by the "
 		       "container's seccomp: EPERM): env files stay readable, "
-		       "writes are not confined, /dev is not restricted",
-		       (int)geteuid());
+		       "writes are not confined, /dev is not restricted "
+		       "\xc2\xb7 %s",
+		       (int)geteuid(), cg);
 	T_STR(b.p, want, "summary, landlock blocked");
 	T_INT(sandbox_missing(&off, &which), 1, "landlock missing");
 	T_STR(which, "landlock", "named");
@@ -900,8 +930,8 @@ TAP_SUITE(sandbox_probe_summary)
 	(void)snprintf(want, sizeof want,
 		       "sandbox: landlock v%d fs \xc2\xb7 caps 0 \xc2\xb7 nnp "
 		       "\xc2\xb7 uid %d \xc2\xb7 seccomp off (the kernel lacks "
-		       "it: EINVAL): dangerous calls allowed",
-		       st.landlock_abi, (int)geteuid());
+		       "it: EINVAL): dangerous calls allowed \xc2\xb7 %s",
+		       st.landlock_abi, (int)geteuid(), cg);
 	T_STR(b.p, want, "summary, no seccomp, network allowed");
 	buf_free(&b);
 }
