@@ -245,6 +245,7 @@ bench: $(B)/cleanroom
 	bash scripts/bench-run.sh $(B)/cleanroom
 	bash scripts/bench-verify.sh $(B)/cleanroom
 	bash scripts/bench-start.sh $(B)/cleanroom
+	bash scripts/bench-ctime.sh $(B)/cleanroom
 	bash scripts/bench-deps.sh
 	bash scripts/bench-publish.sh $(B)/cleanroom
 

@@ -5,7 +5,10 @@
 # output set, lock; an empty set fails since min_files defaults to 1) with
 # the same command under `env -i` (no sandbox at all) and under bubblewrap
 # with a network and a pid namespace, in one hyperfine run. Prints medians, ratios and cleanroom's
-# overhead over a bare exec; asserts nothing.
+# overhead over a bare exec; asserts nothing. The ctime sweep of a build
+# of uid 0 walks only the working tree and an empty dir here
+# (--ctime-root): the system's dirs are seconds of fstatat, measured on
+# their own by scripts/bench-ctime.sh.
 #
 # Usage: scripts/bench-run.sh [CLEANROOM]
 set -euo pipefail
@@ -20,10 +23,10 @@ trap 'rm -rf "$work"' EXIT
 # (mktemp makes it 0700).
 chmod 755 "$work"
 cd "$work"
-mkdir out
+mkdir out empty
 build=": > out/t.txt"
 hyperfine -N --warmup 30 --runs 300 --export-csv "$work/h.csv" \
-	-n cleanroom "$cr -q run --framework none --network deny --output out -- /bin/sh -c '$build'" \
+	-n cleanroom "$cr -q run --framework none --network deny --output out --ctime-root $work/empty -- /bin/sh -c '$build'" \
 	-n "env -i" "env -i /bin/sh -c '$build'" \
 	-n bwrap "bwrap --ro-bind / / --bind out out --dev /dev --proc /proc --unshare-net --unshare-pid --die-with-parent /bin/sh -c '$build'" >/dev/null 2>&1
 # CSV columns: command,mean,stddev,median,user,system,min,max

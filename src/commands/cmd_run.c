@@ -24,6 +24,7 @@
 #include "beneath.h"
 #include "buildhome.h"
 #include "config.h"
+#include "ctime_sweep.h"
 #include "job.h"
 #include "leftover.h"
 #include "plan.h"
@@ -77,6 +78,12 @@ struct run {
 	struct tree_pin *scratch_pins; /* and each writable dir of the spec */
 	int have_before, built, verified;
 	int probed; /* st holds the sandbox's layers */
+	/* The ctime sweep (ctime_sweep.h): begun just before the build when
+	 * it keeps uid 0, run after it; why not, when it is off. */
+	struct ctime_sweep *cs;
+	struct ctime_result cr;
+	int swept;
+	const char *ctime_off;
 };
 
 static int nomem(struct err *e)
@@ -759,6 +766,116 @@ out:
 	buf_free(&root);
 }
 
+/*
+ * The ctime sweep's plan, just before the build: on when the build keeps
+ * uid 0 (decided by the ids the sandbox gives the build: `user: root`,
+ * or cleanroom not root and no `user:`); a build of another uid cannot
+ * chmod, touch or link root's files. The roots: the working tree, and the
+ * system's directories (ctime_default_roots) or, when set, the spec's
+ * sandbox.ctime_roots instead (relative ones beneath the workdir).
+ * Skipped: the writable set (output roots, scratch dirs, TMPDIR: the
+ * build may change them, and verification checks them), cleanroom's
+ * state dir, and the system's churn (ctime_default_skips); /proc, /sys,
+ * /dev, /tmp and /run are no roots.
+ */
+static int begin_sweep(struct run *r, struct err *e)
+{
+	const struct spec_list *given = &r->j->cfg.spec.sandbox.ctime_roots;
+	const char **roots = NULL, **skip = NULL;
+	size_t nroots = 0, nskip = 0, n = given->n;
+	struct ctime_sweep_opts co = {0};
+	char **own = NULL, *state = NULL;
+	uid_t uid;
+	gid_t gid;
+	int rc = -1;
+
+	(void)sandbox_user_ids(r->prep, &uid, &gid);
+	if (uid != 0) {
+		r->ctime_off = "not needed: the build did not run as uid 0";
+		return 0;
+	}
+	for (size_t i = 0; ctime_default_roots[i]; i++)
+		n++;
+	roots = calloc(n + 1, sizeof *roots);
+	own = calloc(given->n + 1, sizeof *own);
+	skip = calloc(r->j->plan.sb.nwritable + n + 8, sizeof *skip);
+	if (roots == NULL || own == NULL || skip == NULL ||
+	    asprintf(&state, "%s/%s", r->j->wd_abs, JOB_STATE_DIR) < 0) {
+		state = NULL;
+		nomem(e);
+		goto out;
+	}
+	roots[nroots++] = r->j->wd_abs;
+	if (given->set) {
+		for (size_t i = 0; i < given->n; i++) {
+			const char *g = given->v[i].s;
+
+			if (g[0] == '/')
+				own[i] = strdup(g);
+			else if (asprintf(&own[i], "%s/%s", r->j->wd_abs, g) <
+				 0)
+				own[i] = NULL;
+			if (own[i] == NULL) {
+				nomem(e);
+				goto out;
+			}
+			roots[nroots++] = own[i];
+		}
+	} else
+		for (size_t i = 0; ctime_default_roots[i]; i++)
+			roots[nroots++] = ctime_default_roots[i];
+	for (size_t i = 0; i < r->j->plan.sb.nwritable; i++)
+		skip[nskip++] = r->j->plan.sb.writable[i];
+	for (size_t i = 0; ctime_default_skips[i]; i++)
+		skip[nskip++] = ctime_default_skips[i];
+	skip[nskip++] = state;
+	co.roots = roots;
+	co.nroots = nroots;
+	co.skip = skip;
+	co.nskip = nskip;
+	co.base = r->j->wd_abs;
+	co.pin_base = 1;
+	co.base_fd = r->j->wdfd;
+	co.lenient_ancestors = !landlock_on(r);
+	r->cs = ctime_sweep_begin(&co, e);
+	rc = r->cs == NULL ? -1 : 0;
+out:
+	for (size_t i = 0; own != NULL && i < given->n; i++)
+		free(own[i]);
+	free(own);
+	free(roots);
+	free(skip);
+	free(state);
+	return rc;
+}
+
+/* After the build: the sweep, its cost on its phase line. */
+static int run_sweep(struct run *r, struct err *e)
+{
+	double rate;
+
+	if (r->cs == NULL)
+		return 0;
+	if (ctime_sweep_run(r->cs, &r->cr, e) < 0)
+		return -1;
+	r->swept = 1;
+	rate = r->cr.ms > 0 ? (double)r->cr.inodes / (r->cr.ms / 1e3) : 0.0;
+
+	if (r->cr.after > 0)
+		msg_info("metadata: ctime sweep of %zu inodes outside the "
+			 "writable set in %.0f ms (%.0f inodes/s), %zu changed "
+			 "during the build, %zu changed after it (not the "
+			 "build's)",
+			 r->cr.inodes, r->cr.ms, rate, r->cr.changed,
+			 r->cr.after);
+	else
+		msg_info("metadata: ctime sweep of %zu inodes outside the "
+			 "writable set in %.0f ms (%.0f inodes/s), %zu changed "
+			 "during the build",
+			 r->cr.inodes, r->cr.ms, rate, r->cr.changed);
+	return 0;
+}
+
 /* Who the build runs as, for a hint: "uid 65534 (cleanroom's default
  * build user, no groups)" or "uid 1000 (user app)". */
 static void build_user_text(const struct run *r, char *out, size_t size)
@@ -964,6 +1081,8 @@ static int build(struct run *r, struct err *e)
 	for (size_t i = 0; i < NSIGNS(framework_signs); i++)
 		r->watch[so.nwatch++] = framework_signs[i];
 	so.watch = r->watch;
+	if (begin_sweep(r, e) < 0)
+		return -1;
 	so.quiet = msg_level() < MSG_NORMAL;
 	so.stdout_to_stderr = r->o->stdout_to_stderr;
 	so.pipes_to_build =
@@ -1156,6 +1275,8 @@ static int verify_and_lock(struct run *r, struct err *e)
 	vo.landlock = ll != NULL && ll->state == LAYER_ON;
 	vo.pins = r->pins;
 	vo.scratch_pins = r->scratch_pins;
+	vo.ctime = r->swept ? &r->cr : NULL;
+	vo.ctime_off = r->ctime_off;
 	sweep_lock_temps(r);
 	if (verify_outputs(&vo, &r->vr, e) < 0)
 		return -1;
@@ -1214,6 +1335,16 @@ static int verify_and_lock(struct run *r, struct err *e)
 			"verification failed: %zu finding%s; the lock was not "
 			"written",
 			n, n == 1 ? "" : "s");
+		if (r->vr.metadata_changed > 0)
+			err_hint(e,
+				 "the build, running as uid 0, changed %zu "
+				 "inode%s outside the writable set (chmod, "
+				 "chown, touch, setxattr, link): a path it "
+				 "must change goes into sandbox.writable "
+				 "(--allow-write PATH); or run it as another "
+				 "user (sandbox.user, --user NAME)",
+				 r->vr.metadata_changed,
+				 r->vr.metadata_changed == 1 ? "" : "s");
 		goto out;
 	}
 	msg_info("lock: %s (%zu files)", ri.lock_path, r->vr.lock.n);
@@ -1254,6 +1385,8 @@ static void run_free(struct run *r)
 		supervise_result_free(&r->sr);
 	if (r->verified)
 		verify_result_free(&r->vr);
+	ctime_sweep_free(r->cs);
+	ctime_result_free(&r->cr);
 	if (r->have_before)
 		tree_free(&r->before);
 	if (r->envp != NULL) {
@@ -1453,7 +1586,7 @@ int run_build(struct job *j, const struct run_opts *o, struct err *e)
 		goto out;
 	}
 	limits_hint(r, 0);
-	if (verify_and_lock(r, e) < 0)
+	if (run_sweep(r, e) < 0 || verify_and_lock(r, e) < 0)
 		goto out;
 	if (r->stamp[0] != '\0') {
 		struct err why = {0};

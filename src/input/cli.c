@@ -84,6 +84,9 @@ static const struct opt opts[] = {
 	{"allow-unix-sockets", 0, FLAG, F(allow_unix_sockets), SPEC, NULL,
 	 "with the network denied, let the build open unix sockets", NULL,
 	 "sandbox.unix_sockets"},
+	{"ctime-root", 0, LIST, F(ctime_roots), SPEC, "DIR",
+	 "sweep DIR for metadata changes instead of the system dirs", NULL,
+	 "sandbox.ctime_roots"},
 	{"timeout", 0, STR, F(timeout), SPEC, "DURATION",
 	 "kill the build after DURATION (90s, 15m, 1h); publish: give up "
 	 "after DURATION (publish.timeout, default 30m)",
@@ -704,11 +707,10 @@ out:
 void cli_free(struct cli *c)
 {
 	struct strlist *lists[] = {
-		&c->env_files, &c->inherit,	  &c->pass,
-		&c->set,       &c->require,	  &c->secret,
-		&c->public,    &c->allow_write,	  &c->limits,
-		&c->outputs,   &c->require_files, &c->forbid,
-		&c->inputs,    &c->positional,	  &c->cache_control,
+		&c->env_files,	 &c->inherit, &c->pass,	      &c->set,
+		&c->require,	 &c->secret,  &c->public,     &c->allow_write,
+		&c->ctime_roots, &c->limits,  &c->outputs,    &c->require_files,
+		&c->forbid,	 &c->inputs,  &c->positional, &c->cache_control,
 	};
 
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)

@@ -50,7 +50,8 @@ struct cli {
 		*provenance, *sourcemaps;
 	int strict, allow_unix_sockets, no_provenance;
 	struct strlist env_files, inherit, pass, set, require, secret, public,
-		allow_write, limits, outputs, require_files, forbid, inputs;
+		allow_write, ctime_roots, limits, outputs, require_files,
+		forbid, inputs;
 
 	/* command-specific */
 	const char *report; /* run, verify, reproduce: --report FILE */

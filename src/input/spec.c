@@ -124,6 +124,7 @@ static const struct key sandbox_keys[] = {
 	{"timeout", K_DURATION, OFF(sandbox.timeout_ms), NULL, NULL},
 	{"limits", K_SECTION, 0, limit_keys, NULL},
 	{"strict", K_BOOL, OFF(sandbox.strict), NULL, NULL},
+	{"ctime_roots", K_LIST, OFF(sandbox.ctime_roots), NULL, NULL},
 	{NULL, 0, 0, NULL, NULL},
 };
 
@@ -389,6 +390,7 @@ void spec_free(struct spec *s)
 	list_clear(&s->env.public);
 	spec_map_free(&s->env.set);
 	list_clear(&s->sandbox.writable);
+	list_clear(&s->sandbox.ctime_roots);
 	str_free(&s->sandbox.user);
 	list_clear(&s->outputs.roots);
 	list_clear(&s->outputs.require);

@@ -100,6 +100,10 @@ struct spec {
 		int64_t timeout_ms; /* -1 when unset */
 		struct spec_limits limits;
 		int strict; /* -1 when unset, else 0/1 */
+		/* The system roots of the ctime sweep (when the build keeps
+		 * uid 0), replacing ctime_default_roots when set; relative
+		 * ones are relative to the workdir, which is always swept. */
+		struct spec_list ctime_roots;
 	} sandbox;
 
 	struct {

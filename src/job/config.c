@@ -172,6 +172,11 @@ static int merge_sandbox(const struct spec *ov, const struct spec *file,
 		s->sandbox.network = ov->sandbox.network;
 	s->sandbox.unix_sockets =
 		ov->sandbox.unix_sockets == 1 ? 1 : file->sandbox.unix_sockets;
+	if ((file->sandbox.ctime_roots.set &&
+	     copy_list(&s->sandbox.ctime_roots, &file->sandbox.ctime_roots) <
+		     0) ||
+	    add_over(&s->sandbox.ctime_roots, &ov->sandbox.ctime_roots) < 0)
+		return nomem(e);
 	if (file->sandbox.writable.set) {
 		if (copy_list(&s->sandbox.writable, &file->sandbox.writable) <
 		    0)

@@ -128,6 +128,7 @@ static int sandbox_flags(const struct cli *c, struct spec *ov, struct err *e)
 		ov->sandbox.network =
 			strcmp(c->network, "allow") == 0 ? NET_ALLOW : NET_DENY;
 	if (add_all(&ov->sandbox.writable, &c->allow_write) < 0 ||
+	    add_all(&ov->sandbox.ctime_roots, &c->ctime_roots) < 0 ||
 	    (c->user != NULL &&
 	     spec_str_set(&ov->sandbox.user, c->user, 0, 0) < 0))
 		return nomem(e);

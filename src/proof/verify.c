@@ -413,6 +413,46 @@ static int check_secrets(const struct verify_opts *o, const struct scan *sc,
 static int snapshot(const struct spec *spec, const struct tree_pin *pins,
 		    double deadline, struct tree *out, struct err *e);
 
+/* The metadata check: what the ctime sweep found, one finding per inode
+ * it named and one for the rest. */
+static int check_metadata(const struct verify_opts *o, struct verify_result *r)
+{
+	const struct ctime_result *c = o->ctime;
+	int rc = 0;
+
+	r->metadata_off = o->ctime_off;
+	if (c == NULL)
+		return 0;
+	r->metadata_swept = 1;
+	r->metadata_inodes = c->inodes;
+	r->metadata_changed = c->changed;
+	r->metadata_ms = c->ms;
+	for (size_t i = 0; i < c->nnamed; i++) {
+		const struct ctime_change *ch = &c->named[i];
+
+		rc |= findings_add(
+			&r->findings, FIND_ERROR, "metadata", ch->path,
+			"changed during the build outside the writable set "
+			"(its mode, owner, times, xattrs, links or bytes; now "
+			"mode %04o, uid %lu, gid %lu)",
+			(unsigned)(ch->mode & 07777), (unsigned long)ch->uid,
+			(unsigned long)ch->gid);
+	}
+	if (c->changed > c->nnamed)
+		rc |= findings_add(&r->findings, FIND_ERROR, "metadata", NULL,
+				   "%zu more inode%s changed during the build, "
+				   "outside the writable set",
+				   c->changed - c->nnamed,
+				   c->changed - c->nnamed == 1 ? "" : "s");
+	if (c->unswept > 0)
+		rc |= findings_add(&r->findings, FIND_WARN, "metadata", NULL,
+				   "%zu director%s could not be swept (first: "
+				   "%s)",
+				   c->unswept, c->unswept == 1 ? "y" : "ies",
+				   c->first_unswept ? c->first_unswept : "?");
+	return rc;
+}
+
 static int check_writes(const struct verify_opts *o, struct verify_result *r,
 			double deadline, struct err *e)
 {
@@ -1112,6 +1152,10 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 	if (check_scratch(o, sc, excl, nexcl, deadline, r, e) < 0 ||
 	    check_writes(o, r, deadline, e) < 0)
 		goto out;
+	if (check_metadata(o, r) < 0) {
+		nomem(e);
+		goto out;
+	}
 	if (io_now_ms() >= deadline) {
 		timed_out(o, &r->tree, e);
 		goto out;

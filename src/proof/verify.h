@@ -6,7 +6,9 @@
  * output, its name or its decompressed bytes, each compressed sibling the
  * same as its plain file (sibling.c), the writable (scratch) dirs held to
  * the mode rule and the secret scan of outputs (they ship in the image
- * layer too), nothing written outside the writable set, and the comparison
+ * layer too), nothing written outside the writable set, no inode outside
+ * it changed by a build that kept uid 0 (the ctime sweep's result, taken
+ * by the caller: ctime_sweep.h), and the comparison
  * with an existing lock. Every problem is a
  * finding; the result says whether the output set passed. The pass is
  * bounded: outputs.max_files stops the walk, outputs.max_bytes refuses the
@@ -23,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctime_sweep.h"
 #include "err.h"
 #include "findings.h"
 #include "lock.h"
@@ -56,6 +59,11 @@ struct verify_opts {
 	const struct tree *before; /* workdir snapshot before the build,
 				      or NULL (check 5) */
 	int landlock;		   /* writes were enforced by Landlock */
+	/* The ctime sweep after a build that kept uid 0 (ctime_sweep.h),
+	 * or NULL: not swept (ctime_off says why, a static string, or NULL
+	 * when no build ran). */
+	const struct ctime_result *ctime;
+	const char *ctime_off;
 	/* The provenance statement to check against the lock (against the
 	 * outputs when there is no lock), or NULL: not checked. shown is
 	 * the name findings give it; required: a missing one fails. */
@@ -74,6 +82,12 @@ struct verify_result {
 					      manifest kind applies */
 	size_t nmanifests;
 	size_t writes_outside; /* check 5 */
+	/* The metadata check (the ctime sweep): whether it ran, the inodes
+	 * looked at and changed, its time; why not (static, or NULL). */
+	int metadata_swept;
+	size_t metadata_inodes, metadata_changed;
+	double metadata_ms;
+	const char *metadata_off;
 	/* The scratch check: the writable dirs walked (those not inside an
 	 * output root), the files found in them and their bytes read. */
 	size_t scratch_roots, scratch_files;

@@ -18,8 +18,8 @@
 #include "msg.h"
 
 static const char *const checks[] = {
-	"outputs", "manifest", "fingerprint", "secrets",    "siblings",
-	"scratch", "writes",   "lock",	      "provenance",
+	"outputs", "manifest", "fingerprint", "secrets", "siblings",
+	"scratch", "writes",   "metadata",    "lock",	 "provenance",
 };
 #define NCHECKS (sizeof checks / sizeof checks[0])
 
@@ -32,7 +32,8 @@ static const char *level_name(enum finding_level l)
 static int skipped(const struct verify_result *v, const char *c)
 {
 	return v->unchecked != NULL && strcmp(c, "outputs") != 0 &&
-	       strcmp(c, "writes") != 0 && strcmp(c, "scratch") != 0;
+	       strcmp(c, "writes") != 0 && strcmp(c, "scratch") != 0 &&
+	       strcmp(c, "metadata") != 0;
 }
 
 /* Whether the provenance check had nothing to do: no statement to
@@ -66,6 +67,8 @@ static const char *check_state(const struct report_info *ri, const char *c,
 	if (skipped(v, c))
 		return "skipped";
 	if (strcmp(c, "provenance") == 0 && no_provenance(ri))
+		return "skipped";
+	if (strcmp(c, "metadata") == 0 && !v->metadata_swept)
 		return "skipped";
 	return warns > 0 ? "warnings" : "ok";
 }
@@ -159,6 +162,19 @@ static int check_note(const struct report_info *ri, const char *c,
 					? "changed outside the writable set"
 				: ri->built ? "nothing outside the writable set"
 					    : "not applicable without a build");
+	if (strcmp(c, "metadata") == 0)
+		return !v->metadata_swept
+			       ? buf_adds(out,
+					  v->metadata_off
+						  ? v->metadata_off
+						  : "not applicable without "
+						    "a build")
+			       : buf_printf(out,
+					    "%zu inodes swept outside the "
+					    "writable set in %.0f ms, %zu "
+					    "changed during the build",
+					    v->metadata_inodes, v->metadata_ms,
+					    v->metadata_changed);
 	if (strcmp(c, "lock") == 0)
 		return (v->lock_existed
 				? buf_printf(out,

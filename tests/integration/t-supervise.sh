@@ -13,7 +13,11 @@ export SECRET_KEY_BASE=kb_9f8e7d6c5b4a3210
 export RAILS_ENV=production
 END
 cd "$W" || exit 1
-cr() { run "$CLEANROOM" run --output public "$@"; }
+# The ctime sweep after a build of uid 0 walks the working tree and an
+# empty dir, not the system's dirs (seconds here): these runs time the
+# supervision.
+mkdir -p "$SCRATCH/no-system"
+cr() { run "$CLEANROOM" run --output public --ctime-root "$SCRATCH/no-system" "$@"; }
 ms() { date +%s%3N; }
 phase() { grep '^cleanroom: build: ' <<<"$ERR"; }
 
@@ -70,7 +74,7 @@ assert_rc 0 "killed at the timeout ($((T1 - T0)) ms)"
 # cleanroom's stdin is a pipe that stays open; cat as the build must not
 # read it.
 T0=$(ms)
-run "$CLEANROOM" run --output public -- cat < <(sleep 30)
+run "$CLEANROOM" run --output public --ctime-root "$SCRATCH/no-system" -- cat < <(sleep 30)
 SLEEPER=$!
 T1=$(ms)
 kill "$SLEEPER" 2>/dev/null
