@@ -136,7 +136,7 @@ env -i PATH=/usr/bin:/bin HOME=/root "$CLEANROOM" reproduce --framework none \
 	-- ./build.sh >"$SCRATCH/slow.out" 2>"$SCRATCH/slow.err" &
 pid=$!
 for _ in $(seq 100); do
-	pgrep -f "sleep 30.417" >/dev/null && break
+	pgrep -fx "sleep 30.417" >/dev/null && break
 	sleep 0.05
 done
 kill -TERM "$pid"
@@ -147,7 +147,7 @@ assert_rc 143 "SIGTERM during a build: 128+15"
 assert_contains "$ERR" "interrupted by signal 15" "says it was interrupted"
 # A duration no other test uses: other suites may be running.
 sleep 0.1
-assert_eq "$(pgrep -fc 'sleep 30.417')" 0 "the build's processes are gone"
+assert_eq "$(pgrep -fxc 'sleep 30.417')" 0 "the build's processes are gone"
 assert_eq "$(leftovers)" 0 "no copies are left"
 
 finish

@@ -159,12 +159,12 @@ assert_eq "$(( $(builds) - before ))" 1 "racy: the same-second rewrite rebuilds"
 echo 'g{}' >src/app.css
 stamp_before=$(cat .cleanroom/stamp)
 lock_before=$(cat out/cleanroom.lock)
-sed -i 's|command: "|command: "sleep 30; |' cleanroom.yml
+sed -i 's|command: "|command: "sleep 30.613; |' cleanroom.yml
 env -i PATH=/usr/bin:/bin HOME=/root "$CLEANROOM" start -- sh -c 'echo served' \
 	>"$SCRATCH/term.out" 2>"$SCRATCH/term.err" &
 pid=$!
 for _ in $(seq 100); do
-	pgrep -f "sleep 30" >/dev/null && break
+	pgrep -fx "sleep 30.613" >/dev/null && break
 	sleep 0.05
 done
 kill -TERM "$pid"
@@ -173,11 +173,11 @@ RC=$? ERR=$(cat "$SCRATCH/term.err")
 assert_rc 143 "SIGTERM during the build: 128+15"
 assert_not_contains "$(cat "$SCRATCH/term.out")" "served" "the server is not started"
 assert_contains "$ERR" "interrupted by signal 15" "says so"
-assert_eq "$(pgrep -fc 'sleep 30')" 0 "the build's processes are gone"
+assert_eq "$(pgrep -fxc 'sleep 30.613')" 0 "the build's processes are gone"
 assert_eq "$(cat .cleanroom/stamp)" "$stamp_before" "the stamp is the previous one, whole"
 assert_eq "$(cat out/cleanroom.lock)" "$lock_before" "the lock is the previous one, whole"
 assert_eq "$(find .cleanroom out -name '*.tmp*' | wc -l)" 0 "no temporary files left"
-sed -i 's|command: "sleep 30; |command: "|' cleanroom.yml
+sed -i 's|command: "sleep 30.613; |command: "|' cleanroom.yml
 run cr start -- true
 assert_contains "$ERR" "start: stale" "the next start builds"
 
