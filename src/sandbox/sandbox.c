@@ -304,7 +304,7 @@ static void probe_limits(const struct sandbox_plan *p,
  * for doctor and the layer line; the build's cgroup (pids.max) holds
  * the processes limit for uid 0 too. */
 #define ROOT_COST_FILES "chmod, chown, utimes of the image's files not confined"
-#define ROOT_COST "processes limit off (uid 0 is exempt); " ROOT_COST_FILES
+#define ROOT_COST	"processes limit off (uid 0 is exempt); " ROOT_COST_FILES
 
 static void probe_identity(const struct sandbox_plan *p,
 			   const struct sandbox_ids *ids,
@@ -336,9 +336,8 @@ static void probe_identity(const struct sandbox_plan *p,
 		st->keeps_root = 1;
 		layer_add(st, "identity", LAYER_NOT_REQUESTED, 0,
 			  "%s: the build keeps uid 0: %s", who,
-			  (st->cgroup.controllers & CG_PIDS)
-				  ? ROOT_COST_FILES
-				  : ROOT_COST);
+			  (st->cgroup.controllers & CG_PIDS) ? ROOT_COST_FILES
+							     : ROOT_COST);
 		return;
 	}
 	err = trial(st->tried.identity, st->tried.killed_by);
