@@ -124,6 +124,17 @@ static int sweep(int dfd, match_fn *match, const void *arg, long uid,
 	return saved ? -1 : 0;
 }
 
+/* sweep, then closes dfd, keeping sweep's errno. */
+static int sweep_close(int dfd, match_fn *match, const void *arg, long uid,
+		       size_t *removed)
+{
+	int rc = sweep(dfd, match, arg, uid, removed), saved = errno;
+
+	(void)close(dfd);
+	errno = saved;
+	return rc;
+}
+
 static int match_scratch(const char *name, const void *arg, pid_t *pid)
 {
 	(void)arg;
@@ -162,24 +173,18 @@ static int match_state(const char *name, const void *arg, pid_t *pid)
 
 int leftover_sweep_state(int dirfd, const char *dir, size_t *removed)
 {
-	int dfd = beneath_open(dirfd, dir, O_RDONLY | O_DIRECTORY, 0), rc,
-	    saved;
+	int dfd = beneath_open(dirfd, dir, O_RDONLY | O_DIRECTORY, 0);
 
 	*removed = 0;
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -1;
-	rc = sweep(dfd, match_state, NULL, -1, removed);
-	saved = errno;
-	(void)close(dfd);
-	errno = saved;
-	return rc;
+	return sweep_close(dfd, match_state, NULL, -1, removed);
 }
 
 int leftover_sweep_scratch(size_t *removed)
 {
-	int dfd = open(LEFTOVER_SCRATCH_DIR,
-		       O_RDONLY | O_DIRECTORY | O_CLOEXEC),
-	    rc, saved;
+	int dfd =
+		open(LEFTOVER_SCRATCH_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	*removed = 0;
 	if (dfd < 0)
@@ -187,11 +192,7 @@ int leftover_sweep_scratch(size_t *removed)
 	/* /tmp is shared: another user's directory of that name is not
 	 * ours to judge. As root, one of the default build user's is: a
 	 * killed run's TMPDIR was handed to it (plan.h). */
-	rc = sweep(dfd, match_scratch, NULL, (long)geteuid(), removed);
-	saved = errno;
-	(void)close(dfd);
-	errno = saved;
-	return rc;
+	return sweep_close(dfd, match_scratch, NULL, (long)geteuid(), removed);
 }
 
 int leftover_sweep_locks(const char *const *roots, size_t nroots,
@@ -199,17 +200,12 @@ int leftover_sweep_locks(const char *const *roots, size_t nroots,
 			 size_t *removed)
 {
 	const char *leaf;
-	int dfd = tree_out_parent(roots, nroots, pins, lock_path, 0, &leaf), rc,
-	    saved;
+	int dfd = tree_out_parent(roots, nroots, pins, lock_path, 0, &leaf);
 
 	*removed = 0;
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -1;
-	rc = sweep(dfd, match_lock, leaf, -1, removed);
-	saved = errno;
-	(void)close(dfd);
-	errno = saved;
-	return rc;
+	return sweep_close(dfd, match_lock, leaf, -1, removed);
 }
 
 void leftover_temps_free(struct leftover_temp *v, size_t n)
