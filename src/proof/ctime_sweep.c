@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "beneath.h"
+#include "kabi.h"
 #include "buf.h"
 #include "io.h"
 
@@ -66,14 +67,6 @@ struct walker {
 	struct buf path;
 	char *dents;
 	int nomem;
-};
-
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
 };
 
 static int cmp_str(const void *a, const void *b)

@@ -11,6 +11,7 @@
 #include "supervise.h"
 
 #include "buf.h"
+#include "kabi.h"
 #include "mask.h"
 #include "termsafe.h"
 
@@ -19,15 +20,6 @@
 #include <sys/types.h>
 #include <time.h>
 
-#ifndef __NR_pidfd_open
-#define __NR_pidfd_open 434
-#endif
-#ifndef __NR_pidfd_send_signal
-#define __NR_pidfd_send_signal 424
-#endif
-#ifndef __NR_close_range
-#define __NR_close_range 436
-#endif
 #define CLOSE_RANGE_CLOEXEC_FLAG (1U << 2)
 
 /* The sweep gives up on processes that SIGKILL does not end (stuck in

@@ -37,13 +37,7 @@
 
 #include "buf.h"
 #include "io.h"
-
-#ifndef __NR_pidfd_open
-#define __NR_pidfd_open 434
-#endif
-#ifndef __NR_pidfd_send_signal
-#define __NR_pidfd_send_signal 424
-#endif
+#include "kabi.h"
 
 /* ---- the pure part ------------------------------------------------------ */
 

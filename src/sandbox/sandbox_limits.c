@@ -23,9 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef __NR_close_range
-#define __NR_close_range 436
-#endif
+#include "kabi.h"
 
 /* The grace between RLIMIT_CPU's soft limit (SIGXCPU, which a build may
  * catch to say what it was doing) and its hard limit (SIGKILL). */
@@ -123,14 +121,6 @@ static int close_ranges(const int *keep, size_t nkeep)
 		lo = next + 1;
 	}
 }
-
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
 
 /* One pass over /proc/self/fd. Returns how many fds it closed, or -errno
  * when /proc cannot be read. */

@@ -25,11 +25,8 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "kabi.h"
 #include "msg.h"
-
-#ifndef __NR_close_range
-#define __NR_close_range 436
-#endif
 
 /* What `docker stop`, `docker kill -s`, a terminal and process managers
  * send that a server is expected to act on. */
