@@ -44,6 +44,23 @@ absent() {
 	echo "ok - $T_NAME: # SKIP $1"
 }
 
+# procs_of PROGRAM [PID...]: the pids (space-separated) of live processes
+# whose argv[0] is PROGRAM, but the PIDs given and zombies; builtins only,
+# so that the scan itself starts no process but grep.
+procs_of() {
+	local prog=$1 p a st
+	shift
+	for p in /proc/[0-9]*; do
+		a=
+		IFS= read -r -d '' a 2>/dev/null <"$p/cmdline"
+		[ "$a" = "$prog" ] || continue
+		st=$(grep -m1 '^State:' "$p/status" 2>/dev/null)
+		case "$st" in *Z*) continue ;; esac
+		case " $* " in *" ${p#/proc/} "*) continue ;; esac
+		printf '%s ' "${p#/proc/}"
+	done
+}
+
 # run CMD...: runs it, capturing stdout, stderr and the status in
 # $OUT, $ERR, $RC.
 run() {

@@ -68,17 +68,7 @@ for d in "$PIDS_DIR" "$V2_DIR"; do
 done
 
 # Live processes whose argv[0] is the hostile program.
-leftovers() {
-	local p a st
-	for p in /proc/[0-9]*; do
-		a=
-		IFS= read -r -d '' a 2>/dev/null <"$p/cmdline"
-		[ "$a" = "$H" ] || continue
-		st=$(grep -m1 '^State:' "$p/status" 2>/dev/null)
-		case "$st" in *Z*) continue ;; esac
-		printf '%s ' "${p#/proc/}"
-	done
-}
+leftovers() { procs_of "$H"; }
 
 groups_here() {
 	[ -n "$WHERE" ] && ls -d "$WHERE"/cleanroom-[0-9]* 2>/dev/null | sort

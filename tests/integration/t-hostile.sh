@@ -71,22 +71,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Live processes whose argv[0] is the hostile program (builtins only, so
-# that the scan itself starts no process).
-leftovers() {
-	local p a st
-	for p in /proc/[0-9]*; do
-		a=
-		IFS= read -r -d '' a 2>/dev/null <"$p/cmdline"
-		[ "$a" = "$H" ] || continue
-		st=$(grep -m1 '^State:' "$p/status" 2>/dev/null)
-		case "$st" in *Z*) continue ;; esac
-		[ "${p#/proc/}" = "$LISTENER" ] && continue
-		[ "${p#/proc/}" = "$ULISTENER" ] && continue
-		[ "${p#/proc/}" = "$PTYHOLDER" ] && continue
-		printf '%s ' "${p#/proc/}"
-	done
-}
+# Live processes whose argv[0] is the hostile program, but the test's own
+# listeners and pty holder.
+leftovers() { procs_of "$H" "$LISTENER" "$ULISTENER" "$PTYHOLDER"; }
 
 # cr [RUN-OPTION...] -- CMD...: cleanroom run in the app, HOME outside it
 # (started through the command in CR_PREFIX, when set); then nothing of
