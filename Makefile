@@ -7,7 +7,8 @@
 #   make demo       run cleanroom on a bundled example
 #   make asan       build/asan/cleanroom: dynamic glibc build with sanitizers
 #   make fuzz       long fuzzing (FUZZ_SECONDS, default 600)
-#   make bench      benchmarks (printed ratios, never asserted)
+#   make bench      benchmarks: scripts/bench.sh's table first, then each
+#                   script's figures (printed ratios, never asserted)
 #   make bench-publish  publish vs rclone copy and aws s3 sync (in bench)
 #   make install    PREFIX=/usr/local DESTDIR=: the stripped binary, man
 #                   pages, completions, README, LICENSE, third-party notices
@@ -241,9 +242,10 @@ fuzz: $(B)/fuzz/fuzz_envfile $(B)/fuzz/fuzz_spec $(B)/fuzz/fuzz_manifest
 
 bench: $(B)/cleanroom
 	@bash scripts/bootstrap.sh bench
+	bash scripts/bench.sh $(B)/cleanroom
 	bash scripts/bench-envfile.sh $(B)/cleanroom
 	bash scripts/bench-run.sh $(B)/cleanroom
-	bash scripts/bench-verify.sh $(B)/cleanroom
+	BENCH_DIR=$(B)/bench bash scripts/bench-verify.sh $(B)/cleanroom
 	bash scripts/bench-start.sh $(B)/cleanroom
 	bash scripts/bench-ctime.sh $(B)/cleanroom
 	bash scripts/bench-deps.sh

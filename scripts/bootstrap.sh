@@ -64,7 +64,7 @@ packages_for() {
 		;;
 	examples) echo ruby-rails ruby-sprockets-rails ruby-sassc-rails \
 		python3-django ;;
-	bench) echo hyperfine bubblewrap rhash ripgrep time ;;
+	bench) echo hyperfine bubblewrap rhash ripgrep time git linux-perf ;;
 	*) die "unknown group '$1' (expected build, check, docker, examples, bench or all)" ;;
 	esac
 }
