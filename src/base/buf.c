@@ -22,7 +22,8 @@ static void wipe(void *p, size_t n)
 
 void buf_free(struct buf *b)
 {
-	wipe(b->p, b->cap);
+	if (!b->plain)
+		wipe(b->p, b->cap);
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
@@ -30,7 +31,8 @@ void buf_free(struct buf *b)
 
 void buf_reset(struct buf *b)
 {
-	wipe(b->p, b->len);
+	if (!b->plain)
+		wipe(b->p, b->len);
 	b->len = 0;
 	if (b->p != NULL)
 		b->p[0] = '\0';
@@ -44,6 +46,8 @@ static int grow(struct buf *b, size_t extra)
 	}
 	if (b->len + extra + 1 <= b->cap)
 		return 0;
+	if (b->plain)
+		return vec_grow((void **)&b->p, &b->cap, b->len + extra + 1, 1);
 	/* Wiped, not realloc'd: the old block may hold a secret. */
 	return vec_grow_wiped((void **)&b->p, &b->cap, b->len,
 			      b->len + extra + 1, 1);

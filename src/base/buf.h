@@ -25,11 +25,16 @@ static inline void buf_copy(void *dst, const void *src, size_t n)
 struct buf {
 	char *p; /* NULL until the first byte is added */
 	size_t len, cap;
+	/* Set by the owner of a buffer that can hold nothing secret (a lock's
+	 * digests and paths): its bytes are freed, and moved when it grows,
+	 * without being wiped first. Megabytes of lock text were wiped
+	 * for nothing at each lock. */
+	int plain;
 };
 
-/* A struct buf owns p; buf_free wipes and frees it and leaves the buffer
- * empty and reusable. Pointers into p are valid until the next call on
- * the buffer. */
+/* A struct buf owns p; buf_free wipes (unless plain) and frees it and
+ * leaves the buffer empty and reusable (plain stays as it was). Pointers
+ * into p are valid until the next call on the buffer. */
 void buf_free(struct buf *b);
 /* Empties the buffer, keeping (and wiping) its storage. */
 void buf_reset(struct buf *b);

@@ -1,8 +1,9 @@
 /*
  * The kernel's ABI that musl's headers may lack: the numbers of newer
- * system calls (x86-64; cleanroom is built for it alone) and the record
- * getdents64 writes. One definition for every module that calls them
- * through syscall(2). A header only: nothing here allocates or owns.
+ * system calls (x86-64; cleanroom is built for it alone), preadv2's
+ * RWF_NOWAIT and the record getdents64 writes. One definition for every
+ * module that calls them through syscall(2). A header only: nothing here
+ * allocates or owns.
  */
 #ifndef CLEANROOM_KABI_H
 #define CLEANROOM_KABI_H
@@ -10,6 +11,9 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 
+#ifndef __NR_preadv2
+#define __NR_preadv2 327
+#endif
 #ifndef __NR_pidfd_send_signal
 #define __NR_pidfd_send_signal 424
 #endif
@@ -18,6 +22,11 @@
 #endif
 #ifndef __NR_close_range
 #define __NR_close_range 436
+#endif
+
+/* preadv2(2)'s flag: read only what the page cache holds (linux/fs.h). */
+#ifndef RWF_NOWAIT
+#define RWF_NOWAIT 0x00000008
 #endif
 
 /* One record of getdents64(2), as the kernel lays it out. */

@@ -27,22 +27,28 @@ void lock_init(struct lock *l)
 
 void lock_free(struct lock *l)
 {
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].path);
+	arena_free(&l->paths);
 	free(l->v);
 	lock_init(l);
 }
 
-int lock_add(struct lock *l, const char *path, const unsigned char *sha256)
+/* Adds the n bytes at path with its digest. */
+static int add_n(struct lock *l, const char *path, size_t n,
+		 const unsigned char *sha256)
 {
 	if (vec_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v) < 0)
 		return -1;
-	l->v[l->n].path = strdup(path);
+	l->v[l->n].path = arena_strndup(&l->paths, path, n);
 	if (l->v[l->n].path == NULL)
 		return -1;
 	memcpy(l->v[l->n].sha256, sha256, 32);
 	l->n++;
 	return 0;
+}
+
+int lock_add(struct lock *l, const char *path, const unsigned char *sha256)
+{
+	return add_n(l, path, strlen(path), sha256);
 }
 
 static int by_path(const void *a, const void *b)
@@ -62,18 +68,45 @@ size_t lock_sort(struct lock *l)
 	return dups;
 }
 
+/* The bytes path takes on its line: itself, or with escapes, one more
+ * each and the line's leading backslash. *esc says which. */
+static size_t spelt(const char *path, int *esc)
+{
+	size_t n = strcspn(path, "\\\n\r"), extra = 0;
+
+	*esc = path[n] != '\0';
+	if (!*esc)
+		return n;
+	for (const char *p = path; *p != '\0'; p++)
+		extra += *p == '\\' || *p == '\n' || *p == '\r';
+	return strlen(path) + extra + 1;
+}
+
 int lock_format(const struct lock *l, struct buf *out)
 {
+	size_t need = 0;
 	char hex[65];
+	int esc;
 
+	/* One allocation for the whole text: growing a buffer of megabytes
+	 * by doubling copies and wipes each size on the way. */
+	for (size_t i = 0; i < l->n; i++)
+		need += 64 + 2 + spelt(l->v[i].path, &esc) + 1;
+	if (buf_reserve(out, need) < 0)
+		return -1;
 	for (size_t i = 0; i < l->n; i++) {
 		const char *p = l->v[i].path;
-		int esc = strpbrk(p, "\\\n\r") != NULL;
+		size_t n = spelt(p, &esc);
 
 		hex_encode(hex, l->v[i].sha256, 32);
 		if ((esc && buf_addc(out, '\\') < 0) ||
 		    buf_add(out, hex, 64) < 0 || buf_add(out, "  ", 2) < 0)
 			return -1;
+		if (!esc) {
+			if (buf_add(out, p, n) < 0 || buf_addc(out, '\n') < 0)
+				return -1;
+			continue;
+		}
 		for (; *p != '\0'; p++) {
 			int rc;
 
@@ -97,7 +130,7 @@ int lock_format(const struct lock *l, struct buf *out)
 int lock_write_at(int dirfd, const char *name, const char *shown,
 		  const struct lock *l, struct err *e)
 {
-	struct buf text = {0};
+	struct buf text = {.plain = 1};
 	int rc = 0;
 
 	if (lock_format(l, &text) < 0)
@@ -148,10 +181,15 @@ static int parse_line(const char *name, unsigned lineno, const char *s,
 		return bad_line(e, name, lineno, (unsigned)i + 1,
 				"expected two spaces after the digest");
 	i += 2;
-	buf_reset(path);
 	if (i == len)
 		return bad_line(e, name, lineno, (unsigned)i + 1,
 				"no path after the digest");
+	if (!esc) {
+		if (add_n(out, s + i, len - i, sha) < 0)
+			return err_sys(e, ENOMEM, "%s", name);
+		return 0;
+	}
+	buf_reset(path);
 	for (; i < len; i++) {
 		char c = s[i];
 
@@ -221,7 +259,7 @@ out:
 
 int lock_load(const char *path, struct lock *out, struct err *e)
 {
-	struct buf text = {0};
+	struct buf text = {.plain = 1};
 	int rc;
 
 	if (io_read_file(path, LOCK_MAX, &text) < 0) {

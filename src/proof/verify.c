@@ -8,6 +8,7 @@
  */
 #include "verify.h"
 
+#include "globs.h"
 #include "io.h"
 #include "leftover.h"
 #include "msg.h"
@@ -99,8 +100,8 @@ static const char *base_name(const char *p)
  * flags: 0, or FNM_CASEFOLD. */
 static int glob_matches(const char *glob, const struct tree_file *f, int flags)
 {
-	return fnmatch(glob, f->rel, flags) == 0 ||
-	       fnmatch(glob, base_name(f->rel), flags) == 0;
+	return globs_match(glob, f->rel, flags) ||
+	       globs_match(glob, base_name(f->rel), flags);
 }
 
 /* What is wrong with a mode, or NULL: no output may be setuid, setgid or

@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -291,6 +292,98 @@ TAP_SUITE(tree_order_many)
 				  0;
 		T_INT(t.nfiles, want, "600 files");
 		T_OK(sorted, "strictly increasing by strcmp");
+		tree_free(&t);
+	}
+	leave_fixture();
+}
+
+/* Whether the page cache holds none of fd's first page (mincore, which
+ * reads nothing: a RWF_NOWAIT probe would start the readahead it looks
+ * for). -1: cannot say. */
+static int uncached(int fd)
+{
+	unsigned char v = 0;
+	void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	int rc;
+
+	if (p == MAP_FAILED)
+		return -1;
+	rc = mincore(p, 4096, &v) < 0 ? -1 : (v & 1) == 0;
+	munmap(p, 4096);
+	return rc;
+}
+
+/* Files whose pages were dropped from the cache, whole or after their
+ * first page: round one's first read looks only in the cache, finds them
+ * missing (or short) and must fall back to reading them, with the rest
+ * of the batch advised. Hashes equal sha256sum's either way. */
+TAP_SUITE(tree_cold_cache)
+{
+	static const char *const roots[] = {"C"};
+	static char data[600 << 10];
+	struct tree_opts o = {
+		.roots = roots, .nroots = 1, .hash = 1, .threads = 2};
+	struct tree t;
+	struct err e = {0};
+	size_t nref = 0;
+	int rc = 0, cold = 0, probed = 0;
+
+	if (enter_fixture() < 0)
+		return;
+	for (size_t k = 0; k < sizeof data; k++)
+		data[k] = (char)(k * 2654435761u >> 11);
+	rc |= mkdir("C", 0755);
+	for (int i = 0; i < 90; i++) {
+		char name[32];
+		/* Empty, small, one page, several read chunks. */
+		size_t len = i % 3 == 0	  ? (size_t)(i * 37) % 5000
+			     : i % 3 == 1 ? 4096
+					  : sizeof data - (size_t)i;
+
+		snprintf(name, sizeof name, "C/f%02d", i);
+		if (len > sizeof data - 90)
+			len = sizeof data - 90;
+		rc |= put(name, data + i, len);
+	}
+	T_INT(rc, 0, "fixture built");
+	sync();
+	for (int i = 0; i < 90; i++) {
+		char name[32], b[4096];
+		int fd;
+
+		snprintf(name, sizeof name, "C/f%02d", i);
+		fd = open(name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+		/* Every fifth: its first page back in, the rest still out. */
+		if (i % 5 == 4 && pread(fd, b, sizeof b, 0) < 0)
+			rc = -1;
+		int u = uncached(fd);
+
+		probed += u >= 0;
+		cold += u == 1;
+		close(fd);
+	}
+	if (probed == 0 || cold == 0) {
+		const char *mw = getenv("MUST_WORK");
+
+		if (mw != NULL && strcmp(mw, "1") == 0)
+			T_OK(0, "skipped but MUST_WORK=1: no file made cold");
+		else
+			tap_diag("SKIP no file could be made cold here "
+				 "(POSIX_FADV_DONTNEED not honoured on "
+				 "%s): the warm path only",
+				 fixture);
+	} else {
+		T_OK(cold > 0, "%d of 90 files out of the page cache", cold);
+	}
+	if (T_INT(tree_hash_scan(&o, &t, &e), 0, "tree_hash_scan")) {
+		int same = compare_sha256sum(&t, "C", &nref);
+
+		T_INT(t.nfiles, 90, "every file");
+		T_INT(same, (int)nref, "every hash equals sha256sum's");
+		T_INT(t.nfindings, 0, "no findings");
 		tree_free(&t);
 	}
 	leave_fixture();
