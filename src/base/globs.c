@@ -11,37 +11,63 @@
 #include <string.h>
 #include <strings.h>
 
+void globs_compile(struct globs_pat *p, const char *glob, int flags)
+{
+	size_t gl = 0, stars = 0, star = 0;
+
+	*p = (struct globs_pat){glob, glob, 0, GLOBS_OTHER, flags};
+	for (; glob[gl] != '\0'; gl++) {
+		char c = glob[gl];
+
+		if (c == '?' || c == '[' || c == '\\')
+			return;
+		if (c == '*') {
+			star = gl;
+			stars++;
+		}
+	}
+	if ((flags & ~FNM_CASEFOLD) != 0 || stars > 1)
+		return;
+	if (stars == 0) {
+		p->kind = GLOBS_NAME;
+		p->len = gl;
+	} else if (star == 0) {
+		p->kind = GLOBS_SUFFIX;
+		p->fixed = glob + 1;
+		p->len = gl - 1;
+	} else if (star == gl - 1) {
+		p->kind = GLOBS_PREFIX;
+		p->len = gl - 1;
+	}
+}
+
 /* Whether the n bytes at a and at b are equal, in ASCII case or not. */
 static int same_bytes(const char *a, const char *b, size_t n, int fold)
 {
 	return fold ? strncasecmp(a, b, n) == 0 : memcmp(a, b, n) == 0;
 }
 
+int globs_match_pat(const struct globs_pat *p, const char *s, size_t sl)
+{
+	int fold = (p->flags & FNM_CASEFOLD) != 0;
+
+	switch (p->kind) {
+	case GLOBS_NAME:
+		return sl == p->len && same_bytes(p->fixed, s, sl, fold);
+	case GLOBS_SUFFIX:
+		return sl >= p->len &&
+		       same_bytes(p->fixed, s + sl - p->len, p->len, fold);
+	case GLOBS_PREFIX:
+		return sl >= p->len && same_bytes(p->fixed, s, p->len, fold);
+	case GLOBS_OTHER: break;
+	}
+	return fnmatch(p->glob, s, p->flags) == 0;
+}
+
 int globs_match(const char *glob, const char *s, int flags)
 {
-	int fold = (flags & FNM_CASEFOLD) != 0;
-	size_t gl = 0, stars = 0, star = 0, sl;
+	struct globs_pat p;
 
-	/* The glob's shape in one pass (globs are short; strpbrk and strchr
-	 * would each pass over it again, per file). */
-	for (; glob[gl] != '\0'; gl++) {
-		char c = glob[gl];
-
-		if (c == '?' || c == '[' || c == '\\')
-			return fnmatch(glob, s, flags) == 0;
-		if (c == '*') {
-			star = gl;
-			stars++;
-		}
-	}
-	if ((flags & ~FNM_CASEFOLD) != 0 || stars > 1 ||
-	    (stars == 1 && star != 0 && star != gl - 1))
-		return fnmatch(glob, s, flags) == 0;
-	sl = strlen(s);
-	if (stars == 0)
-		return sl == gl && same_bytes(glob, s, gl, fold);
-	if (star == 0)
-		return sl >= gl - 1 &&
-		       same_bytes(glob + 1, s + sl - (gl - 1), gl - 1, fold);
-	return sl >= gl - 1 && same_bytes(glob, s, gl - 1, fold);
+	globs_compile(&p, glob, flags);
+	return globs_match_pat(&p, s, strlen(s));
 }

@@ -10,8 +10,29 @@
 #ifndef CLEANROOM_GLOBS_H
 #define CLEANROOM_GLOBS_H
 
-/* 1 when fnmatch(glob, s, flags) would return 0, else 0. flags: 0 or
- * FNM_CASEFOLD; others are passed to fnmatch with a slower answer. */
+#include <stddef.h>
+
+enum globs_kind { GLOBS_NAME, GLOBS_SUFFIX, GLOBS_PREFIX, GLOBS_OTHER };
+
+/* A glob with its shape worked out once, to match many names against.
+ * Borrows glob, which must outlive it. */
+struct globs_pat {
+	const char *glob;
+	const char *fixed; /* the bytes compared: glob without its "*" */
+	size_t len;	   /* of fixed */
+	enum globs_kind kind;
+	int flags;
+};
+
+/* Works out glob's shape. flags: 0 or FNM_CASEFOLD; others make it
+ * GLOBS_OTHER (fnmatch decides). */
+void globs_compile(struct globs_pat *p, const char *glob, int flags);
+
+/* 1 when fnmatch(p->glob, s, p->flags) would return 0, else 0; s has sl
+ * bytes before its NUL. */
+int globs_match_pat(const struct globs_pat *p, const char *s, size_t sl);
+
+/* The same for a glob used once. */
 int globs_match(const char *glob, const char *s, int flags);
 
 #endif

@@ -59,10 +59,15 @@ static int by_path(const void *a, const void *b)
 
 size_t lock_sort(struct lock *l)
 {
-	size_t dups = 0;
+	size_t dups = 0, k = 1;
 
-	if (l->n > 1)
-		qsort(l->v, l->n, sizeof *l->v, by_path);
+	/* A lock built from a walk, or read from a lock file, is in order
+	 * already: one pass says so. */
+	while (k < l->n && strcmp(l->v[k - 1].path, l->v[k].path) < 0)
+		k++;
+	if (k >= l->n)
+		return 0;
+	qsort(l->v, l->n, sizeof *l->v, by_path);
 	for (size_t i = 1; i < l->n; i++)
 		dups += strcmp(l->v[i - 1].path, l->v[i].path) == 0;
 	return dups;
@@ -257,22 +262,54 @@ out:
 	return rc;
 }
 
+int lock_read(const char *path, struct buf *text, struct err *e)
+{
+	text->plain = 1;
+	if (io_read_file(path, LOCK_MAX, text) < 0) {
+		int saved = errno;
+
+		buf_free(text);
+		err_set(e, ERR_CONFIG, path, 0, 0, "cannot read lock: %s",
+			strerror(saved));
+		return -1;
+	}
+	return 0;
+}
+
 int lock_load(const char *path, struct lock *out, struct err *e)
 {
 	struct buf text = {.plain = 1};
 	int rc;
 
-	if (io_read_file(path, LOCK_MAX, &text) < 0) {
-		int saved = errno;
-
-		buf_free(&text);
-		err_set(e, ERR_CONFIG, path, 0, 0, "cannot read lock: %s",
-			strerror(saved));
+	if (lock_read(path, &text, e) < 0)
 		return -1;
-	}
 	rc = lock_parse(path, text.p ? text.p : "", text.len, out, e);
 	buf_free(&text);
 	return rc;
+}
+
+int lock_same_text(const struct lock *l, const char *text, size_t len)
+{
+	size_t off = 0;
+	char hex[65];
+	int esc;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const char *p = l->v[i].path;
+		size_t n = spelt(p, &esc);
+
+		/* An escaped name: rare; the parse decides. */
+		if (esc || len - off < 64 + 2 + n + 1)
+			return 0;
+		hex_encode(hex, l->v[i].sha256, 32);
+		if (memcmp(text + off, hex, 64) != 0 ||
+		    memcmp(text + off + 64, "  ", 2) != 0 ||
+		    memcmp(text + off + 66, p, n) != 0 ||
+		    text[off + 66 + n] != '\n')
+			return 0;
+		off += 64 + 2 + n + 1;
+	}
+	return off == len;
 }
 
 size_t lock_diff(const struct lock *a, const struct lock *b,

@@ -64,6 +64,16 @@ int lock_parse(const char *name, const char *buf, size_t len, struct lock *out,
 	       struct err *e);
 int lock_load(const char *path, struct lock *out, struct err *e);
 
+/* lock_load's first half: path's text into the caller's empty text
+ * (made plain; the caller frees it), or ERR_CONFIG. */
+int lock_read(const char *path, struct buf *text, struct err *e);
+
+/* 1 when lock_format(l) would write exactly the len bytes at text: the
+ * lock on disk says what l says, and need not be parsed to be compared.
+ * 0 when it differs, or when l has a name that needs escaping (then
+ * parse and lock_diff). */
+int lock_same_text(const struct lock *l, const char *text, size_t len);
+
 /* The differences from a to b (both sorted): each callback gets the path
  * and, for changed files, both digests, borrowed from a and b for the
  * call. Returns the number of differences. */

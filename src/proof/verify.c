@@ -95,13 +95,27 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-/* A glob matches a file when it matches its path relative to the root or
- * its base name: `application-*.css` finds assets in subdirectories.
- * flags: 0, or FNM_CASEFOLD. */
-static int glob_matches(const char *glob, const struct tree_file *f, int flags)
+/* A file's path below its root and its base name, with their lengths:
+ * worked out once per file, then matched against every glob. */
+struct fname {
+	const char *rel, *base;
+	size_t rl, bl;
+};
+
+static struct fname fname_of(const struct tree_file *f)
 {
-	return globs_match(glob, f->rel, flags) ||
-	       globs_match(glob, base_name(f->rel), flags);
+	struct fname n = {f->rel, base_name(f->rel), strlen(f->rel), 0};
+
+	n.bl = n.rl - (size_t)(n.base - n.rel);
+	return n;
+}
+
+/* A glob matches a file when it matches its path relative to the root or
+ * its base name: `application-*.css` finds assets in subdirectories. */
+static int glob_matches(const struct globs_pat *p, const struct fname *n)
+{
+	return globs_match_pat(p, n->rel, n->rl) ||
+	       globs_match_pat(p, n->base, n->bl);
 }
 
 /* What is wrong with a mode, or NULL: no output may be setuid, setgid or
@@ -231,36 +245,55 @@ static int check_outputs(const struct verify_opts *o, struct verify_result *r,
 				   (long long)s->outputs.max_bytes);
 	for (size_t g = 0; g < s->outputs.require.n && whole; g++) {
 		const char *glob = s->outputs.require.v[g].s;
+		struct globs_pat gp;
 		size_t hits = 0;
 
-		for (size_t i = 0; i < t->nfiles; i++)
-			hits += glob_matches(glob, &t->files[i], 0);
+		globs_compile(&gp, glob, 0);
+		for (size_t i = 0; i < t->nfiles && hits == 0; i++) {
+			struct fname n = fname_of(&t->files[i]);
+
+			hits += glob_matches(&gp, &n);
+		}
 		if (hits == 0)
 			rc |= findings_add(f, FIND_ERROR, "outputs", NULL,
 					   "no output matches required '%s'",
 					   glob);
 	}
+	/* The built-in globs, the spec's, and *.map, compiled once. */
+	size_t nalways = sizeof always_forbidden / sizeof *always_forbidden - 1;
+	size_t nforbid = s->outputs.forbid.n;
+	struct globs_pat *pats = calloc(nalways + nforbid + 1, sizeof *pats);
+
+	if (pats == NULL)
+		return -1;
+	for (size_t k = 0; k < nalways; k++)
+		globs_compile(&pats[k], always_forbidden[k], FNM_CASEFOLD);
+	for (size_t k = 0; k < nforbid; k++)
+		globs_compile(&pats[nalways + k], s->outputs.forbid.v[k].s, 0);
+	globs_compile(&pats[nalways + nforbid], "*.map", 0);
 	for (size_t i = 0; i < t->nfiles; i++) {
 		const struct tree_file *tf = &t->files[i];
+		struct fname n = fname_of(tf);
 		const char *why = NULL;
 
-		for (const char *const *g = always_forbidden; *g && !why; g++)
-			if (glob_matches(*g, tf, FNM_CASEFOLD))
-				why = *g;
+		for (size_t k = 0; k < nalways && !why; k++)
+			if (glob_matches(&pats[k], &n))
+				why = always_forbidden[k];
 		for (size_t k = 0; k < s->env.files.n && !why; k++)
 			if (strcasecmp(base_name(s->env.files.v[k].s),
-				       base_name(tf->rel)) == 0)
+				       n.base) == 0)
 				why = "an env file";
-		for (size_t k = 0; k < s->outputs.forbid.n && !why; k++)
-			if (glob_matches(s->outputs.forbid.v[k].s, tf, 0))
+		for (size_t k = 0; k < nforbid && !why; k++)
+			if (glob_matches(&pats[nalways + k], &n))
 				why = s->outputs.forbid.v[k].s;
 		if (!why && s->outputs.sourcemaps == SM_FORBID &&
-		    glob_matches("*.map", tf, 0))
+		    glob_matches(&pats[nalways + nforbid], &n))
 			why = "*.map (sourcemaps: forbid)";
 		if (why)
 			rc |= findings_add(f, FIND_ERROR, "outputs", tf->path,
 					   "forbidden in outputs (%s)", why);
 	}
+	free(pats);
 	if (whole && t->nfiles == 0 && s->outputs.min_files < 0)
 		rc |= findings_add(f, FIND_ERROR, "outputs", NULL,
 				   "no output files: an empty set passes only "
@@ -571,6 +604,7 @@ static int check_lock(const struct verify_opts *o, struct verify_result *r,
 		      struct err *e)
 {
 	struct lock old;
+	struct buf text = {.plain = 1};
 	struct lock_cmp c = {r, o->lock_must_match ? FIND_ERROR : FIND_INFO, 0};
 	int rc;
 
@@ -599,12 +633,23 @@ static int check_lock(const struct verify_opts *o, struct verify_result *r,
 				       check_provenance(o, r, NULL, e) < 0
 			       ? -1
 			       : 0;
+	if (lock_read(o->lock_path, &text, e) < 0)
+		return -1;
+	r->lock_existed = 1;
+	/* The same lock again, as when verify follows run or nothing was
+	 * rebuilt: a comparison of the text, no parse. */
+	if (lock_same_text(&r->lock, text.p ? text.p : "", text.len)) {
+		buf_free(&text);
+		return check_provenance(o, r, &r->lock, e);
+	}
 	lock_init(&old);
-	if (lock_load(o->lock_path, &old, e) < 0) {
+	if (lock_parse(o->lock_path, text.p ? text.p : "", text.len, &old, e) <
+	    0) {
+		buf_free(&text);
 		lock_free(&old);
 		return -1;
 	}
-	r->lock_existed = 1;
+	buf_free(&text);
 	lock_diff(&old, &r->lock, lock_change, &c);
 	rc = c.rc < 0 ? nomem(e) : check_provenance(o, r, &old, e);
 	lock_free(&old);

@@ -107,6 +107,50 @@ TAP_SUITE(lock_round_trip_many)
 	     "freed, and still plain");
 }
 
+/* lock_same_text: the text lock_format writes, and nothing else. */
+TAP_SUITE(lock_same_text)
+{
+	struct lock l;
+	struct buf out = {.plain = 1};
+	unsigned char d[32];
+
+	lock_init(&l);
+	digest("a", d);
+	lock_add(&l, "out/a.css", d);
+	digest("b", d);
+	lock_add(&l, "out/b.js", d);
+	lock_format(&l, &out);
+	T_INT(lock_same_text(&l, out.p, out.len), 1, "its own text");
+	T_INT(lock_same_text(&l, out.p, out.len - 1), 0,
+	      "without the last newline");
+	char was = out.p[3];
+
+	out.p[3] = was == '0' ? '1' : '0';
+	T_INT(lock_same_text(&l, out.p, out.len), 0, "a digit changed");
+	out.p[3] = was;
+	out.p[out.len - 3] = 'J';
+	T_INT(lock_same_text(&l, out.p, out.len), 0, "a path changed");
+	out.p[out.len - 3] = 'j';
+	T_INT(lock_same_text(&l, out.p, out.len), 1, "restored");
+	buf_add(&out, out.p, 67 + 9);
+	T_INT(lock_same_text(&l, out.p, out.len), 0, "a line more");
+	T_INT(lock_same_text(&l, "", 0), 0, "an empty lock file");
+	buf_free(&out);
+	digest("c", d);
+	lock_add(&l, "out/new\nline", d);
+	lock_format(&l, &out);
+	T_INT(lock_same_text(&l, out.p, out.len), 0,
+	      "an escaped name: left to the parse");
+	buf_free(&out);
+	lock_free(&l);
+
+	struct lock none;
+
+	lock_init(&none);
+	T_INT(lock_same_text(&none, "", 0), 1, "no files, no text");
+	lock_free(&none);
+}
+
 TAP_SUITE(lock_parse_errors)
 {
 	static const struct {
