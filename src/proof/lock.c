@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "beneath.h"
@@ -132,6 +133,35 @@ int lock_format(const struct lock *l, struct buf *out)
 	return 0;
 }
 
+/*
+ * Whether the file at name beneath dirfd is already what writing text
+ * would leave there: a regular file of ours, mode 0644, one link, and
+ * exactly these bytes, made durable (fsync: free when it is). Then the
+ * lock is not written again: 9 MB for 100,000 files, a write and two
+ * fsyncs, when nothing was rebuilt. Anything else (a link, another
+ * owner or mode, another size, an error) says no, and the lock is
+ * written as ever.
+ */
+static int written_already(int dirfd, const char *name, const struct buf *t)
+{
+	struct buf old = {.plain = 1};
+	struct stat st;
+	int fd = beneath_open(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0),
+	    same = 0;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+	    st.st_uid == geteuid() && (st.st_mode & 07777) == 0644 &&
+	    (size_t)st.st_size == t->len && io_read_fd(fd, t->len, &old) == 0)
+		same = old.len == t->len &&
+		       (t->len == 0 || memcmp(old.p, t->p, t->len) == 0) &&
+		       fsync(fd) == 0;
+	buf_free(&old);
+	(void)close(fd);
+	return same;
+}
+
 int lock_write_at(int dirfd, const char *name, const char *shown,
 		  const struct lock *l, struct err *e)
 {
@@ -140,7 +170,8 @@ int lock_write_at(int dirfd, const char *name, const char *shown,
 
 	if (lock_format(l, &text) < 0)
 		rc = err_sys(e, ENOMEM, "writing the lock");
-	else if (beneath_write_file(dirfd, name, text.p ? text.p : "",
+	else if (!written_already(dirfd, name, &text) &&
+		 beneath_write_file(dirfd, name, text.p ? text.p : "",
 				    text.len) < 0)
 		rc = err_sys(e, errno, "%s", shown);
 	buf_free(&text);

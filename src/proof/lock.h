@@ -47,7 +47,9 @@ int lock_format(const struct lock *l, struct buf *out);
 
 /* Writes the lock as name in the directory open at dirfd (AT_FDCWD: the
  * cwd), whole or not at all, never through a symlink (beneath.h's
- * beneath_write_file); shown is the path messages name. */
+ * beneath_write_file); shown is the path messages name. A lock already
+ * there with the same bytes, a regular file of the caller's with mode
+ * 0644 and one link, is left as it is (its mtime too). */
 int lock_write_at(int dirfd, const char *name, const char *shown,
 		  const struct lock *l, struct err *e);
 

@@ -5,6 +5,8 @@
  */
 #include <string.h>
 
+#include <nettle/base16.h>
+
 #include "hex.h"
 #include "tap.h"
 
@@ -65,4 +67,21 @@ TAP_SUITE(hex_is_lower)
 	T_INT(hex_is_lower("abcdeg", 6), 0, "a letter past f");
 	T_INT(hex_is_lower("ab cd", 5), 0, "a space");
 	T_INT(hex_is_lower("abcd/", 4), 1, "only n characters are looked at");
+}
+
+/* Every byte value encodes as nettle's base16 does, and decodes back. */
+TAP_SUITE(hex_every_byte)
+{
+	unsigned char b[256], back[256];
+	char mine[513], theirs[513];
+	size_t bad = 0;
+
+	for (int i = 0; i < 256; i++)
+		b[i] = (unsigned char)i;
+	hex_encode(mine, b, 256);
+	base16_encode_update(theirs, 256, b);
+	theirs[512] = '\0';
+	T_STR(mine, theirs, "all 256 bytes as nettle encodes them");
+	T_INT(hex_decode(back, mine, 256, &bad), 0, "decoded");
+	T_OK(memcmp(back, b, 256) == 0, "back to the same bytes");
 }

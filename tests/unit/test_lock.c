@@ -288,3 +288,60 @@ TAP_SUITE(lock_sha256sum_check)
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	T_INT(system(cmd), 0, "cleanup");
 }
+
+/* A lock already there with the same bytes is left as it is (same inode,
+ * same mtime); one that differs in its bytes, its mode or its links is
+ * replaced by a new file. */
+TAP_SUITE(lock_write_same_kept)
+{
+	char dir[] = "/tmp/cleanroom-lock-XXXXXX";
+	char path[256], other[256];
+	struct lock l;
+	struct err e = {0};
+	struct stat a, b;
+	unsigned char d[32];
+
+	if (mkdtemp(dir) == NULL) {
+		T_OK(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/cleanroom.lock", dir);
+	snprintf(other, sizeof other, "%s/other", dir);
+	lock_init(&l);
+	digest("a", d);
+	lock_add(&l, "a.css", d);
+	umask(022);
+	T_OK(lock_write(path, &l, &e) == 0, "written: %s", e.msg);
+	T_INT(stat(path, &a), 0, "stat");
+	T_OK(lock_write(path, &l, &e) == 0, "again: %s", e.msg);
+	T_INT(stat(path, &b), 0, "stat");
+	T_OK(a.st_ino == b.st_ino, "the same bytes: the file is kept");
+
+	T_INT(chmod(path, 0666), 0, "chmod 0666");
+	T_OK(lock_write(path, &l, &e) == 0, "again: %s", e.msg);
+	T_INT(stat(path, &a), 0, "stat");
+	T_OK(a.st_ino != b.st_ino && (a.st_mode & 07777) == 0644,
+	     "another mode: replaced, 0644");
+
+	T_INT(link(path, other), 0, "a second link");
+	T_OK(lock_write(path, &l, &e) == 0, "again: %s", e.msg);
+	T_INT(stat(path, &b), 0, "stat");
+	T_OK(a.st_ino != b.st_ino, "two links: replaced");
+
+	digest("b", d);
+	lock_add(&l, "b.css", d);
+	lock_sort(&l);
+	T_OK(lock_write(path, &l, &e) == 0, "another lock: %s", e.msg);
+	T_INT(stat(path, &a), 0, "stat");
+	T_OK(a.st_ino != b.st_ino && a.st_size == 2 * (64 + 2 + 5 + 1),
+	     "other bytes: replaced, with the new text");
+
+	T_INT(unlink(path), 0, "unlink");
+	T_INT(symlink("other", path), 0, "a symlink in its place");
+	T_OK(lock_write(path, &l, &e) == 0, "through: %s", e.msg);
+	T_INT(lstat(path, &b), 0, "lstat");
+	T_OK(S_ISREG(b.st_mode), "the symlink replaced, not followed");
+	lock_free(&l);
+	snprintf(path, sizeof path, "rm -rf %s", dir);
+	T_INT(system(path), 0, "cleanup");
+}
