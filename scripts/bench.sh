@@ -21,8 +21,10 @@
 # is timed beside CLEANROOM in the same rounds (a "before" column).
 # Ceilings: row 1, SHA-256 and the secret scan of 1 GiB from a buffer in
 # cache on every CPU (scripts/bench-driver.c), no I/O; row 2, the stat-only
-# walk; row 3, a stat of every input (find -printf); row 4, the bare
-# command under `env -i`. Peak RSS of cleanroom by /usr/bin/time.
+# walk (and, printed under the table, the per-file syscalls alone on every
+# CPU, scripts/bench-floor.c, and a walk that stats nothing); row 3, a
+# stat of every input (find -printf); row 4, the bare command under
+# `env -i`. Peak RSS of cleanroom by /usr/bin/time.
 #
 # Usage: scripts/bench.sh [CLEANROOM]
 #   BEFORE=BINARY   also time BINARY (an older build) in the same rounds
@@ -110,6 +112,16 @@ for row in $rows; do
 		time_row 2 2 1 "$c" \
 			'find|xargs sha256sum' 'find B -type f -print0 | xargs -0 sha256sum >/dev/null' \
 			'stat-only find -printf' 'find B -type f -printf "%s %p\n" >/dev/null'
+		# The kernel's part: the per-file syscalls alone on every CPU
+		# (scripts/bench-floor.c; median of 5), and a walk that reads
+		# the directories and stats nothing.
+		musl-gcc -std=c11 -O2 -D_GNU_SOURCE -static -o "$res/floor" \
+			"$REPO/scripts/bench-floor.c"
+		for _ in 1 2 3 4 5; do
+			find B -type f -print0 | "$res/floor"
+		done | sort -n | sed -n 3p >"$res/2.floor"
+		hyperfine -N --warmup 1 --runs 5 --export-json "$res/2.walk.json" \
+			-n 'find -type f' 'find B -type f' >/dev/null 2>&1
 		rss 2 "$c"
 		perf_row 2 "$c" "$work"
 		# The floor of any pass that must look at every file.
@@ -283,6 +295,13 @@ for j, r in enumerate(out):
     print("  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip())
     if j == 0:
         print("  ".join("-" * x for x in w))
+if "2" in rows and os.path.exists(os.path.join(res, "2.floor")):
+    walk = median(json.load(open(os.path.join(res, "2.walk.json")))["results"][0]["times"])
+    print("row 2, the kernel's part: open, fstat, read and close of every file "
+          "on %d CPUs, given the names: %s; a walk reading every directory, "
+          "statting nothing (find -type f): %s" %
+          (os.cpu_count(), fmt(float(open(os.path.join(res, "2.floor")).read())),
+           fmt(walk)))
 for r, k, c in failed:
     print("row %s: %s exited %d in some runs: its time is not the time of "
           "the work (hyperfine -i kept going)" % (r, k, c))
