@@ -144,8 +144,9 @@ int lock_format(const struct lock *l, struct buf *out)
  */
 static int written_already(int dirfd, const char *name, const struct buf *t)
 {
-	struct buf old = {.plain = 1};
+	char chunk[64 << 10];
 	struct stat st;
+	size_t off = 0;
 	int fd = beneath_open(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0),
 	    same = 0;
 
@@ -153,11 +154,21 @@ static int written_already(int dirfd, const char *name, const struct buf *t)
 		return 0;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
 	    st.st_uid == geteuid() && (st.st_mode & 07777) == 0644 &&
-	    (size_t)st.st_size == t->len && io_read_fd(fd, t->len, &old) == 0)
-		same = old.len == t->len &&
-		       (t->len == 0 || memcmp(old.p, t->p, t->len) == 0) &&
-		       fsync(fd) == 0;
-	buf_free(&old);
+	    (size_t)st.st_size == t->len) {
+		/* Compared a chunk at a time: no second copy of megabytes. */
+		for (;;) {
+			ssize_t n = read(fd, chunk, sizeof chunk);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0 || (size_t)n > t->len - off ||
+			    memcmp(chunk, t->p + off, (size_t)n) != 0)
+				break;
+			off += (size_t)n;
+		}
+		/* All of it, and nothing after it. */
+		same = off == t->len && fsync(fd) == 0;
+	}
 	(void)close(fd);
 	return same;
 }
