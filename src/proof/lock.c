@@ -88,10 +88,37 @@ static size_t spelt(const char *path, int *esc)
 	return strlen(path) + extra + 1;
 }
 
+/* Appends le's line: digest, two spaces, path (escaped, with the
+ * line's leading backslash, where it must be), newline. n and esc are
+ * spelt()'s. The caller reserved the room, or the buffer grows. */
+static int add_line(struct buf *out, const struct lock_entry *le, size_t n,
+		    int esc)
+{
+	char hex[65];
+
+	hex_encode(hex, le->sha256, 32);
+	if ((esc && buf_addc(out, '\\') < 0) || buf_add(out, hex, 64) < 0 ||
+	    buf_add(out, "  ", 2) < 0)
+		return -1;
+	if (!esc)
+		return buf_add(out, le->path, n) < 0 || buf_addc(out, '\n') < 0
+			       ? -1
+			       : 0;
+	for (const char *p = le->path; *p != '\0'; p++) {
+		int rc = *p == '\\'   ? buf_add(out, "\\\\", 2)
+			 : *p == '\n' ? buf_add(out, "\\n", 2)
+			 : *p == '\r' ? buf_add(out, "\\r", 2)
+				      : buf_addc(out, *p);
+
+		if (rc < 0)
+			return -1;
+	}
+	return buf_addc(out, '\n');
+}
+
 int lock_format(const struct lock *l, struct buf *out)
 {
 	size_t need = 0;
-	char hex[65];
 	int esc;
 
 	/* One allocation for the whole text: growing a buffer of megabytes
@@ -101,33 +128,9 @@ int lock_format(const struct lock *l, struct buf *out)
 	if (buf_reserve(out, need) < 0)
 		return -1;
 	for (size_t i = 0; i < l->n; i++) {
-		const char *p = l->v[i].path;
-		size_t n = spelt(p, &esc);
+		size_t n = spelt(l->v[i].path, &esc);
 
-		hex_encode(hex, l->v[i].sha256, 32);
-		if ((esc && buf_addc(out, '\\') < 0) ||
-		    buf_add(out, hex, 64) < 0 || buf_add(out, "  ", 2) < 0)
-			return -1;
-		if (!esc) {
-			if (buf_add(out, p, n) < 0 || buf_addc(out, '\n') < 0)
-				return -1;
-			continue;
-		}
-		for (; *p != '\0'; p++) {
-			int rc;
-
-			if (esc && *p == '\\')
-				rc = buf_add(out, "\\\\", 2);
-			else if (esc && *p == '\n')
-				rc = buf_add(out, "\\n", 2);
-			else if (esc && *p == '\r')
-				rc = buf_add(out, "\\r", 2);
-			else
-				rc = buf_addc(out, *p);
-			if (rc < 0)
-				return -1;
-		}
-		if (buf_addc(out, '\n') < 0)
+		if (add_line(out, &l->v[i], n, esc) < 0)
 			return -1;
 	}
 	return 0;
@@ -330,28 +333,70 @@ int lock_load(const char *path, struct lock *out, struct err *e)
 	return rc;
 }
 
-int lock_same_text(const struct lock *l, const char *text, size_t len)
+/* A file read a chunk at a time, to be compared with bytes in order. */
+struct stream {
+	int fd;
+	size_t have, pos;
+	char chunk[64 << 10];
+};
+
+/* Whether the next n bytes of the stream are those at p. */
+static int stream_eq(struct stream *s, const char *p, size_t n)
 {
-	size_t off = 0;
-	char hex[65];
-	int esc;
+	while (n > 0) {
+		size_t k;
 
-	for (size_t i = 0; i < l->n; i++) {
-		const char *p = l->v[i].path;
-		size_t n = spelt(p, &esc);
+		if (s->pos == s->have) {
+			ssize_t got = read(s->fd, s->chunk, sizeof s->chunk);
 
-		/* An escaped name: rare; the parse decides. */
-		if (esc || len - off < 64 + 2 + n + 1)
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				return 0;
+			s->have = (size_t)got;
+			s->pos = 0;
+		}
+		k = s->have - s->pos < n ? s->have - s->pos : n;
+		if (memcmp(s->chunk + s->pos, p, k) != 0)
 			return 0;
-		hex_encode(hex, l->v[i].sha256, 32);
-		if (memcmp(text + off, hex, 64) != 0 ||
-		    memcmp(text + off + 64, "  ", 2) != 0 ||
-		    memcmp(text + off + 66, p, n) != 0 ||
-		    text[off + 66 + n] != '\n')
-			return 0;
-		off += 64 + 2 + n + 1;
+		s->pos += k;
+		p += k;
+		n -= k;
 	}
-	return off == len;
+	return 1;
+}
+
+int lock_same_fd(const struct lock *l, int fd)
+{
+	struct stream *s = malloc(sizeof *s);
+	struct buf line = {.plain = 1};
+	char c;
+	int same = s != NULL;
+
+	if (s != NULL)
+		*s = (struct stream){.fd = fd};
+	for (size_t i = 0; same && i < l->n; i++) {
+		int esc;
+		size_t n = spelt(l->v[i].path, &esc);
+
+		buf_reset(&line);
+		same = add_line(&line, &l->v[i], n, esc) == 0 &&
+		       stream_eq(s, line.p, line.len);
+	}
+	/* And nothing after the last line. */
+	if (same && s->pos < s->have)
+		same = 0;
+	while (same && s->pos == s->have) {
+		ssize_t got = read(fd, &c, 1);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		same = got == 0;
+		break;
+	}
+	buf_free(&line);
+	free(s);
+	return same;
 }
 
 size_t lock_diff(const struct lock *a, const struct lock *b,

@@ -70,11 +70,12 @@ int lock_load(const char *path, struct lock *out, struct err *e);
  * (made plain; the caller frees it), or ERR_CONFIG. */
 int lock_read(const char *path, struct buf *text, struct err *e);
 
-/* 1 when lock_format(l) would write exactly the len bytes at text: the
- * lock on disk says what l says, and need not be parsed to be compared.
- * 0 when it differs, or when l has a name that needs escaping (then
- * parse and lock_diff). */
-int lock_same_text(const struct lock *l, const char *text, size_t len);
+/* 1 when the file open at fd (read from where it is to its end) holds
+ * exactly what lock_format(l) would write: the lock on disk says what l
+ * says, and need not be read whole nor parsed to be compared (it is
+ * read 64 KiB at a time). 0 when it differs, or on a read error or out
+ * of memory (then read it, parse it and lock_diff). */
+int lock_same_fd(const struct lock *l, int fd);
 
 /* The differences from a to b (both sorted): each callback gets the path
  * and, for changed files, both digests, borrowed from a and b for the

@@ -107,12 +107,32 @@ TAP_SUITE(lock_round_trip_many)
 	     "freed, and still plain");
 }
 
-/* lock_same_text: the text lock_format writes, and nothing else. */
-TAP_SUITE(lock_same_text)
+/* lock_same_fd over a file holding the len bytes at text. */
+static int same_as(const struct lock *l, const char *text, size_t len)
+{
+	FILE *f = tmpfile();
+	int rc;
+
+	if (f == NULL)
+		return -1;
+	if (len > 0 && fwrite(text, 1, len, f) != len)
+		rc = -1;
+	else {
+		fflush(f);
+		lseek(fileno(f), 0, SEEK_SET);
+		rc = lock_same_fd(l, fileno(f));
+	}
+	fclose(f);
+	return rc;
+}
+
+/* lock_same_fd: the text lock_format writes, and nothing else. */
+TAP_SUITE(lock_same_fd)
 {
 	struct lock l;
-	struct buf out = {.plain = 1};
+	struct buf out = {.plain = 1}, big = {.plain = 1};
 	unsigned char d[32];
+	char name[64];
 
 	lock_init(&l);
 	digest("a", d);
@@ -120,34 +140,52 @@ TAP_SUITE(lock_same_text)
 	digest("b", d);
 	lock_add(&l, "out/b.js", d);
 	lock_format(&l, &out);
-	T_INT(lock_same_text(&l, out.p, out.len), 1, "its own text");
-	T_INT(lock_same_text(&l, out.p, out.len - 1), 0,
-	      "without the last newline");
+	T_INT(same_as(&l, out.p, out.len), 1, "its own text");
+	T_INT(same_as(&l, out.p, out.len - 1), 0, "without the last newline");
 	char was = out.p[3];
 
 	out.p[3] = was == '0' ? '1' : '0';
-	T_INT(lock_same_text(&l, out.p, out.len), 0, "a digit changed");
+	T_INT(same_as(&l, out.p, out.len), 0, "a digit changed");
 	out.p[3] = was;
 	out.p[out.len - 3] = 'J';
-	T_INT(lock_same_text(&l, out.p, out.len), 0, "a path changed");
+	T_INT(same_as(&l, out.p, out.len), 0, "a path changed");
 	out.p[out.len - 3] = 'j';
-	T_INT(lock_same_text(&l, out.p, out.len), 1, "restored");
+	T_INT(same_as(&l, out.p, out.len), 1, "restored");
 	buf_add(&out, out.p, 67 + 9);
-	T_INT(lock_same_text(&l, out.p, out.len), 0, "a line more");
-	T_INT(lock_same_text(&l, "", 0), 0, "an empty lock file");
+	T_INT(same_as(&l, out.p, out.len), 0, "a line more");
+	T_INT(same_as(&l, "x", 1), 0, "other text");
+	T_INT(same_as(&l, "", 0), 0, "an empty lock file");
 	buf_free(&out);
 	digest("c", d);
 	lock_add(&l, "out/new\nline", d);
+	lock_sort(&l);
 	lock_format(&l, &out);
-	T_INT(lock_same_text(&l, out.p, out.len), 0,
-	      "an escaped name: left to the parse");
+	T_INT(same_as(&l, out.p, out.len), 1, "an escaped name, as written");
 	buf_free(&out);
+
+	/* Text longer than one 64 KiB read: lines across chunk edges. */
+	for (int i = 0; i < 3000; i++) {
+		snprintf(name, sizeof name, "out/dir%04d/file-%d.js", i, i);
+		digest(name, d);
+		lock_add(&l, name, d);
+	}
+	lock_sort(&l);
+	lock_format(&l, &big);
+	T_OK(big.len > 3 * (64u << 10), "the text spans chunks (%zu bytes)",
+	     big.len);
+	T_INT(same_as(&l, big.p, big.len), 1, "many lines, as written");
+	big.p[(64u << 10) + 1] ^= 1;
+	T_INT(same_as(&l, big.p, big.len), 0, "a byte changed past a chunk");
+	big.p[(64u << 10) + 1] ^= 1;
+	T_INT(same_as(&l, big.p, big.len - 70), 0, "cut short");
+	buf_free(&big);
 	lock_free(&l);
 
 	struct lock none;
 
 	lock_init(&none);
-	T_INT(lock_same_text(&none, "", 0), 1, "no files, no text");
+	T_INT(same_as(&none, "", 0), 1, "no files, no text");
+	T_INT(same_as(&none, "\n", 1), 0, "no files, a newline");
 	lock_free(&none);
 }
 
