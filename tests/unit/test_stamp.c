@@ -397,15 +397,18 @@ TAP_SUITE(stamp_cache)
 	T_INT(st.hashed, 4, "  only it is read");
 	T_INT(st.reused, 5, "  the others are reused");
 
-	T_INT(stamp_cache_save("stamp-cache", &c, &e), 0, "stamp_cache_save");
-	T_INT(stamp_cache_load("stamp-cache", &c2, &e), 0, "stamp_cache_load");
+	T_INT(stamp_cache_save(AT_FDCWD, "stamp-cache", &c, &e), 0,
+	      "stamp_cache_save");
+	T_INT(stamp_cache_load(AT_FDCWD, "stamp-cache", &c2, &e), 0,
+	      "stamp_cache_load");
 	T_INT(c2.n, c.n, "  the entries come back");
 	T_INT(c2.time_ns, c.time_ns, "  with the reference time");
 	{
 		int eq = c2.n == c.n;
 
 		for (size_t i = 0; eq && i < c.n; i++)
-			eq = strcmp(c.v[i].path, c2.v[i].path) == 0 &&
+			eq = strcmp(stamp_cache_path(&c, &c.v[i]),
+				    stamp_cache_path(&c2, &c2.v[i])) == 0 &&
 			     c.v[i].dev == c2.v[i].dev &&
 			     c.v[i].ino == c2.v[i].ino &&
 			     c.v[i].size == c2.v[i].size &&
@@ -430,7 +433,7 @@ TAP_SUITE(stamp_cache)
 	put("src/lib/b.js", "b()\n");
 
 	put("stamp-cache", "cleanroom-stamp-cache 2\nzz\n");
-	T_INT(stamp_cache_load("stamp-cache", &c2, &e), 0,
+	T_INT(stamp_cache_load(AT_FDCWD, "stamp-cache", &c2, &e), 0,
 	      "a corrupt cache file loads");
 	T_INT(c2.n, 0, "  as an empty cache");
 	{
@@ -444,12 +447,16 @@ TAP_SUITE(stamp_cache)
 		} damage[] = {
 			{"a truncated file", -1, 0},
 			{"a wrong byte-order mark", 24, 9},
-			{"a count larger than the file", 36, 0x7f},
-			{"a path length past the end", 44 + 72, 0x7f},
+			{"another entry size", 28, 81},
+			{"a count larger than the file", 47, 0x7f},
+			{"a path offset past the end", 56 + 40, 0x7f},
+			{"a path length past the end", 56 + 44, 0x7f},
 			{"a path without its NUL", -2, 'x'},
+			{"the previous format (version 2)", 22, '2'},
 		};
 
-		T_INT(stamp_cache_save("stamp-cache", &c, &e), 0, "saved");
+		T_INT(stamp_cache_save(AT_FDCWD, "stamp-cache", &c, &e), 0,
+		      "saved");
 		T_INT(io_read_file("stamp-cache", 1 << 20, &good), 0,
 		      "read back");
 		for (size_t i = 0; i < sizeof damage / sizeof *damage; i++) {
@@ -468,16 +475,17 @@ TAP_SUITE(stamp_cache)
 			fwrite(copy, 1, len, f);
 			fclose(f);
 			free(copy);
-			T_OK(stamp_cache_load("stamp-cache", &c2, &e) == 0 &&
+			T_OK(stamp_cache_load(AT_FDCWD, "stamp-cache", &c2,
+					      &e) == 0 &&
 				     c2.n == 0,
 			     "%s loads as an empty cache", damage[i].what);
 		}
 		buf_free(&good);
 	}
-	T_INT(stamp_cache_load("no-such-cache", &c2, &e), 0,
+	T_INT(stamp_cache_load(AT_FDCWD, "no-such-cache", &c2, &e), 0,
 	      "a missing cache file loads");
 	T_INT(c2.n, 0, "  as an empty cache");
-	T_INT(stamp_cache_save("no-such-dir/stamp-cache", &c, &e), -1,
+	T_INT(stamp_cache_save(AT_FDCWD, "no-such-dir/stamp-cache", &c, &e), -1,
 	      "saving into a missing directory fails");
 	T_INT(e.kind, ERR_SYSTEM, "  as a system error");
 
