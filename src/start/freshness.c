@@ -187,13 +187,13 @@ int freshness_stamp(const struct job *j, char hex[65], struct buf *parts,
 	msg_debug("stamp: %lu input files read, %lu unchanged by the stat "
 		  "cache",
 		  stats.hashed, stats.reused);
-	msg_debug("stamp: %lu paths in %lu directories: cache loaded in %.1f "
+	msg_debug("stamp: %lu paths in %lu director%s: cache loaded in %.1f "
 		  "ms, directories read in %.1f ms, stat and hash in %.1f ms "
 		  "on %u thread%s, digest in %.1f ms, cache %s in %.1f ms",
-		  stats.nodes, stats.dirs, t1 - t0, stats.dirs_ms,
-		  stats.stat_ms, stats.threads, stats.threads == 1 ? "" : "s",
-		  stats.digest_ms, cache.dirty ? "saved" : "left as it was",
-		  io_now_ms() - t2);
+		  stats.nodes, stats.dirs, stats.dirs == 1 ? "y" : "ies",
+		  t1 - t0, stats.dirs_ms, stats.stat_ms, stats.threads,
+		  stats.threads == 1 ? "" : "s", stats.digest_ms,
+		  cache.dirty ? "saved" : "left as it was", io_now_ms() - t2);
 	hex_encode(hex, sum, 32);
 	if (parts != NULL)
 		memcpy(parts->p + head + 2, hex, 64);
