@@ -96,8 +96,9 @@
  * 64-node chunks two threads used 50% more CPU than one. The threshold
  * is the nodes per thread before a second thread pays for itself (git's
  * preload-index takes 500 per thread). */
-#define STAT_CHUNK 1024
-#define PER_THREAD 500
+#define STAT_CHUNK  1024
+#define PER_THREAD  500
+#define MAX_THREADS 16
 
 /* ---- The canonical encoding ----
  *
@@ -439,7 +440,12 @@ static int64_t ts_ns(const struct timespec *ts)
 
 /* ---- The walk ---- */
 
-#define NONE UINT32_MAX
+#define NONE	    UINT32_MAX
+#define BLOCK_SHIFT 12
+#define BLOCK_NODES ((size_t)1 << BLOCK_SHIFT)
+#define MAX_BLOCKS  16384 /* 67 million nodes */
+#define NODE(w, i)  (&(w)->blocks[(i) >> BLOCK_SHIFT][(i) & (BLOCK_NODES - 1)])
+#define CHUNK(w, i) (&(w)->cblocks[(i) >> BLOCK_SHIFT][(i) & (BLOCK_NODES - 1)])
 
 /* What the stat phase did with a regular file. */
 enum took {
@@ -489,15 +495,32 @@ struct ent {
 	unsigned char type;
 };
 
+struct worker;
+
 struct walk {
-	struct node *nodes;
-	size_t n, cap;
+	/* The node table, in blocks that never move: threads of phase 2
+	 * read and fill the nodes of directories phase 1 has finished while
+	 * it appends more. */
+	struct node *blocks[MAX_BLOCKS];
+	size_t n;
 	struct arena names; /* the nodes' paths */
 	struct ent *ents;   /* one directory's entries, reused */
 	size_t cap_ents;
-	struct chunk *chunks;
-	size_t nchunks, cap_chunks;
-	atomic_size_t next;	   /* the next chunk a thread takes */
+	/* The chunks of phase 2, in blocks that never move: phase 1
+	 * publishes a directory's chunks once it is read, with every
+	 * directory below it (nready, release); threads take them in
+	 * order (next) until phase 1 is done and none is left. */
+	struct chunk *cblocks[MAX_BLOCKS];
+	size_t nchunks;
+	atomic_size_t nready;
+	atomic_size_t next;
+	atomic_int done;
+	/* The threads of phase 2 but the calling one, started as phase 1
+	 * publishes enough work for them. */
+	struct worker *ks;
+	unsigned nks, want;
+	size_t per_thread;	   /* nodes published per thread started */
+	size_t published;	   /* nodes in published chunks */
 	struct stamp_cache *cache; /* NULL: no cache */
 	size_t cursor;		   /* the cache entry the scan expects next */
 	int64_t now_ns;		   /* this walk's reference time */
@@ -513,7 +536,6 @@ struct walk {
 struct worker {
 	struct walk *w;
 	pthread_t thread;
-	int spawned;
 	unsigned char *chunk; /* READ_CHUNK bytes */
 	struct arena links;   /* symlink targets */
 	unsigned long hashed, reused;
@@ -590,17 +612,19 @@ static uint32_t node_push(struct walk *w, const char *path, size_t plen,
 {
 	struct node *nd;
 
-	if (w->n >= NONE || plen >= NONE ||
-	    vec_grow((void **)&w->nodes, &w->cap, w->n + 1, sizeof *w->nodes) <
-		    0)
+	if (w->n >= MAX_BLOCKS * BLOCK_NODES || plen >= NONE)
 		return NONE;
-	nd = &w->nodes[w->n];
+	if ((w->n & (BLOCK_NODES - 1)) == 0 &&
+	    (w->blocks[w->n >> BLOCK_SHIFT] =
+		     malloc(BLOCK_NODES * sizeof(struct node))) == NULL)
+		return NONE;
+	nd = NODE(w, w->n);
 	memset(nd, 0, sizeof *nd);
 	nd->path = path;
 	nd->plen = (uint32_t)plen;
 	nd->leaf = leaf;
 	nd->parent = parent;
-	nd->root = parent == NONE ? (uint32_t)w->n : w->nodes[parent].root;
+	nd->root = parent == NONE ? (uint32_t)w->n : NODE(w, parent)->root;
 	nd->cached = -1;
 	nd->fd = -1;
 	nd->type = type;
@@ -619,11 +643,13 @@ static int ent_cmp(const void *a, const void *b)
 }
 
 static int read_dir(struct walk *w, uint32_t i);
+static int publish(struct walk *w, uint32_t dir, uint32_t first,
+		   uint32_t count);
 
 /* Reads the entries of the open directory fd (node i) into w->ents. */
 static int read_ents(struct walk *w, uint32_t i, int fd, size_t *nents)
 {
-	const struct node *d = &w->nodes[i];
+	const struct node *d = NODE(w, i);
 	size_t n = 0;
 
 	for (;;) {
@@ -670,8 +696,8 @@ static int read_ents(struct walk *w, uint32_t i, int fd, size_t *nents)
  * it: its entries, sorted, become nodes together. */
 static int read_dir(struct walk *w, uint32_t i)
 {
-	struct node *d = &w->nodes[i];
-	int pfd = d->parent == NONE ? AT_FDCWD : w->nodes[d->parent].fd;
+	struct node *d = NODE(w, i);
+	int pfd = d->parent == NONE ? AT_FDCWD : NODE(w, d->parent)->fd;
 	size_t n = 0;
 	uint32_t first;
 	int fd, rc = 0;
@@ -717,29 +743,33 @@ static int read_dir(struct walk *w, uint32_t i)
 			return err_sys(w->e, ENOMEM, "stamp: walk");
 		}
 		if (serr != 0) {
-			w->nodes[c].statted = 1;
-			w->nodes[c].serr = serr;
+			NODE(w, c)->statted = 1;
+			NODE(w, c)->serr = serr;
 		} else if (statted) {
-			take_stat(&w->nodes[c], &st);
+			take_stat(NODE(w, c), &st);
 		}
 	}
-	d = &w->nodes[i];
+	d = NODE(w, i);
 	d->first = first;
 	d->count = (uint32_t)n;
 	d->read = 1;
 	d->fd = fd;
 	for (uint32_t k = first; k < first + n && rc == 0; k++)
-		if (w->nodes[k].type == DT_DIR)
+		if (NODE(w, k)->type == DT_DIR)
 			rc = read_dir(w, k);
 	/* Past the fd budget, a directory is opened again by the thread
 	 * that stats its entries; a declared one always stays open. */
-	d = &w->nodes[i];
+	d = NODE(w, i);
 	if (d->parent != NONE && w->fds_left <= 0) {
 		(void)close(fd);
 		d->fd = -1;
 	} else {
 		w->fds_left--;
 	}
+	/* Its entries, and every directory below, are final: phase 2 may
+	 * have them. */
+	if (rc == 0)
+		rc = publish(w, i, first, (uint32_t)n);
 	return rc;
 }
 
@@ -843,8 +873,8 @@ static void link_take(struct worker *k, int dfd, const char *name,
  * its declared path's (which stays open). -1 with errno set. */
 static int dir_fd(struct worker *k, uint32_t dir)
 {
-	const struct node *d = &k->w->nodes[dir];
-	const struct node *r = &k->w->nodes[d->root];
+	const struct node *d = NODE(k->w, dir);
+	const struct node *r = NODE(k->w, d->root);
 
 	if (d->fd >= 0)
 		return d->fd;
@@ -864,7 +894,7 @@ static void take_chunk(struct worker *k, const struct chunk *ch)
 	int dfd = ch->dir == NONE ? AT_FDCWD : dir_fd(k, ch->dir);
 
 	for (uint32_t i = ch->first; i < ch->end; i++) {
-		struct node *nd = &w->nodes[i];
+		struct node *nd = NODE(w, i);
 		const char *name = nd->path + nd->leaf;
 		struct stat st;
 
@@ -895,19 +925,24 @@ static void *stat_work(void *arg)
 	struct worker *k = arg;
 	struct walk *w = k->w;
 
-	/* A thread of our own gets its own file table (a copy, with every
-	 * directory fd of phase 1): each fstatat on a directory fd looks the
-	 * fd up, and threads sharing a table contend for it. Failure costs
-	 * only that contention. */
-	if (k->spawned)
-		(void)unshare(CLONE_FILES);
 	for (;;) {
-		size_t c = atomic_fetch_add_explicit(&w->next, 1,
-						     memory_order_relaxed);
+		size_t c = atomic_load_explicit(&w->next, memory_order_relaxed);
+		size_t r =
+			atomic_load_explicit(&w->nready, memory_order_acquire);
 
-		if (c >= w->nchunks)
+		if (c < r) {
+			if (atomic_compare_exchange_weak_explicit(
+				    &w->next, &c, c + 1, memory_order_relaxed,
+				    memory_order_relaxed))
+				take_chunk(k, CHUNK(w, c));
+			continue;
+		}
+		/* Nothing ready: phase 1 is still reading (let it have the
+		 * CPU), or it is done and every chunk is taken. */
+		if (atomic_load_explicit(&w->done, memory_order_acquire) &&
+		    c >= atomic_load_explicit(&w->nready, memory_order_acquire))
 			break;
-		take_chunk(k, &w->chunks[c]);
+		sched_yield();
 	}
 	if (k->dirfd >= 0)
 		(void)close(k->dirfd);
@@ -929,63 +964,94 @@ static unsigned cpus(void)
 static int chunk_push(struct walk *w, uint32_t dir, uint32_t first,
 		      uint32_t end)
 {
-	if (vec_grow((void **)&w->chunks, &w->cap_chunks, w->nchunks + 1,
-		     sizeof *w->chunks) < 0)
+	if (w->nchunks >= MAX_BLOCKS * BLOCK_NODES)
 		return -1;
-	w->chunks[w->nchunks++] = (struct chunk){dir, first, end};
+	if ((w->nchunks & (BLOCK_NODES - 1)) == 0 &&
+	    (w->cblocks[w->nchunks >> BLOCK_SHIFT] =
+		     malloc(BLOCK_NODES * sizeof(struct chunk))) == NULL)
+		return -1;
+	*CHUNK(w, w->nchunks) = (struct chunk){dir, first, end};
+	w->nchunks++;
+	return 0;
+}
+
+static int worker_init(struct worker *k, struct walk *w)
+{
+	memset(k, 0, sizeof *k);
+	k->w = w;
+	k->dirfd = -1;
+	k->chunk = malloc(READ_CHUNK);
+	return k->chunk == NULL ? -1 : 0;
+}
+
+/* Hands phase 2 the chunks of nodes [first, first + count) of directory
+ * dir (NONE: one declared path), and starts another thread when the
+ * published work is enough for one more (PER_THREAD nodes each). A
+ * thread that cannot be made leaves its share to the others. */
+static int publish(struct walk *w, uint32_t dir, uint32_t first, uint32_t count)
+{
+	for (uint32_t k = first; k < first + count; k += STAT_CHUNK) {
+		uint32_t end = first + count - k > STAT_CHUNK ? k + STAT_CHUNK
+							      : first + count;
+
+		if (chunk_push(w, dir, k, end) < 0)
+			return err_sys(w->e, ENOMEM, "stamp: walk");
+	}
+	atomic_store_explicit(&w->nready, w->nchunks, memory_order_release);
+	w->published += count;
+	if (w->nks + 1 < w->want &&
+	    w->published > w->per_thread * (w->nks + 1)) {
+		struct worker *k = &w->ks[w->nks];
+
+		if (worker_init(k, w) < 0 ||
+		    pthread_create(&k->thread, NULL, stat_work, k) != 0) {
+			free(k->chunk);
+			w->want = w->nks + 1;
+		} else {
+			w->nks++;
+		}
+	}
 	return 0;
 }
 
 /* Phase 2 on nthreads threads (the calling one included; a thread that
  * cannot be made leaves its share to the others). Returns the number
  * of threads that ran, or 0 (ENOMEM). */
-static unsigned stat_phase(struct walk *w, unsigned nthreads,
-			   unsigned long *hashed, unsigned long *reused)
+/* Phase 2's end: the calling thread takes what is left, then waits
+ * for the others. Returns the number of threads that ran, or 0
+ * (ENOMEM). */
+static unsigned stat_phase(struct walk *w, unsigned long *hashed,
+			   unsigned long *reused)
 {
-	struct worker ks[16];
-	unsigned started = 1;
+	struct worker me;
+	unsigned ran = 0;
 
-	if (nthreads > sizeof ks / sizeof *ks)
-		nthreads = sizeof ks / sizeof *ks;
-	memset(ks, 0, sizeof ks);
-	for (unsigned t = 0; t < nthreads; t++) {
-		ks[t].w = w;
-		ks[t].dirfd = -1;
-		ks[t].chunk = malloc(READ_CHUNK);
-		if (ks[t].chunk == NULL) {
-			nthreads = t;
-			break;
-		}
+	atomic_store_explicit(&w->done, 1, memory_order_release);
+	if (worker_init(&me, w) == 0) {
+		(void)stat_work(&me);
+		ran = 1;
 	}
-	if (nthreads == 0)
-		return 0;
-	atomic_store(&w->next, 0);
-	for (unsigned t = 1; t < nthreads; t++) {
-		ks[t].spawned = 1;
-		if (pthread_create(&ks[t].thread, NULL, stat_work, &ks[t]) != 0)
-			break;
-		started = t + 1;
+	*hashed = me.hashed;
+	*reused = me.reused;
+	free(me.chunk);
+	arena_take(&w->names, &me.links);
+	for (unsigned t = 0; t < w->nks; t++) {
+		(void)pthread_join(w->ks[t].thread, NULL);
+		*hashed += w->ks[t].hashed;
+		*reused += w->ks[t].reused;
+		free(w->ks[t].chunk);
+		/* The link targets stay until the digest. */
+		arena_take(&w->names, &w->ks[t].links);
 	}
-	(void)stat_work(&ks[0]);
-	for (unsigned t = 1; t < started; t++)
-		(void)pthread_join(ks[t].thread, NULL);
-	*hashed = *reused = 0;
-	for (unsigned t = 0; t < nthreads; t++) {
-		*hashed += ks[t].hashed;
-		*reused += ks[t].reused;
-		free(ks[t].chunk);
-	}
-	/* The link targets stay until the digest: their arenas move into
-	 * the walk's. */
-	for (unsigned t = 0; t < nthreads; t++)
-		arena_take(&w->names, &ks[t].links);
-	return started;
+	ran = ran ? ran + w->nks : 0;
+	w->nks = 0;
+	return ran;
 }
 
 /* Phase 3: the records of node i, depth first. */
 static int emit(struct walk *w, uint32_t i)
 {
-	const struct node *nd = &w->nodes[i];
+	const struct node *nd = NODE(w, i);
 	struct hasher *h = w->h;
 
 	if (nd->serr != 0) {
@@ -1078,7 +1144,7 @@ static int cache_dirty(const struct walk *w)
 	size_t expect = 0;
 
 	for (size_t i = 0; i < w->n; i++) {
-		const struct node *nd = &w->nodes[i];
+		const struct node *nd = NODE(w, i);
 		int file = nd->serr == 0 && nd->err == 0 && S_ISREG(nd->mode);
 
 		if (!file) {
@@ -1101,7 +1167,7 @@ static int cache_build(const struct walk *w, struct stamp_cache *out)
 	char *paths;
 
 	for (size_t i = 0; i < w->n; i++) {
-		const struct node *nd = &w->nodes[i];
+		const struct node *nd = NODE(w, i);
 
 		if (nd->serr == 0 && nd->err == 0 && S_ISREG(nd->mode) &&
 		    nd->cacheable) {
@@ -1122,7 +1188,7 @@ static int cache_build(const struct walk *w, struct stamp_cache *out)
 	out->paths = paths;
 	out->paths_len = plen;
 	for (size_t i = 0; i < w->n; i++) {
-		const struct node *nd = &w->nodes[i];
+		const struct node *nd = NODE(w, i);
 		struct stamp_cache_entry *ce;
 
 		if (nd->serr != 0 || nd->err != 0 || !S_ISREG(nd->mode) ||
@@ -1264,6 +1330,8 @@ nomem:
 }
 
 /* Phase 1 for the declared paths; then the chunks of phase 2. */
+/* Phase 1 for the declared paths, each handed to phase 2 as it is
+ * done. */
 static int dirs_phase(struct walk *w, char **paths, size_t npaths)
 {
 	for (size_t i = 0; i < npaths; i++) {
@@ -1281,74 +1349,39 @@ static int dirs_phase(struct walk *w, char **paths, size_t npaths)
 		if (r == NONE)
 			return err_sys(w->e, ENOMEM, "stamp: walk");
 		if (serr != 0) {
-			w->nodes[r].statted = 1;
-			w->nodes[r].serr = serr;
-			continue;
+			NODE(w, r)->statted = 1;
+			NODE(w, r)->serr = serr;
+		} else {
+			take_stat(NODE(w, r), &st);
+			if (S_ISDIR(st.st_mode) && read_dir(w, r) < 0)
+				return -1;
 		}
-		take_stat(&w->nodes[r], &st);
-		if (S_ISDIR(st.st_mode) && read_dir(w, r) < 0)
+		if (publish(w, NONE, r, 1) < 0)
 			return -1;
-	}
-	/* The declared paths one by one (from the workdir), then each
-	 * directory's entries in pieces. */
-	for (size_t i = 0; i < w->n; i++) {
-		const struct node *nd = &w->nodes[i];
-
-		if (nd->parent == NONE &&
-		    chunk_push(w, NONE, (uint32_t)i, (uint32_t)i + 1) < 0)
-			return err_sys(w->e, ENOMEM, "stamp: walk");
-		for (uint32_t k = nd->first;
-		     nd->read && k < nd->first + nd->count; k += STAT_CHUNK) {
-			uint32_t end = nd->first + nd->count - k > STAT_CHUNK
-					       ? k + STAT_CHUNK
-					       : nd->first + nd->count;
-
-			if (chunk_push(w, (uint32_t)i, k, end) < 0)
-				return err_sys(w->e, ENOMEM, "stamp: walk");
-		}
 	}
 	return 0;
 }
 
-/* The threads of phase 2: what the caller asked for, else one per
- * PER_THREAD nodes up to STAMP_THREADS and the CPUs there are. */
-static unsigned threads_for(const struct stamp_input *in, size_t nodes)
+/* The threads of phase 2: what the caller asked for, else up to
+ * STAMP_THREADS and the CPUs there are (publish starts them one by one
+ * as the walk finds work for them). */
+static unsigned threads_for(const struct stamp_input *in)
 {
 	unsigned t;
 
 	if (in->threads > 0)
-		return in->threads;
+		return in->threads < MAX_THREADS ? in->threads : MAX_THREADS;
 	t = cpus();
-	if (t > STAMP_THREADS)
-		t = STAMP_THREADS;
-	if (t > 1 + nodes / PER_THREAD)
-		t = (unsigned)(1 + nodes / PER_THREAD);
-	return t;
+	return t < STAMP_THREADS ? t : STAMP_THREADS;
 }
 
-int stamp_compute(const struct stamp_input *in, struct stamp_cache *cache,
-		  unsigned char out[32], struct err *e)
+/* The records before the inputs: the spec, the environment, the
+ * command. */
+static int hash_head(struct hasher *h, const struct stamp_input *in,
+		     struct err *e)
 {
-	struct hasher *h = malloc(sizeof *h);
-	struct walk w = {
-		.h = h, .cache = cache, .listing = in->listing, .e = e};
-	struct stamp_stats stats = {0};
-	struct timespec now;
-	char **paths = NULL;
-	size_t npaths = 0, argc = 0;
-	unsigned long hashed = 0, reused = 0;
-	double t0, t1, t2;
-	int rc = -1;
+	size_t argc = 0;
 
-	if (h == NULL)
-		return err_sys(e, ENOMEM, "stamp");
-	/* Taken before any stat: the reference time of the racy rule. */
-	if (clock_gettime(CLOCK_REALTIME, &now) < 0) {
-		err_sys(e, errno, "stamp: clock_gettime");
-		goto out;
-	}
-	w.now_ns = ts_ns(&now);
-	w.fds_left = fd_budget();
 	sha256_init(&h->ctx);
 	h->n = 0;
 	put_str(h, "cleanroom-stamp-v1");
@@ -1359,7 +1392,7 @@ int stamp_compute(const struct stamp_input *in, struct stamp_cache *cache,
 		put_bytes(h, in->spec, in->spec_len);
 
 	if (hash_env(h, in->env, e) < 0)
-		goto out;
+		return -1;
 
 	while (in->argv && in->argv[argc])
 		argc++;
@@ -1368,19 +1401,73 @@ int stamp_compute(const struct stamp_input *in, struct stamp_cache *cache,
 	put_u64(h, argc);
 	for (size_t i = 0; i < argc; i++)
 		put_str(h, in->argv[i]);
+	return 0;
+}
 
-	if (inputs_sorted(in, &paths, &npaths, e) < 0)
+/* Sets the cache from the walk (stamp.h): rebuilt when dirty. */
+static int cache_update(struct walk *w, struct stamp_cache *cache,
+			const struct stamp_stats *stats)
+{
+	if (cache_dirty(w)) {
+		struct stamp_cache next;
+
+		if (cache_build(w, &next) < 0)
+			return -1;
+		stamp_cache_free(cache);
+		*cache = next;
+		cache->dirty = 1;
+	} else {
+		cache->dirty = 0;
+	}
+	cache->stats = *stats;
+	return 0;
+}
+
+int stamp_compute(const struct stamp_input *in, struct stamp_cache *cache,
+		  unsigned char out[32], struct err *e)
+{
+	struct hasher *h = malloc(sizeof *h);
+	struct walk *w = calloc(1, sizeof *w);
+	struct stamp_stats stats = {0};
+	struct timespec now;
+	char **paths = NULL;
+	size_t npaths = 0;
+	unsigned long hashed = 0, reused = 0;
+	double t0, t1, t2;
+	int rc = -1;
+
+	if (h == NULL || w == NULL ||
+	    (w->ks = calloc(MAX_THREADS, sizeof *w->ks)) == NULL) {
+		err_sys(e, ENOMEM, "stamp");
 		goto out;
-	w.dents = malloc(DENTS_BUF);
-	if (w.dents == NULL) {
+	}
+	w->h = h;
+	w->cache = cache;
+	w->listing = in->listing;
+	w->e = e;
+	w->want = threads_for(in);
+	/* Threads asked for are started at once. */
+	w->per_thread = in->threads > 0 ? 0 : PER_THREAD;
+	/* Taken before any stat: the reference time of the racy rule. */
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0) {
+		err_sys(e, errno, "stamp: clock_gettime");
+		goto out;
+	}
+	w->now_ns = ts_ns(&now);
+	w->fds_left = fd_budget();
+	if (hash_head(h, in, e) < 0 ||
+	    inputs_sorted(in, &paths, &npaths, e) < 0)
+		goto out;
+	w->dents = malloc(DENTS_BUF);
+	if (w->dents == NULL) {
 		err_sys(e, errno, "stamp: directory buffer");
 		goto out;
 	}
 	t0 = io_now_ms();
-	if (dirs_phase(&w, paths, npaths) < 0)
+	if (dirs_phase(w, paths, npaths) < 0)
 		goto out;
 	t1 = io_now_ms();
-	stats.threads = stat_phase(&w, threads_for(in, w.n), &hashed, &reused);
+	stats.threads = stat_phase(w, &hashed, &reused);
 	if (stats.threads == 0) {
 		err_sys(e, ENOMEM, "stamp: threads");
 		goto out;
@@ -1391,50 +1478,50 @@ int stamp_compute(const struct stamp_input *in, struct stamp_cache *cache,
 	for (size_t i = 0, r = 0; i < npaths; i++) {
 		/* The declared paths are the nodes without a parent, in
 		 * order. */
-		while (w.nodes[r].parent != NONE)
+		while (NODE(w, r)->parent != NONE)
 			r++;
 		put_tag(h, 'P');
 		put_str(h, paths[i]);
-		if (list_rec(&w, &w.nodes[r], 'P', "-") < 0 ||
-		    emit(&w, (uint32_t)r) < 0)
+		if (list_rec(w, NODE(w, r), 'P', "-") < 0 ||
+		    emit(w, (uint32_t)r) < 0)
 			goto out;
 		r++;
 	}
 	h_flush(h);
 	sha256_digest(&h->ctx, 32, out);
-	stats.nodes = w.n;
-	stats.dirs = w.ndirs;
+	stats.nodes = w->n;
+	stats.dirs = w->ndirs;
 	stats.dirs_ms = t1 - t0;
 	stats.stat_ms = t2 - t1;
 	stats.digest_ms = io_now_ms() - t2;
 	if (cache) {
 		stats.hashed = cache->stats.hashed + hashed;
 		stats.reused = cache->stats.reused + reused;
-		if (cache_dirty(&w)) {
-			struct stamp_cache next;
-
-			if (cache_build(&w, &next) < 0) {
-				err_sys(e, ENOMEM, "stamp: cache");
-				goto out;
-			}
-			stamp_cache_free(cache);
-			*cache = next;
-			cache->dirty = 1;
-		} else {
-			cache->dirty = 0;
+		if (cache_update(w, cache, &stats) < 0) {
+			err_sys(e, ENOMEM, "stamp: cache");
+			goto out;
 		}
-		cache->stats = stats;
 	}
 	rc = 0;
 out:
-	for (size_t i = 0; i < w.n; i++)
-		if (w.nodes[i].fd >= 0)
-			(void)close(w.nodes[i].fd);
-	free(w.nodes);
-	free(w.ents);
-	free(w.chunks);
-	free(w.dents);
-	arena_free(&w.names);
+	if (w != NULL) {
+		/* After a failed phase 1 the threads it started finish
+		 * what it published before anything is freed. */
+		if (w->nks > 0)
+			(void)stat_phase(w, &hashed, &reused);
+		for (size_t i = 0; i < w->n; i++)
+			if (NODE(w, i)->fd >= 0)
+				(void)close(NODE(w, i)->fd);
+		for (size_t b = 0; b < MAX_BLOCKS && w->blocks[b] != NULL; b++)
+			free(w->blocks[b]);
+		for (size_t b = 0; b < MAX_BLOCKS && w->cblocks[b] != NULL; b++)
+			free(w->cblocks[b]);
+		free(w->ents);
+		free(w->dents);
+		free(w->ks);
+		arena_free(&w->names);
+		free(w);
+	}
 	free(h);
 	names_free(paths, npaths);
 	return rc;

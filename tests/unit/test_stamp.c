@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -776,6 +777,28 @@ TAP_SUITE(stamp_parallel)
 		buf_free(&l);
 	}
 	T_INT(serial.n, 12 * 60 + 3, "every regular file is cached");
+	{
+		/* Past the fd budget (half of what RLIMIT_NOFILE leaves) a
+		 * directory is opened again beneath its declared path by the
+		 * thread that stats its entries. */
+		struct rlimit old, low;
+		struct stamp_cache c = {0};
+
+		if (getrlimit(RLIMIT_NOFILE, &old) != 0)
+			abort();
+		low = old;
+		low.rlim_cur = 72; /* a budget of 4 of 14 directories */
+		if (setrlimit(RLIMIT_NOFILE, &low) != 0)
+			abort();
+		kat_input(&in, 3);
+		stamp(&in, &c, s);
+		if (setrlimit(RLIMIT_NOFILE, &old) != 0)
+			abort();
+		T_OK(same(s1, s), "directories past the fd budget, reopened: "
+				  "the same stamp");
+		T_OK(caches_equal(&serial, &c), "  and the same cache");
+		stamp_cache_free(&c);
+	}
 
 	/* A warm, trusted cache on three threads, and one change at a
 	 * time: each must give the serial, uncached truth, and differ from
