@@ -471,6 +471,7 @@ struct node {
 	unsigned char statted;	 /* stat taken (in phase 1 or 2) */
 	unsigned char took;	 /* enum took */
 	unsigned char cacheable; /* a regular file the cache may keep */
+	atomic_uint chunks_left; /* a directory's chunks not yet done */
 	int serr;		 /* errno of its stat; 0 */
 	int err;		 /* errno of its open, read or readlink; 0 */
 	uint32_t mode;
@@ -625,6 +626,7 @@ static uint32_t node_push(struct walk *w, const char *path, size_t plen,
 	nd->leaf = leaf;
 	nd->parent = parent;
 	nd->root = parent == NONE ? (uint32_t)w->n : NODE(w, parent)->root;
+	atomic_init(&nd->chunks_left, 0);
 	nd->cached = -1;
 	nd->fd = -1;
 	nd->type = type;
@@ -918,6 +920,22 @@ static void take_chunk(struct worker *k, const struct chunk *ch)
 		else if (S_ISLNK(nd->mode))
 			link_take(k, dfd, name, nd);
 	}
+	/* The last chunk of a directory closes it, on this thread: closing
+	 * an ext4 directory frees the hash tree its reading built, which
+	 * the calling thread would otherwise do for every directory at the
+	 * end. Nothing uses its fd after its entries are stat'ed (a
+	 * directory below opened again goes through its declared path's). A
+	 * declared path's stays open for that. */
+	if (ch->dir != NONE) {
+		struct node *d = NODE(w, ch->dir);
+
+		if (atomic_fetch_sub_explicit(&d->chunks_left, 1,
+					      memory_order_acq_rel) == 1 &&
+		    d->parent != NONE && d->fd >= 0) {
+			(void)close(d->fd);
+			d->fd = -1;
+		}
+	}
 }
 
 static void *stat_work(void *arg)
@@ -990,6 +1008,10 @@ static int worker_init(struct worker *k, struct walk *w)
  * thread that cannot be made leaves its share to the others. */
 static int publish(struct walk *w, uint32_t dir, uint32_t first, uint32_t count)
 {
+	if (dir != NONE)
+		atomic_store_explicit(&NODE(w, dir)->chunks_left,
+				      (count + STAT_CHUNK - 1) / STAT_CHUNK,
+				      memory_order_relaxed);
 	for (uint32_t k = first; k < first + count; k += STAT_CHUNK) {
 		uint32_t end = first + count - k > STAT_CHUNK ? k + STAT_CHUNK
 							      : first + count;
