@@ -524,6 +524,9 @@ struct walk {
 	atomic_size_t nready;
 	atomic_size_t next;
 	atomic_int done;
+	atomic_int waiting; /* threads asleep on cv for work */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
 	/* The threads of phase 2 but the calling one, started as phase 1
 	 * publishes enough work for them. */
 	struct worker *ks;
@@ -963,12 +966,21 @@ static void *stat_work(void *arg)
 				take_chunk(k, CHUNK(w, c));
 			continue;
 		}
-		/* Nothing ready: phase 1 is still reading (let it have the
-		 * CPU), or it is done and every chunk is taken. */
 		if (atomic_load_explicit(&w->done, memory_order_acquire) &&
 		    c >= atomic_load_explicit(&w->nready, memory_order_acquire))
 			break;
-		sched_yield();
+		/* Nothing ready while phase 1 reads on: sleep until it
+		 * publishes (or is done) rather than spin on a CPU it may
+		 * need. waiting, then nready, both sequentially consistent,
+		 * against publish's nready, then waiting: one of the two
+		 * sees the other, so no wakeup is lost. */
+		pthread_mutex_lock(&w->mu);
+		atomic_fetch_add(&w->waiting, 1);
+		while (atomic_load(&w->next) >= atomic_load(&w->nready) &&
+		       !atomic_load(&w->done))
+			pthread_cond_wait(&w->cv, &w->mu);
+		atomic_fetch_sub(&w->waiting, 1);
+		pthread_mutex_unlock(&w->mu);
 	}
 	if (k->dirfd >= 0)
 		(void)close(k->dirfd);
@@ -1010,6 +1022,14 @@ static int worker_init(struct worker *k, struct walk *w)
 	return k->chunk == NULL ? -1 : 0;
 }
 
+/* Wakes the threads waiting for work. */
+static void wake(struct walk *w)
+{
+	pthread_mutex_lock(&w->mu);
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
 /* Hands phase 2 the chunks of nodes [first, first + count) of directory
  * dir (NONE: one declared path), and starts another thread when the
  * published work is enough for one more (PER_THREAD nodes each). A
@@ -1027,7 +1047,9 @@ static int publish(struct walk *w, uint32_t dir, uint32_t first, uint32_t count)
 		if (chunk_push(w, dir, k, end) < 0)
 			return err_sys(w->e, ENOMEM, "stamp: walk");
 	}
-	atomic_store_explicit(&w->nready, w->nchunks, memory_order_release);
+	atomic_store(&w->nready, w->nchunks);
+	if (atomic_load(&w->waiting) > 0)
+		wake(w);
 	w->published += count;
 	if (w->nks + 1 < w->want &&
 	    w->published > w->per_thread * (w->nks + 1)) {
@@ -1056,7 +1078,8 @@ static unsigned stat_phase(struct walk *w, unsigned long *hashed,
 	struct worker me;
 	unsigned ran = 0;
 
-	atomic_store_explicit(&w->done, 1, memory_order_release);
+	atomic_store(&w->done, 1);
+	wake(w);
 	if (worker_init(&me, w) == 0) {
 		(void)stat_work(&me);
 		ran = 1;
@@ -1471,6 +1494,8 @@ int stamp_compute(const struct stamp_input *in, struct stamp_cache *cache,
 		err_sys(e, ENOMEM, "stamp");
 		goto out;
 	}
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
 	w->h = h;
 	w->cache = cache;
 	w->listing = in->listing;
