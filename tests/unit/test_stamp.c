@@ -881,6 +881,7 @@ TAP_SUITE(stamp_racy_clear)
 	struct timespec now;
 	unsigned char s0[32], s1[32];
 	unsigned long hashed;
+	int64_t mtime;
 	const char *inputs[] = {"src"};
 
 	enter_scratch();
@@ -917,7 +918,8 @@ TAP_SUITE(stamp_racy_clear)
 		leave_scratch();
 		return;
 	}
-	c.time_ns = ce->mtime_ns + 1000000000LL;
+	mtime = ce->mtime_ns; /* ce goes with the cache it is in */
+	c.time_ns = mtime + 1000000000LL;
 	stamp_cache_stats(&c, &st);
 	hashed = st.hashed;
 	stamp(&in, &c, s1);
@@ -925,7 +927,7 @@ TAP_SUITE(stamp_racy_clear)
 	T_OK(same(s0, s1), "a racy entry whose window passed keeps its stamp");
 	T_INT(st.hashed, hashed + 1, "  it is read again");
 	T_INT(c.dirty, 1, "  and makes the cache dirty, to be saved");
-	T_OK(c.time_ns > ce->mtime_ns + 3000000000LL,
+	T_OK(c.time_ns > mtime + 3000000000LL,
 	     "  with this walk's reference time");
 	stamp(&in, &c, s1);
 	stamp_cache_stats(&c, &st);
