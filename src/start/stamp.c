@@ -18,7 +18,10 @@
  *  2. stat and hash: the entries, in chunks of one directory, are
  *     stat'ed (fstatat on the directory's fd, never following) by up to
  *     STAMP_THREADS threads, and a regular file whose cache entry does
- *     not hold is read and hashed by the thread that stat'ed it;
+ *     not hold is read and hashed by the thread that stat'ed it. It
+ *     overlaps phase 1: a directory's chunks are handed over (publish)
+ *     as soon as it and every directory below it are read, and the
+ *     calling thread joins in when phase 1 is done;
  *  3. digest: the calling thread walks the table depth first, each
  *     directory's entries in order, and feeds the records to SHA-256.
  * The records are the ones a one-pass walk fed (the stamp is the same as
