@@ -115,7 +115,8 @@ int freshness_stamp(const struct job *j, char hex[65], struct buf *parts,
 	char **argv = NULL, **env = NULL;
 	struct stamp_stats stats;
 	unsigned char sum[32];
-	size_t loaded, n, head = parts ? parts->len : 0;
+	double t0, t1, t2;
+	size_t n, head = parts ? parts->len : 0;
 	int rc = -1;
 
 	inputs = calloc(cfg->spec.inputs.n + 1, sizeof *inputs);
@@ -163,26 +164,36 @@ int freshness_stamp(const struct job *j, char hex[65], struct buf *parts,
 		err_sys(e, ENOMEM, "start");
 		goto out;
 	}
-	if (stamp_cache_load(CACHE_FILE, &cache, e) < 0)
+	t0 = io_now_ms();
+	if (stamp_cache_load(j->wdfd, CACHE_FILE, &cache, e) < 0)
 		goto out;
-	loaded = cache.n;
+	t1 = io_now_ms();
 	if (stamp_compute(&in, &cache, sum, e) < 0)
 		goto out;
-	/* Nothing rehashed and no entry gone: the saved cache is still
-	 * right (its older reference time only makes more entries racy),
-	 * and the fresh path skips rewriting it. */
-	stamp_cache_stats(&cache, &stats);
-	msg_debug("stamp: %lu input files read, %lu unchanged by the stat "
-		  "cache",
-		  stats.hashed, stats.reused);
-	if (stats.hashed > 0 || cache.n != loaded) {
+	/* Nothing new, gone or changed, and no racy entry whose window has
+	 * passed: the saved cache is still right (its older reference time
+	 * only makes more entries racy), and the fresh path skips rewriting
+	 * it. */
+	t2 = io_now_ms();
+	if (cache.dirty) {
 		if (mkdir(JOB_STATE_DIR, 0755) < 0 && errno != EEXIST) {
 			err_sys(e, errno, "%s", JOB_STATE_DIR);
 			goto out;
 		}
-		if (stamp_cache_save(CACHE_FILE, &cache, e) < 0)
+		if (stamp_cache_save(j->wdfd, CACHE_FILE, &cache, e) < 0)
 			goto out;
 	}
+	stamp_cache_stats(&cache, &stats);
+	msg_debug("stamp: %lu input files read, %lu unchanged by the stat "
+		  "cache",
+		  stats.hashed, stats.reused);
+	msg_debug("stamp: %lu paths in %lu director%s: cache loaded in %.1f "
+		  "ms, directories read in %.1f ms, stat and hash in %.1f ms "
+		  "on %u thread%s, digest in %.1f ms, cache %s in %.1f ms",
+		  stats.nodes, stats.dirs, stats.dirs == 1 ? "y" : "ies",
+		  t1 - t0, stats.dirs_ms, stats.stat_ms, stats.threads,
+		  stats.threads == 1 ? "" : "s", stats.digest_ms,
+		  cache.dirty ? "saved" : "left as it was", io_now_ms() - t2);
 	hex_encode(hex, sum, 32);
 	if (parts != NULL)
 		memcpy(parts->p + head + 2, hex, 64);

@@ -62,10 +62,14 @@ DESC="command change" stale_after
 # reuses its hash.)
 touch -d '2001-01-01' src/app.css
 run cr start -- true
+cache_id=$(stat -c '%i %y' .cleanroom/stamp-cache)
 run cr start -v -- true
 assert_contains "$ERR" "start: the stamp covers the spec, the command, " "-v: what the stamp covers"
 assert_contains "$ERR" "; src (1 file, 1 directory)" "-v: each input root with its counts"
 assert_contains "$ERR" "stamp: 0 input files read, 1 unchanged by the stat cache" "-v: the stat cache's work"
+assert_contains "$ERR" "stamp: 2 paths in 1 directory: cache loaded in " "-v: the walk's phases"
+assert_contains "$ERR" "cache left as it was in " "-v: a fresh start leaves the stat cache as it was"
+assert_eq "$(stat -c '%i %y' .cleanroom/stamp-cache)" "$cache_id" "  unwritten: the same inode and mtime"
 echo 'j{}' >src/app.css
 run cr start -v -- true
 assert_contains "$ERR" "start: stale because input src/app.css (file): content changed" "-v: content change"

@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "io.h"
 #include "stamp.h"
 #include "tap.h"
@@ -351,6 +353,13 @@ TAP_SUITE(stamp_glob_inputs)
 	leave_scratch();
 }
 
+/* The racy rule of stamp.c, for the tests' checks. */
+static int racy_at(const struct stamp_cache *c,
+		   const struct stamp_cache_entry *ce)
+{
+	return c->time_ns == 0 || ce->mtime_ns >= c->time_ns - 3000000000LL;
+}
+
 /* Gives every input file an old mtime, as a tree checked out long ago. */
 static void age_tree(void)
 {
@@ -397,15 +406,18 @@ TAP_SUITE(stamp_cache)
 	T_INT(st.hashed, 4, "  only it is read");
 	T_INT(st.reused, 5, "  the others are reused");
 
-	T_INT(stamp_cache_save("stamp-cache", &c, &e), 0, "stamp_cache_save");
-	T_INT(stamp_cache_load("stamp-cache", &c2, &e), 0, "stamp_cache_load");
+	T_INT(stamp_cache_save(AT_FDCWD, "stamp-cache", &c, &e), 0,
+	      "stamp_cache_save");
+	T_INT(stamp_cache_load(AT_FDCWD, "stamp-cache", &c2, &e), 0,
+	      "stamp_cache_load");
 	T_INT(c2.n, c.n, "  the entries come back");
 	T_INT(c2.time_ns, c.time_ns, "  with the reference time");
 	{
 		int eq = c2.n == c.n;
 
 		for (size_t i = 0; eq && i < c.n; i++)
-			eq = strcmp(c.v[i].path, c2.v[i].path) == 0 &&
+			eq = strcmp(stamp_cache_path(&c, &c.v[i]),
+				    stamp_cache_path(&c2, &c2.v[i])) == 0 &&
 			     c.v[i].dev == c2.v[i].dev &&
 			     c.v[i].ino == c2.v[i].ino &&
 			     c.v[i].size == c2.v[i].size &&
@@ -430,7 +442,7 @@ TAP_SUITE(stamp_cache)
 	put("src/lib/b.js", "b()\n");
 
 	put("stamp-cache", "cleanroom-stamp-cache 2\nzz\n");
-	T_INT(stamp_cache_load("stamp-cache", &c2, &e), 0,
+	T_INT(stamp_cache_load(AT_FDCWD, "stamp-cache", &c2, &e), 0,
 	      "a corrupt cache file loads");
 	T_INT(c2.n, 0, "  as an empty cache");
 	{
@@ -444,12 +456,16 @@ TAP_SUITE(stamp_cache)
 		} damage[] = {
 			{"a truncated file", -1, 0},
 			{"a wrong byte-order mark", 24, 9},
-			{"a count larger than the file", 36, 0x7f},
-			{"a path length past the end", 44 + 72, 0x7f},
+			{"another entry size", 28, 81},
+			{"a count larger than the file", 47, 0x7f},
+			{"a path offset past the end", 56 + 40, 0x7f},
+			{"a path length past the end", 56 + 44, 0x7f},
 			{"a path without its NUL", -2, 'x'},
+			{"the previous format (version 2)", 22, '2'},
 		};
 
-		T_INT(stamp_cache_save("stamp-cache", &c, &e), 0, "saved");
+		T_INT(stamp_cache_save(AT_FDCWD, "stamp-cache", &c, &e), 0,
+		      "saved");
 		T_INT(io_read_file("stamp-cache", 1 << 20, &good), 0,
 		      "read back");
 		for (size_t i = 0; i < sizeof damage / sizeof *damage; i++) {
@@ -468,16 +484,17 @@ TAP_SUITE(stamp_cache)
 			fwrite(copy, 1, len, f);
 			fclose(f);
 			free(copy);
-			T_OK(stamp_cache_load("stamp-cache", &c2, &e) == 0 &&
+			T_OK(stamp_cache_load(AT_FDCWD, "stamp-cache", &c2,
+					      &e) == 0 &&
 				     c2.n == 0,
 			     "%s loads as an empty cache", damage[i].what);
 		}
 		buf_free(&good);
 	}
-	T_INT(stamp_cache_load("no-such-cache", &c2, &e), 0,
+	T_INT(stamp_cache_load(AT_FDCWD, "no-such-cache", &c2, &e), 0,
 	      "a missing cache file loads");
 	T_INT(c2.n, 0, "  as an empty cache");
-	T_INT(stamp_cache_save("no-such-dir/stamp-cache", &c, &e), -1,
+	T_INT(stamp_cache_save(AT_FDCWD, "no-such-dir/stamp-cache", &c, &e), -1,
 	      "saving into a missing directory fails");
 	T_INT(e.kind, ERR_SYSTEM, "  as a system error");
 
@@ -624,5 +641,298 @@ TAP_SUITE(stamp_listing)
 	T_OK(memmem(l.p, l.len, "outside.txt", 11) == NULL,
 	     "nothing that is not an input");
 	buf_free(&l);
+	leave_scratch();
+}
+
+/* A fixed tree: 12 directories of 60 files (modes varied), a nested
+ * directory, a name that sorts before it ("sub-a.js" < "sub/"), an empty
+ * directory, a symlink, a dangling one and a FIFO; with a declared file
+ * and a missing path. Enough nodes for the stat phase to run on several
+ * threads. */
+static void kat_put(const char *path, const char *text, mode_t mode)
+{
+	put(path, text);
+	if (chmod(path, mode) != 0)
+		abort();
+}
+
+static void kat_tree(void)
+{
+	char p[64], t[64];
+
+	if (mkdir("kat", 0755) != 0 || chmod("kat", 0755) != 0)
+		abort();
+	for (int d = 0; d < 12; d++) {
+		(void)snprintf(p, sizeof p, "kat/d%d", d);
+		if (mkdir(p, 0755) != 0 || chmod(p, d % 3 ? 0755 : 0750) != 0)
+			abort();
+		for (int f = 0; f < 60; f++) {
+			(void)snprintf(p, sizeof p, "kat/d%d/f%d.css", d, f);
+			(void)snprintf(t, sizeof t, "body{x:%d%d}\n", d, f);
+			kat_put(p, t, f % 7 ? 0644 : 0600);
+		}
+	}
+	if (mkdir("kat/d3/sub", 0755) != 0 || chmod("kat/d3/sub", 0755) != 0 ||
+	    mkdir("kat/empty", 0755) != 0 || chmod("kat/empty", 0700) != 0 ||
+	    symlink("../d1/f1.css", "kat/d3/sub/link") != 0 ||
+	    symlink("nowhere", "kat/dangling") != 0 ||
+	    mkfifo("kat/d5/fifo", 0644) != 0 || chmod("kat/d5/fifo", 0644) != 0)
+		abort();
+	kat_put("kat/d3/sub/deep.js", "deep()\n", 0644);
+	kat_put("kat/d3/sub-a.js", "sorts before sub/\n", 0644);
+	kat_put("top.json", "{}\n", 0644);
+}
+
+/* Gives every regular file of the tree an old mtime, so that the cache
+ * trusts its entries. */
+static void kat_age(void)
+{
+	char p[64];
+
+	for (int d = 0; d < 12; d++)
+		for (int f = 0; f < 60; f++) {
+			(void)snprintf(p, sizeof p, "kat/d%d/f%d.css", d, f);
+			set_mtime(p, OLD_SEC, 0);
+		}
+	set_mtime("kat/d3/sub/deep.js", OLD_SEC, 0);
+	set_mtime("kat/d3/sub-a.js", OLD_SEC, 0);
+	set_mtime("top.json", OLD_SEC, 0);
+}
+
+static char *kat_env[] = {"A=1", NULL};
+static char *kat_argv[] = {"build", NULL};
+static const char *kat_inputs[] = {"top.json", "kat", "missing"};
+
+static void kat_input(struct stamp_input *in, unsigned threads)
+{
+	memset(in, 0, sizeof *in);
+	in->spec = "x: 1\n";
+	in->spec_len = 5;
+	in->env = kat_env;
+	in->argv = kat_argv;
+	in->inputs = kat_inputs;
+	in->ninputs = 3;
+	in->threads = threads;
+}
+
+static int caches_equal(const struct stamp_cache *a,
+			const struct stamp_cache *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct stamp_cache_entry *x = &a->v[i], *y = &b->v[i];
+
+		if (strcmp(stamp_cache_path(a, x), stamp_cache_path(b, y)) !=
+			    0 ||
+		    x->dev != y->dev || x->ino != y->ino ||
+		    x->size != y->size || x->mtime_ns != y->mtime_ns ||
+		    x->ctime_ns != y->ctime_ns ||
+		    memcmp(x->sha256, y->sha256, 32) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* The stamp of the fixed tree as the one-pass walk (before the walk was
+ * split into phases) computed it: the phases must not change a stamp
+ * already recorded. */
+#define KAT_STAMP                                                              \
+	"b66a1f5e8777b3db8a6bfb59cb92a3d23024b2cfabe1baade0a0bb8ad639c08f"
+
+/* The parallel walk gives what the serial one gives: the same stamp,
+ * the same listing, the same cache, for any number of threads; and
+ * through a warm cache on three threads every kind of change is seen. */
+TAP_SUITE(stamp_parallel)
+{
+	struct stamp_input in;
+	struct stamp_cache serial = {0}, warm = {0};
+	struct buf l1 = {0};
+	unsigned char s1[32], s[32], truth[32], prev[32];
+	char hex[65];
+
+	enter_scratch();
+	kat_tree();
+	kat_input(&in, 1);
+	in.listing = &l1;
+	stamp(&in, &serial, s1);
+	hex_encode(hex, s1, 32);
+	hex[64] = '\0';
+	T_STR(hex, KAT_STAMP, "the stamp is the one-pass walk's");
+	for (unsigned t = 2; t <= 4; t++) {
+		struct stamp_cache c = {0};
+		struct stamp_stats st;
+		struct buf l = {0};
+
+		kat_input(&in, t);
+		in.listing = &l;
+		stamp(&in, &c, s);
+		stamp_cache_stats(&c, &st);
+		T_OK(st.threads == t, "%u threads ran (%u)", t, st.threads);
+		T_OK(same(s1, s), "  the stamp is the serial walk's");
+		T_OK(l.len == l1.len && memcmp(l.p, l1.p, l.len) == 0,
+		     "  so is the listing, record for record");
+		T_OK(caches_equal(&serial, &c), "  and the cache, in order");
+		stamp_cache_free(&c);
+		buf_free(&l);
+	}
+	T_INT(serial.n, 12 * 60 + 3, "every regular file is cached");
+	{
+		/* Past the fd budget (half of what RLIMIT_NOFILE leaves) a
+		 * directory is opened again beneath its declared path by the
+		 * thread that stats its entries. */
+		struct rlimit old, low;
+		struct stamp_cache c = {0};
+
+		if (getrlimit(RLIMIT_NOFILE, &old) != 0)
+			abort();
+		low = old;
+		low.rlim_cur = 72; /* a budget of 4 of 14 directories */
+		if (setrlimit(RLIMIT_NOFILE, &low) != 0)
+			abort();
+		kat_input(&in, 3);
+		stamp(&in, &c, s);
+		if (setrlimit(RLIMIT_NOFILE, &old) != 0)
+			abort();
+		T_OK(same(s1, s), "directories past the fd budget, reopened: "
+				  "the same stamp");
+		T_OK(caches_equal(&serial, &c), "  and the same cache");
+		stamp_cache_free(&c);
+	}
+
+	/* A warm, trusted cache on three threads, and one change at a
+	 * time: each must give the serial, uncached truth, and differ from
+	 * the stamp before it; the cache is dirty where a regular file's
+	 * entry changed (a symlink has none). */
+	kat_age();
+	kat_input(&in, 3);
+	stamp(&in, &warm, prev);
+	stamp(&in, &warm, prev);
+	{
+		struct stamp_stats st;
+
+		stamp_cache_stats(&warm, &st);
+		T_INT(warm.dirty, 0,
+		      "an unchanged tree leaves the cache as it "
+		      "is");
+	}
+#define CHANGED(what, want_dirty)                                              \
+	do {                                                                   \
+		kat_input(&in, 1);                                             \
+		stamp(&in, NULL, truth);                                       \
+		kat_input(&in, 3);                                             \
+		stamp(&in, &warm, s);                                          \
+		T_OK(same(truth, s) && !same(prev, s), "%s is seen", what);    \
+		T_INT(warm.dirty, want_dirty, "  the cache dirty");            \
+		memcpy(prev, s, 32);                                           \
+	} while (0)
+	put("kat/d7/f9.css", "body{x:78}\n"); /* same size as "79" */
+	set_mtime("kat/d7/f9.css", OLD_SEC, 0);
+	CHANGED("a same-size rewrite with its old mtime put back", 1);
+	put("top.json", "{\"a\":1}\n");
+	set_mtime("top.json", OLD_SEC, 0);
+	CHANGED("a declared file's new content", 1);
+	put("kat/d0/f1.css", "body{x:01};\n");
+	CHANGED("a larger file", 1);
+	put("kat/d11/new.css", "");
+	CHANGED("an added empty file", 1);
+	if (unlink("kat/d2/f30.css") != 0)
+		abort();
+	CHANGED("a removed file", 1);
+	if (rename("kat/d4/f4.css", "kat/d4/f4b.css") != 0)
+		abort();
+	CHANGED("a renamed file", 1);
+	if (rename("kat/d6", "kat/d6b") != 0)
+		abort();
+	CHANGED("a renamed directory", 1);
+	if (chmod("kat/d8/f8.css", 0755) != 0)
+		abort();
+	CHANGED("a mode change", 1);
+	if (unlink("kat/d3/sub/link") != 0 ||
+	    symlink("../d1/f2.css", "kat/d3/sub/link") != 0)
+		abort();
+	CHANGED("a symlink swapped for another target", 0);
+	if (unlink("kat/d9/f9.css") != 0 ||
+	    symlink("f8.css", "kat/d9/f9.css") != 0)
+		abort();
+	CHANGED("a file swapped for a symlink", 1);
+	if (unlink("kat/d10/f10.css") != 0 || mkdir("kat/d10/f10.css", 0755))
+		abort();
+	CHANGED("a file swapped for a directory", 1);
+	put("missing", "");
+	CHANGED("a missing input created", 1);
+#undef CHANGED
+	stamp_cache_free(&serial);
+	stamp_cache_free(&warm);
+	buf_free(&l1);
+	leave_scratch();
+}
+
+/* The racy rule and the rewrite: an entry still inside its window is
+ * read again on each walk but does not make the cache dirty (a save
+ * would leave it racy); one whose window has passed does, so that the
+ * saved cache no longer holds it racy and the next walk reuses it. */
+TAP_SUITE(stamp_racy_clear)
+{
+	struct stamp_input in;
+	struct stamp_cache c = {0};
+	struct stamp_stats st;
+	struct stamp_cache_entry *ce;
+	struct timespec now;
+	unsigned char s0[32], s1[32];
+	unsigned long hashed;
+	int64_t mtime;
+	const char *inputs[] = {"src"};
+
+	enter_scratch();
+	age_tree();
+	input_base(&in);
+	in.inputs = inputs;
+	in.ninputs = 1;
+	stamp(&in, &c, s0);
+	T_INT(c.dirty, 1, "a new cache is dirty");
+	stamp(&in, &c, s1);
+	T_INT(c.dirty, 0, "an unchanged walk leaves it as it is");
+
+	put("src/a.js", "a()\n"); /* same bytes, mtime now: racy */
+	stamp(&in, &c, s1);
+	T_OK(same(s0, s1), "a touched file keeps its stamp");
+	T_INT(c.dirty, 1, "  its new stat makes the cache dirty");
+	stamp_cache_stats(&c, &st);
+	hashed = st.hashed;
+	stamp(&in, &c, s1);
+	stamp_cache_stats(&c, &st);
+	T_INT(st.hashed, hashed + 1, "inside its window it is read again");
+	T_INT(c.dirty, 0, "  and the cache is left as it is");
+
+	/* Its window passed: an mtime 10 s ago, the cache's reference time
+	 * 1 s after it (as if saved then). */
+	if (clock_gettime(CLOCK_REALTIME, &now) != 0)
+		abort();
+	set_mtime("src/a.js", now.tv_sec - 10, 0);
+	stamp(&in, &c, s1);
+	ce = stamp_cache_find(&c, "src/a.js");
+	T_OK(ce != NULL && !racy_at(&c, ce), "an old mtime is not racy");
+	if (ce == NULL) {
+		stamp_cache_free(&c);
+		leave_scratch();
+		return;
+	}
+	mtime = ce->mtime_ns; /* ce goes with the cache it is in */
+	c.time_ns = mtime + 1000000000LL;
+	stamp_cache_stats(&c, &st);
+	hashed = st.hashed;
+	stamp(&in, &c, s1);
+	stamp_cache_stats(&c, &st);
+	T_OK(same(s0, s1), "a racy entry whose window passed keeps its stamp");
+	T_INT(st.hashed, hashed + 1, "  it is read again");
+	T_INT(c.dirty, 1, "  and makes the cache dirty, to be saved");
+	T_OK(c.time_ns > mtime + 3000000000LL,
+	     "  with this walk's reference time");
+	stamp(&in, &c, s1);
+	stamp_cache_stats(&c, &st);
+	T_INT(st.hashed, hashed + 1, "the next walk reuses its hash");
+	T_INT(c.dirty, 0, "  and leaves the cache as it is");
+	stamp_cache_free(&c);
 	leave_scratch();
 }
