@@ -1,9 +1,10 @@
 /*
- * The child between fork and exec: a clean slate for the build (signals,
+ * The child between clone and exec: a clean slate for the build (signals,
  * session, fds, the workdir), the caller's sandbox setup, then the exec,
- * searching PATH as execvp would but in the build's environment. After
- * fork only async-signal-safe calls: a failure is written to the error
- * pipe and ends the child at once.
+ * searching PATH as execvp would but in the build's environment. The
+ * child shares cleanroom's memory until the exec (vclone.h): system calls,
+ * stack buffers and snprintf only, no allocation and no lock; a failure is
+ * written to the error pipe and ends the child at once.
  */
 #include "supervise_parts.h"
 
@@ -165,26 +166,43 @@ static int move_fd(int fd, int target)
 	return dup2(fd, target) < 0 ? -1 : 0;
 }
 
-void sv_run_child(const struct sv *sv, int null_fd, int out_w, int err_w,
-		  int errw)
+/* Every disposition back to SIG_DFL through the kernel's own call: the
+ * libc's sigaction takes a lock for SIGABRT (musl's __abort_lock), which
+ * the parent's memory holds. Its struct is the kernel's (handler, flags,
+ * restorer, mask); SIG_DFL needs no restorer. */
+static void signals_default(void)
 {
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		unsigned long mask;
+	} k = {SIG_DFL, 0, NULL, 0};
+	unsigned long none = 0;
+
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			(void)syscall(SYS_rt_sigaction, s, &k, NULL,
+				      sizeof k.mask);
+	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL,
+		      sizeof none);
+}
+
+int sv_child_main(void *args)
+{
+	const struct sv_child_args *a = args;
+	const struct sv *sv = a->sv;
 	const struct supervise_opts *o = sv->o;
-	struct sigaction dfl;
-	sigset_t none;
-	int fds[3] = {null_fd, out_w, err_w};
+	int fds[3] = {a->null_fd, a->out_w, a->err_w};
+	int errw = a->errw;
 	int err;
 
 	/* A clean slate for the build: no signal cleanroom's caller ignored
-	 * or blocked, and none cleanroom blocked for its signalfd. A signal
-	 * forwarded before this point is delivered here and ends the child
-	 * before it execs, as it should. */
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			(void)sigaction(s, &dfl, NULL);
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	 * or blocked, and none cleanroom blocked for its signalfd (vclone
+	 * blocked them all). A signal forwarded before this point is
+	 * delivered here and ends the child before it execs, as it
+	 * should. */
+	signals_default();
 
 	if (setsid() < 0)
 		child_die(errw, "setsid", errno);
@@ -221,4 +239,5 @@ void sv_run_child(const struct sv *sv, int null_fd, int out_w, int err_w,
 	if (getppid() != sv->self)
 		_exit(EXIT_INTERNAL);
 	exec_search(o->argv, o->envp, errw);
+	return EXIT_INTERNAL;
 }
