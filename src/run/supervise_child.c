@@ -9,6 +9,7 @@
 #include "supervise_parts.h"
 
 #include "io.h"
+#include "vclone.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +41,7 @@ static void child_die(int errw, const char *what, int errnum)
 
 	if (n > 0)
 		(void)io_write_all(errw, line, strnlen(line, sizeof line));
-	_exit(EXIT_INTERNAL);
+	vclone_exit(EXIT_INTERNAL);
 }
 
 static const char *env_get(char *const *envp, const char *name)
@@ -90,13 +91,13 @@ static void exec_search(char *const *argv, char *const *envp, int errw)
 
 	if (flen == 0) {
 		child_write(errw, "\001", "build: the command is empty", "");
-		_exit(EXIT_NOTFOUND);
+		vclone_exit(EXIT_NOTFOUND);
 	}
 	if (strchr(file, '/') != NULL) {
 		err = try_exec(file, argv, envp);
 		child_write(errw, "\001build: ", file, ": ");
 		child_write(errw, "", strerror(err), "");
-		_exit(err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
+		vclone_exit(err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
 	}
 	path = env_get(envp, "PATH");
 	if (path == NULL)
@@ -136,7 +137,7 @@ static void exec_search(char *const *argv, char *const *envp, int errw)
 			default:
 				child_write(errw, "\001build: ", cand, ": ");
 				child_write(errw, "", strerror(err), "");
-				_exit(EXIT_NOEXEC);
+				vclone_exit(EXIT_NOEXEC);
 			}
 		}
 		p = colon;
@@ -147,14 +148,14 @@ static void exec_search(char *const *argv, char *const *envp, int errw)
 		child_write(errw, "\001build: ", file,
 			    ": found in PATH but not executable (Permission "
 			    "denied)");
-		_exit(EXIT_NOEXEC);
+		vclone_exit(EXIT_NOEXEC);
 	}
 	child_write(errw, "\001build: ", file, ": command not found in PATH ");
 	child_write(errw, "(", path, ")");
 	if (noscan[0] != '\0')
 		child_write(errw, "; the build may not search ", noscan,
 			    " (Permission denied)");
-	_exit(EXIT_NOTFOUND);
+	vclone_exit(EXIT_NOTFOUND);
 }
 
 /* Puts fd on target, even when the two are equal or the source sits
@@ -232,12 +233,12 @@ int sv_child_main(void *args)
 		child_die(errw, "joining its cgroup", err);
 	if (o->child_setup != NULL &&
 	    o->child_setup(o->child_setup_arg, errw) < 0)
-		_exit(EXIT_INTERNAL);
+		vclone_exit(EXIT_INTERNAL);
 	/* If cleanroom itself is killed, the command goes with it. Set after
 	 * the setup: a change of uid clears it. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != sv->self)
-		_exit(EXIT_INTERNAL);
+		vclone_exit(EXIT_INTERNAL);
 	exec_search(o->argv, o->envp, errw);
 	return EXIT_INTERNAL;
 }

@@ -216,8 +216,8 @@ struct probe_args {
 /*
  * The probe child: tries every irreversible step in the order apply uses,
  * each result recorded before the next step, in the parent's memory. It
- * runs in a vclone child: system calls only, no allocation. It never
- * returns.
+ * runs in a vclone child: system calls only, no allocation. Its return
+ * ends the child.
  */
 static int probe_child(void *arg)
 {
@@ -227,7 +227,7 @@ static int probe_child(void *arg)
 
 	if (a->netns_only) {
 		t->netns = unshare(CLONE_NEWNET) < 0 ? errno : 0;
-		_exit(0);
+		return 0;
 	}
 	t->cap_bound = sandbox_caps_drop_bound();
 	t->secbits = sandbox_caps_lock_secbits();
@@ -239,7 +239,7 @@ static int probe_child(void *arg)
 		t->landlock = sandbox_landlock_trial();
 	t->seccomp = sandbox_seccomp_trial();
 	t->userns = unshare(CLONE_NEWUSER) < 0 ? errno : 0;
-	_exit(0);
+	return 0;
 }
 
 /* Runs the probe (or, with netns_only, only the network namespace trial)

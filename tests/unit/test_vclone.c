@@ -40,7 +40,8 @@ static int child_execs(void *arg)
 
 	(void)arg;
 	execve("/bin/true", argv, envp);
-	_exit(127);
+	vclone_exit(127);
+	return 127;
 }
 
 TAP_SUITE(vclone)
