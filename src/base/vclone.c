@@ -15,8 +15,8 @@
  * the PATH search): a few pages; 256 KiB leaves room, and the guard page
  * below turns an overflow into a fault instead of a write into the
  * parent's heap. Pages never touched are never backed. */
-#define CHILD_STACK (256u * 1024u)
-#define GUARD	    4096u
+#define CHILD_STACK ((size_t)256 << 10)
+#define GUARD	    ((size_t)4096)
 
 pid_t vclone(int (*fn)(void *), void *arg)
 {
