@@ -65,6 +65,15 @@ char *arena_alloc(struct arena *a, size_t n)
 		c->used += n;
 		return p;
 	}
+	/* Growing: ARENA_FIRST, then twice the last, up to the chunk size. */
+	if (a->grown < size) {
+		size_t g = a->grown ? a->grown * 2 : ARENA_FIRST;
+
+		if (g < size)
+			size = g;
+		if (n <= size)
+			a->grown = size;
+	}
 	c = chunk_map(n > size ? n : size);
 	if (c == NULL)
 		return NULL;
@@ -133,4 +142,5 @@ void arena_free(struct arena *a)
 		}
 	}
 	a->head = NULL;
+	a->grown = 0;
 }

@@ -6,7 +6,10 @@
  * walk of a large tree.
  *
  * Chunks are anonymous mappings, populated when made: faulting their
- * pages in one at a time cost more than the parse they serve. A request
+ * pages in one at a time cost more than the parse they serve. The first
+ * chunks are smaller (ARENA_FIRST, doubling up to the chunk size): a job
+ * of a few names or a tree of one file should not map and zero 64 or
+ * 256 KiB it never uses, and a large one pays a few more mappings. A request
  * larger than a chunk gets a chunk of its own, placed behind the current
  * one so that the current one keeps filling.
  *
@@ -25,13 +28,15 @@
 #include <stddef.h>
 
 #define ARENA_CHUNK ((size_t)64 << 10)
+#define ARENA_FIRST ((size_t)8 << 10)
 
 struct arena_chunk;
 
 struct arena {
 	struct arena_chunk *head; /* the chunk being filled; NULL: none */
 	size_t chunk;		  /* bytes per chunk; 0: ARENA_CHUNK */
-	int wipe; /* arena_free wipes what was handed out (secrets) */
+	int wipe;     /* arena_free wipes what was handed out (secrets) */
+	size_t grown; /* the last chunk's size while growing; 0: none yet */
 };
 
 /* n bytes, uninitialised. Returns NULL with errno ENOMEM on failure. */

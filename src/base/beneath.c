@@ -277,24 +277,32 @@ int beneath_mkdirs(int dirfd, const char *path)
 	return r;
 }
 
-int beneath_write_file(int dirfd, const char *path, const void *p, size_t len)
+int beneath_stage_file(int dirfd, const char *path, const void *p, size_t len,
+		       struct beneath_staged *s)
 {
-	char tmp[COMPONENT_MAX + 32], name[COMPONENT_MAX + 1];
 	const char *leaf, *c = p;
-	int parent, fd = -1, saved = 0;
+	int fd = -1, saved = 0;
 
-	parent = beneath_parent(dirfd, path, 0, &leaf);
-	if (parent < 0)
+	_Static_assert(sizeof s->name == COMPONENT_MAX + 1,
+		       "beneath_staged holds one component");
+	s->parent = beneath_parent(dirfd, path, 0, &leaf);
+	if (s->parent < 0)
 		return -1;
-	if (next_component(&leaf, name) < 0)
-		return close_keep_errno(parent);
-	(void)snprintf(tmp, sizeof tmp, ".%.200s.tmp.%ld", name,
+	if (next_component(&leaf, s->name) < 0) {
+		(void)close_keep_errno(s->parent);
+		s->parent = -1;
+		return -1;
+	}
+	(void)snprintf(s->tmp, sizeof s->tmp, ".%.200s.tmp.%ld", s->name,
 		       (long)getpid());
-	fd = openat(parent, tmp,
+	fd = openat(s->parent, s->tmp,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		saved = errno;
-		goto out;
+		(void)close(s->parent);
+		s->parent = -1;
+		errno = saved;
+		return -1;
 	}
 	while (len > 0) {
 		ssize_t n = write(fd, c, len);
@@ -303,32 +311,66 @@ int beneath_write_file(int dirfd, const char *path, const void *p, size_t len)
 			continue;
 		if (n < 0) {
 			saved = errno;
-			goto out;
+			goto fail;
 		}
 		c += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if (fsync(fd) < 0) {
 		saved = errno;
+		goto fail;
+	}
+	if (close(fd) < 0) {
 		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	/* renameat replaces a link at name itself, never what it points
-	 * at. */
-	if (renameat(parent, tmp, parent, name) < 0) {
 		saved = errno;
-		goto out;
+		goto fail;
 	}
-	(void)fsync(parent);
-out:
+	return 0;
+fail:
 	if (fd >= 0)
 		(void)close(fd);
-	if (saved != 0)
-		(void)unlinkat(parent, tmp, 0);
-	(void)close(parent);
+	beneath_unstage_file(s);
 	errno = saved;
-	return saved ? -1 : 0;
+	return -1;
+}
+
+int beneath_commit_file(struct beneath_staged *s)
+{
+	int saved = 0;
+
+	/* renameat replaces a link at name itself, never what it points
+	 * at. */
+	if (renameat(s->parent, s->tmp, s->parent, s->name) < 0) {
+		saved = errno;
+		beneath_unstage_file(s);
+		errno = saved;
+		return -1;
+	}
+	(void)fsync(s->parent);
+	(void)close(s->parent);
+	s->parent = -1;
+	return 0;
+}
+
+void beneath_unstage_file(struct beneath_staged *s)
+{
+	int saved = errno;
+
+	if (s->parent < 0)
+		return;
+	(void)unlinkat(s->parent, s->tmp, 0);
+	(void)close(s->parent);
+	s->parent = -1;
+	errno = saved;
+}
+
+int beneath_write_file(int dirfd, const char *path, const void *p, size_t len)
+{
+	struct beneath_staged s;
+
+	if (beneath_stage_file(dirfd, path, p, len, &s) < 0)
+		return -1;
+	return beneath_commit_file(&s);
 }
 
 /* Opens the directory name in fd to remove what is in it: O_NOFOLLOW, and

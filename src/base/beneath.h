@@ -47,6 +47,28 @@ int beneath_mkdirs(int dirfd, const char *path);
  * temporary file is removed). */
 int beneath_write_file(int dirfd, const char *path, const void *p, size_t len);
 
+/* beneath_write_file in two halves, for a caller that has other durable
+ * work to overlap with the first (run writes the lock in one thread while
+ * the provenance statement is staged in another) and must decide after
+ * both whether the second happens. */
+struct beneath_staged {
+	int parent; /* the directory's fd; -1: nothing staged */
+	char tmp[255 + 32];
+	char name[255 + 1];
+};
+/* The first half: the temporary file beside path written whole and
+ * fsynced; path itself untouched. Returns 0 with s filled, or -1 with
+ * errno set and nothing left behind (s->parent == -1). */
+int beneath_stage_file(int dirfd, const char *path, const void *p, size_t len,
+		       struct beneath_staged *s);
+/* The second: renameat over path, fsync of the directory. Returns 0, or
+ * -1 with errno set (the temporary file is removed). s is released
+ * either way. */
+int beneath_commit_file(struct beneath_staged *s);
+/* Or instead: the temporary file removed, path untouched, s released.
+ * Nothing if nothing is staged. Keeps errno. */
+void beneath_unstage_file(struct beneath_staged *s);
+
 /* chown -R uid:gid of the directory at path beneath dirfd, never
  * following a link: one in the directory's place is given over itself,
  * alone. An entry that has uid:gid already is not touched: on

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1170,10 +1171,12 @@ static int read_inputs(struct run *r, struct err *e)
 	return rc;
 }
 
-/* The statement of this build, written after its lock. If it cannot be
- * written, the previous one (of another output set) is removed, so that
- * no statement contradicts the lock. */
-static int write_provenance(struct run *r, const char *shown, struct err *e)
+/* The statement of this build, staged beside its place while the lock is
+ * being written (lock_thread); write_lock_and_provenance puts it in place
+ * once the lock is, or removes the previous one when it could not be
+ * staged. */
+static int stage_provenance(struct run *r, const char *shown,
+			    struct provenance_staged *ps, struct err *e)
 {
 	const struct spec *s = &r->j->cfg.spec;
 	struct provenance_info pi = {0};
@@ -1232,18 +1235,14 @@ static int write_provenance(struct run *r, const char *shown, struct err *e)
 		err_sys(e, errno ? errno : ENOMEM, "%s", shown);
 		goto fail;
 	}
-	rc = provenance_write(r->prov_path, shown, r->j->roots, r->j->nroots,
-			      &text, e);
+	rc = provenance_stage(r->prov_path, shown, r->j->roots, r->j->nroots,
+			      &text, ps, e);
 	if (rc < 0)
 		goto fail;
 	goto out;
 nomem:
 	nomem(e);
 fail:
-	/* Not where it would have been an output: that file is not ours. */
-	if (e->kind != ERR_CONFIG && provenance_remove(r->prov_path) < 0)
-		msg_warn("%s: could not remove the previous statement: %s",
-			 shown, strerror(errno));
 	rc = -1;
 out:
 	free(given);
@@ -1253,6 +1252,76 @@ out:
 	buf_free(&names);
 	buf_free(&text);
 	return rc;
+}
+
+/* The lock's write, for a thread of its own: its fsyncs and rename are
+ * most of what writing the two files costs, and the statement's text and
+ * its temporary file do not depend on them. */
+struct lock_job {
+	int dfd;
+	const char *leaf, *shown;
+	const struct lock *lock;
+	int rc;
+	struct err e;
+};
+
+static void *lock_thread(void *arg)
+{
+	struct lock_job *lj = arg;
+
+	lj->rc = lock_write_at(lj->dfd, lj->leaf, lj->shown, lj->lock, &lj->e);
+	return NULL;
+}
+
+/* The lock, then the statement: the statement is staged while the lock is
+ * written and renamed into place only once the lock is, so that a failed
+ * lock leaves the previous statement as it was (and a failed statement
+ * leaves none that contradicts the new lock). */
+static int write_lock_and_provenance(struct run *r, struct report_info *ri,
+				     struct err *e)
+{
+	struct lock_job lj = {
+		.dfd = -1, .shown = ri->lock_path, .lock = &r->vr.lock};
+	struct provenance_staged ps = {.file = {.parent = -1}};
+	struct err pe = {0};
+	pthread_t t;
+	int threaded, staged = 0;
+
+	lj.dfd = tree_out_parent(r->j->roots, r->j->nroots, r->pins,
+				 r->lock_path, 0, &lj.leaf);
+	if (lj.dfd < 0)
+		return err_sys(e, errno, "%s", ri->lock_path);
+	/* Without a thread (EAGAIN), the lock is written here first. */
+	threaded = pthread_create(&t, NULL, lock_thread, &lj) == 0;
+	if (!threaded)
+		(void)lock_thread(&lj);
+	if (r->prov_path != NULL && (threaded ? 1 : lj.rc == 0))
+		staged =
+			stage_provenance(r, ri->provenance_path, &ps, &pe) == 0;
+	if (threaded)
+		(void)pthread_join(t, NULL);
+	(void)close(lj.dfd);
+	if (lj.rc < 0) {
+		provenance_unstage(&ps);
+		*e = lj.e;
+		return -1;
+	}
+	ri->lock_written = 1;
+	if (r->prov_path == NULL)
+		return 0;
+	if (staged && provenance_commit(&ps, ri->provenance_path, &pe) == 0) {
+		ri->provenance_written = 1;
+		return 0;
+	}
+	/* The lock is new and this build has no statement: the previous
+	 * one (of another output set) must not stay to contradict it. Not
+	 * where it would have been an output (ERR_CONFIG): that file is not
+	 * ours. */
+	*e = pe;
+	if (e->kind != ERR_CONFIG && provenance_remove(r->prov_path) < 0)
+		msg_warn("%s: could not remove the previous statement: %s",
+			 ri->provenance_path, strerror(errno));
+	return -1;
 }
 
 static int verify_and_lock(struct run *r, struct err *e)
@@ -1296,27 +1365,8 @@ static int verify_and_lock(struct run *r, struct err *e)
 			r->prov_path ? job_shown(r->j, r->prov_path, &pshown)
 				     : NULL,
 	};
-	if (r->vr.passed) {
-		const char *leaf;
-		int dfd = tree_out_parent(r->j->roots, r->j->nroots, r->pins,
-					  r->lock_path, 0, &leaf);
-
-		if (dfd < 0) {
-			err_sys(e, errno, "%s", ri.lock_path);
-			goto out;
-		}
-		rc = lock_write_at(dfd, leaf, ri.lock_path, &r->vr.lock, e);
-		(void)close(dfd);
-		if (rc < 0)
-			goto out;
-		rc = -1;
-		ri.lock_written = 1;
-		if (r->prov_path != NULL) {
-			if (write_provenance(r, ri.provenance_path, e) < 0)
-				goto out;
-			ri.provenance_written = 1;
-		}
-	}
+	if (r->vr.passed && write_lock_and_provenance(r, &ri, e) < 0)
+		goto out;
 	if (report_human(&ri, &text) < 0) {
 		nomem(e);
 		goto out;

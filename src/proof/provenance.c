@@ -541,13 +541,15 @@ out:
 	return inside;
 }
 
-int provenance_write(const char *path, const char *shown,
+int provenance_stage(const char *path, const char *shown,
 		     const char *const *roots, size_t nroots,
-		     const struct buf *text, struct err *e)
+		     const struct buf *text, struct provenance_staged *ps,
+		     struct err *e)
 {
 	const char *leaf;
 	int dfd = beneath_parent(AT_FDCWD, path, 1, &leaf), rc;
 
+	ps->file.parent = -1;
 	if (dfd < 0 && errno == ELOOP) {
 		err_set(e, ERR_CONFIG, NULL, 0, 0,
 			"%s: a symbolic link on the way: the provenance "
@@ -570,11 +572,36 @@ int provenance_write(const char *path, const char *shown,
 			    "(outputs.provenance, --provenance FILE)");
 		return -1;
 	}
-	rc = beneath_write_file(dfd, leaf, text->p ? text->p : "", text->len);
+	rc = beneath_stage_file(dfd, leaf, text->p ? text->p : "", text->len,
+				&ps->file);
 	if (rc < 0)
 		err_sys(e, errno, "%s", shown);
 	(void)close(dfd);
 	return rc;
+}
+
+int provenance_commit(struct provenance_staged *ps, const char *shown,
+		      struct err *e)
+{
+	if (beneath_commit_file(&ps->file) < 0)
+		return err_sys(e, errno, "%s", shown);
+	return 0;
+}
+
+void provenance_unstage(struct provenance_staged *ps)
+{
+	beneath_unstage_file(&ps->file);
+}
+
+int provenance_write(const char *path, const char *shown,
+		     const char *const *roots, size_t nroots,
+		     const struct buf *text, struct err *e)
+{
+	struct provenance_staged ps;
+
+	if (provenance_stage(path, shown, roots, nroots, text, &ps, e) < 0)
+		return -1;
+	return provenance_commit(&ps, shown, e);
 }
 
 int provenance_remove(const char *path)

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "beneath.h"
 #include "buf.h"
 #include "err.h"
 #include "findings.h"
@@ -138,6 +139,25 @@ int provenance_time(time_t t, char out[21]);
 int provenance_write(const char *path, const char *shown,
 		     const char *const *roots, size_t nroots,
 		     const struct buf *text, struct err *e);
+
+/* provenance_write in two steps, so that run can stage the statement
+ * while its lock is being written and put it in place only once the lock
+ * is: provenance_stage does every check above and writes the temporary
+ * file beside path (fsynced), leaving path as it was; then
+ * provenance_commit renames it over path, or provenance_unstage removes
+ * it. Each returns 0, or -1 with e filled (nothing staged after a failed
+ * stage or commit). The staged state is the caller's, released by
+ * commit or unstage. */
+struct provenance_staged {
+	struct beneath_staged file;
+};
+int provenance_stage(const char *path, const char *shown,
+		     const char *const *roots, size_t nroots,
+		     const struct buf *text, struct provenance_staged *ps,
+		     struct err *e);
+int provenance_commit(struct provenance_staged *ps, const char *shown,
+		      struct err *e);
+void provenance_unstage(struct provenance_staged *ps);
 
 /* Removes the statement at path (no link followed; a missing one is not
  * an error). Returns 0, or -1 with errno set. */

@@ -34,6 +34,7 @@
 
 #include "io.h"
 #include "msg.h"
+#include "vclone.h"
 #include "vec.h"
 
 /* ---- the parent's loop ------------------------------------------------- */
@@ -588,6 +589,8 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 	struct saved_signals saved;
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, ctlp[2] = {-1, -1};
 	int null_fd = -1, rc = -1, have_signals = 0;
+	struct sv_child_args ca;
+	pid_t pid;
 
 	memset(r, 0, sizeof *r);
 	r->exit_code = -1;
@@ -680,13 +683,17 @@ int supervise_run(const struct supervise_opts *o, struct supervise_result *r,
 	r->in_cgroup = sv.cg.n > 0;
 
 	sv.t0 = now_ms();
-	sv.pid = fork();
-	if (sv.pid < 0) {
-		err_sys(e, errno, "build: fork");
+	/* The child shares our memory until it execs (vclone.h): no copy of
+	 * cleanroom's page tables for a process that is about to replace
+	 * them. We resume once it has execed or failed. */
+	ca = (struct sv_child_args){&sv, null_fd, outp[1], errp[1], ctlp[1]};
+	pid = vclone(sv_child_main, &ca);
+	if (pid < 0) {
+		sv.pid = -1;
+		err_sys(e, -pid, "build: clone");
 		goto out;
 	}
-	if (sv.pid == 0)
-		sv_run_child(&sv, null_fd, outp[1], errp[1], ctlp[1]);
+	sv.pid = pid;
 
 	close_fd(&outp[1]);
 	close_fd(&errp[1]);

@@ -48,7 +48,10 @@ struct supervise_opts {
 	 * before the PATH search and execve; the integrator points it at
 	 * sandbox_apply. On failure it writes one line to errfd and returns
 	 * -1; the child then _exits EXIT_INTERNAL and supervise_run fails
-	 * (ERR_SYSTEM, with that line). It must not allocate. NULL: none.
+	 * (ERR_SYSTEM, with that line). The child shares cleanroom's memory
+	 * (vclone.h): it must not allocate, take a lock or call a libc
+	 * wrapper that reaches other threads (set*id, setrlimit). NULL:
+	 * none.
 	 */
 	int (*child_setup)(void *arg, int errfd);
 	void *child_setup_arg;

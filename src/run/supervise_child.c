@@ -1,13 +1,15 @@
 /*
- * The child between fork and exec: a clean slate for the build (signals,
+ * The child between clone and exec: a clean slate for the build (signals,
  * session, fds, the workdir), the caller's sandbox setup, then the exec,
- * searching PATH as execvp would but in the build's environment. After
- * fork only async-signal-safe calls: a failure is written to the error
- * pipe and ends the child at once.
+ * searching PATH as execvp would but in the build's environment. The
+ * child shares cleanroom's memory until the exec (vclone.h): system calls,
+ * stack buffers and snprintf only, no allocation and no lock; a failure is
+ * written to the error pipe and ends the child at once.
  */
 #include "supervise_parts.h"
 
 #include "io.h"
+#include "vclone.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +41,7 @@ static void child_die(int errw, const char *what, int errnum)
 
 	if (n > 0)
 		(void)io_write_all(errw, line, strnlen(line, sizeof line));
-	_exit(EXIT_INTERNAL);
+	vclone_exit(EXIT_INTERNAL);
 }
 
 static const char *env_get(char *const *envp, const char *name)
@@ -89,13 +91,13 @@ static void exec_search(char *const *argv, char *const *envp, int errw)
 
 	if (flen == 0) {
 		child_write(errw, "\001", "build: the command is empty", "");
-		_exit(EXIT_NOTFOUND);
+		vclone_exit(EXIT_NOTFOUND);
 	}
 	if (strchr(file, '/') != NULL) {
 		err = try_exec(file, argv, envp);
 		child_write(errw, "\001build: ", file, ": ");
 		child_write(errw, "", strerror(err), "");
-		_exit(err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
+		vclone_exit(err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
 	}
 	path = env_get(envp, "PATH");
 	if (path == NULL)
@@ -135,7 +137,7 @@ static void exec_search(char *const *argv, char *const *envp, int errw)
 			default:
 				child_write(errw, "\001build: ", cand, ": ");
 				child_write(errw, "", strerror(err), "");
-				_exit(EXIT_NOEXEC);
+				vclone_exit(EXIT_NOEXEC);
 			}
 		}
 		p = colon;
@@ -146,14 +148,14 @@ static void exec_search(char *const *argv, char *const *envp, int errw)
 		child_write(errw, "\001build: ", file,
 			    ": found in PATH but not executable (Permission "
 			    "denied)");
-		_exit(EXIT_NOEXEC);
+		vclone_exit(EXIT_NOEXEC);
 	}
 	child_write(errw, "\001build: ", file, ": command not found in PATH ");
 	child_write(errw, "(", path, ")");
 	if (noscan[0] != '\0')
 		child_write(errw, "; the build may not search ", noscan,
 			    " (Permission denied)");
-	_exit(EXIT_NOTFOUND);
+	vclone_exit(EXIT_NOTFOUND);
 }
 
 /* Puts fd on target, even when the two are equal or the source sits
@@ -165,26 +167,43 @@ static int move_fd(int fd, int target)
 	return dup2(fd, target) < 0 ? -1 : 0;
 }
 
-void sv_run_child(const struct sv *sv, int null_fd, int out_w, int err_w,
-		  int errw)
+/* Every disposition back to SIG_DFL through the kernel's own call: the
+ * libc's sigaction takes a lock for SIGABRT (musl's __abort_lock), which
+ * the parent's memory holds. Its struct is the kernel's (handler, flags,
+ * restorer, mask); SIG_DFL needs no restorer. */
+static void signals_default(void)
 {
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		unsigned long mask;
+	} k = {SIG_DFL, 0, NULL, 0};
+	unsigned long none = 0;
+
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			(void)syscall(SYS_rt_sigaction, s, &k, NULL,
+				      sizeof k.mask);
+	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL,
+		      sizeof none);
+}
+
+int sv_child_main(void *args)
+{
+	const struct sv_child_args *a = args;
+	const struct sv *sv = a->sv;
 	const struct supervise_opts *o = sv->o;
-	struct sigaction dfl;
-	sigset_t none;
-	int fds[3] = {null_fd, out_w, err_w};
+	int fds[3] = {a->null_fd, a->out_w, a->err_w};
+	int errw = a->errw;
 	int err;
 
 	/* A clean slate for the build: no signal cleanroom's caller ignored
-	 * or blocked, and none cleanroom blocked for its signalfd. A signal
-	 * forwarded before this point is delivered here and ends the child
-	 * before it execs, as it should. */
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			(void)sigaction(s, &dfl, NULL);
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	 * or blocked, and none cleanroom blocked for its signalfd (vclone
+	 * blocked them all). A signal forwarded before this point is
+	 * delivered here and ends the child before it execs, as it
+	 * should. */
+	signals_default();
 
 	if (setsid() < 0)
 		child_die(errw, "setsid", errno);
@@ -214,11 +233,12 @@ void sv_run_child(const struct sv *sv, int null_fd, int out_w, int err_w,
 		child_die(errw, "joining its cgroup", err);
 	if (o->child_setup != NULL &&
 	    o->child_setup(o->child_setup_arg, errw) < 0)
-		_exit(EXIT_INTERNAL);
+		vclone_exit(EXIT_INTERNAL);
 	/* If cleanroom itself is killed, the command goes with it. Set after
 	 * the setup: a change of uid clears it. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != sv->self)
-		_exit(EXIT_INTERNAL);
+		vclone_exit(EXIT_INTERNAL);
 	exec_search(o->argv, o->envp, errw);
+	return EXIT_INTERNAL;
 }

@@ -102,12 +102,18 @@ static inline long long now_ms(void)
 
 /* ---- supervise_child.c ---- */
 
-/* In the child after fork: a clean slate (signals, session, fds 0-2 from
- * null_fd, out_w, err_w, the workdir), the caller's child_setup, then
- * the exec. Never returns; a failure is written to errw and ends the
- * child. */
-void sv_run_child(const struct sv *sv, int null_fd, int out_w, int err_w,
-		  int errw);
+/* What the build's child is given: the fds for 0-2 and the error pipe. */
+struct sv_child_args {
+	const struct sv *sv;
+	int null_fd, out_w, err_w, errw;
+};
+
+/* The build's child, started by vclone with a struct sv_child_args: a
+ * clean slate (signals, session, fds 0-2 from null_fd, out_w, err_w, the
+ * workdir), the caller's child_setup, then the exec. It shares the
+ * parent's memory until the exec: system calls and stack buffers only.
+ * Never returns; a failure is written to errw and ends the child. */
+int sv_child_main(void *args);
 
 /* ---- supervise_procs.c ---- */
 

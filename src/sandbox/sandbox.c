@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "vclone.h"
 
 #define CAP_SETUID_BIT	(1UL << 7)
 #define CAP_SETGID_BIT	(1UL << 6)
@@ -51,7 +52,6 @@ struct sandbox_prepared {
 	int ruleset_fd; /* -1: no Landlock */
 	int do_netns, do_bound, do_secbits, do_caps, do_nnp, do_seccomp;
 	struct sandbox_ids ids;
-	void *empty_caps; /* cap_t */
 	struct sandbox_rlimit lim[SANDBOX_RLIMITS_MAX];
 	size_t nlim;
 	struct sandbox_bpf bpf;
@@ -205,70 +205,67 @@ static int trial(int v, int killed_by)
 	return v;
 }
 
+/* What the probe child is given: the ids to try, the Landlock ABI, and
+ * where to write each result (the parent's memory: vclone shares it). */
+struct probe_args {
+	const struct sandbox_ids *ids;
+	int abi, netns_only;
+	struct sandbox_trials *t;
+};
+
 /*
  * The probe child: tries every irreversible step in the order apply uses,
- * each result recorded before the next step, in memory shared with the
- * parent. It never returns.
+ * each result recorded before the next step, in the parent's memory. It
+ * runs in a vclone child: system calls only, no allocation. Its return
+ * ends the child.
  */
-__attribute__((noreturn)) static void probe_child(const struct sandbox_ids *ids,
-						  int landlock_abi,
-						  struct sandbox_trials *t)
+static int probe_child(void *arg)
 {
-	void *empty = sandbox_caps_empty_new();
+	const struct probe_args *a = arg;
+	struct sandbox_trials *t = a->t;
 	const char *step;
 
+	if (a->netns_only) {
+		t->netns = unshare(CLONE_NEWNET) < 0 ? errno : 0;
+		return 0;
+	}
 	t->cap_bound = sandbox_caps_drop_bound();
 	t->secbits = sandbox_caps_lock_secbits();
-	if (ids->change && geteuid() == 0)
-		t->identity = sandbox_ids_apply(ids, &step);
-	t->cap_clear = empty != NULL ? sandbox_caps_clear(empty) : ENOMEM;
+	if (a->ids->change && geteuid() == 0)
+		t->identity = sandbox_ids_apply(a->ids, &step);
+	t->cap_clear = sandbox_caps_clear();
 	t->nnp = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? errno : 0;
-	if (landlock_abi > 0)
+	if (a->abi > 0)
 		t->landlock = sandbox_landlock_trial();
 	t->seccomp = sandbox_seccomp_trial();
 	t->userns = unshare(CLONE_NEWUSER) < 0 ? errno : 0;
-	_exit(0);
+	return 0;
 }
 
 /* Runs the probe (or, with netns_only, only the network namespace trial)
- * in a forked child, its results in shared memory so that a child killed
- * half-way still tells how far it got. */
+ * in a child that shares our memory until it exits (vclone: no copy of
+ * cleanroom's page tables), so that a child killed half-way still tells
+ * how far it got. */
 static int run_probe(const struct sandbox_ids *ids, int abi, int netns_only,
 		     struct sandbox_trials *out, struct err *e)
 {
-	struct sandbox_trials *t;
+	struct sandbox_trials t = {SANDBOX_NOT_TRIED, SANDBOX_NOT_TRIED,
+				   SANDBOX_NOT_TRIED, SANDBOX_NOT_TRIED,
+				   SANDBOX_NOT_TRIED, SANDBOX_NOT_TRIED,
+				   SANDBOX_NOT_TRIED, SANDBOX_NOT_TRIED,
+				   SANDBOX_NOT_TRIED, 0};
+	struct probe_args a = {ids, abi, netns_only, &t};
 	pid_t pid;
 	int status = 0;
 
-	t = mmap(NULL, sizeof *t, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (t == MAP_FAILED)
-		return err_sys(e, errno, "sandbox: probe");
-	*t = (struct sandbox_trials){SANDBOX_NOT_TRIED, SANDBOX_NOT_TRIED,
-				     SANDBOX_NOT_TRIED, SANDBOX_NOT_TRIED,
-				     SANDBOX_NOT_TRIED, SANDBOX_NOT_TRIED,
-				     SANDBOX_NOT_TRIED, SANDBOX_NOT_TRIED,
-				     SANDBOX_NOT_TRIED, 0};
-	pid = fork();
-	if (pid < 0) {
-		int saved = errno;
-
-		(void)munmap(t, sizeof *t);
-		return err_sys(e, saved, "sandbox: probe: fork");
-	}
-	if (pid == 0) {
-		if (netns_only) {
-			t->netns = unshare(CLONE_NEWNET) < 0 ? errno : 0;
-			_exit(0);
-		}
-		probe_child(ids, abi, t);
-	}
+	pid = vclone(probe_child, &a);
+	if (pid < 0)
+		return err_sys(e, -pid, "sandbox: probe: clone");
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (WIFSIGNALED(status))
-		t->killed_by = WTERMSIG(status);
-	*out = *t;
-	(void)munmap(t, sizeof *t);
+		t.killed_by = WTERMSIG(status);
+	*out = t;
 	return 0;
 }
 
@@ -735,11 +732,6 @@ int sandbox_prepare(const struct sandbox_plan *p,
 	if (ON("identity") && sandbox_ids_resolve(p, &sp->ids, e) < 0)
 		goto fail;
 	if (ON("caps")) {
-		sp->empty_caps = sandbox_caps_empty_new();
-		if (sp->empty_caps == NULL) {
-			err_sys(e, errno, "sandbox: capabilities");
-			goto fail;
-		}
 		sp->do_caps = 1;
 		sp->do_bound = st->tried.cap_bound == 0;
 		sp->do_secbits = st->tried.secbits == 0;
@@ -778,7 +770,6 @@ void sandbox_prepared_free(struct sandbox_prepared *sp)
 		return;
 	if (sp->ruleset_fd >= 0)
 		(void)close(sp->ruleset_fd);
-	sandbox_caps_empty_free(sp->empty_caps);
 	free(sp);
 }
 
@@ -848,7 +839,7 @@ int sandbox_apply(const struct sandbox_prepared *sp, int errfd)
 		return die_line(errfd, "caps", "securebits", err);
 	if (sp->ids.change && (err = sandbox_ids_apply(&sp->ids, &step)) != 0)
 		return die_line(errfd, "identity", step, err);
-	if (sp->do_caps && (err = sandbox_caps_clear(sp->empty_caps)) != 0)
+	if (sp->do_caps && (err = sandbox_caps_clear()) != 0)
 		return die_line(errfd, "caps", "clearing", err);
 
 	if (sp->do_nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

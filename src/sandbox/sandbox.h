@@ -1,6 +1,6 @@
 /*
  * The sandbox (DESIGN.md "The sandbox"): which kernel layers work here, and
- * applying them to the build in the child between fork and exec. The plan
+ * applying them to the build in the child between clone and exec. The plan
  * says what the build may do (where it may write, which files it must not
  * read, whether it may use the network, its limits and user); the status
  * says what this kernel and this container let cleanroom enforce, layer by
@@ -12,7 +12,7 @@
  * data, before any of this runs. The calls, in order: sandbox_probe (no lasting
  * effect on this process), sandbox_missing (for --strict), sandbox_summary,
  * sandbox_prepare (in the parent: resolves the user, opens the Landlock rules,
- * builds the seccomp program), fork, sandbox_apply (in the child), exec.
+ * builds the seccomp program), vclone, sandbox_apply (in the child), exec.
  * Ownership: the plan and the status are the caller's; sandbox_prepare
  * allocates the prepared sandbox, which copies what it needs and borrows
  * nothing from the plan, and sandbox_prepared_free releases it (in the parent;
@@ -90,8 +90,8 @@ struct sandbox_status {
 };
 
 /* Probes each layer separately WITHOUT changing this process (anything
- * irreversible is tried in a forked child), given the plan. Returns 0, or
- * -1 with e filled (ERR_SYSTEM: fork or mmap failed; ERR_CONFIG: the plan
+ * irreversible is tried in a vclone child), given the plan. Returns 0, or
+ * -1 with e filled (ERR_SYSTEM: clone failed; ERR_CONFIG: the plan
  * names a user that does not exist). */
 int sandbox_probe(const struct sandbox_plan *p, struct sandbox_status *st,
 		  struct err *e);
@@ -115,13 +115,13 @@ const struct sandbox_layer *sandbox_layer_find(const struct sandbox_status *st,
 const char *sandbox_state_text(enum layer_state s);
 
 /*
- * In the parent, before fork: everything that may allocate or must be
- * done with cleanroom's own identity. Resolves the user (getpwnam reads
- * /etc/passwd), opens every Landlock rule into a ruleset fd (O_CLOEXEC),
- * builds the seccomp program and the rlimits, allocates libcap's empty
- * set. Only layers the status reports ON are prepared. Returns 0, or -1
- * with e filled: ERR_CONFIG for an unknown user or an env file inside a
- * writable dir (it could not be hidden), ERR_SYSTEM otherwise.
+ * In the parent, before the child is started: everything that may
+ * allocate or must be done with cleanroom's own identity. Resolves the
+ * user (getpwnam reads /etc/passwd), opens every Landlock rule into a
+ * ruleset fd (O_CLOEXEC), builds the seccomp program and the rlimits.
+ * Only layers the status reports ON are prepared. Returns 0, or -1 with e
+ * filled: ERR_CONFIG for an unknown user or an env file inside a writable
+ * dir (it could not be hidden), ERR_SYSTEM otherwise.
  */
 struct sandbox_prepared; /* opaque */
 int sandbox_prepare(const struct sandbox_plan *p,
@@ -129,13 +129,14 @@ int sandbox_prepare(const struct sandbox_plan *p,
 		    struct sandbox_prepared **out, struct err *e);
 
 /*
- * In the child, between fork and exec, after fds 0-2 are set up: applies
+ * In the child, between clone and exec, after fds 0-2 are set up: applies
  * every prepared layer in the fixed order close fds -> rlimits -> identity
  * and capabilities -> no_new_privs -> Landlock -> seccomp. Every fd above
- * 2 is closed except errfd (made close-on-exec here). No allocation. On
- * failure: writes one line "cleanroom: sandbox: <layer>: <why>" to errfd
- * and returns -1; the caller must _exit(EXIT_INTERNAL) at once and never exec
- * with half a sandbox.
+ * 2 is closed except errfd (made close-on-exec here). System calls only,
+ * no allocation, no lock: the child shares cleanroom's memory (vclone.h).
+ * On failure: writes one line "cleanroom: sandbox: <layer>: <why>" to
+ * errfd and returns -1; the caller must _exit(EXIT_INTERNAL) at once and
+ * never exec with half a sandbox.
  */
 int sandbox_apply(const struct sandbox_prepared *sp, int errfd);
 void sandbox_prepared_free(struct sandbox_prepared *sp);
@@ -235,19 +236,18 @@ sandbox_prepared_ids(const struct sandbox_prepared *sp);
  * Returns 0, or -1 with e filled (ERR_CONFIG: unknown user). */
 int sandbox_ids_resolve(const struct sandbox_plan *p, struct sandbox_ids *ids,
 			struct err *e);
-/* setgroups, setresgid, setresuid. Returns 0 or an errno, with the failed
- * call's name in *step. */
+/* setgroups, setresgid, setresuid, as raw system calls for this task
+ * alone. Returns 0 or an errno, with the failed call's name in *step. */
 int sandbox_ids_apply(const struct sandbox_ids *ids, const char **step);
 /* Empties the bounding set. Returns 0 or an errno. */
 int sandbox_caps_drop_bound(void);
 /* Sets and locks NOROOT, NO_SETUID_FIXUP, KEEP_CAPS (off) and
  * NO_CAP_AMBIENT_RAISE. Returns 0 or an errno. */
 int sandbox_caps_lock_secbits(void);
-/* Clears the ambient, inheritable, permitted and effective sets; empty is
- * a cap_t from cap_init() made in the parent. Returns 0 or an errno. */
-int sandbox_caps_clear(void *empty);
-void *sandbox_caps_empty_new(void);
-void sandbox_caps_empty_free(void *empty);
+/* Clears the ambient, inheritable, permitted and effective sets.
+ * Returns 0 or an errno. Like the three above, only system calls: safe in
+ * a vclone child. */
+int sandbox_caps_clear(void);
 /* The effective and bounding sets now, as bit masks. */
 unsigned long sandbox_caps_effective(void);
 unsigned long sandbox_caps_bounding(void);

@@ -12,7 +12,13 @@
  * permitted set with the old one, security/commoncap.c).
  *
  * The user is resolved in the parent (musl's getpwnam reads /etc/passwd
- * and allocates nothing we keep); the child only calls set*id.
+ * and allocates nothing we keep). What runs in the child is raw system
+ * calls: the child shares cleanroom's memory until it execs (vclone.h),
+ * and musl's set*id wrappers run __synccall, which takes a lock and
+ * signals every thread of the parent's (src/unistd/setxid.c); libcap's
+ * cap_set_proc and cap_reset_ambient take its lock and make one call per
+ * capability. The kernel's calls act on the calling task alone, which is
+ * what the single-threaded child wants.
  */
 #include "sandbox.h"
 
@@ -23,6 +29,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/securebits.h>
@@ -99,23 +106,25 @@ int sandbox_ids_apply(const struct sandbox_ids *ids, const char **step)
 	/* Groups first: setgroups and setresgid need CAP_SETGID, which
 	 * setresuid to a non-root uid may take away. */
 	*step = "setgroups";
-	if (setgroups(ids->ngroups, ids->ngroups ? ids->groups : NULL) < 0)
+	if (syscall(SYS_setgroups, ids->ngroups,
+		    ids->ngroups ? ids->groups : NULL) < 0)
 		return errno;
 	*step = "setresgid";
-	if (setresgid(ids->gid, ids->gid, ids->gid) < 0)
+	if (syscall(SYS_setresgid, ids->gid, ids->gid, ids->gid) < 0)
 		return errno;
 	*step = "setresuid";
-	if (setresuid(ids->uid, ids->uid, ids->uid) < 0)
+	if (syscall(SYS_setresuid, ids->uid, ids->uid, ids->uid) < 0)
 		return errno;
 	return 0;
 }
 
 int sandbox_caps_drop_bound(void)
 {
+	/* cap_max_bits reads what libcap found at startup: no call. */
 	cap_value_t max = cap_max_bits();
 
 	for (cap_value_t c = 0; c < max; c++)
-		if (cap_drop_bound(c) < 0)
+		if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0)
 			return errno;
 	return 0;
 }
@@ -124,35 +133,34 @@ int sandbox_caps_lock_secbits(void)
 {
 	/* KEEP_CAPS is left off and locked off: a later setuid clears the
 	 * permitted set. */
-	unsigned bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
-			SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
-			SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
-			SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+	unsigned long bits =
+		SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+		SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+		SECBIT_NO_CAP_AMBIENT_RAISE |
+		SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
 
-	if (cap_set_secbits(bits) < 0)
+	if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) < 0)
 		return errno;
 	return 0;
 }
 
-void *sandbox_caps_empty_new(void)
+int sandbox_caps_clear(void)
 {
-	return cap_init();
-}
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+		.pid = 0,
+	};
+	/* Version 3 takes two words per set: capabilities 0-31, 32-63. */
+	struct __user_cap_data_struct none[2] = {{0, 0, 0}, {0, 0, 0}};
 
-void sandbox_caps_empty_free(void *empty)
-{
-	if (empty != NULL)
-		(void)cap_free(empty);
-}
-
-int sandbox_caps_clear(void *empty)
-{
 	/* Ambient first: the kernel drops ambient capabilities that leave
 	 * the permitted or inheritable set anyway, but clearing them
-	 * explicitly does not depend on that. */
-	if (cap_reset_ambient() < 0 && errno != EINVAL)
+	 * explicitly does not depend on that. EINVAL: a kernel before 4.3
+	 * has no ambient set. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL)
 		return errno;
-	if (cap_set_proc(empty) < 0)
+	if (syscall(SYS_capset, &hdr, none) < 0)
 		return errno;
 	return 0;
 }

@@ -73,7 +73,11 @@ int sandbox_limits_apply(const struct sandbox_rlimit *v, size_t n,
 			 size_t *failed)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (setrlimit(v[i].resource, &v[i].lim) < 0) {
+		/* prlimit64 for this task, not musl's setrlimit: that one
+		 * applies the limit to every thread through __synccall, which
+		 * a vclone child sharing the parent's memory must not run. */
+		if (syscall(SYS_prlimit64, 0, v[i].resource, &v[i].lim, NULL) <
+		    0) {
 			*failed = i;
 			return errno;
 		}

@@ -115,3 +115,21 @@ TAP_SUITE(arena_overflow)
 	T_OK(a.head == NULL, "nothing allocated");
 	arena_free(&a);
 }
+
+/* The first chunk is ARENA_FIRST bytes, the next twice that: a job of a
+ * few names maps and zeroes 8 KiB, not 64. */
+TAP_SUITE(arena_growth)
+{
+	struct arena a = {0};
+	char *p = arena_alloc(&a, 100);
+	char *q = arena_alloc(&a, ARENA_FIRST - 100);
+	char *r = arena_alloc(&a, 1);
+	char *s = arena_alloc(&a, 2 * ARENA_FIRST - 1);
+
+	T_OK(p != NULL && q == p + 100, "the first chunk holds ARENA_FIRST");
+	T_OK(r != NULL && r != q + (ARENA_FIRST - 100),
+	     "the next byte starts a new chunk");
+	T_OK(s == r + 1, "which holds twice as much");
+	arena_free(&a);
+	T_INT(a.grown, 0, "arena_free starts small again");
+}

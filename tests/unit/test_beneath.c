@@ -232,3 +232,62 @@ TAP_SUITE(beneath_remove_tree)
 	     "a missing path is not an error");
 	cleanup(dir);
 }
+
+/* The number of entries in the scratch's in/real (but . and ..). */
+static int entries(void)
+{
+	char p[160];
+	int n = 0;
+	FILE *ls;
+
+	snprintf(p, sizeof p, "ls -A %s/in/real | wc -l", top);
+	ls = popen(p, "r");
+	if (ls == NULL || fscanf(ls, "%d", &n) != 1)
+		n = -1;
+	if (ls != NULL)
+		pclose(ls);
+	return n;
+}
+
+/* beneath_stage_file, then beneath_commit_file or beneath_unstage_file:
+ * the path is untouched until the commit, and an unstaged write leaves
+ * nothing behind. */
+TAP_SUITE(beneath_staged_write)
+{
+	struct beneath_staged s;
+	char buf[16] = "";
+	int dir = scratch(), fd, before;
+
+	T_OK(beneath_write_file(dir, "real/lock", "old", 3) == 0,
+	     "a file to replace");
+	before = entries();
+	T_OK(beneath_stage_file(dir, "real/lock", "new!", 4, &s) == 0,
+	     "staged");
+	T_INT(entries(), before + 1, "a temporary file beside it");
+	fd = openat(dir, "real/lock", O_RDONLY);
+	T_OK(fd >= 0 && read(fd, buf, sizeof buf) == 3 &&
+		     memcmp(buf, "old", 3) == 0,
+	     "the path still holds the old bytes");
+	if (fd >= 0)
+		close(fd);
+	beneath_unstage_file(&s);
+	T_INT(s.parent, -1, "unstaging releases the state");
+	T_INT(entries(), before, "and removes the temporary file");
+	beneath_unstage_file(&s); /* twice: nothing */
+
+	T_OK(beneath_stage_file(dir, "real/lock", "new!", 4, &s) == 0,
+	     "staged again");
+	T_OK(beneath_commit_file(&s) == 0 && s.parent == -1, "committed");
+	T_INT(entries(), before, "no temporary file left");
+	memset(buf, 0, sizeof buf);
+	fd = openat(dir, "real/lock", O_RDONLY);
+	T_OK(fd >= 0 && read(fd, buf, sizeof buf) == 4 &&
+		     memcmp(buf, "new!", 4) == 0,
+	     "the path holds the new bytes");
+	if (fd >= 0)
+		close(fd);
+	T_OK(beneath_stage_file(dir, "link/victim", "x", 1, &s) < 0 &&
+		     errno == ELOOP && s.parent == -1,
+	     "staging through a linked directory fails, nothing held");
+	cleanup(dir);
+}
