@@ -28,7 +28,8 @@ build=": > out/t.txt"
 hyperfine -N --warmup 30 --runs 300 --export-csv "$work/h.csv" \
 	-n cleanroom "$cr -q run --framework none --network deny --output out --ctime-root $work/empty -- /bin/sh -c '$build'" \
 	-n "env -i" "env -i /bin/sh -c '$build'" \
-	-n bwrap "bwrap --ro-bind / / --bind out out --dev /dev --proc /proc --unshare-net --unshare-pid --die-with-parent /bin/sh -c '$build'" >/dev/null 2>&1
+	-n bwrap "bwrap --ro-bind / / --bind out $work/out --dev /dev --proc /proc --unshare-net --unshare-pid --die-with-parent /bin/sh -c '$build'" \
+	>/dev/null 2>"$work/h.err" || { cat "$work/h.err" >&2; exit 1; }
 # CSV columns: command,mean,stddev,median,user,system,min,max
 awk -F, 'NR > 1 { med[$1] = $4 * 1000; order[NR] = $1 }
 	END {
