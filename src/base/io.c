@@ -9,6 +9,7 @@
 #include <ftw.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <sched.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,4 +260,15 @@ int io_remove_tree(const char *path)
 		return -1;
 	}
 	return 0;
+}
+
+unsigned io_cpus(void)
+{
+	cpu_set_t set;
+	long n;
+
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
 }

@@ -52,4 +52,8 @@ int io_remove_tree(const char *path);
 /* Milliseconds of CLOCK_MONOTONIC, for phase timings. */
 double io_now_ms(void);
 
+/* The CPUs this process may run on (its affinity mask; else the online
+ * count; at least 1): how many threads a parallel pass starts. */
+unsigned io_cpus(void);
+
 #endif

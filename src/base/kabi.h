@@ -29,6 +29,17 @@
 #define RWF_NOWAIT 0x00000008
 #endif
 
+/* rt_sigaction(2)'s struct as the kernel takes it on x86_64 (handler,
+ * flags, restorer, mask), for a child that must not call the libc's
+ * sigaction (musl's takes a lock for SIGABRT). SIG_DFL needs no
+ * restorer; pass sizeof .mask as the call's last argument. */
+struct kabi_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	unsigned long mask;
+};
+
 /* One record of getdents64(2), as the kernel lays it out. */
 struct linux_dirent64 {
 	uint64_t d_ino;

@@ -594,17 +594,6 @@ static void *work(void *arg)
 	return NULL;
 }
 
-static unsigned cpus(void)
-{
-	cpu_set_t set;
-	long n;
-
-	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-		return (unsigned)CPU_COUNT(&set);
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (unsigned)n : 1;
-}
-
 /* Runs one round on nw workers: the calling thread is worker 0; a thread
  * that cannot be created leaves its share to the others. Returns the
  * number of threads that ran. */
@@ -900,7 +889,7 @@ int tree_hash_all(struct walk *w, const int *rootfd)
 		.ntargets = w->ntargets,
 		.sh = w->sh,
 	};
-	unsigned nw = w->o->threads ? w->o->threads : cpus();
+	unsigned nw = w->o->threads ? w->o->threads : io_cpus();
 	size_t *big = NULL, nbig = 0;
 	struct worker *ws;
 	int rc = 0;

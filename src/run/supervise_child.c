@@ -9,6 +9,7 @@
 #include "supervise_parts.h"
 
 #include "io.h"
+#include "kabi.h"
 #include "vclone.h"
 
 #include <errno.h>
@@ -173,12 +174,7 @@ static int move_fd(int fd, int target)
  * restorer, mask); SIG_DFL needs no restorer. */
 static void signals_default(void)
 {
-	struct {
-		void (*handler)(int);
-		unsigned long flags;
-		void (*restorer)(void);
-		unsigned long mask;
-	} k = {SIG_DFL, 0, NULL, 0};
+	struct kabi_sigaction k = {SIG_DFL, 0, NULL, 0};
 	unsigned long none = 0;
 
 	for (int s = 1; s < NSIG; s++)

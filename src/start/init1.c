@@ -83,12 +83,7 @@ static void close_own_fds(void)
  * mask); SIG_DFL needs no restorer. */
 static void default_reserved(int sig)
 {
-	struct {
-		void (*handler)(int);
-		unsigned long flags;
-		void (*restorer)(void);
-		unsigned long mask;
-	} k = {SIG_DFL, 0, NULL, 0};
+	struct kabi_sigaction k = {SIG_DFL, 0, NULL, 0};
 
 	(void)syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof k.mask);
 }

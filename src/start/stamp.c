@@ -777,17 +777,6 @@ static void *stat_work(void *arg)
 	return NULL;
 }
 
-static unsigned cpus(void)
-{
-	cpu_set_t set;
-	long n;
-
-	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-		return (unsigned)CPU_COUNT(&set);
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (unsigned)n : 1;
-}
-
 static int chunk_push(struct walk *w, uint32_t dir, uint32_t first,
 		      uint32_t end)
 {
@@ -1207,7 +1196,7 @@ static unsigned threads_for(const struct stamp_input *in)
 
 	if (in->threads > 0)
 		return in->threads < MAX_THREADS ? in->threads : MAX_THREADS;
-	t = cpus();
+	t = io_cpus();
 	return t < STAMP_THREADS ? t : STAMP_THREADS;
 }
 
