@@ -309,16 +309,35 @@ out:
 
 int lock_read(const char *path, struct buf *text, struct err *e)
 {
-	text->plain = 1;
-	if (io_read_file(path, LOCK_MAX, text) < 0) {
-		int saved = errno;
+	/* The lock lies among a build's outputs: a symlink in its place
+	 * is not followed (cleanroom writes it as a regular file), and a
+	 * FIFO does not hang the open. */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+				    O_CLOEXEC);
+	struct stat st;
+	int saved = 0;
 
-		buf_free(text);
-		err_set(e, ERR_CONFIG, path, 0, 0, "cannot read lock: %s",
-			strerror(saved));
-		return -1;
-	}
-	return 0;
+	text->plain = 1;
+	if (fd < 0)
+		saved = errno;
+	else if (fstat(fd, &st) < 0)
+		saved = errno;
+	else if (!S_ISREG(st.st_mode))
+		saved = EINVAL;
+	else if (io_read_fd(fd, LOCK_MAX, text) < 0)
+		saved = errno;
+	if (fd >= 0)
+		(void)close(fd);
+	if (saved == 0)
+		return 0;
+	buf_free(text);
+	err_set(e, ERR_CONFIG, path, 0, 0, "cannot read lock: %s",
+		saved == ELOOP	  ? "it is a symlink"
+		: saved == EINVAL ? "it is not a regular file"
+				  : strerror(saved));
+	err_hint(e, "cleanroom writes the lock as a regular file and never "
+		    "reads one through a link; remove it and run again");
+	return -1;
 }
 
 int lock_load(const char *path, struct lock *out, struct err *e)

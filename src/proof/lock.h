@@ -67,7 +67,9 @@ int lock_parse(const char *name, const char *buf, size_t len, struct lock *out,
 int lock_load(const char *path, struct lock *out, struct err *e);
 
 /* lock_load's first half: path's text into the caller's empty text
- * (made plain; the caller frees it), or ERR_CONFIG. */
+ * (made plain; the caller frees it), or ERR_CONFIG, also when path is
+ * a symlink (never followed) or not a regular file (a FIFO does not
+ * block). */
 int lock_read(const char *path, struct buf *text, struct err *e);
 
 /* 1 when the file open at fd (read from where it is to its end) holds

@@ -637,7 +637,8 @@ static int check_lock(const struct verify_opts *o, struct verify_result *r,
 	/* The same lock again, as when verify follows run or nothing was
 	 * rebuilt: compared with what it would say as it is read, no copy
 	 * of megabytes, no parse. */
-	fd = open(o->lock_path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	fd = open(o->lock_path,
+		  O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	same = fd >= 0 && lock_same_fd(&r->lock, fd);
 	if (fd >= 0)
 		(void)close(fd);

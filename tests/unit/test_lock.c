@@ -383,3 +383,45 @@ TAP_SUITE(lock_write_same_kept)
 	snprintf(path, sizeof path, "rm -rf %s", dir);
 	T_INT(system(path), 0, "cleanup");
 }
+
+/* A lock is read from a regular file alone: a symlink in its place is
+ * not followed, a FIFO does not block. */
+TAP_SUITE(lock_read_no_link)
+{
+	char dir[] = "/tmp/cleanroom-lock-XXXXXX";
+	char path[256], target[256];
+	struct lock l;
+	struct err e = {0};
+	unsigned char d[32];
+
+	if (mkdtemp(dir) == NULL) {
+		T_OK(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/cleanroom.lock", dir);
+	snprintf(target, sizeof target, "%s/elsewhere", dir);
+	lock_init(&l);
+	digest("a", d);
+	lock_add(&l, "a.css", d);
+	T_OK(lock_write(target, &l, &e) == 0, "a lock elsewhere: %s", e.msg);
+	lock_free(&l);
+	T_INT(symlink("elsewhere", path), 0, "a symlink in the lock's place");
+	lock_init(&l);
+	T_INT(lock_load(path, &l, &e), -1, "not read through the link");
+	T_OK(strstr(e.msg, "symlink") != NULL, "says so: %s", e.msg);
+	T_INT((int)l.n, 0, "nothing loaded");
+	lock_free(&l);
+	T_INT(unlink(path), 0, "unlink");
+	T_INT(mkfifo(path, 0600), 0, "a FIFO in its place");
+	e = (struct err){0};
+	lock_init(&l);
+	T_INT(lock_load(path, &l, &e), -1, "refused, without blocking");
+	T_OK(strstr(e.msg, "not a regular file") != NULL, "says so: %s", e.msg);
+	lock_free(&l);
+	lock_init(&l);
+	T_INT(lock_load(target, &l, &e), 0, "the real file is read");
+	T_INT((int)l.n, 1, "its one entry");
+	lock_free(&l);
+	snprintf(path, sizeof path, "rm -rf %s", dir);
+	T_INT(system(path), 0, "cleanup");
+}
