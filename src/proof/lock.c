@@ -318,14 +318,11 @@ int lock_read(const char *path, struct buf *text, struct err *e)
 	int saved = 0;
 
 	text->plain = 1;
-	if (fd < 0)
-		saved = errno;
-	else if (fstat(fd, &st) < 0)
+	if (fd < 0 || fstat(fd, &st) < 0 ||
+	    (S_ISREG(st.st_mode) && io_read_fd(fd, LOCK_MAX, text) < 0))
 		saved = errno;
 	else if (!S_ISREG(st.st_mode))
 		saved = EINVAL;
-	else if (io_read_fd(fd, LOCK_MAX, text) < 0)
-		saved = errno;
 	if (fd >= 0)
 		(void)close(fd);
 	if (saved == 0)
