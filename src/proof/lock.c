@@ -136,6 +136,53 @@ int lock_format(const struct lock *l, struct buf *out)
 	return 0;
 }
 
+/* A file read a chunk at a time, to be compared with bytes in order. */
+struct stream {
+	int fd;
+	size_t have, pos;
+	char chunk[64 << 10];
+};
+
+/* Whether the next n bytes of the stream are those at p. */
+static int stream_eq(struct stream *s, const char *p, size_t n)
+{
+	while (n > 0) {
+		size_t k;
+
+		if (s->pos == s->have) {
+			ssize_t got = read(s->fd, s->chunk, sizeof s->chunk);
+
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				return 0;
+			s->have = (size_t)got;
+			s->pos = 0;
+		}
+		k = s->have - s->pos < n ? s->have - s->pos : n;
+		if (memcmp(s->chunk + s->pos, p, k) != 0)
+			return 0;
+		s->pos += k;
+		p += k;
+		n -= k;
+	}
+	return 1;
+}
+
+/* Whether the stream has nothing left after what was compared. */
+static int stream_at_end(struct stream *s)
+{
+	if (s->pos < s->have)
+		return 0;
+	for (;;) {
+		ssize_t got = read(s->fd, s->chunk, sizeof s->chunk);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		return got == 0;
+	}
+}
+
 /*
  * Whether the file at name beneath dirfd is already what writing text
  * would leave there: a regular file of ours, mode 0644, one link, and
@@ -147,9 +194,8 @@ int lock_format(const struct lock *l, struct buf *out)
  */
 static int written_already(int dirfd, const char *name, const struct buf *t)
 {
-	char chunk[64 << 10];
+	struct stream *s;
 	struct stat st;
-	size_t off = 0;
 	int fd = beneath_open(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0),
 	    same = 0;
 
@@ -157,20 +203,12 @@ static int written_already(int dirfd, const char *name, const struct buf *t)
 		return 0;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
 	    st.st_uid == geteuid() && (st.st_mode & 07777) == 0644 &&
-	    (size_t)st.st_size == t->len) {
+	    (size_t)st.st_size == t->len && (s = malloc(sizeof *s)) != NULL) {
 		/* Compared a chunk at a time: no second copy of megabytes. */
-		for (;;) {
-			ssize_t n = read(fd, chunk, sizeof chunk);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0 || (size_t)n > t->len - off ||
-			    memcmp(chunk, t->p + off, (size_t)n) != 0)
-				break;
-			off += (size_t)n;
-		}
-		/* All of it, and nothing after it. */
-		same = off == t->len && fsync(fd) == 0;
+		*s = (struct stream){.fd = fd};
+		same = stream_eq(s, t->p, t->len) && stream_at_end(s) &&
+		       fsync(fd) == 0;
+		free(s);
 	}
 	(void)close(fd);
 	return same;
@@ -349,44 +387,10 @@ int lock_load(const char *path, struct lock *out, struct err *e)
 	return rc;
 }
 
-/* A file read a chunk at a time, to be compared with bytes in order. */
-struct stream {
-	int fd;
-	size_t have, pos;
-	char chunk[64 << 10];
-};
-
-/* Whether the next n bytes of the stream are those at p. */
-static int stream_eq(struct stream *s, const char *p, size_t n)
-{
-	while (n > 0) {
-		size_t k;
-
-		if (s->pos == s->have) {
-			ssize_t got = read(s->fd, s->chunk, sizeof s->chunk);
-
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got <= 0)
-				return 0;
-			s->have = (size_t)got;
-			s->pos = 0;
-		}
-		k = s->have - s->pos < n ? s->have - s->pos : n;
-		if (memcmp(s->chunk + s->pos, p, k) != 0)
-			return 0;
-		s->pos += k;
-		p += k;
-		n -= k;
-	}
-	return 1;
-}
-
 int lock_same_fd(const struct lock *l, int fd)
 {
 	struct stream *s = malloc(sizeof *s);
 	struct buf line = {.plain = 1};
-	char c;
 	int same = s != NULL;
 
 	if (s != NULL)
@@ -400,16 +404,7 @@ int lock_same_fd(const struct lock *l, int fd)
 		       stream_eq(s, line.p, line.len);
 	}
 	/* And nothing after the last line. */
-	if (same && s->pos < s->have)
-		same = 0;
-	while (same && s->pos == s->have) {
-		ssize_t got = read(fd, &c, 1);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		same = got == 0;
-		break;
-	}
+	same = same && stream_at_end(s);
 	buf_free(&line);
 	free(s);
 	return same;
