@@ -294,6 +294,42 @@ static void unique_dirs_links(struct tree *t)
 	t->nlinks = m;
 }
 
+/*
+ * The early pass reads files while the walk lists them (tree_pass.h), so
+ * the walk must list them into a table that never moves: one allocated
+ * for max_files entries, where the walk stops. Address space only, until
+ * the walk writes to it (the allocator maps it, untouched pages cost
+ * nothing). Taken for one root with a bound of at most 16M files and no
+ * admit (which must see the whole set before anything is read); a table
+ * that cannot be had leaves the pass as it was, read after the walk.
+ */
+#define EARLY_MAX_FILES ((size_t)1 << 24)
+
+static void early_table(struct walk *w)
+{
+	const struct tree_opts *o = w->o;
+	unsigned cpus = o->threads ? o->threads : io_cpus();
+
+	if (o->nroots != 1 || o->admit != NULL || o->max_files == 0 ||
+	    o->max_files > EARLY_MAX_FILES || cpus < 2)
+		return;
+	w->t->files = malloc(o->max_files * sizeof *w->t->files);
+	if (w->t->files == NULL)
+		return;
+	w->capfiles = o->max_files;
+	w->fixed_files = 1;
+}
+
+/* Gives back the part of an early table the walk did not fill. */
+static void shrink_table(struct tree *t)
+{
+	struct tree_file *f =
+		realloc(t->files, (t->nfiles ? t->nfiles : 1) * sizeof *f);
+
+	if (f != NULL)
+		t->files = f;
+}
+
 int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e)
 {
 	struct walk w = {.o = o, .t = out};
@@ -359,8 +395,14 @@ int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e)
 		rootfd[i] = r->fd;
 	}
 	qsort(roots, o->nroots, sizeof *roots, tree_walk_root_cmp);
+	if (o->hash) {
+		early_table(&w);
+		if (tree_hash_begin(&w, rootfd, w.fixed_files) < 0)
+			goto out;
+	}
 	for (size_t i = 0; i < o->nroots && !w.oom; i++)
 		tree_walk_root(&w, &roots[i]);
+	tree_hash_publish(&w, 1);
 	if (w.oom)
 		goto out;
 	/* One root's walk is in order by construction; several may overlap
@@ -374,7 +416,9 @@ int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e)
 	if (o->nroots > 1 && (out->ndirs > 1 || out->nlinks > 1))
 		unique_dirs_links(out);
 	out->walk_ms = io_now_ms() - t0;
-	if (o->hash && !stopped(&sh)) {
+	/* Early, the hashing pass matches links with their targets once
+	 * its first round is over (tree_hash_all). */
+	if (o->hash && !stopped(&sh) && !w.fixed_files) {
 		if (tree_link_aliases(&w) < 0)
 			goto out;
 		if (o->admit != NULL && o->admit(out, o->admit_arg) != 0)
@@ -382,19 +426,23 @@ int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e)
 		if (o->deadline_ms > 0 && io_now_ms() >= o->deadline_ms)
 			stop(&sh, TREE_STOP_TIME);
 	}
-	if (o->hash && !stopped(&sh)) {
+	/* Readers that began during the walk are waited for even when it
+	 * stopped. */
+	if (o->hash && (!stopped(&sh) || w.fixed_files)) {
 		t0 = io_now_ms();
 		sh.nfiles = out->nfiles;
 		/* Known only when the walk stat'ed the files (admit). */
 		sh.total = o->admit != NULL ? out->walk_bytes : 0;
 		sh.read_t0 = t0;
 		atomic_store_explicit(&sh.hashing, 1, memory_order_release);
-		if (tree_hash_all(&w, rootfd) < 0)
+		if (tree_hash_all(&w) < 0)
 			goto out;
 		if (o->admit == NULL)
 			apparent_sizes(out);
 		out->hash_ms = io_now_ms() - t0;
 	}
+	if (w.fixed_files)
+		shrink_table(out);
 	out->stopped = (enum tree_stop)atomic_load(&sh.stop);
 	out->entries = w.entries;
 	if (out->nfindings > 1)
@@ -402,6 +450,7 @@ int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e)
 		      finding_cmp);
 	rc = 0;
 out:
+	tree_hash_end(&w);
 	monitor_stop(&mon);
 	for (size_t i = 0; i < o->nroots && roots != NULL; i++) {
 		if (roots[i].fd >= 0)

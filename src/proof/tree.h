@@ -43,6 +43,10 @@ struct tree_file {
 	 * 0); size is then the number of bytes hashed. */
 	uint64_t size;
 	uint32_t mode;
+	/* Listed through a symlink that resolves inside its root: size, mode
+	 * and bytes are its target's (or it is a dangling or looping link:
+	 * error set, mode S_IFLNK). */
+	unsigned char symlink;
 	int64_t mtime_ns, ctime_ns;
 	uint64_t dev, ino;
 	uint64_t nlink;
@@ -155,6 +159,10 @@ struct tree {
 	enum tree_stop stopped;
 	double walk_ms, hash_ms;
 	unsigned threads; /* hashing threads used */
+	/* Files the readers took while the walk still ran (one root, no
+	 * admit, more than a thousand files, two threads or more), for a
+	 * look at the overlap; 0 when reading began after the walk. */
+	size_t early;
 	/* Private: storage of the paths. NULL in a tree built by hand, whose
 	 * paths tree_free then frees one by one. */
 	struct arena *arena;

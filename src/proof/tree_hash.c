@@ -40,6 +40,14 @@ static int copy_aliases(struct walk *w);
  * inode); round two hashes the big ones largest first, then the first
  * name of each inode set aside (read_linked). Either round's tail is
  * then short: a batch of small files, or the smallest of the big ones.
+ *
+ * Round one may begin while the walk still runs (tree_hash_begin with
+ * early): the walk lists files into a table that does not move and
+ * publishes how many are whole (ready); readers take batches below that
+ * and wait for more. The walk of many small files is a fifth of the
+ * pass; overlapped, the other CPUs read meanwhile. Files listed through a
+ * symlink wait for round 1b: their targets' paths are the walk's until it
+ * ends.
  */
 struct run {
 	struct tree *t;
@@ -49,9 +57,19 @@ struct run {
 	size_t ntargets;
 	const size_t *big; /* round two: indexes of big files, largest first */
 	size_t nbig;
+	/* Round 1b: the files round one set aside for being listed through
+	 * a symlink; NULL in round one, which takes files by index. */
+	const size_t *list;
 	int round;
 	struct shared *sh;
 	atomic_size_t next;
+	/* Round one takes files below ready; walked: ready is final. Before
+	 * that, a reader short of files waits on cv (counted in waiting). */
+	atomic_size_t ready;
+	atomic_int walked;
+	atomic_int waiting;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
 	atomic_int noatime;	/* O_NOATIME allowed so far */
 	atomic_int openat2;	/* the kernel has openat2 */
 	atomic_int nowait;	/* preadv2 takes RWF_NOWAIT on these files */
@@ -65,6 +83,9 @@ struct run {
 #define BATCH 32
 /* A file bigger than this waits for round two. */
 #define BIG_FILE ((uint64_t)4 * READ_BUF)
+/* An early pass starts its threads once the walk has listed this many
+ * files: a smaller tree is read after its walk, as fast, without them. */
+#define EARLY_MIN 1024
 
 struct worker {
 	struct run *r;
@@ -78,6 +99,8 @@ struct worker {
 	size_t nbig, capbig;
 	size_t *linked; /* regular files with more than one link */
 	size_t nlinked, caplinked;
+	size_t *later; /* files listed through a symlink, for round 1b */
+	size_t nlater, caplater;
 	size_t file, file_hits; /* the file being read, its first hit */
 	int dirfd;		/* the directory of the last file opened */
 	size_t dir_root;
@@ -360,7 +383,7 @@ static int open_entry(struct worker *w, size_t i)
 {
 	struct run *r = w->r;
 	const struct tree_file *f = &r->t->files[i];
-	const char *tr = r->ntargets ? target_of(r, i) : NULL;
+	const char *tr = f->symlink ? target_of(r, i) : NULL;
 	const char *rel = tr ? tr : f->rel;
 	const char *slash = strrchr(rel, '/');
 	int rootfd = r->rootfd[f->root];
@@ -400,6 +423,14 @@ static int round_one_open(struct worker *w, size_t i, int retry)
 	 * read under another name. */
 	if (f->error != 0 || f->alias != 0) {
 		done_one(w->r);
+		return -1;
+	}
+	if (f->symlink && w->r->list == NULL) {
+		if (vec_grow((void **)&w->later, &w->caplater, w->nlater + 1,
+			     sizeof *w->later) < 0)
+			w->oom = 1;
+		else
+			w->later[w->nlater++] = i;
 		return -1;
 	}
 	fd = open_entry(w, i);
@@ -527,10 +558,12 @@ static void flush_batch(struct worker *w, const int *fds, const size_t *idx,
  */
 static void round_one(struct worker *w, size_t from, size_t to)
 {
+	const size_t *list = w->r->list;
 	int fds[BATCH];
 	size_t idx[BATCH], n = 0;
 
-	for (size_t i = from; i < to && !stopped(w->r->sh); i++) {
+	for (size_t k = from; k < to && !stopped(w->r->sh); k++) {
+		size_t i = list != NULL ? list[k] : k;
 		int fd = round_one_open(w, i, n > 0);
 
 		if (fd == -2) {
@@ -561,13 +594,40 @@ static void round_two(struct worker *w, size_t i)
 	done_one(w->r);
 }
 
+/*
+ * How many files round one may take, once at least need are (or the walk
+ * has ended, or the pass stopped: then what there is). The walk stores
+ * ready before it looks at waiting, a reader counts itself in waiting
+ * before it looks at ready (both sequentially consistent), so either the
+ * walk sees the reader and wakes it, or the reader sees the files.
+ */
+static size_t ready_for(struct run *r, size_t need)
+{
+	if (atomic_load(&r->ready) >= need || atomic_load(&r->walked))
+		return atomic_load(&r->ready);
+	(void)pthread_mutex_lock(&r->mu);
+	atomic_fetch_add(&r->waiting, 1);
+	while (atomic_load(&r->ready) < need && !atomic_load(&r->walked) &&
+	       !stopped(r->sh))
+		(void)pthread_cond_wait(&r->cv, &r->mu);
+	atomic_fetch_sub(&r->waiting, 1);
+	(void)pthread_mutex_unlock(&r->mu);
+	return atomic_load(&r->ready);
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
 	struct run *r = w->r;
-	size_t n = r->round == 1 ? r->t->nfiles : r->nbig;
 	size_t batch = r->round == 1 ? BATCH : 1;
 
+	if (w->buf == NULL) {
+		w->buf = aligned_alloc(4096, READ_BUF);
+		if (w->buf == NULL) {
+			w->oom = 1;
+			return NULL;
+		}
+	}
 	/* A thread of our own gets its own file table: every open and close
 	 * takes the table's lock, which threads sharing it contend for.
 	 * Failure costs only that contention. */
@@ -577,6 +637,7 @@ static void *work(void *arg)
 	for (;;) {
 		size_t k = atomic_fetch_add_explicit(&r->next, batch,
 						     memory_order_relaxed);
+		size_t n = r->round == 1 ? ready_for(r, k + batch) : r->nbig;
 
 		if (k >= n || w->oom || stopped(r->sh))
 			break;
@@ -594,11 +655,10 @@ static void *work(void *arg)
 	return NULL;
 }
 
-/* Runs one round on nw workers: the calling thread is worker 0; a thread
- * that cannot be created leaves its share to the others. Returns the
- * number of threads that ran. */
-static unsigned run_round(struct run *r, struct worker *ws, unsigned nw,
-			  int round)
+/* Starts workers 1 .. nw - 1 on a round; a thread that cannot be created
+ * leaves its share to the others. Returns the number of workers, the
+ * calling thread's (worker 0) included. */
+static unsigned spawn(struct run *r, struct worker *ws, unsigned nw, int round)
 {
 	unsigned started = 1;
 
@@ -610,9 +670,24 @@ static unsigned run_round(struct run *r, struct worker *ws, unsigned nw,
 			break;
 		started = k + 1;
 	}
-	(void)work(&ws[0]);
+	return started;
+}
+
+static void join(struct worker *ws, unsigned started)
+{
 	for (unsigned k = 1; k < started; k++)
 		(void)pthread_join(ws[k].thread, NULL);
+}
+
+/* Runs one round on nw workers, the calling thread as worker 0. Returns
+ * the number of threads that ran. */
+static unsigned run_round(struct run *r, struct worker *ws, unsigned nw,
+			  int round)
+{
+	unsigned started = spawn(r, ws, nw, round);
+
+	(void)work(&ws[0]);
+	join(ws, started);
 	return started;
 }
 
@@ -758,6 +833,7 @@ static int collect(struct walk *w, struct worker *ws, unsigned nw)
 				free(fd->detail);
 			}
 		}
+		wk->nfind = 0; /* the tree's now, or freed */
 	}
 	if (t->hits != NULL && t->nhits > 1)
 		qsort(t->hits, t->nhits, sizeof *t->hits, hit_cmp);
@@ -815,9 +891,7 @@ static int read_linked(struct run *r, struct worker *ws, unsigned nw)
 			size_t i = ws[k].linked[j];
 			const struct tree_file *f = &t->files[i];
 
-			v[np++] = (struct inode){
-				f->dev, f->ino,
-				r->ntargets > 0 && target_of(r, i) != NULL, i};
+			v[np++] = (struct inode){f->dev, f->ino, f->symlink, i};
 		}
 	qsort(v, n, sizeof *v, inode_cmp);
 	np = 0;
@@ -878,78 +952,236 @@ int tree_link_aliases(struct walk *w)
 	return rc;
 }
 
-int tree_hash_all(struct walk *w, const int *rootfd)
+/* What tree_hash_begin sets up for the whole pass. */
+struct pass {
+	struct run r;
+	struct worker *ws;
+	unsigned nw;
+	int early;	  /* round one may start during the walk */
+	unsigned started; /* early workers running (worker 0 included), or 0 */
+	size_t taken;	  /* files they had claimed when the walk ended */
+};
+
+int tree_hash_begin(struct walk *w, const int *rootfd, int early)
 {
-	struct tree *t = w->t;
-	struct run r = {
-		.t = t,
+	struct pass *p = calloc(1, sizeof *p);
+	unsigned nw = w->o->threads ? w->o->threads : io_cpus();
+
+	if (p == NULL)
+		return -1;
+	p->r = (struct run){
+		.t = w->t,
 		.o = w->o,
 		.rootfd = rootfd,
-		.targets = w->targets,
-		.ntargets = w->ntargets,
 		.sh = w->sh,
 	};
-	unsigned nw = w->o->threads ? w->o->threads : io_cpus();
-	size_t *big = NULL, nbig = 0;
-	struct worker *ws;
+	atomic_init(&p->r.next, 0);
+	atomic_init(&p->r.ready, 0);
+	atomic_init(&p->r.walked, 0);
+	atomic_init(&p->r.waiting, 0);
+	atomic_init(&p->r.noatime, 1);
+	atomic_init(&p->r.openat2, 1);
+	atomic_init(&p->r.nowait, 1);
+	atomic_init(&p->r.close_range, 1);
+	p->nw = nw > 0 ? nw : 1;
+	p->ws = calloc(p->nw, sizeof *p->ws);
+	if (p->ws == NULL) {
+		free(p);
+		return -1;
+	}
+	for (unsigned k = 0; k < p->nw; k++)
+		p->ws[k].r = &p->r;
+	p->early =
+		early && p->nw > 1 && pthread_mutex_init(&p->r.mu, NULL) == 0;
+	if (p->early && pthread_cond_init(&p->r.cv, NULL) != 0) {
+		(void)pthread_mutex_destroy(&p->r.mu);
+		p->early = 0;
+	}
+	w->pass = p;
+	return 0;
+}
+
+void tree_hash_publish(struct walk *w, int done)
+{
+	struct pass *p = w->pass;
+	struct run *r;
+
+	if (p == NULL || !p->early)
+		return;
+	r = &p->r;
+	w->published = w->t->nfiles;
+	atomic_store(&r->ready, w->published);
+	if (done) {
+		atomic_store(&r->walked, 1);
+		if (p->started > 0 && p->taken == 0)
+			p->taken = atomic_load(&r->next);
+	} else if (p->started == 0 && w->published >= EARLY_MIN &&
+		   !stopped(r->sh))
+		/* Worker 0 is the walk's thread: it joins after the walk. */
+		p->started = spawn(r, p->ws, p->nw, 1);
+	if (atomic_load(&r->waiting) > 0) {
+		(void)pthread_mutex_lock(&r->mu);
+		(void)pthread_cond_broadcast(&r->cv);
+		(void)pthread_mutex_unlock(&r->mu);
+	}
+}
+
+/* After TREE_STOP_FILES nothing counts as read: what the early readers
+ * did is dropped (a file listed through a symlink was never read). */
+static void drop_reads(struct pass *p)
+{
+	struct tree *t = p->r.t;
+
+	for (size_t i = 0; i < t->nfiles; i++) {
+		struct tree_file *f = &t->files[i];
+
+		if (f->symlink)
+			continue;
+		f->hashed = 0;
+		f->error = 0;
+		memset(f->sha256, 0, sizeof f->sha256);
+	}
+	for (unsigned k = 0; k < p->nw; k++) {
+		struct worker *wk = &p->ws[k];
+
+		for (size_t j = 0; j < wk->nfind; j++) {
+			free(wk->find[j].path);
+			free(wk->find[j].detail);
+		}
+		wk->nfind = wk->nhits = wk->nbig = wk->nlinked = 0;
+		wk->nlater = 0;
+		wk->bytes = 0;
+	}
+}
+
+/* Concatenates the workers' lists of big files (later 0) or of files
+ * listed through a symlink (later 1) into *out. Returns the length, or
+ * SIZE_MAX (out of memory). */
+static size_t gather(const struct worker *ws, unsigned nw, int later,
+		     size_t **out)
+{
+	size_t n = 0;
+	size_t *v;
+
+	for (unsigned k = 0; k < nw; k++)
+		n += later ? ws[k].nlater : ws[k].nbig;
+	*out = NULL;
+	if (n == 0)
+		return 0;
+	v = malloc(n * sizeof *v);
+	if (v == NULL)
+		return SIZE_MAX;
+	n = 0;
+	for (unsigned k = 0; k < nw; k++) {
+		size_t len = later ? ws[k].nlater : ws[k].nbig;
+
+		if (len > 0)
+			memcpy(v + n, later ? ws[k].later : ws[k].big,
+			       len * sizeof *v);
+		n += len;
+	}
+	*out = v;
+	return n;
+}
+
+int tree_hash_all(struct walk *w)
+{
+	struct pass *p = w->pass;
+	struct tree *t = w->t;
+	struct run *r = &p->r;
+	struct worker *ws = p->ws;
+	/* No more threads than files. */
+	unsigned nw = p->nw > t->nfiles ? (t->nfiles ? (unsigned)t->nfiles : 1)
+					: p->nw;
+	size_t *big = NULL, *later = NULL, nbig, nlater;
 	int rc = 0;
 
-	atomic_init(&r.next, 0);
-	atomic_init(&r.noatime, 1);
-	atomic_init(&r.openat2, 1);
-	atomic_init(&r.nowait, 1);
-	atomic_init(&r.close_range, 1);
-	if (nw > t->nfiles)
-		nw = t->nfiles ? (unsigned)t->nfiles : 1;
-	ws = calloc(nw, sizeof *ws);
-	if (ws == NULL)
-		return -1;
-	for (unsigned k = 0; k < nw; k++) {
-		ws[k].r = &r;
-		ws[k].buf = aligned_alloc(4096, READ_BUF);
-		if (ws[k].buf == NULL)
-			rc = -1;
+	/* The walk has ended: its list of targets is final. */
+	r->targets = w->targets;
+	r->ntargets = w->ntargets;
+	atomic_store(&r->ready, t->nfiles);
+	atomic_store(&r->walked, 1);
+	if (p->started > 0) {
+		t->early = p->taken < t->nfiles ? p->taken : t->nfiles;
+		(void)work(&ws[0]);
+		join(ws, p->started);
+		t->threads = p->started;
+		p->started = 0;
+	} else {
+		t->threads = run_round(r, ws, nw, 1);
 	}
-	if (rc == 0)
-		t->threads = run_round(&r, ws, nw, 1);
-	for (unsigned k = 0; k < nw; k++) {
+	if (atomic_load(&r->sh->stop) == TREE_STOP_FILES)
+		drop_reads(p);
+	/* Early, the links were not matched with their targets before
+	 * reading (tree.c does it after the walk otherwise). */
+	if (w->fixed_files && tree_link_aliases(w) < 0)
+		rc = -1;
+	for (unsigned k = 0; k < p->nw; k++)
 		if (ws[k].oom)
 			rc = -1;
-		nbig += ws[k].nbig;
-	}
-	if (rc == 0 && nbig > 0) {
-		big = malloc(nbig * sizeof *big);
-		if (big == NULL)
-			rc = -1;
-	}
-	if (rc == 0 && nbig > 0) {
-		nbig = 0;
-		for (unsigned k = 0; k < nw; k++) {
-			if (ws[k].nbig > 0)
-				memcpy(big + nbig, ws[k].big,
-				       ws[k].nbig * sizeof *big);
-			nbig += ws[k].nbig;
-		}
-		qsort_r(big, nbig, sizeof *big, big_cmp, t->files);
-		r.big = big;
-		r.nbig = nbig;
-		(void)run_round(&r, ws, nw < nbig ? nw : (unsigned)nbig, 2);
-	}
-	if (rc == 0 && read_linked(&r, ws, nw) < 0)
+	nlater = rc == 0 ? gather(ws, p->nw, 1, &later) : 0;
+	if (nlater == SIZE_MAX)
 		rc = -1;
-	if (collect(w, ws, nw) < 0)
+	if (rc == 0 && nlater > 0) {
+		r->list = later;
+		atomic_store(&r->ready, nlater);
+		(void)run_round(r, ws, nw < nlater ? nw : (unsigned)nlater, 1);
+		r->list = NULL;
+	}
+	nbig = rc == 0 ? gather(ws, p->nw, 0, &big) : 0;
+	if (nbig == SIZE_MAX)
+		rc = -1;
+	if (rc == 0 && nbig > 0) {
+		qsort_r(big, nbig, sizeof *big, big_cmp, t->files);
+		r->big = big;
+		r->nbig = nbig;
+		(void)run_round(r, ws, nw < nbig ? nw : (unsigned)nbig, 2);
+		r->big = NULL;
+		r->nbig = 0;
+	}
+	if (rc == 0 && read_linked(r, ws, p->nw) < 0)
+		rc = -1;
+	if (collect(w, ws, p->nw) < 0)
 		rc = -1;
 	if (rc == 0 && copy_aliases(w) < 0)
 		rc = -1;
-	for (unsigned k = 0; k < nw; k++) {
-		free(ws[k].find);
-		free(ws[k].hits);
-		free(ws[k].big);
-		free(ws[k].linked);
-		free(ws[k].buf);
-		buf_free(&ws[k].dir);
-	}
-	free(ws);
 	free(big);
+	free(later);
 	return rc;
+}
+
+void tree_hash_end(struct walk *w)
+{
+	struct pass *p = w->pass;
+
+	if (p == NULL)
+		return;
+	if (p->started > 0) {
+		/* The walk failed (out of memory): let the readers finish
+		 * what was listed, and wait for them. */
+		tree_hash_publish(w, 1);
+		join(p->ws, p->started);
+	}
+	if (p->early) {
+		(void)pthread_mutex_destroy(&p->r.mu);
+		(void)pthread_cond_destroy(&p->r.cv);
+	}
+	for (unsigned k = 0; k < p->nw; k++) {
+		struct worker *wk = &p->ws[k];
+
+		for (size_t j = 0; j < wk->nfind; j++) {
+			free(wk->find[j].path);
+			free(wk->find[j].detail);
+		}
+		free(wk->find);
+		free(wk->hits);
+		free(wk->big);
+		free(wk->linked);
+		free(wk->later);
+		free(wk->buf);
+		buf_free(&wk->dir);
+	}
+	free(p->ws);
+	free(p);
+	w->pass = NULL;
 }

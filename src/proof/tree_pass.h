@@ -26,6 +26,9 @@
 #define DIR_BUF (32u << 10)
 /* The arena chunk for the tree's paths. */
 #define PATH_CHUNK ((size_t)256 << 10)
+/* While the walk runs, it hands its files to the readers this many at a
+ * time (see tree_hash_publish). */
+#define PUBLISH_EVERY 32
 
 /*
  * What the walk, the readers and the monitor share: the stop flag (a
@@ -114,6 +117,11 @@ struct walk {
 	size_t caprs;
 	size_t capdirs, caplinks;
 	size_t entries; /* met so far, for max_files */
+	/* Set: t->files was allocated for max_files entries before the walk
+	 * and must not move, since readers work on it while the walk runs. */
+	int fixed_files;
+	struct pass *pass; /* the hashing pass (tree_hash_begin), or NULL */
+	size_t published;  /* files handed to the pass so far */
 	struct shared *sh;
 	char *dirbuf;
 	int oom;
@@ -157,14 +165,35 @@ void tree_walk_free(struct walk *w);
 
 /* ---- tree_hash.c ---- */
 
+struct pass;
+
+/*
+ * Sets up the hashing pass before the walk (rootfd: each root's fd, by
+ * tree_opts root index). With early set (one root, no admit, a file table
+ * that does not move), readers start on the files the walk has listed
+ * while it goes on: tree_hash_publish hands them over, and the first call
+ * past a few hundred files starts the threads. Returns 0, or -1 (out of
+ * memory).
+ */
+int tree_hash_begin(struct walk *w, const int *rootfd, int early);
+
+/* Hands the readers the files the walk has listed so far; done: the walk
+ * has ended (stopped or not), and the list is final. */
+void tree_hash_publish(struct walk *w, int done);
+
 /* Makes a listed link whose target is listed too an alias of it, so that
  * the target is read once. Returns 0, or -1 (out of memory). */
 int tree_link_aliases(struct walk *w);
 
-/* Reads, hashes and scans every file of w->t on the threads the options
- * ask for (rootfd: each root's fd, by tree_opts root index), then gives
- * every alias its inode's digest, errors and hits. Returns 0, or -1 (out
- * of memory). */
-int tree_hash_all(struct walk *w, const int *rootfd);
+/* After the walk: reads, hashes and scans every file of w->t not read
+ * yet, on the threads the options ask for, then gives every alias its
+ * inode's digest, errors and hits. A pass that began early is waited
+ * for here whether or not the walk stopped: after TREE_STOP_FILES what
+ * it read is dropped (no digest, hit or read finding), after
+ * TREE_STOP_TIME kept. Returns 0, or -1 (out of memory). */
+int tree_hash_all(struct walk *w);
+
+/* Waits for readers still running and frees the pass (NULL: none). */
+void tree_hash_end(struct walk *w);
 
 #endif

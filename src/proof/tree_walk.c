@@ -102,6 +102,10 @@ static struct tree_file *add_file(struct walk *w, const struct stat *st)
 {
 	struct tree *t = w->t;
 
+	/* A table the readers already read from never moves (it was sized
+	 * for max_files, which the walk stops at). */
+	if (w->fixed_files && t->nfiles == w->capfiles)
+		goto oom;
 	if (vec_grow((void **)&t->files, &w->capfiles, t->nfiles + 1,
 		     sizeof *t->files) < 0)
 		goto oom;
@@ -386,6 +390,7 @@ static void walk_symlink(struct walk *w, int dfd, const char *name)
 		if (f != NULL) {
 			f->error = rc;
 			f->mode = S_IFLNK | 0777;
+			f->symlink = 1;
 		}
 		tree_walk_finding(w, TREE_UNREADABLE, w->path.p, strerror(rc));
 		return;
@@ -415,6 +420,9 @@ static void walk_symlink(struct walk *w, int dfd, const char *name)
 	struct tree_file *f = add_file(w, &st);
 	const char *tr =
 		f ? arena_strndup(w->t->arena, w->res.p, w->res.len) : NULL;
+
+	if (f != NULL)
+		f->symlink = 1;
 
 	if (tr == NULL || vec_grow((void **)&w->targets, &w->captargets,
 				   w->ntargets + 1, sizeof *w->targets) < 0) {
@@ -670,6 +678,11 @@ static void walk_dir(struct walk *w, int dfd)
 			if (w->nexcl > 0 && excluded(w))
 				continue;
 			walk_entry(w, dfd, k);
+			/* Whole entries only: walk_entry has finished this
+			 * one. */
+			if (w->pass != NULL &&
+			    w->t->nfiles - w->published >= PUBLISH_EVERY)
+				tree_hash_publish(w, 0);
 		}
 		w->nlv--;
 	}

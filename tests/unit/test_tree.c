@@ -1180,3 +1180,147 @@ TAP_SUITE(tree_deep_link)
 	tree_free(&t);
 	leave_fixture();
 }
+
+/* The early fixture: E/ holds 6,000 small files in 60 directories, some
+ * with a secret, a 2 MiB file (round two), a hard-linked pair, links to
+ * files inside (one whose target is listed too, one to a file outside
+ * any listing order), a dangling link and a link out of the root. */
+static const struct scan_secret early_sec[] = {
+	{"K", "early-pass-secret-value", 23}};
+
+static int build_early(void)
+{
+	static char big[2 << 20];
+	char name[64], body[600];
+	int rc = mkdir("E", 0755);
+
+	for (int d = 0; d < 60 && rc == 0; d++) {
+		snprintf(name, sizeof name, "E/d%02d", d);
+		rc |= mkdir(name, 0755);
+		for (int f = 0; f < 100; f++) {
+			int n = snprintf(body, sizeof body, "file %d %d %s\n",
+					 d, f,
+					 f % 37 == 0 ? early_sec[0].value : "");
+
+			snprintf(name, sizeof name, "E/d%02d/f%03d.js", d, f);
+			rc |= put(name, body, (size_t)n);
+		}
+	}
+	for (size_t k = 0; k < sizeof big; k++)
+		big[k] = (char)(k * 2654435761u >> 11);
+	memcpy(big + 12345, early_sec[0].value, early_sec[0].len);
+	rc |= put("E/d30/big.bin", big, sizeof big);
+	rc |= link("E/d10/f001.js", "E/d50/hard.js");
+	rc |= symlink("../d20/f002.js", "E/d05/link.js");
+	rc |= symlink("../d59/f099.js", "E/d00/alink.js");
+	rc |= symlink("nowhere.js", "E/d40/dangling.js");
+	rc |= symlink("/etc/passwd", "E/d45/out.js");
+	return rc;
+}
+
+/* What must be the same whichever way a pass ran. */
+static int same_tree(const struct tree *a, const struct tree *b)
+{
+	if (a->nfiles != b->nfiles || a->nhits != b->nhits ||
+	    a->nfindings != b->nfindings || a->bytes != b->bytes ||
+	    a->aliases != b->aliases || a->walk_bytes != b->walk_bytes) {
+		tap_diag("files %zu/%zu hits %zu/%zu findings %zu/%zu bytes "
+			 "%llu/%llu aliases %zu/%zu",
+			 a->nfiles, b->nfiles, a->nhits, b->nhits, a->nfindings,
+			 b->nfindings, (unsigned long long)a->bytes,
+			 (unsigned long long)b->bytes, a->aliases, b->aliases);
+		return 0;
+	}
+	for (size_t i = 0; i < a->nfiles; i++) {
+		const struct tree_file *f = &a->files[i], *g = &b->files[i];
+
+		if (strcmp(f->path, g->path) != 0 || f->hashed != g->hashed ||
+		    f->error != g->error || f->size != g->size ||
+		    f->mode != g->mode || f->symlink != g->symlink ||
+		    (f->alias == 0) != (g->alias == 0) ||
+		    memcmp(f->sha256, g->sha256, 32) != 0) {
+			tap_diag("differs: %s / %s", f->path, g->path);
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < a->nhits; i++)
+		if (a->hits[i].file != b->hits[i].file ||
+		    a->hits[i].offset != b->hits[i].offset) {
+			tap_diag("hit %zu differs", i);
+			return 0;
+		}
+	for (size_t i = 0; i < a->nfindings; i++)
+		if (a->findings[i].kind != b->findings[i].kind ||
+		    strcmp(a->findings[i].path, b->findings[i].path) != 0) {
+			tap_diag("finding %zu differs: %s", i,
+				 a->findings[i].path);
+			return 0;
+		}
+	return 1;
+}
+
+/* Reading while the walk runs (two threads, one root, no admit) gives
+ * what reading after it gives (one thread): digests, errors, aliases,
+ * hits, findings. Stopped by max_files, nothing it read is reported. */
+TAP_SUITE(tree_early)
+{
+	static const char *const roots[] = {"E"};
+	struct err e = {0};
+	struct scan *s = scan_new(early_sec, 1, &e);
+	struct tree_opts o = {.roots = roots,
+			      .nroots = 1,
+			      .scan = s,
+			      .hash = 1,
+			      .max_files = 1000000};
+	struct tree one, two;
+	size_t hashed = 0, unreadable = 0;
+	int early = 0;
+
+	if (enter_fixture() < 0)
+		return;
+	T_INT(build_early(), 0, "6,000 files, a big one, links");
+	o.threads = 1;
+	if (!T_INT(tree_hash_scan(&o, &one, &e), 0, "one thread")) {
+		scan_free(s);
+		leave_fixture();
+		return;
+	}
+	T_INT(one.early, 0, "one thread reads after the walk");
+	T_INT(one.nfiles, 6000 + 1 + 1 + 2 + 1, "every name listed");
+	T_OK(one.nhits > 160, "secrets found (%zu)", one.nhits);
+	/* The overlap depends on the scheduler: a few tries, and every
+	 * one of them must agree with one thread. */
+	o.threads = 2;
+	for (int k = 0; k < 5 && !early; k++) {
+		if (!T_INT(tree_hash_scan(&o, &two, &e), 0, "two threads"))
+			break;
+		T_OK(same_tree(&one, &two),
+		     "two threads (%zu read early): "
+		     "the same tree",
+		     two.early);
+		early = two.early > 0;
+		tree_free(&two);
+	}
+	if (!early)
+		tap_diag("SKIP the readers never started before the walk "
+			 "ended here (a busy machine)");
+	tree_free(&one);
+
+	o.max_files = 5000;
+	if (T_INT(tree_hash_scan(&o, &two, &e), 0, "max_files 5000")) {
+		T_INT(two.stopped, TREE_STOP_FILES, "the walk stopped");
+		for (size_t i = 0; i < two.nfiles; i++)
+			hashed += two.files[i].hashed;
+		/* The dangling link is the walk's finding, not a read's. */
+		for (size_t i = 0; i < two.nfindings; i++)
+			unreadable += two.findings[i].kind == TREE_UNREADABLE &&
+				      strcmp(two.findings[i].path,
+					     "E/d40/dangling.js") != 0;
+		T_OK(hashed == 0 && two.nhits == 0 && two.bytes == 0 &&
+			     unreadable == 0,
+		     "nothing read is reported (%zu taken early)", two.early);
+		tree_free(&two);
+	}
+	scan_free(s);
+	leave_fixture();
+}
