@@ -14,7 +14,7 @@ void globs_compile(struct globs_pat *p, const char *glob, int flags)
 {
 	size_t gl = 0, stars = 0, star = 0;
 
-	*p = (struct globs_pat){glob, glob, 0, GLOBS_OTHER, flags};
+	*p = (struct globs_pat){glob, glob, 0, GLOBS_OTHER, flags, 0};
 	for (; glob[gl] != '\0'; gl++) {
 		char c = glob[gl];
 
@@ -38,6 +38,8 @@ void globs_compile(struct globs_pat *p, const char *glob, int flags)
 		p->kind = GLOBS_PREFIX;
 		p->len = gl - 1;
 	}
+	p->base_only = (p->kind == GLOBS_NAME || p->kind == GLOBS_SUFFIX) &&
+		       memchr(p->fixed, '/', p->len) == NULL;
 }
 
 /* Whether the n bytes at a and at b are equal, in ASCII case or not.
@@ -65,7 +67,10 @@ int globs_match_pat(const struct globs_pat *p, const char *s, size_t sl)
 	case GLOBS_NAME:
 		return sl == p->len && same_bytes(p->fixed, s, sl, fold);
 	case GLOBS_SUFFIX:
+		/* The last byte first: most names end otherwise. */
 		return sl >= p->len &&
+		       (p->len == 0 || same_bytes(p->fixed + p->len - 1,
+						  s + sl - 1, 1, fold)) &&
 		       same_bytes(p->fixed, s + sl - p->len, p->len, fold);
 	case GLOBS_PREFIX:
 		return sl >= p->len && same_bytes(p->fixed, s, p->len, fold);

@@ -22,6 +22,10 @@ struct globs_pat {
 	size_t len;	   /* of fixed */
 	enum globs_kind kind;
 	int flags;
+	/* A name or a suffix without "/": whatever it matches in a path it
+	 * matches in the path's last component, so a caller that tries
+	 * both need not try the path. */
+	int base_only;
 };
 
 /* Works out glob's shape. flags: 0 or FNM_CASEFOLD; others make it

@@ -115,8 +115,9 @@ static struct fname fname_of(const struct tree_file *f)
  * its base name: `application-*.css` finds assets in subdirectories. */
 static int glob_matches(const struct globs_pat *p, const struct fname *n)
 {
-	return globs_match_pat(p, n->rel, n->rl) ||
-	       globs_match_pat(p, n->base, n->bl);
+	return globs_match_pat(p, n->base, n->bl) ||
+	       (!p->base_only && n->base != n->rel &&
+		globs_match_pat(p, n->rel, n->rl));
 }
 
 /* What is wrong with a mode, or NULL: no output may be setuid, setgid or
