@@ -1261,6 +1261,7 @@ struct lock_job {
 	int dfd;
 	const char *leaf, *shown;
 	const struct lock *lock;
+	const struct lock_seen *seen;
 	int rc;
 	struct err e;
 };
@@ -1269,7 +1270,8 @@ static void *lock_thread(void *arg)
 {
 	struct lock_job *lj = arg;
 
-	lj->rc = lock_write_at(lj->dfd, lj->leaf, lj->shown, lj->lock, &lj->e);
+	lj->rc = lock_write_at(lj->dfd, lj->leaf, lj->shown, lj->lock, lj->seen,
+			       &lj->e);
 	return NULL;
 }
 
@@ -1280,8 +1282,10 @@ static void *lock_thread(void *arg)
 static int write_lock_and_provenance(struct run *r, struct report_info *ri,
 				     struct err *e)
 {
-	struct lock_job lj = {
-		.dfd = -1, .shown = ri->lock_path, .lock = &r->vr.lock};
+	struct lock_job lj = {.dfd = -1,
+			      .shown = ri->lock_path,
+			      .lock = &r->vr.lock,
+			      .seen = &r->vr.lock_seen};
 	struct provenance_staged ps = {.file = {.parent = -1}};
 	struct err pe = {0};
 	pthread_t t;

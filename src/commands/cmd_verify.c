@@ -68,7 +68,7 @@ static int drop_stale_provenance(const char *path, const char *shown,
 /* The lock, written beneath the root that holds it as it resolves now
  * (no build ran in this invocation), never through a link below it. */
 static int write_lock_file(const struct job *j, const char *lock_path,
-			   const struct lock *l, struct err *e)
+			   const struct verify_result *vr, struct err *e)
 {
 	const char *leaf;
 	int dfd = tree_out_parent(j->roots, j->nroots, NULL, lock_path, 0,
@@ -77,7 +77,7 @@ static int write_lock_file(const struct job *j, const char *lock_path,
 
 	if (dfd < 0)
 		return err_sys(e, errno, "%s", lock_path);
-	rc = lock_write_at(dfd, leaf, lock_path, l, e);
+	rc = lock_write_at(dfd, leaf, lock_path, &vr->lock, &vr->lock_seen, e);
 	(void)close(dfd);
 	return rc;
 }
@@ -147,7 +147,7 @@ int proof_check(struct job *j, const struct proof_opts *po, struct err *e)
 			prov_path ? job_shown(j, prov_path, &pshown) : NULL,
 	};
 	if (vr.passed && write_lock) {
-		if (write_lock_file(j, lock_path, &vr.lock, e) < 0)
+		if (write_lock_file(j, lock_path, &vr, e) < 0)
 			goto out;
 		ri.lock_written = 1;
 		if (prov_path != NULL &&

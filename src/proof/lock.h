@@ -14,6 +14,7 @@
 #define CLEANROOM_LOCK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "names.h"
 #include "arena.h"
@@ -45,13 +46,24 @@ size_t lock_sort(struct lock *l);
  * Returns 0 or -1 (ENOMEM). */
 int lock_format(const struct lock *l, struct buf *out);
 
+/* A lock file as lock_same_fd found it equal to a lock: enough of its
+ * fstat to tell that nothing has written to it since (ctime). */
+struct lock_seen {
+	int valid; /* 0: not seen equal */
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+};
+
 /* Writes the lock as name in the directory open at dirfd (AT_FDCWD: the
  * cwd), whole or not at all, never through a symlink (beneath.h's
  * beneath_write_file); shown is the path messages name. A lock already
  * there with the same bytes, a regular file of the caller's with mode
- * 0644 and one link, is left as it is (its mtime too). */
+ * 0644 and one link, is left as it is (its mtime too): when it is the
+ * file seen (lock_same_fd's, or NULL) unchanged since, without reading
+ * it again. */
 int lock_write_at(int dirfd, const char *name, const char *shown,
-		  const struct lock *l, struct err *e);
+		  const struct lock *l, const struct lock_seen *seen,
+		  struct err *e);
 
 /* lock_write_at beneath the cwd: path's directories must not be links. */
 int lock_write(const char *path, const struct lock *l, struct err *e);
@@ -76,8 +88,9 @@ int lock_read(const char *path, struct buf *text, struct err *e);
  * exactly what lock_format(l) would write: the lock on disk says what l
  * says, and need not be read whole nor parsed to be compared (it is
  * read 64 KiB at a time). 0 when it differs, or on a read error or out
- * of memory (then read it, parse it and lock_diff). */
-int lock_same_fd(const struct lock *l, int fd);
+ * of memory (then read it, parse it and lock_diff). seen (or NULL) is
+ * filled for lock_write_at: valid only when 1 is returned. */
+int lock_same_fd(const struct lock *l, int fd, struct lock_seen *seen);
 
 /* The differences from a to b (both sorted): each callback gets the path
  * and, for changed files, both digests, borrowed from a and b for the

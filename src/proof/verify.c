@@ -640,7 +640,7 @@ static int check_lock(const struct verify_opts *o, struct verify_result *r,
 	 * of megabytes, no parse. */
 	fd = open(o->lock_path,
 		  O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	same = fd >= 0 && lock_same_fd(&r->lock, fd);
+	same = fd >= 0 && lock_same_fd(&r->lock, fd, &r->lock_seen);
 	if (fd >= 0)
 		(void)close(fd);
 	if (same) {

@@ -77,6 +77,9 @@ struct verify_result {
 	struct tree tree;
 	struct lock lock; /* of the current outputs */
 	int lock_existed;
+	/* The lock file, when it said exactly what lock says (for
+	 * lock_write_at, which then need not compare it again). */
+	struct lock_seen lock_seen;
 	size_t lock_added, lock_removed, lock_changed;
 	struct manifest_result *manifests; /* one per output root, when a
 					      manifest kind applies */

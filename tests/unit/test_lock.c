@@ -3,10 +3,12 @@
  * errors with positions, differences between two locks, and agreement
  * with sha256sum -c on files with awkward names.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <nettle/sha2.h>
@@ -120,7 +122,7 @@ static int same_as(const struct lock *l, const char *text, size_t len)
 	else {
 		fflush(f);
 		lseek(fileno(f), 0, SEEK_SET);
-		rc = lock_same_fd(l, fileno(f));
+		rc = lock_same_fd(l, fileno(f), NULL);
 	}
 	fclose(f);
 	return rc;
@@ -379,6 +381,82 @@ TAP_SUITE(lock_write_same_kept)
 	T_OK(lock_write(path, &l, &e) == 0, "through: %s", e.msg);
 	T_INT(lstat(path, &b), 0, "lstat");
 	T_OK(S_ISREG(b.st_mode), "the symlink replaced, not followed");
+	lock_free(&l);
+	snprintf(path, sizeof path, "rm -rf %s", dir);
+	T_INT(system(path), 0, "cleanup");
+}
+
+/* The file lock_same_fd saw equal is kept without a second read while
+ * nothing has written to it; one written to since (the same size, other
+ * bytes: only its ctime and mtime say so) is compared again and
+ * replaced. */
+TAP_SUITE(lock_write_seen)
+{
+	char dir[] = "/tmp/cleanroom-lock-XXXXXX";
+	char path[256];
+	struct lock l;
+	struct lock_seen seen;
+	struct err e = {0};
+	struct stat a, b;
+	unsigned char d[32];
+	struct buf text = {.plain = 1};
+	int fd;
+
+	if (mkdtemp(dir) == NULL) {
+		T_OK(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/cleanroom.lock", dir);
+	lock_init(&l);
+	digest("a", d);
+	lock_add(&l, "a.css", d);
+	digest("b", d);
+	lock_add(&l, "b\\c\n.css", d);
+	lock_sort(&l);
+	umask(022);
+	T_OK(lock_write(path, &l, &e) == 0, "written: %s", e.msg);
+	/* Past the file times' tick (4 ms at HZ=250, 10 at HZ=100): a file
+	 * changed in the current tick is never taken as seen. */
+	(void)nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	T_INT(lock_same_fd(&l, fd, &seen), 1, "the same text");
+	T_INT(seen.valid, 1, "seen, a tick later");
+	(void)close(fd);
+	T_INT(stat(path, &a), 0, "stat");
+	T_OK(lock_write_at(AT_FDCWD, path, path, &l, &seen, &e) == 0,
+	     "again, seen: %s", e.msg);
+	T_INT(stat(path, &b), 0, "stat");
+	T_OK(a.st_ino == b.st_ino && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec,
+	     "kept as it was");
+
+	/* The same size, one digit changed: what was seen is stale. */
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	T_OK(fd >= 0 && pwrite(fd, "f", 1, 0) == 1, "one byte changed");
+	if (fd >= 0)
+		(void)close(fd);
+	T_OK(lock_write_at(AT_FDCWD, path, path, &l, &seen, &e) == 0,
+	     "again, seen before the change: %s", e.msg);
+	T_INT(stat(path, &b), 0, "stat");
+	T_OK(a.st_ino != b.st_ino, "compared again, and replaced");
+	T_INT(lock_format(&l, &text), 0, "lock_format");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	T_INT(lock_same_fd(&l, fd, &seen), 1, "with the lock's text");
+	if (fd >= 0)
+		(void)close(fd);
+	T_OK((size_t)b.st_size == text.len, "of its length");
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	T_OK(fd >= 0 && write(fd, "x", 1) == 1, "a byte appended");
+	if (fd >= 0) {
+		(void)lseek(fd, 0, SEEK_SET);
+		(void)close(fd);
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	T_INT(lock_same_fd(&l, fd, &seen), 0, "no longer the same");
+	T_INT(seen.valid, 0, "not seen");
+	if (fd >= 0)
+		(void)close(fd);
+	buf_free(&text);
 	lock_free(&l);
 	snprintf(path, sizeof path, "rm -rf %s", dir);
 	T_INT(system(path), 0, "cleanup");
