@@ -79,6 +79,34 @@ int globs_match_pat(const struct globs_pat *p, const char *s, size_t sl)
 	return fnmatch(p->glob, s, p->flags) == 0;
 }
 
+/* Marks byte c in t, in both cases when fold is set and c is a letter. */
+static void mark(unsigned char *t, unsigned char c, int fold)
+{
+	t[c] = 1;
+	if (fold && (c | 32) >= 'a' && (c | 32) <= 'z') {
+		t[c | 32] = 1;
+		t[c & ~32] = 1;
+	}
+}
+
+void globs_filter_add(struct globs_filter *f, const struct globs_pat *p)
+{
+	int fold = (p->flags & FNM_CASEFOLD) != 0;
+
+	if (p->len == 0 || p->kind == GLOBS_OTHER)
+		f->any = 1;
+	else if (p->kind == GLOBS_PREFIX)
+		mark(f->first, (unsigned char)p->fixed[0], fold);
+	else
+		mark(f->last, (unsigned char)p->fixed[p->len - 1], fold);
+}
+
+int globs_filter_may(const struct globs_filter *f, const char *s, size_t sl)
+{
+	return f->any || (sl > 0 && (f->first[(unsigned char)s[0]] ||
+				     f->last[(unsigned char)s[sl - 1]]));
+}
+
 int globs_match(const char *glob, const char *s, int flags)
 {
 	struct globs_pat p;

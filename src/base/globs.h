@@ -36,6 +36,24 @@ void globs_compile(struct globs_pat *p, const char *glob, int flags);
  * bytes before its NUL. */
 int globs_match_pat(const struct globs_pat *p, const char *s, size_t sl);
 
+/*
+ * A necessary condition for any of a set of globs to match a name, from
+ * its first and last bytes: a name or a suffix ends in its last byte, a
+ * prefix starts with its first (either case under FNM_CASEFOLD); other
+ * shapes and empty ones could match anything. Checking a name costs two
+ * table lookups, where matching it against every glob of the set costs a
+ * call each. Zero it, then add each glob.
+ */
+struct globs_filter {
+	unsigned char first[256], last[256];
+	int any; /* a glob that could match anything was added */
+};
+
+void globs_filter_add(struct globs_filter *f, const struct globs_pat *p);
+
+/* 0 when no glob added could match the sl bytes at s; 1 when one may. */
+int globs_filter_may(const struct globs_filter *f, const char *s, size_t sl);
+
 /* The same for a glob used once. */
 int globs_match(const char *glob, const char *s, int flags);
 

@@ -273,10 +273,29 @@ static int check_outputs(const struct verify_opts *o, struct verify_result *r,
 	for (size_t k = 0; k < nforbid; k++)
 		globs_compile(&pats[nalways + k], s->outputs.forbid.v[k].s, 0);
 	globs_compile(&pats[nalways + nforbid], "*.map", 0);
+	/* Most names can be told from their first and last bytes to match
+	 * none of them (an env file's name is a glob folded here). */
+	struct globs_filter flt = {0};
+
+	for (size_t k = 0; k < nalways + nforbid; k++)
+		globs_filter_add(&flt, &pats[k]);
+	if (s->outputs.sourcemaps == SM_FORBID)
+		globs_filter_add(&flt, &pats[nalways + nforbid]);
+	for (size_t k = 0; k < s->env.files.n; k++) {
+		struct globs_pat ep;
+
+		globs_compile(&ep, base_name(s->env.files.v[k].s),
+			      FNM_CASEFOLD);
+		globs_filter_add(&flt, &ep);
+	}
 	for (size_t i = 0; i < t->nfiles; i++) {
 		const struct tree_file *tf = &t->files[i];
 		struct fname n = fname_of(tf);
 		const char *why = NULL;
+
+		if (!globs_filter_may(&flt, n.base, n.bl) &&
+		    (n.base == n.rel || !globs_filter_may(&flt, n.rel, n.rl)))
+			continue;
 
 		for (size_t k = 0; k < nalways && !why; k++)
 			if (glob_matches(&pats[k], &n))

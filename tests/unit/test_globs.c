@@ -132,3 +132,44 @@ TAP_SUITE(globs_base_only)
 	globs_compile(&p, ".env*", 0);
 	T_INT(p.base_only, 0, "a prefix is not");
 }
+
+/* The filter never says no where a glob matches: over every glob and
+ * name, with and without the fold, one glob a filter at a time and all
+ * of them in one; and it does say no. */
+TAP_SUITE(globs_filter)
+{
+	static const int flags[] = {0, FNM_CASEFOLD};
+	struct globs_filter all = {0}, shaped = {0};
+	size_t misses = 0, refused = 0;
+
+	for (size_t f = 0; f < 2; f++)
+		for (size_t g = 0; globs[g]; g++) {
+			struct globs_filter one = {0};
+			struct globs_pat p;
+
+			globs_compile(&p, globs[g], flags[f]);
+			globs_filter_add(&one, &p);
+			globs_filter_add(&all, &p);
+			if (p.kind != GLOBS_OTHER && p.len > 0)
+				globs_filter_add(&shaped, &p);
+			for (size_t n = 0; names[n]; n++) {
+				size_t len = strlen(names[n]);
+
+				if (globs_match_pat(&p, names[n], len) &&
+				    (!globs_filter_may(&one, names[n], len) ||
+				     !globs_filter_may(&all, names[n], len))) {
+					misses++;
+					T_OK(0, "'%s' matches '%s', filtered",
+					     globs[g], names[n]);
+				}
+			}
+		}
+	T_INT((long)misses, 0, "no match filtered out");
+	T_INT(all.any, 1, "'*' and '?.pem' could match anything");
+	for (size_t n = 0; names[n]; n++)
+		refused +=
+			!globs_filter_may(&shaped, names[n], strlen(names[n]));
+	T_OK(refused > 0, "the shaped globs rule out %zu names", refused);
+	T_OK(!globs_filter_may(&shaped, "chunk-0053bc63.js", 17),
+	     "an asset's name is ruled out");
+}
