@@ -439,7 +439,7 @@ int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e)
 			goto out;
 		if (o->admit == NULL)
 			apparent_sizes(out);
-		out->hash_ms = io_now_ms() - t0;
+		out->hash_ms = io_now_ms() - (w.read_t0 > 0 ? w.read_t0 : t0);
 	}
 	if (w.fixed_files)
 		shrink_table(out);

@@ -157,6 +157,8 @@ struct tree {
 	size_t aliases; /* files with alias set */
 	size_t entries; /* met by the walk: files, directories, links */
 	enum tree_stop stopped;
+	/* The walk's time, and reading's from its start to its end: the two
+	 * overlap when reading began during the walk (early). */
 	double walk_ms, hash_ms;
 	unsigned threads; /* hashing threads used */
 	/* Files the readers took while the walk still ran (one root, no

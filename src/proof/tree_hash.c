@@ -1016,9 +1016,11 @@ void tree_hash_publish(struct walk *w, int done)
 		if (p->started > 0 && p->taken == 0)
 			p->taken = atomic_load(&r->next);
 	} else if (p->started == 0 && w->published >= EARLY_MIN &&
-		   !stopped(r->sh))
+		   !stopped(r->sh)) {
 		/* Worker 0 is the walk's thread: it joins after the walk. */
+		w->read_t0 = io_now_ms();
 		p->started = spawn(r, p->ws, p->nw, 1);
+	}
 	if (atomic_load(&r->waiting) > 0) {
 		(void)pthread_mutex_lock(&r->mu);
 		(void)pthread_cond_broadcast(&r->cv);

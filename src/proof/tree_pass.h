@@ -122,6 +122,7 @@ struct walk {
 	int fixed_files;
 	struct pass *pass; /* the hashing pass (tree_hash_begin), or NULL */
 	size_t published;  /* files handed to the pass so far */
+	double read_t0;	   /* io_now_ms() when readers began early, or 0 */
 	struct shared *sh;
 	char *dirbuf;
 	int oom;

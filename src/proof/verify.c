@@ -1196,6 +1196,11 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 	msg_status_clear();
 	if (rc < 0)
 		goto out;
+	msg_debug("verify: walk %.1f ms (%zu entries); reading %.1f ms on %u "
+		  "thread%s, %zu files taken during the walk",
+		  r->tree.walk_ms, r->tree.entries, r->tree.hash_ms,
+		  r->tree.threads, r->tree.threads == 1 ? "" : "s",
+		  r->tree.early);
 	rc = -1;
 	if (r->tree.stopped == TREE_STOP_TIME) {
 		timed_out(o, &r->tree, e);
