@@ -178,6 +178,15 @@ TAP_SUITE(sibling_names)
 	T_INT(sibling_format_of("dist/app.js.gzip", &n), SIBLING_NONE,
 	      "nor .gzip");
 	T_INT(sibling_format_of("dist/app.js", &n), SIBLING_NONE, "plain");
+	T_INT(sibling_format_of(".gz", &n), SIBLING_NONE,
+	      "a bare suffix at "
+	      "the top");
+	T_INT(sibling_format_of("a.gz", &n), SIBLING_GZIP, "one byte before");
+	T_INT(n, 1, "its plain file 'a'");
+	T_INT(sibling_format_of("x/.zst", &n), SIBLING_NONE, "a bare .zst");
+	T_INT(sibling_format_of("", &n), SIBLING_NONE, "an empty name");
+	T_INT(sibling_format_of("dist/app.css.tar", &n), SIBLING_NONE,
+	      "another name ending in r");
 	T_STR(sibling_format_name(SIBLING_ZSTD), "zstd", "format name");
 }
 
