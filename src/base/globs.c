@@ -93,18 +93,30 @@ void globs_filter_add(struct globs_filter *f, const struct globs_pat *p)
 {
 	int fold = (p->flags & FNM_CASEFOLD) != 0;
 
-	if (p->len == 0 || p->kind == GLOBS_OTHER)
+	if (p->len == 0 || p->kind == GLOBS_OTHER) {
 		f->any = 1;
-	else if (p->kind == GLOBS_PREFIX)
+	} else if (p->kind == GLOBS_PREFIX) {
 		mark(f->first, (unsigned char)p->fixed[0], fold);
-	else
+	} else if (p->kind == GLOBS_SUFFIX) {
 		mark(f->last, (unsigned char)p->fixed[p->len - 1], fold);
+	} else {
+		mark(f->name_last, (unsigned char)p->fixed[p->len - 1], fold);
+		f->name_len[p->len < 255 ? p->len : 255] = 1;
+	}
 }
 
 int globs_filter_may(const struct globs_filter *f, const char *s, size_t sl)
 {
-	return f->any || (sl > 0 && (f->first[(unsigned char)s[0]] ||
-				     f->last[(unsigned char)s[sl - 1]]));
+	unsigned char a, z;
+
+	if (f->any)
+		return 1;
+	if (sl == 0)
+		return 0;
+	a = (unsigned char)s[0];
+	z = (unsigned char)s[sl - 1];
+	return f->first[a] || f->last[z] ||
+	       (f->name_last[z] && f->name_len[sl < 255 ? sl : 255]);
 }
 
 int globs_match(const char *glob, const char *s, int flags)

@@ -38,14 +38,18 @@ int globs_match_pat(const struct globs_pat *p, const char *s, size_t sl);
 
 /*
  * A necessary condition for any of a set of globs to match a name, from
- * its first and last bytes: a name or a suffix ends in its last byte, a
- * prefix starts with its first (either case under FNM_CASEFOLD); other
- * shapes and empty ones could match anything. Checking a name costs two
- * table lookups, where matching it against every glob of the set costs a
- * call each. Zero it, then add each glob.
+ * its length and its first and last bytes: a suffix ends in its last
+ * byte, a prefix starts with its first, a name has its length and ends in
+ * its last byte (either case under FNM_CASEFOLD); other shapes and empty
+ * ones could match anything. Checking a name costs a few table lookups,
+ * where matching it against every glob of the set costs a call each.
+ * Zero it, then add each glob.
  */
 struct globs_filter {
-	unsigned char first[256], last[256];
+	unsigned char first[256];     /* prefixes' first bytes */
+	unsigned char last[256];      /* suffixes' last bytes */
+	unsigned char name_last[256]; /* names' last bytes */
+	unsigned char name_len[256];  /* names' lengths (255: 255 or more) */
 	int any; /* a glob that could match anything was added */
 };
 

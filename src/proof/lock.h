@@ -29,7 +29,9 @@ struct lock_entry {
 struct lock {
 	struct lock_entry *v;
 	size_t n, cap;
-	struct arena paths; /* every v[i].path */
+	/* Every v[i].path but those added by lock_add_borrowed, which the
+	 * caller keeps alive as long as the lock. */
+	struct arena paths;
 };
 
 void lock_init(struct lock *l);
@@ -37,6 +39,13 @@ void lock_free(struct lock *l);
 
 /* Adds a copy of path with its digest. Returns 0 or -1 (ENOMEM). */
 int lock_add(struct lock *l, const char *path, const unsigned char *sha256);
+
+/* Adds path itself, not a copy: it must outlive the lock (verify's lock
+ * of a tree borrows the tree's paths; the two are freed together). */
+int lock_add_borrowed(struct lock *l, char *path, const unsigned char *sha256);
+
+/* Makes room for n more entries. Returns 0 or -1 (ENOMEM). */
+int lock_reserve(struct lock *l, size_t n);
 
 /* Sorts bytewise by path. Returns the number of duplicate paths (0 for a
  * valid lock). */

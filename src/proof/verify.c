@@ -629,13 +629,18 @@ static int check_lock(const struct verify_opts *o, struct verify_result *r,
 	struct lock_cmp c = {r, o->lock_must_match ? FIND_ERROR : FIND_INFO, 0};
 	int rc, fd, same;
 
+	if (lock_reserve(&r->lock, r->tree.nfiles) < 0)
+		return nomem(e);
 	for (size_t i = 0; i < r->tree.nfiles; i++) {
 		const struct tree_file *tf = &r->tree.files[i];
 
-		if (tf->hashed && lock_add(&r->lock, tf->path, tf->sha256) < 0)
+		/* The tree's paths, freed with it (verify_result_free). */
+		if (tf->hashed &&
+		    lock_add_borrowed(&r->lock, tf->path, tf->sha256) < 0)
 			return nomem(e);
 	}
-	lock_sort(&r->lock);
+	/* Sorted already: the tree lists its files bytewise by path
+	 * (tree.h), and the lock is built in that order. */
 	if (o->previous_set) {
 		if (o->previous == NULL)
 			return no_lock(o, r, e) < 0 ||
@@ -1206,10 +1211,15 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 		timed_out(o, &r->tree, e);
 		goto out;
 	}
+	/* Phase times for -v: after the pass, outputs and secrets,
+	 * siblings, manifests, lock, the rest. */
+	double ph[6] = {io_now_ms()};
+
 	if (check_outputs(o, r, roots) < 0 || check_secrets(o, sc, r) < 0) {
 		nomem(e);
 		goto out;
 	}
+	ph[1] = ph[2] = ph[3] = ph[4] = io_now_ms();
 	if (r->tree.stopped != TREE_COMPLETE) {
 		/* Refused before reading: the checks of contents have
 		 * nothing to look at. */
@@ -1220,12 +1230,15 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 		if (sibling_check_tree(&r->tree, sc, o->secrets, o->nsecrets,
 				       NULL, &r->findings, &r->siblings, e) < 0)
 			goto out;
+		ph[2] = ph[3] = io_now_ms();
 		if (s->outputs.manifest != MF_NONE &&
 		    s->outputs.manifest != MF_UNSET &&
 		    check_manifests(o, r, roots, e) < 0)
 			goto out;
+		ph[3] = io_now_ms();
 		if (check_lock(o, r, e) < 0)
 			goto out;
+		ph[4] = io_now_ms();
 	}
 	if (check_scratch(o, sc, excl, nexcl, deadline, r, e) < 0 ||
 	    check_writes(o, r, deadline, e) < 0)
@@ -1234,7 +1247,13 @@ int verify_outputs(const struct verify_opts *o, struct verify_result *r,
 		nomem(e);
 		goto out;
 	}
-	if (io_now_ms() >= deadline) {
+	ph[5] = io_now_ms();
+	msg_debug("verify: checks after the pass: outputs and secrets %.1f ms, "
+		  "siblings %.1f ms, manifests %.1f ms, lock %.1f ms, scratch, "
+		  "writes and metadata %.1f ms",
+		  ph[1] - ph[0], ph[2] - ph[1], ph[3] - ph[2], ph[4] - ph[3],
+		  ph[5] - ph[4]);
+	if (ph[5] >= deadline) {
 		timed_out(o, &r->tree, e);
 		goto out;
 	}

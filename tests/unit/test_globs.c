@@ -172,4 +172,13 @@ TAP_SUITE(globs_filter)
 	T_OK(refused > 0, "the shaped globs rule out %zu names", refused);
 	T_OK(!globs_filter_may(&shaped, "chunk-0053bc63.js", 17),
 	     "an asset's name is ruled out");
+	struct globs_filter nm = {0};
+	struct globs_pat p;
+
+	globs_compile(&p, ".pgpass", FNM_CASEFOLD);
+	globs_filter_add(&nm, &p);
+	T_OK(globs_filter_may(&nm, ".PGPASS", 7), "a name, folded");
+	T_OK(!globs_filter_may(&nm, "app-1.css", 9),
+	     "a name ending alike, of another length, is ruled out");
+	T_OK(!globs_filter_may(&nm, "x", 1), "and a short one");
 }

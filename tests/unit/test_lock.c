@@ -503,3 +503,44 @@ TAP_SUITE(lock_read_no_link)
 	snprintf(path, sizeof path, "rm -rf %s", dir);
 	T_INT(system(path), 0, "cleanup");
 }
+
+/* An escape is found wherever it falls in a path (the scan goes eight
+ * bytes at a time): a path of each length up to 40 with '\', '\n' or
+ * '\r' at each place formats to its escaped line and parses back. */
+TAP_SUITE(lock_escape_positions)
+{
+	static const char bytes[] = "\\\n\r";
+	struct lock l, back;
+	struct buf out = {.plain = 1};
+	struct err e = {0};
+	unsigned char d[32];
+	char path[48];
+	size_t want = 0, same = 0;
+
+	lock_init(&l);
+	lock_init(&back);
+	for (size_t len = 1; len <= 40; len++)
+		for (size_t at = 0; at <= len; at++) {
+			memset(path, 'a' + (int)(len % 26), len);
+			path[len] = '\0';
+			/* at == len: none escaped. */
+			if (at < len)
+				path[at] = bytes[(len + at) % 3];
+			snprintf(path + len, sizeof path - len, "%02zu", at);
+			digest(path, d);
+			if (lock_add(&l, path, d) < 0)
+				T_OK(0, "added");
+			want += 64 + 2 + strlen(path) + 1 + (at < len ? 2 : 0);
+		}
+	T_INT(lock_sort(&l), 0, "no duplicates");
+	T_INT(lock_format(&l, &out), 0, "formats");
+	T_INT(out.len, want, "each escaped where it must be, once");
+	T_OK(lock_parse("l", out.p, out.len, &back, &e) == 0, "parses back: %s",
+	     e.msg);
+	for (size_t i = 0; i < back.n && back.n == l.n; i++)
+		same += strcmp(back.v[i].path, l.v[i].path) == 0;
+	T_INT(same, l.n, "every path as it was");
+	lock_free(&back);
+	lock_free(&l);
+	buf_free(&out);
+}
