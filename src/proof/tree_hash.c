@@ -1028,6 +1028,16 @@ void tree_hash_publish(struct walk *w, int done)
 	}
 }
 
+/* Frees the findings a worker holds (not collected into the tree). */
+static void drop_findings(struct worker *wk)
+{
+	for (size_t j = 0; j < wk->nfind; j++) {
+		free(wk->find[j].path);
+		free(wk->find[j].detail);
+	}
+	wk->nfind = 0;
+}
+
 /* After TREE_STOP_FILES nothing counts as read: what the early readers
  * did is dropped (a file listed through a symlink was never read). */
 static void drop_reads(struct pass *p)
@@ -1046,11 +1056,8 @@ static void drop_reads(struct pass *p)
 	for (unsigned k = 0; k < p->nw; k++) {
 		struct worker *wk = &p->ws[k];
 
-		for (size_t j = 0; j < wk->nfind; j++) {
-			free(wk->find[j].path);
-			free(wk->find[j].detail);
-		}
-		wk->nfind = wk->nhits = wk->nbig = wk->nlinked = 0;
+		drop_findings(wk);
+		wk->nhits = wk->nbig = wk->nlinked = 0;
 		wk->nlater = 0;
 		wk->bytes = 0;
 	}
@@ -1171,10 +1178,7 @@ void tree_hash_end(struct walk *w)
 	for (unsigned k = 0; k < p->nw; k++) {
 		struct worker *wk = &p->ws[k];
 
-		for (size_t j = 0; j < wk->nfind; j++) {
-			free(wk->find[j].path);
-			free(wk->find[j].detail);
-		}
+		drop_findings(wk);
 		free(wk->find);
 		free(wk->hits);
 		free(wk->big);
