@@ -26,7 +26,7 @@ static const char pairs[513] =
 void hex_encode(char *dst, const unsigned char *src, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		memcpy(dst + 2 * i, pairs + 2 * src[i], 2);
+		memcpy(dst + 2 * i, pairs + (size_t)2 * src[i], 2);
 	dst[2 * n] = '\0';
 }
 

@@ -145,7 +145,9 @@ static int add_line(struct buf *out, const struct lock_entry *le, size_t n,
 	for (const char *c = le->path; esc && *c != '\0'; c++) {
 		if (*c == '\\' || *c == '\n' || *c == '\r') {
 			*p++ = '\\';
-			*p++ = *c == '\\' ? '\\' : *c == '\n' ? 'n' : 'r';
+			*p++ = (char)(*c == '\\'   ? '\\'
+				      : *c == '\n' ? 'n'
+						   : 'r');
 		} else {
 			*p++ = *c;
 		}
