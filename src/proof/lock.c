@@ -34,25 +34,6 @@ void lock_free(struct lock *l)
 	lock_init(l);
 }
 
-/* Adds the n bytes at path with its digest. */
-static int add_n(struct lock *l, const char *path, size_t n,
-		 const unsigned char *sha256)
-{
-	if (vec_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v) < 0)
-		return -1;
-	l->v[l->n].path = arena_strndup(&l->paths, path, n);
-	if (l->v[l->n].path == NULL)
-		return -1;
-	memcpy(l->v[l->n].sha256, sha256, 32);
-	l->n++;
-	return 0;
-}
-
-int lock_add(struct lock *l, const char *path, const unsigned char *sha256)
-{
-	return add_n(l, path, strlen(path), sha256);
-}
-
 int lock_add_borrowed(struct lock *l, char *path, const unsigned char *sha256)
 {
 	if (vec_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v) < 0)
@@ -61,6 +42,21 @@ int lock_add_borrowed(struct lock *l, char *path, const unsigned char *sha256)
 	memcpy(l->v[l->n].sha256, sha256, 32);
 	l->n++;
 	return 0;
+}
+
+/* Adds a copy of the n bytes at path, in the lock's arena, with its
+ * digest. */
+static int add_n(struct lock *l, const char *path, size_t n,
+		 const unsigned char *sha256)
+{
+	char *copy = arena_strndup(&l->paths, path, n);
+
+	return copy == NULL ? -1 : lock_add_borrowed(l, copy, sha256);
+}
+
+int lock_add(struct lock *l, const char *path, const unsigned char *sha256)
+{
+	return add_n(l, path, strlen(path), sha256);
 }
 
 int lock_reserve(struct lock *l, size_t n)
@@ -249,15 +245,6 @@ static int stream_at_end(struct stream *s)
 	}
 }
 
-/*
- * Whether the file at name beneath dirfd is already what writing text
- * would leave there: a regular file of ours, mode 0644, one link, and
- * exactly these bytes, made durable (fsync: free when it is). Then the
- * lock is not written again: 9 MB for 100,000 files, a write and two
- * fsyncs, when nothing was rebuilt. Anything else (a link, another
- * owner or mode, another size, an error) says no, and the lock is
- * written as ever.
- */
 /* Whether the lock at name is still the file seen (lock_same_fd): the
  * same inode, size, mtime and ctime (a write, truncate, chmod or link
  * moves ctime past the one seen, which no caller can set back). */
