@@ -397,7 +397,7 @@ int tree_hash_scan(const struct tree_opts *o, struct tree *out, struct err *e)
 	qsort(roots, o->nroots, sizeof *roots, tree_walk_root_cmp);
 	if (o->hash) {
 		early_table(&w);
-		if (tree_hash_begin(&w, rootfd, w.fixed_files) < 0)
+		if (tree_hash_begin(&w, rootfd) < 0)
 			goto out;
 	}
 	for (size_t i = 0; i < o->nroots && !w.oom; i++)

@@ -962,7 +962,7 @@ struct pass {
 	size_t taken;	  /* files they had claimed when the walk ended */
 };
 
-int tree_hash_begin(struct walk *w, const int *rootfd, int early)
+int tree_hash_begin(struct walk *w, const int *rootfd)
 {
 	struct pass *p = calloc(1, sizeof *p);
 	unsigned nw = w->o->threads ? w->o->threads : io_cpus();
@@ -991,8 +991,8 @@ int tree_hash_begin(struct walk *w, const int *rootfd, int early)
 	}
 	for (unsigned k = 0; k < p->nw; k++)
 		p->ws[k].r = &p->r;
-	p->early =
-		early && p->nw > 1 && pthread_mutex_init(&p->r.mu, NULL) == 0;
+	p->early = w->fixed_files && p->nw > 1 &&
+		   pthread_mutex_init(&p->r.mu, NULL) == 0;
 	if (p->early && pthread_cond_init(&p->r.cv, NULL) != 0) {
 		(void)pthread_mutex_destroy(&p->r.mu);
 		p->early = 0;
@@ -1006,10 +1006,12 @@ void tree_hash_publish(struct walk *w, int done)
 	struct pass *p = w->pass;
 	struct run *r;
 
+	/* Counted whether or not readers take them: the walk calls this
+	 * only every PUBLISH_EVERY files. */
+	w->published = w->t->nfiles;
 	if (p == NULL || !p->early)
 		return;
 	r = &p->r;
-	w->published = w->t->nfiles;
 	atomic_store(&r->ready, w->published);
 	if (done) {
 		atomic_store(&r->walked, 1);

@@ -170,13 +170,13 @@ struct pass;
 
 /*
  * Sets up the hashing pass before the walk (rootfd: each root's fd, by
- * tree_opts root index). With early set (one root, no admit, a file table
- * that does not move), readers start on the files the walk has listed
- * while it goes on: tree_hash_publish hands them over, and the first call
- * past a few hundred files starts the threads. Returns 0, or -1 (out of
- * memory).
+ * tree_opts root index). With w->fixed_files (one root, no admit, a file
+ * table that does not move) and two threads or more, readers start on
+ * the files the walk has listed while it goes on: tree_hash_publish hands
+ * them over, and the first call past a thousand files starts the
+ * threads. Returns 0, or -1 (out of memory).
  */
-int tree_hash_begin(struct walk *w, const int *rootfd, int early);
+int tree_hash_begin(struct walk *w, const int *rootfd);
 
 /* Hands the readers the files the walk has listed so far; done: the walk
  * has ended (stopped or not), and the list is final. */
